@@ -1,0 +1,16 @@
+"""Alembic environment: runs on the engine the caller hands over (see models.db)."""
+
+from alembic import context
+
+from models.schema import Base
+
+config = context.config
+engine = config.attributes["engine"]
+
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata,
+                      render_as_batch=connection.dialect.name == "sqlite",
+                      compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()
