@@ -134,12 +134,13 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        """A short read-only session; rolled back at the end."""
+        """A short read session; closing it ends (rolls back) its transaction.
+
+        Objects loaded here stay readable after the block (they are detached, not expired),
+        but services copy what they need into frozen records before returning.
+        """
         with self._read() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:

@@ -1,0 +1,93 @@
+"""Long work off the GUI thread: a plain function, a progress/cancel object, one runner.
+
+The function never touches a widget; it reports through :class:`TaskState`, whose updates
+reach the GUI only through the runner's queued signals (Orange3's ``TaskState`` pattern).
+A new task of the same kind cancels the one before.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class TaskCancelled(Exception):
+    """Raised inside a task by :meth:`TaskState.check` once the task is cancelled."""
+
+
+class TaskState:
+    """Handed to a task function: report progress, check for cancellation."""
+
+    def __init__(self, runner: "TaskRunner", kind: str) -> None:
+        self._runner = runner
+        self._cancelled = threading.Event()
+        self.kind = kind
+
+    def progress(self, step: str, fraction: float) -> None:
+        self.check()
+        self._runner.sig_task_progress.emit(self.kind, step, float(fraction))
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def check(self) -> None:
+        if self._cancelled.is_set():
+            raise TaskCancelled(self.kind)
+
+
+class TaskRunner(QObject):
+    """Runs task functions on worker threads, one at a time per kind."""
+
+    sig_task_progress = Signal(str, str, float)
+    """A task of kind (1st) reached a step (2nd) at a fraction 0..1 (3rd)."""
+
+    sig_task_finished = Signal(str, object)
+    """A task of kind (1st) returned a result (2nd)."""
+
+    sig_task_failed = Signal(str, object)
+    """A task of kind (1st) raised an exception (2nd); cancellation is not a failure."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="citygrid-task")
+        self._states: dict[str, TaskState] = {}
+
+    def submit(self, kind: str, fn: Callable[[TaskState], Any]) -> Future:
+        """Run ``fn(state)`` off the GUI thread, cancelling a running task of ``kind``."""
+        if (old := self._states.get(kind)) is not None:
+            old.cancel()
+        state = self._states[kind] = TaskState(self, kind)
+
+        def run() -> Any:
+            try:
+                result = fn(state)
+            except TaskCancelled:
+                log.info("task %s cancelled", kind)
+                return None
+            except Exception as exc:
+                log.exception("task %s failed", kind)
+                if not state.cancelled:
+                    self.sig_task_failed.emit(kind, exc)
+                raise
+            if not state.cancelled:
+                self.sig_task_finished.emit(kind, result)
+            return result
+
+        return self._pool.submit(run)
+
+    @Slot()
+    def shutdown(self) -> None:
+        for state in self._states.values():
+            state.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,199 @@
+"""The case service: every read and write of cases goes through here, with the acting user.
+
+Issue-level scope of this module: reporting (intake), reading with masking of residents'
+contacts, and the append-only history. The transitions of the six-step loop build on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from models import audit
+from models.auth import Actor, Perm, mask_phone
+from models.catalogue import Catalogue, load_catalogue
+from models.db import Database
+from models.errors import NotFoundError, ValidationError
+from models.records import CaseChanges, CaseRecord, HistoryRecord
+from models.schema import Case, CaseHistory, CaseStatus, Channel, Priority, utcnow
+
+GridLocator = Callable[[float, float], int | None]
+
+_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{2,18}[0-9]$")
+DEFAULT_PRIORITY = {"A": Priority.URGENT, "B": Priority.HIGH, "C": Priority.NORMAL,
+                    "D": Priority.LOW}
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    """What an intake channel knows about a new event."""
+
+    channel: str
+    subcategory: str
+    lon: float
+    lat: float
+    title: str
+    description: str = ""
+    address: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    priority: str | None = None
+    reported_at: dt.datetime | None = None
+
+
+def _validated(new: NewCase, catalogue: Catalogue) -> dict:
+    """Check a :class:`NewCase`; return the column values or raise ValidationError."""
+    try:
+        channel = Channel(new.channel)
+    except ValueError:
+        raise ValidationError(f"unknown channel {new.channel!r}; one of "
+                              f"{', '.join(c.value for c in Channel)}", field="channel") from None
+    sub = catalogue.subcategory(new.subcategory)
+    for name, value, low, high in (("lon", new.lon, -180, 180), ("lat", new.lat, -90, 90)):
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValidationError(f"{name} must be a finite number, got {value!r}", field=name)
+        if not low <= value <= high:
+            raise ValidationError(f"{name} {value} is outside {low}..{high}", field=name)
+    title = new.title.strip()
+    if not title:
+        raise ValidationError("a case needs a title", field="title")
+    if len(title) > 200:
+        raise ValidationError("the title is longer than 200 characters", field="title")
+    if len(new.address) > 300:
+        raise ValidationError("the address is longer than 300 characters", field="address")
+    phone = new.reporter_phone.strip()
+    if phone and not _PHONE.match(phone):
+        raise ValidationError(f"{phone!r} is not a phone number", field="reporter_phone")
+    if new.priority is None:
+        priority = DEFAULT_PRIORITY[sub.event_class]
+    else:
+        try:
+            priority = Priority(new.priority)
+        except ValueError:
+            raise ValidationError(f"unknown priority {new.priority!r}", field="priority") from None
+    reported_at = new.reported_at or utcnow()
+    if reported_at.tzinfo is None:
+        raise ValidationError("reported_at must carry a time zone", field="reported_at")
+    return {
+        "channel": channel, "catalogue_version": catalogue.version, "category": sub.category,
+        "subcategory": sub.code, "event_class": sub.event_class, "priority": priority,
+        "title": title, "description": new.description.strip(), "address": new.address.strip(),
+        "lon": float(new.lon), "lat": float(new.lat), "reporter_name": new.reporter_name.strip(),
+        "reporter_phone": phone, "reported_at": reported_at, "step_started_at": reported_at,
+        "step_deadline": reported_at + dt.timedelta(hours=sub.limits.accept),
+    }
+
+
+def add_history(session: Session, case_id: int, actor: Actor, action: str,
+                from_status: str | None, to_status: str, note: str = "",
+                data: dict | None = None) -> None:
+    """Append one history row (the only way history is written)."""
+    session.execute(insert(CaseHistory), [{
+        "case_id": case_id, "at": utcnow(), "actor_id": actor.staff_id,
+        "actor_role": actor.role.value, "action": action, "from_status": from_status,
+        "to_status": to_status, "note": note, "data": data or {},
+    }])
+
+
+class CaseService:
+    """Cases, as seen and changed by one acting user.
+
+    Parameters
+    ----------
+    db : Database
+    actor : Actor
+        The user on whose behalf every call runs; decides permissions and masking.
+    locate : callable, optional
+        ``(lon, lat) -> grid id or None``; usually :meth:`models.spatial.GridIndex.locate`.
+    catalogue : Catalogue, optional
+        Defaults to the newest shipped catalogue.
+    """
+
+    def __init__(self, db: Database, actor: Actor, *, locate: GridLocator | None = None,
+                 catalogue: Catalogue | None = None) -> None:
+        self.db, self.actor = db, actor
+        self.locate = locate
+        self.catalogue = catalogue or load_catalogue()
+
+    # -- writes --------------------------------------------------------------------------
+    def report(self, new: NewCase) -> CaseChanges:
+        """Register a reported event as a case in step ``reported``.
+
+        Raises
+        ------
+        PermissionDenied
+            The actor may not report cases (a ``denied`` audit row is written).
+        ValidationError
+            The input is invalid; nothing is written.
+        """
+        with audit.guarded(self.db, self.actor, Perm.CASE_REPORT, "case.report", "case"):
+            values = _validated(new, self.catalogue)
+            values["grid_id"] = self.locate(values["lon"], values["lat"]) if self.locate else None
+            with self.db.write() as s:
+                case = Case(number=uuid.uuid4().hex[:24], status=CaseStatus.REPORTED, **values)
+                s.add(case)
+                s.flush()
+                case.number = f"C{values['reported_at']:%Y%m%d}{case.id:08d}"
+                add_history(s, case.id, self.actor, "report", None, CaseStatus.REPORTED.value,
+                            data={"channel": values["channel"].value})
+                audit.record(s, self.actor, "case.report", "case", case.number)
+                case_id = case.id
+        return CaseChanges("report", (case_id,), self.actor.name, created=True)
+
+    # -- reads ---------------------------------------------------------------------------
+    def _record(self, c: Case, unmask: bool) -> CaseRecord:
+        phone = c.reporter_phone if unmask else mask_phone(c.reporter_phone)
+        return CaseRecord(
+            c.id, c.number, c.channel.value, c.catalogue_version, c.category, c.subcategory,
+            c.event_class, c.priority.value, c.status.value, c.title, c.description,
+            c.address, c.lon, c.lat, c.grid_id, c.reporter_name, phone, c.assigned_unit_id,
+            c.reported_at, c.step_deadline, c.version)
+
+    def get(self, case_id: int, *, with_contact: bool = False) -> CaseRecord:
+        """One case. ``with_contact`` unmasks the reporter's phone for roles allowed to see it;
+        such a read leaves an audit row (every access to residents' data leaves a trace)."""
+        with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.read", "case", case_id):
+            if with_contact:  # refused (and audited as denied) for roles without the right
+                with audit.guarded(self.db, self.actor, Perm.CONTACT_READ, "contact.read",
+                                   "case", case_id):
+                    pass
+            unmask = with_contact
+            with self.db.write() if unmask else self.db.read() as s:
+                c = s.get(Case, case_id)
+                if c is None:
+                    raise NotFoundError(f"no case with id {case_id}")
+                if unmask:
+                    audit.record(s, self.actor, "contact.read", "case", c.number)
+                return self._record(c, unmask)
+
+    def list(self, *, statuses: tuple[str, ...] | None = None, limit: int = 100_000
+             ) -> list[CaseRecord]:
+        """Cases (newest first), optionally only those in ``statuses``; phones masked."""
+        with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.list", "case"):
+            q = select(Case).order_by(Case.id.desc()).limit(limit)
+            if statuses:
+                q = q.where(Case.status.in_([CaseStatus(x) for x in statuses]))
+            with self.db.read() as s:
+                return [self._record(c, False) for c in s.scalars(q)]
+
+    def history(self, case_id: int) -> list[HistoryRecord]:
+        """The append-only history of one case, oldest first."""
+        with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.history", "case", case_id):
+            with self.db.read() as s:
+                rows = s.scalars(select(CaseHistory).where(CaseHistory.case_id == case_id)
+                                 .order_by(CaseHistory.id))
+                return [HistoryRecord(h.at, h.actor_id, h.actor_role, h.action, h.from_status,
+                                      h.to_status, h.note) for h in rows]
+
+    def count_by_status(self) -> dict[str, int]:
+        with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.count", "case"):
+            with self.db.read() as s:
+                rows = s.execute(select(Case.status, func.count()).group_by(Case.status))
+                return {status.value: n for status, n in rows}

@@ -1,0 +1,137 @@
+"""Frozen records handed out by services: what widgets and the command line see.
+
+Services never hand out live ORM objects (they would lazy-load from a closed session on the
+GUI thread). Each write returns a ``*Changes`` record of what changed, which the console
+broadcasts once (STYLE.md, practice 3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRecord:
+    id: int
+    code: str
+    name: str
+    name_en: str
+    level: str
+    parent_id: int | None
+    generated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GridRecord:
+    id: int
+    code: str
+    kind: str
+    dedicated_type: str | None
+    name: str
+    community_id: int
+    community_code: str
+    area_m2: float
+    population: int
+    generated: bool
+    bbox: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRecord:
+    id: int
+    code: str
+    name: str
+    phone: str  # masked unless the actor may read contacts
+    role: str
+    unit_id: int | None
+    home_grid_id: int | None
+    department_id: int | None
+    duty_status: str
+    lon: float | None
+    lat: float | None
+    last_seen_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    id: int
+    number: str
+    channel: str
+    catalogue_version: str
+    category: str
+    subcategory: str
+    event_class: str
+    priority: str
+    status: str
+    title: str
+    description: str
+    address: str
+    lon: float
+    lat: float
+    grid_id: int | None
+    reporter_name: str
+    reporter_phone: str  # masked unless the actor may read contacts
+    assigned_unit_id: int | None
+    reported_at: dt.datetime
+    step_deadline: dt.datetime | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRecord:
+    at: dt.datetime
+    actor_id: int | None
+    actor_role: str
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    at: dt.datetime
+    actor_name: str
+    actor_role: str
+    action: str
+    object_type: str
+    object_id: str
+    outcome: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseChanges:
+    """Cases created or changed by one service call."""
+
+    action: str
+    case_ids: tuple[int, ...]
+    actor: str
+    created: bool = False
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StaffChanges:
+    """Staff whose position or duty status changed in one service call."""
+
+    action: str
+    staff_ids: tuple[int, ...]
+    actor: str
+    fields: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictSummary:
+    """One row of the city overview."""
+
+    code: str
+    name: str
+    name_en: str
+    streets: int
+    communities: int
+    grids: int
+    dedicated_grids: int
+    staff: int
+    area_km2: float

@@ -1,0 +1,112 @@
+"""The staff service: reading staff (contacts masked by role), positions and duty status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from models import audit
+from models.auth import Actor, Perm, mask_phone
+from models.db import Database
+from models.errors import NotFoundError, ValidationError
+from models.records import StaffChanges, StaffRecord
+from models.schema import DutyStatus, Staff, StaffRole
+
+
+@dataclass(frozen=True, slots=True)
+class PositionFix:
+    """One position report of one staff member (from the app, MQTT or the simulator)."""
+
+    staff_id: int
+    lon: float
+    lat: float
+    at: dt.datetime
+
+
+class StaffService:
+    """Staff as seen and changed by one acting user."""
+
+    def __init__(self, db: Database, actor: Actor) -> None:
+        self.db, self.actor = db, actor
+
+    def _record(self, st: Staff) -> StaffRecord:
+        phone = st.phone if self.actor.can(Perm.CONTACT_READ) else mask_phone(st.phone)
+        return StaffRecord(st.id, st.code, st.name, phone, st.role.value, st.unit_id,
+                           st.home_grid_id, st.department_id, st.duty_status.value,
+                           st.last_lon, st.last_lat, st.last_seen_at)
+
+    def get(self, staff_id: int) -> StaffRecord:
+        with audit.guarded(self.db, self.actor, Perm.STAFF_READ, "staff.read", "staff", staff_id):
+            with self.db.read() as s:
+                st = s.get(Staff, staff_id)
+                if st is None:
+                    raise NotFoundError(f"no staff member with id {staff_id}")
+                return self._record(st)
+
+    def list(self, *, roles: Sequence[str] | None = None, grid_id: int | None = None,
+             unit_id: int | None = None) -> list[StaffRecord]:
+        """Active staff, filtered by role, home grid or unit."""
+        with audit.guarded(self.db, self.actor, Perm.STAFF_READ, "staff.list", "staff"):
+            q = select(Staff).where(Staff.active.is_(True)).order_by(Staff.id)
+            if roles:
+                q = q.where(Staff.role.in_([StaffRole(r) for r in roles]))
+            if grid_id is not None:
+                q = q.where(Staff.home_grid_id == grid_id)
+            if unit_id is not None:
+                q = q.where(Staff.unit_id == unit_id)
+            with self.db.read() as s:
+                return [self._record(st) for st in s.scalars(q)]
+
+    def count_on_duty(self) -> int:
+        with audit.guarded(self.db, self.actor, Perm.STAFF_READ, "staff.count", "staff"):
+            with self.db.read() as s:
+                return s.scalar(select(func.count()).select_from(Staff).where(
+                    Staff.duty_status.in_([DutyStatus.ON_DUTY, DutyStatus.BUSY]),
+                    Staff.active.is_(True))) or 0
+
+    def update_positions(self, fixes: Sequence[PositionFix]) -> StaffChanges:
+        """Apply a batch of position fixes in one transaction (all or nothing).
+
+        A fix older than the stored one is ignored (feeds may deliver out of order).
+        """
+        with audit.guarded(self.db, self.actor, Perm.STAFF_TRACK, "staff.position", "staff"):
+            for f in fixes:
+                if not (math.isfinite(f.lon) and math.isfinite(f.lat)
+                        and -180 <= f.lon <= 180 and -90 <= f.lat <= 90):
+                    raise ValidationError(f"staff {f.staff_id}: position ({f.lon}, {f.lat}) "
+                                          "is not a valid longitude/latitude")
+                if f.at.tzinfo is None:
+                    raise ValidationError(f"staff {f.staff_id}: fix time has no time zone")
+            changed: list[int] = []
+            with self.db.write() as s:
+                for f in fixes:
+                    res = s.execute(
+                        update(Staff).where(Staff.id == f.staff_id)
+                        .where((Staff.last_seen_at.is_(None)) | (Staff.last_seen_at <= f.at))
+                        .values(last_lon=f.lon, last_lat=f.lat, last_seen_at=f.at))
+                    if res.rowcount:
+                        changed.append(f.staff_id)
+                    elif s.get(Staff, f.staff_id) is None:
+                        raise NotFoundError(f"no staff member with id {f.staff_id}")
+                audit.record(s, self.actor, "staff.position", "staff", f"{len(changed)} fixes")
+        return StaffChanges("position", tuple(changed), self.actor.name, ("lon", "lat"))
+
+    def set_duty(self, staff_id: int, status: str) -> StaffChanges:
+        """Set one staff member's duty status."""
+        with audit.guarded(self.db, self.actor, Perm.STAFF_TRACK, "staff.duty", "staff",
+                           staff_id):
+            try:
+                duty = DutyStatus(status)
+            except ValueError:
+                raise ValidationError(f"unknown duty status {status!r}") from None
+            with self.db.write() as s:
+                st = s.get(Staff, staff_id)
+                if st is None:
+                    raise NotFoundError(f"no staff member with id {staff_id}")
+                st.duty_status = duty
+                audit.record(s, self.actor, "staff.duty", "staff", st.code, detail=duty.value)
+        return StaffChanges("duty", (staff_id,), self.actor.name, ("duty_status",))
