@@ -135,3 +135,21 @@ class DistrictSummary:
     dedicated_grids: int
     staff: int
     area_km2: float
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingDecision:
+    """Where a case should go and why: produced by :mod:`routing`, recorded by the case
+    service on dispatch, transfer or escalation.
+
+    ``trace`` holds one line per rule considered, in order, so the case detail can show why
+    this unit was chosen; ``policy`` names the rule set (replay compares policies).
+    """
+
+    unit_id: int
+    unit_code: str
+    level: str
+    department_id: int | None
+    staff_id: int | None
+    policy: str
+    trace: tuple[str, ...]
