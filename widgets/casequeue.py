@@ -1,0 +1,289 @@
+"""The case queue: a model/view over :class:`models.queue.CaseTable` with sorting and filters.
+
+Filtering and sorting are numpy operations on the table's columns, not per-row Python
+callbacks (QSortFilterProxyModel would call back 100,000 times), so 100,000 rows filter in
+a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models.catalogue import CATEGORY_CODES
+from models.queue import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
+from widgets import labels
+
+Index = QModelIndex | QPersistentModelIndex
+OVERDUE_BRUSH = QBrush(QColor("#d9534f"))
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the dispatcher wants to see; empty sets mean "all"."""
+
+    categories: frozenset[str] = field(default_factory=frozenset)
+    statuses: frozenset[str] = field(default_factory=frozenset)
+    levels: frozenset[str] = field(default_factory=frozenset)
+    districts: frozenset[str] = field(default_factory=frozenset)
+    overdue_only: bool = False
+    open_only: bool = False
+    text: str = ""
+
+
+def filter_mask(table: CaseTable, flt: QueueFilter, now: dt.datetime) -> np.ndarray:
+    """Boolean mask of the rows of ``table`` that pass ``flt`` (vectorised)."""
+    mask = np.ones(len(table), dtype=bool)
+    if flt.categories:
+        mask &= np.isin(table.category, [CATEGORY_CODES.index(c) for c in flt.categories])
+    if flt.statuses:
+        mask &= np.isin(table.status, [STATUS_CODES.index(s) for s in flt.statuses])
+    if flt.levels:
+        mask &= np.isin(table.level, [LEVEL_CODES.index(lv) for lv in flt.levels])
+    if flt.districts:
+        mask &= np.isin(table.district, list(flt.districts))
+    if flt.open_only:
+        mask &= table.open_mask()
+    if flt.overdue_only:
+        mask &= table.overdue_mask(now)
+    if flt.text:
+        needle = flt.text.strip().lower()
+        idx = np.flatnonzero(mask)
+        hits = [i for i in idx if needle in table.numbers[i].lower()
+                or needle in table.titles[i].lower() or needle in table.grid_code[i]]
+        mask = np.zeros(len(table), dtype=bool)
+        mask[hits] = True
+    return mask
+
+
+class CaseQueueModel(QAbstractTableModel):
+    """Rows of the case table that pass the filter, in the chosen order."""
+
+    COLUMNS = ("Number", "Status", "Category", "Priority", "Title", "Grid", "District",
+               "Reported", "Deadline")
+    SORT_KEYS = ("ids", "status", "category", "priority", "titles", "grid_code", "district",
+                 "reported_at", "deadline")
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.table = CaseTable.from_rows([])
+        self.filter = QueueFilter()
+        self._rows = np.zeros(0, dtype=np.int64)  # indices into self.table
+        self._sort: tuple[int, Qt.SortOrder] = (7, Qt.SortOrder.DescendingOrder)
+        self._now = dt.datetime.now(dt.UTC)
+        self._overdue = np.zeros(0, dtype=bool)
+
+    # -- data in -------------------------------------------------------------------------
+    def set_table(self, table: CaseTable) -> None:
+        self.beginResetModel()
+        self.table = table
+        self._apply()
+        self.endResetModel()
+
+    def set_filter(self, flt: QueueFilter) -> None:
+        self.beginResetModel()
+        self.filter = flt
+        self._apply()
+        self.endResetModel()
+
+    def _apply(self) -> None:
+        self._now = dt.datetime.now(dt.UTC)
+        self._overdue = self.table.overdue_mask(self._now)
+        rows = np.flatnonzero(filter_mask(self.table, self.filter, self._now))
+        column, order = self._sort
+        key = getattr(self.table, self.SORT_KEYS[column])[rows]
+        if key.dtype == object:
+            key = key.astype(str)
+        ordering = np.argsort(key, kind="stable")
+        if order == Qt.SortOrder.DescendingOrder:
+            ordering = ordering[::-1]
+        self._rows = rows[ordering]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._sort = (column, order)
+        self._apply()
+        self.layoutChanged.emit()
+
+    # -- Qt model API --------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.tr(self.COLUMNS[section])
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        i = int(self._rows[index.row()])
+        t = self.table
+        if role == Qt.ItemDataRole.DisplayRole:
+            c = index.column()
+            if c == 0:
+                return t.numbers[i]
+            if c == 1:
+                return labels.status(STATUS_CODES[t.status[i]])
+            if c == 2:
+                return labels.category(CATEGORY_CODES[t.category[i]])
+            if c == 3:
+                return labels.priority(PRIORITY_CODES[t.priority[i]])
+            if c == 4:
+                return t.titles[i]
+            if c == 5:
+                return t.grid_code[i]
+            if c == 6:
+                return t.district[i]
+            if c in (7, 8):
+                secs = t.reported_at[i] if c == 7 else t.deadline[i]
+                if np.isnan(secs):
+                    return ""
+                return dt.datetime.fromtimestamp(secs).strftime("%m-%d %H:%M")
+        if role == Qt.ItemDataRole.ForegroundRole and self._overdue[i]:
+            return OVERDUE_BRUSH
+        if role == Qt.ItemDataRole.UserRole:
+            return int(t.ids[i])
+        return None
+
+    def case_id_at(self, row: int) -> int:
+        return int(self.table.ids[self._rows[row]])
+
+    def row_of_case(self, case_id: int) -> int | None:
+        hits = np.flatnonzero(self.table.ids[self._rows] == case_id)
+        return int(hits[0]) if len(hits) else None
+
+
+class CaseQueueWidget(QWidget):
+    """Filter bar over the case table."""
+
+    sig_case_selected = Signal(int)
+    """The dispatcher selected the case with this id in the queue."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = CaseQueueModel(self)
+        self._quiet = False  # selection made by code (sync from the map): do not echo it
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(self.tr("Filter by number, title or grid"))
+        self.search.setClearButtonEnabled(True)
+        self.category = self._combo(self.tr("All categories"),
+                                    [(c, labels.category(c)) for c in CATEGORY_CODES])
+        self.status = self._combo(self.tr("All statuses"),
+                                  [(s, labels.status(s)) for s in STATUS_CODES])
+        self.level = self._combo(self.tr("All levels"),
+                                 [(lv, labels.level(lv)) for lv in LEVEL_CODES])
+        self.district = self._combo(self.tr("All districts"), [])
+        self.open_only = QCheckBox(self.tr("Open"), self)
+        self.open_only.setChecked(True)
+        self.overdue = QCheckBox(self.tr("Overdue"), self)
+        bar = QHBoxLayout()
+        for w in (self.search, self.category, self.status, self.level, self.district,
+                  self.open_only, self.overdue):
+            bar.addWidget(w)
+        bar.setStretch(0, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        self.search.textChanged.connect(self._on_filter_changed)
+        for combo in (self.category, self.status, self.level, self.district):
+            combo.currentIndexChanged.connect(self._on_filter_changed)
+        self.open_only.toggled.connect(self._on_filter_changed)
+        self.overdue.toggled.connect(self._on_filter_changed)
+        self._on_filter_changed()
+
+    def _combo(self, all_text: str, items: list[tuple[str, str]]) -> QComboBox:
+        combo = QComboBox(self)
+        combo.addItem(all_text, None)
+        for code, text in items:
+            combo.addItem(text, code)
+        return combo
+
+    def set_districts(self, districts: list[tuple[str, str]]) -> None:
+        self.district.blockSignals(True)
+        while self.district.count() > 1:
+            self.district.removeItem(1)
+        for code, name in districts:
+            self.district.addItem(f"{name} {code}", code)
+        self.district.blockSignals(False)
+
+    def current_filter(self) -> QueueFilter:
+        def one(combo: QComboBox) -> frozenset[str]:
+            code = combo.currentData()
+            return frozenset() if code is None else frozenset({code})
+
+        return QueueFilter(categories=one(self.category), statuses=one(self.status),
+                           levels=one(self.level), districts=one(self.district),
+                           overdue_only=self.overdue.isChecked(),
+                           open_only=self.open_only.isChecked(), text=self.search.text())
+
+    def set_table(self, table: CaseTable) -> None:
+        selected = self.selected_case_id()
+        self.model.set_table(table)
+        if selected is not None:
+            self.select_case(selected, emit=False)
+
+    @Slot()
+    def _on_filter_changed(self) -> None:
+        self.model.set_filter(self.current_filter())
+
+    def selected_case_id(self) -> int | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.case_id_at(rows[0].row()) if rows else None
+
+    def select_case(self, case_id: int, *, emit: bool = True) -> bool:
+        """Select (and scroll to) a case; False when the filter hides it."""
+        row = self.model.row_of_case(case_id)
+        if row is None:
+            return False
+        self._quiet = not emit
+        try:
+            self.view.selectRow(row)
+        finally:
+            self._quiet = False
+        self.view.scrollTo(self.model.index(row, 0))
+        return True
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_selection_changed(self, selected: QItemSelection, _deselected: QItemSelection
+                              ) -> None:
+        if selected.indexes() and not self._quiet:
+            self.sig_case_selected.emit(self.model.case_id_at(selected.indexes()[0].row()))
