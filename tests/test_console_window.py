@@ -1,4 +1,4 @@
-"""The console window starts on a database and shows the city (pytest-qt, offscreen)."""
+"""The console window starts on a database and shows it (pytest-qt, offscreen)."""
 
 from __future__ import annotations
 
@@ -8,46 +8,75 @@ from PySide6.QtCore import QSettings
 from console.app import ConsoleController
 from console.mainwindow import MainWindow
 from models.auth import Actor
+from models.cases import CaseService, NewCase
 from models.schema import StaffRole
 
 pytestmark = pytest.mark.gui
+DISPATCHER = Actor("d", StaffRole.DISPATCHER)
 
 
 @pytest.fixture
 def window(qtbot, tiny_city):
+    CaseService(tiny_city.db, DISPATCHER, locate=lambda lon, lat: tiny_city.grids[1]).report(
+        NewCase(channel="hotline_12345", subcategory="E02", lon=112.987, lat=28.188,
+                title="噪声扰民", reporter_phone="13900001111"))
     win = MainWindow(tiny_city.db.url)
     qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, Actor("d", StaffRole.DISPATCHER), win,
-                                   build_demo=False)
+    controller = ConsoleController(tiny_city.db, DISPATCHER, win, build_demo=False)
     win.show()
-    controller.start()
+    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
+        controller.start()
     yield win, controller
     controller.runner.shutdown()
 
 
-def test_window_shows_districts_and_counts(window) -> None:
+def test_window_shows_the_database(window) -> None:
     win, controller = window
-    assert controller.ready
     assert win.overview.model.rowCount() == 1
     assert "1 districts" in win.overview.caption.text()
     assert win.status_staff.text() == "Staff on duty: 5"
-    assert win.status_cases.text().startswith("Open cases: 0")
+    assert win.status_cases.text() == "Open cases: 1 (overdue 0)"
     assert "GENERATED" in win.overview.note.text()
+    assert win.queue.model.rowCount() == 1
+    assert win.stats.heights()[3] == 1.0  # one open environment case
 
 
-def test_geometry_survives_restart_and_lost_monitor(qtbot, tmp_path, tiny_city) -> None:
+def test_selecting_a_case_shows_its_detail_with_masked_phone(qtbot, window) -> None:
+    win, _ = window
+    win.queue.view.selectRow(0)
+    assert win.detail.title.text() == "噪声扰民"
+    assert win.detail.fields["reporter"].text() == "139****1111"
+    assert win.detail.history.count() == 1
+
+
+def test_search_finds_grid_staff_and_case(window, tiny_city) -> None:
+    win, controller = window
+    win.search_box.setText(tiny_city.grid_codes[0])
+    win.search_box.returnPressed.emit()
+    assert win.staff.table.rowCount() == 3
+    assert tiny_city.grid_codes[0] in win.staff.caption.text()
+    number = win.queue.model.table.numbers[0]
+    win.search_box.setText(number)
+    win.search_box.returnPressed.emit()
+    assert win.detail.fields["number"].text() == number
+    win.search_box.setText("no such thing")
+    win.search_box.returnPressed.emit()
+    assert "Nothing found" in win.statusBar().currentMessage()
+
+
+def test_geometry_survives_restart_and_lost_monitor(qtbot, tmp_path) -> None:
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     win = MainWindow("x")
     qtbot.addWidget(win)
     win.resize(700, 500)
-    win.move(50, 40)
+    win.docks["alerts"].hide()
     win.save_state(settings)
     again = MainWindow("x")
     qtbot.addWidget(again)
     again.restore_state(settings)
     assert (again.width(), again.height()) == (700, 500)
-    # a window saved on a monitor that no longer exists comes back on a screen
-    win.move(20_000, 20_000)
+    assert again.docks["alerts"].isHidden()
+    win.move(20_000, 20_000)  # saved on a monitor that is gone
     win.save_state(settings)
     third = MainWindow("x")
     qtbot.addWidget(third)
