@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Refresh the translation sources from the code and compile them:
+#   resources/i18n/citygrid_zh_CN.ts  (edit with Qt Linguist: .venv/bin/pyside6-linguist)
+#   resources/i18n/citygrid_zh_CN.qm  (compiled, loaded at start)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files=$(git ls-files 'console/*.py' 'widgets/*.py')
+.venv/bin/pyside6-lupdate -no-obsolete $files -ts resources/i18n/citygrid_zh_CN.ts
+.venv/bin/pyside6-lrelease resources/i18n/citygrid_zh_CN.ts -qm resources/i18n/citygrid_zh_CN.qm
