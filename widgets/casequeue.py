@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QItemSelection,
     QModelIndex,
@@ -82,8 +83,17 @@ def filter_mask(table: CaseTable, flt: QueueFilter, now: dt.datetime) -> np.ndar
 class CaseQueueModel(QAbstractTableModel):
     """Rows of the case table that pass the filter, in the chosen order."""
 
-    COLUMNS = ("Number", "Status", "Category", "Priority", "Title", "Grid", "District",
-               "Reported", "Deadline")
+    COLUMNS = (
+        QT_TRANSLATE_NOOP("CaseQueueModel", "Number"),
+        QT_TRANSLATE_NOOP("CaseQueueModel", "Status"),
+        QT_TRANSLATE_NOOP("CaseQueueModel", "Category"),
+        QT_TRANSLATE_NOOP("CaseQueueModel", "Priority"),
+        QT_TRANSLATE_NOOP("CaseQueueModel", "Title"),
+        QT_TRANSLATE_NOOP("CaseQueueModel", "Grid"),
+        QT_TRANSLATE_NOOP("CaseQueueModel", "District"),
+        QT_TRANSLATE_NOOP("CaseQueueModel", "Reported"),
+        QT_TRANSLATE_NOOP("CaseQueueModel", "Deadline"),
+    )
     SORT_KEYS = ("ids", "status", "category", "priority", "titles", "grid_code", "district",
                  "reported_at", "deadline")
 

