@@ -25,11 +25,13 @@ class StatsPanel(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
-        self.plot.setLabel("left", self.tr("Open cases"))
-        axis = self.plot.getAxis("bottom")
+        self.plot.setLabel("bottom", self.tr("Open cases"))
+        axis = self.plot.getAxis("left")
         axis.setTicks([[(i, labels.category(c)) for i, c in enumerate(CATEGORY_CODES)]])
-        x = np.arange(len(CATEGORY_CODES))
-        self.bars = pg.BarGraphItem(x=x, height=np.zeros(len(x)), width=0.7,
+        self.plot.getViewBox().invertY(True)  # first category on top, as in a list
+        y = np.arange(len(CATEGORY_CODES))
+        # horizontal bars: category names stay readable in a narrow dock
+        self.bars = pg.BarGraphItem(x0=0, y=y, height=0.7, width=np.zeros(len(y)),
                                     brushes=[CATEGORY_COLOURS[c] for c in CATEGORY_CODES])
         self.plot.addItem(self.bars)
         layout = QVBoxLayout(self)
@@ -39,10 +41,10 @@ class StatsPanel(QWidget):
 
     def set_open_by_category(self, counts: Mapping[str, int], overdue: int) -> None:
         heights = np.array([counts.get(c, 0) for c in CATEGORY_CODES], dtype=float)
-        self.bars.setOpts(height=heights)
-        self.plot.setYRange(0, max(1.0, heights.max() * 1.1), padding=0)
+        self.bars.setOpts(width=heights)
+        self.plot.setXRange(0, max(1.0, heights.max() * 1.1), padding=0)
         self.summary.setText(self.tr("Open: {0}   Overdue: {1}")
                              .format(f"{int(heights.sum()):,}", f"{overdue:,}"))
 
     def heights(self) -> list[float]:
-        return [float(h) for h in self.bars.opts["height"]]
+        return [float(h) for h in self.bars.opts["width"]]
