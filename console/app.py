@@ -93,7 +93,7 @@ class ConsoleController(QObject):
             self.refresh()
 
     def _build_demo_task(self, state: TaskState) -> object:
-        from models.demo import build_demo_city
+        from models.democity import build_demo_city
 
         return build_demo_city(self.db, progress=state.progress)
 

@@ -66,7 +66,7 @@ def _open_db(url: str | None):
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from models.demo import build_demo_city
+    from models.democity import build_demo_city
 
     db = _open_db(args.db)
     print(f"building the demo city of Changsha into {db.url} ...", flush=True)
