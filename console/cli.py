@@ -84,7 +84,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from models.geo import Datum
-    from models.gridlayer import validate_file
+    from models.gridio import validate_file
 
     datum = Datum.parse(args.datum) if args.datum else None
     db = _open_db(args.db) if args.db else None
@@ -103,7 +103,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from models.geo import Datum
-    from models.gridlayer import import_grids
+    from models.gridio import import_grids
 
     datum = Datum.parse(args.datum) if args.datum else None
     summary = import_grids(_open_db(args.db), _admin(), args.file, datum=datum,
@@ -114,7 +114,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from models.gridlayer import export_grids
+    from models.gridio import export_grids
 
     n = export_grids(_open_db(args.db), _admin(), args.file)
     print(f"exported {n} grids to {args.file}")

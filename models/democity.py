@@ -170,12 +170,33 @@ Progress = Callable[[str, float], None]
 
 
 # -- geometry ----------------------------------------------------------------------------
-def load_district_boundary(code: str) -> shapely.MultiPolygon:
-    """A real district boundary, converted from GCJ-02 to WGS-84 and snapped to the grid."""
+def load_district_boundary(code: str) -> shapely.Geometry:
+    """A real district boundary, converted from GCJ-02 to WGS-84 (not yet snapped)."""
     path = resources.files("resources") / "data" / "changsha" / f"{code}.geojson"
     raw = shape(json.loads(path.read_text(encoding="utf-8")))
-    wgs = transform_geometry(raw, Datum.GCJ02, Datum.WGS84)
-    return shapely.set_precision(wgs, GRID_SIZE)
+    return transform_geometry(raw, Datum.GCJ02, Datum.WGS84)
+
+
+def district_coverage(codes: list[str]) -> dict[str, shapely.Geometry]:
+    """The districts as one exact coverage on the precision grid.
+
+    Neighbouring districts in the source share their borders, but not always their
+    vertices (a vertex of one may lie on an edge of the other). Snapping each district on
+    its own would then open slivers between them, so the borders are noded together first:
+    all boundaries are unioned (which splits edges at every vertex of either side) on the
+    precision grid, polygonized into faces, and each face goes to the district it belongs
+    to. Shared borders are then the same edges on both sides.
+    """
+    raw = {c: load_district_boundary(c) for c in codes}
+    lines = shapely.union_all([g.boundary for g in raw.values()], grid_size=GRID_SIZE)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    inside = shapely.point_on_surface(faces)
+    out: dict[str, list[shapely.Geometry]] = {c: [] for c in codes}
+    for face, point in zip(faces, inside, strict=True):
+        owner = next((c for c, g in raw.items() if g.contains(point)), None)
+        if owner is not None:  # a face inside no district is a hole of the city
+            out[owner].append(face)
+    return {c: shapely.union_all(parts, grid_size=GRID_SIZE) for c, parts in out.items()}
 
 
 def _local_xy(lon: NDArray, lat: NDArray) -> tuple[NDArray, NDArray]:
@@ -341,6 +362,35 @@ def _group_units(rng: np.random.Generator, geoms: list[shapely.Geometry], k: int
     return [g for g in groups if g]
 
 
+def node_coverage(cells: list[shapely.Geometry]) -> list[shapely.Geometry]:
+    """Make neighbouring polygons share identical edges, so they tile exactly.
+
+    Clipping on the precision grid puts a new vertex where a cell edge meets a border; the
+    cell across the border has no such vertex, and snapping opens a sliver (centimetres
+    wide) between them. Noding every boundary together (their union splits each edge at
+    every vertex of either side), polygonizing, and giving each face back to its cell
+    removes those slivers; a sliver face that lies in no cell goes to the cell it shares
+    the longest edge with.
+    """
+    lines = shapely.union_all([c.boundary for c in cells], grid_size=GRID_SIZE)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    tree = shapely.STRtree(cells)
+    face_ix, cell_ix = tree.query(shapely.point_on_surface(faces), predicate="within")
+    owner = np.full(len(faces), -1)
+    owner[face_ix] = cell_ix
+    for f in np.flatnonzero(owner < 0):
+        near = tree.query(faces[f], predicate="intersects")
+        if len(near):
+            shared = shapely.length(shapely.intersection(faces[f].boundary,
+                                                         [cells[i].boundary for i in near]))
+            owner[f] = near[int(np.argmax(shared))]
+    parts: list[list[shapely.Geometry]] = [[] for _ in cells]
+    for f, o in enumerate(owner):
+        if o >= 0:
+            parts[o].append(faces[f])
+    return [shapely.union_all(p, grid_size=GRID_SIZE) if len(p) > 1 else p[0] for p in parts]
+
+
 def generate_city(seed: int = 2019, progress: Progress | None = None) -> CityPlan:
     """Generate the demo city in memory (deterministic from ``seed``).
 
@@ -351,18 +401,30 @@ def generate_city(seed: int = 2019, progress: Progress | None = None) -> CityPla
     (6, True)
     """
     rng = np.random.default_rng(seed)
-    districts: list[UnitPlan] = []
-    sources = []
+    boundaries = district_coverage([spec.code for spec in DISTRICTS])
+    # 1. grid cells, district by district
+    cells_by_district: list[list[shapely.Geometry]] = []
     for n, spec in enumerate(DISTRICTS):
         if progress:
-            progress(f"district {spec.name_en}", n / len(DISTRICTS) * 0.6)
-        boundary = load_district_boundary(spec.code)
-        sources.append(f"resources/data/changsha/{spec.code}.geojson")
-        district = UnitPlan(spec.code, spec.name, spec.name_en, Level.DISTRICT, boundary,
-                            generated=False)
+            progress(f"grids of {spec.name_en}", n / len(DISTRICTS) * 0.4)
+        boundary = boundaries[spec.code]
         pts = _sample_points(rng, boundary, spec.grids)
         pts = _relax(rng, boundary, pts, rounds=2)
-        cells = _explode_to_polygons(_voronoi_cells(pts, boundary))
+        cells_by_district.append(_explode_to_polygons(_voronoi_cells(pts, boundary)))
+    # 2. one exact coverage across district borders
+    if progress:
+        progress("noding the city", 0.45)
+    flat = node_coverage([c for cells in cells_by_district for c in cells])
+    sizes = np.cumsum([0] + [len(c) for c in cells_by_district])
+    cells_by_district = [flat[sizes[i]:sizes[i + 1]] for i in range(len(DISTRICTS))]
+    # 3. communities, streets and codes
+    districts: list[UnitPlan] = []
+    sources = []
+    for spec, cells in zip(DISTRICTS, cells_by_district, strict=True):
+        sources.append(f"resources/data/changsha/{spec.code}.geojson")
+        boundary = shapely.union_all(cells, grid_size=GRID_SIZE)
+        district = UnitPlan(spec.code, spec.name, spec.name_en, Level.DISTRICT, boundary,
+                            generated=False)
         n_comm = max(1, round(len(cells) / GRIDS_PER_COMMUNITY))
         comm_groups = _group_units(rng, cells, n_comm)
         comm_geoms = [shapely.union_all([cells[i] for i in grp], grid_size=GRID_SIZE)
