@@ -27,9 +27,10 @@ def record(session: Session, actor: Actor, action: str, object_type: str, object
            outcome: AuditOutcome = AuditOutcome.OK, detail: str = "") -> None:
     """Append one audit row in ``session``'s transaction."""
     session.execute(insert(AuditEntry), [{
-        "at": utcnow(), "actor_id": actor.staff_id, "actor_name": actor.name,
+        "at": utcnow(), "actor_id": actor.staff_id, "actor_name": actor.name[:60],
         "actor_role": actor.role.value, "action": action, "object_type": object_type,
-        "object_id": str(object_id), "outcome": outcome, "detail": detail[:2000],
+        # long ids (file paths) keep their end, which names the object
+        "object_id": str(object_id)[-200:], "outcome": outcome, "detail": detail[:2000],
     }])
 
 

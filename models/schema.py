@@ -330,7 +330,7 @@ class AuditEntry(Base):
     actor_role: Mapped[str] = mapped_column(String(24))
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(30))
-    object_id: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(200))
     outcome: Mapped[AuditOutcome] = mapped_column(_enum(AuditOutcome, "audit_outcome"))
     detail: Mapped[str] = mapped_column(Text, default="")
 

@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('actor_role', sa.String(length=24), nullable=False),
     sa.Column('action', sa.String(length=60), nullable=False),
     sa.Column('object_type', sa.String(length=30), nullable=False),
-    sa.Column('object_id', sa.String(length=40), nullable=False),
+    sa.Column('object_id', sa.String(length=200), nullable=False),
     sa.Column('outcome', sa.Enum('ok', 'denied', 'failed', name='audit_outcome', native_enum=False, length=24), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit'))

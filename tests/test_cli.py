@@ -1,0 +1,96 @@
+"""The command line: every command, its exit status and its messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, env_dir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={"CITYGRID_DATA_DIR": str(env_dir), "PATH": "/usr/bin:/bin",
+                               "QT_QPA_PLATFORM": "offscreen"})
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> tuple[str, Path]:
+    folder = tmp_path_factory.mktemp("cli")
+    url = f"sqlite:///{folder / 'demo.sqlite3'}"
+    result = run("demo", "--db", url, env_dir=folder)
+    assert result.returncode == 0, result.stderr
+    assert "2798 grids" in result.stdout and "GENERATED" in result.stdout
+    return url, folder
+
+
+def test_demo_refuses_a_non_empty_database(demo_db) -> None:
+    url, folder = demo_db
+    result = run("demo", "--db", url, env_dir=folder)
+    assert result.returncode == 1
+    assert "not empty" in result.stderr
+
+
+def test_export_validate_import_round_trip(demo_db, tmp_path) -> None:
+    url, folder = demo_db
+    for suffix in (".geojson", ".gpkg"):
+        out = tmp_path / f"grids{suffix}"
+        result = run("export-grids", str(out), "--db", url, env_dir=folder)
+        assert result.returncode == 0, result.stderr
+        assert "exported 2798 grids" in result.stdout
+        result = run("validate-grids", str(out), "--db", url, env_dir=folder)
+        assert (result.returncode, result.stdout.strip()) == (0, f"{out}: clean")
+    result = run("import-grids", str(tmp_path / "grids.geojson"), "--db", url, env_dir=folder)
+    assert result.returncode == 1 and "--replace" in result.stderr
+    result = run("import-grids", str(tmp_path / "grids.geojson"), "--db", url, "--replace",
+                 env_dir=folder)
+    assert result.returncode == 0 and "0 new, 2798 replaced" in result.stdout
+
+
+def test_validate_reports_problems_with_exit_1(tmp_path) -> None:
+    layer = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "430103001001001", "kind": "basic"},
+         "geometry": {"type": "Polygon", "coordinates": [[[112.98, 28.19], [112.99, 28.19],
+                                                          [112.99, 28.18], [112.98, 28.18],
+                                                          [112.98, 28.19]]]}},
+        {"type": "Feature", "properties": {"code": "430103001001001", "kind": "basic"},
+         "geometry": {"type": "Polygon", "coordinates": [[[112.985, 28.19], [112.995, 28.19],
+                                                          [112.995, 28.18], [112.985, 28.18],
+                                                          [112.985, 28.19]]]}}]}
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps(layer), encoding="utf-8")
+    result = run("validate-grids", str(path), env_dir=tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("duplicate_code\t430103001001001") for line in lines)
+    overlap = next(line for line in lines if line.startswith("overlap"))
+    assert "m²" in overlap and " at 112.98" in overlap
+    assert "2 problem(s)" in result.stderr
+
+
+def test_bad_input_gives_a_clear_error(tmp_path) -> None:
+    empty = tmp_path / "empty.geojson"
+    empty.write_text("")
+    result = run("validate-grids", str(empty), env_dir=tmp_path)
+    assert result.returncode == 1 and "the file is empty" in result.stderr
+    result = run("validate-grids", str(empty), "--datum", "BD09", env_dir=tmp_path)
+    assert result.returncode == 1 and "unknown datum 'BD09'" in result.stderr
+    result = run("export-grids", str(tmp_path / "x.geojson"), "--db", "nonsense://",
+                 env_dir=tmp_path)
+    assert result.returncode == 1 and "error:" in result.stderr
+    result = run("no-such-command", env_dir=tmp_path)
+    assert result.returncode == 2
+
+
+def test_screenshot_of_the_console(demo_db, tmp_path) -> None:
+    url, folder = demo_db
+    shot = tmp_path / "console.png"
+    result = run("--screenshot", str(shot), "--db", url, env_dir=folder)
+    assert result.returncode == 0, result.stderr
+    assert shot.stat().st_size > 10_000
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
