@@ -28,7 +28,8 @@ from models.auth import Actor
 from models.cases import CaseService
 from models.db import Database
 from models.errors import CityGridError
-from models.queue import CaseTable, load_case_table
+from models.casetable import CaseTable
+from models.queue import load_case_table
 from models.records import DistrictSummary
 from models.schema import StaffRole
 from models.staff import StaffService

@@ -1,98 +1,16 @@
-"""The case queue as columns: one bulk read of every case the console lists.
-
-The queue holds up to a few hundred thousand rows; filtering and sorting them row by row in
-Python would stall the GUI, so the queue is read once into numpy columns (one short
-read transaction) and views filter with vectorised masks. Codes (category, status, level,
-district) are stored as small integer codes with their label tables.
-"""
+"""Read the case queue: one bulk read of every case the console lists, into a
+:class:`models.casetable.CaseTable` (one short read transaction)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
-import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from models import audit
 from models.auth import Actor, Perm
-from models.catalogue import CATEGORY_CODES
+from models.casetable import CaseTable
 from models.db import Database
-from models.schema import AdminUnit, Case, CaseStatus, Grid, Level, Priority
-
-STATUS_CODES: tuple[str, ...] = tuple(s.value for s in CaseStatus)
-PRIORITY_CODES: tuple[str, ...] = tuple(p.value for p in Priority)
-LEVEL_CODES: tuple[str, ...] = ("", *(lv.value for lv in Level))  # "" = not assigned yet
-CLOSED_STATUSES = frozenset({"archived", "assessed", "rejected", "merged"})
-
-
-@dataclass(frozen=True)
-class CaseTable:
-    """Every listed case as parallel columns (row i of each array is one case)."""
-
-    ids: NDArray[np.int64]
-    numbers: NDArray[np.object_]
-    titles: NDArray[np.object_]
-    category: NDArray[np.int8]       # index into CATEGORY_CODES
-    subcategory: NDArray[np.object_]
-    status: NDArray[np.int8]         # index into STATUS_CODES
-    priority: NDArray[np.int8]       # index into PRIORITY_CODES
-    level: NDArray[np.int8]          # index into LEVEL_CODES
-    district: NDArray[np.object_]    # 6-digit code or ""
-    grid_code: NDArray[np.object_]
-    reported_at: NDArray[np.float64]  # POSIX seconds
-    deadline: NDArray[np.float64]     # POSIX seconds, NaN when none
-    lon: NDArray[np.float64]
-    lat: NDArray[np.float64]
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @classmethod
-    def from_rows(cls, rows: list[tuple]) -> "CaseTable":
-        """Build from tuples (id, number, title, category, subcategory, status, priority,
-        level, district, grid_code, reported_at, deadline, lon, lat)."""
-        cat_ix = {c: i for i, c in enumerate(CATEGORY_CODES)}
-        st_ix = {s: i for i, s in enumerate(STATUS_CODES)}
-        pr_ix = {p: i for i, p in enumerate(PRIORITY_CODES)}
-        lv_ix = {lv: i for i, lv in enumerate(LEVEL_CODES)}
-        n = len(rows)
-        cols = list(zip(*rows, strict=True)) if rows else [()] * 14
-
-        def obj(values) -> NDArray[np.object_]:
-            out = np.empty(n, dtype=object)
-            out[:] = list(values)
-            return out
-
-        def secs(values) -> NDArray[np.float64]:
-            return np.array([v.timestamp() if v is not None else np.nan for v in values],
-                            dtype=np.float64)
-
-        return cls(
-            ids=np.array(cols[0], dtype=np.int64), numbers=obj(cols[1]), titles=obj(cols[2]),
-            category=np.array([cat_ix[c] for c in cols[3]], dtype=np.int8),
-            subcategory=obj(cols[4]),
-            status=np.array([st_ix[_value(s)] for s in cols[5]], dtype=np.int8),
-            priority=np.array([pr_ix[_value(p)] for p in cols[6]], dtype=np.int8),
-            level=np.array([lv_ix[_value(lv) if lv else ""] for lv in cols[7]], dtype=np.int8),
-            district=obj(v or "" for v in cols[8]), grid_code=obj(v or "" for v in cols[9]),
-            reported_at=secs(cols[10]), deadline=secs(cols[11]),
-            lon=np.array(cols[12], dtype=np.float64), lat=np.array(cols[13], dtype=np.float64))
-
-    def open_mask(self) -> NDArray[np.bool_]:
-        closed = [STATUS_CODES.index(s) for s in CLOSED_STATUSES]
-        return ~np.isin(self.status, closed)
-
-    def overdue_mask(self, now: dt.datetime) -> NDArray[np.bool_]:
-        with np.errstate(invalid="ignore"):
-            return self.open_mask() & (self.deadline < now.timestamp())
-
-
-def _value(x: object) -> str:
-    return getattr(x, "value", x)  # enums from the ORM, plain strings from tests
-
+from models.schema import AdminUnit, Case, Grid
 
 def load_case_table(db: Database, actor: Actor, *, limit: int = 500_000) -> CaseTable:
     """Read the queue: every case with its district and grid code, newest first."""

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 
 from models.auth import Actor
 from models.cases import CaseService, NewCase
-from models.queue import STATUS_CODES, CaseTable, load_case_table
+from models.casetable import STATUS_CODES, CaseTable
+from models.queue import load_case_table
 from models.schema import StaffRole
 from widgets.casequeue import CaseQueueWidget, QueueFilter, filter_mask
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from models.catalogue import CATEGORY_CODES
-from models.queue import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
+from models.casetable import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
 from widgets import labels
 
 Index = QModelIndex | QPersistentModelIndex
