@@ -1,0 +1,405 @@
+/* CityGrid Console map page.
+ *
+ * One namespace (window.citygrid). Python calls exactly one entry point, citygrid.dispatch,
+ * through the QWebChannel bridge's sig_js_call signal with {fn, args} JSON; this file answers
+ * through the bridge's slots (pageReady, gridClicked, eventClicked, locationPicked,
+ * measured, batchPainted, jsError). The Leaflet map itself is built by folium; attach()
+ * receives it.
+ */
+"use strict";
+(function () {
+  const cg = {};
+  window.citygrid = cg;
+  let bridge = null;
+  let map = null;
+
+  const CATEGORY_COLOURS = ["#e74c3c", "#3498db", "#9b59b6", "#2ecc71", "#f39c12", "#95a5a6"];
+  const PRIORITY_RADIUS = [3, 4, 5, 7];
+  // staff colour by role (supervisor, manager, assistant, volunteer, centre, handler)
+  const ROLE_COLOURS = [[255, 214, 10], [64, 196, 255], [0, 230, 118], [200, 200, 200],
+                        [255, 110, 199], [255, 145, 0]];
+  const OFF_DUTY_DIM = 0.35;
+
+  function report(error) {
+    const text = (error && error.stack) ? error.stack : String(error);
+    if (bridge) { bridge.jsError(text); } else { console.error(text); }
+  }
+  window.addEventListener("error", (e) => report(e.error || e.message));
+  window.addEventListener("unhandledrejection", (e) => report(e.reason));
+
+  /* ---------- base64 typed arrays ---------- */
+  function b64ToBytes(b64) {
+    const bin = atob(b64);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  const int32s = (b64) => new Int32Array(b64ToBytes(b64).buffer);
+
+  /* ---------- a point layer drawn straight from typed arrays ---------- */
+  // Leaflet keeps one object per marker; at 10,000 moving staff that costs ~70 ms a batch.
+  // This layer projects the arrays itself and writes pixels into one ImageData (16 ms).
+  const PixelLayer = L.Layer.extend({
+    initialize: function (size) { this._size = size; this._n = 0; },
+    onAdd: function (m) {
+      this._canvas = L.DomUtil.create("canvas", "cg-pixel-layer leaflet-zoom-hide");
+      this._canvas.style.pointerEvents = "none";
+      m.getPanes().overlayPane.appendChild(this._canvas);
+      m.on("moveend zoomend resize viewreset", this._redraw, this);
+      this._redraw();
+    },
+    onRemove: function (m) {
+      L.DomUtil.remove(this._canvas);
+      m.off("moveend zoomend resize viewreset", this._redraw, this);
+    },
+    setData: function (lon, lat, codes) {
+      this._lon = lon; this._lat = lat; this._codes = codes; this._n = lon.length;
+      this._redraw();
+    },
+    _redraw: function () {
+      if (!this._map || !this._canvas) return;
+      const m = this._map;
+      const size = m.getSize();
+      const topLeft = m.containerPointToLayerPoint([0, 0]);
+      L.DomUtil.setPosition(this._canvas, topLeft);
+      if (this._canvas.width !== size.x || this._canvas.height !== size.y) {
+        this._canvas.width = size.x; this._canvas.height = size.y;
+      }
+      const ctx = this._canvas.getContext("2d");
+      const img = ctx.createImageData(size.x, size.y);
+      const px = img.data;
+      const w = size.x, h = size.y, r = this._size;
+      // Web Mercator projection done here with the map's pixel origin (no per-point objects)
+      const zoomScale = 256 * Math.pow(2, m.getZoom());
+      const origin = m.getPixelOrigin();
+      const pane = m._getMapPanePos();
+      const ox = origin.x - pane.x, oy = origin.y - pane.y;
+      for (let i = 0; i < this._n; i++) {
+        const lon = this._lon[i] / 1e6, lat = this._lat[i] / 1e6;
+        const s = Math.sin(lat * Math.PI / 180);
+        const x = Math.round(zoomScale * (lon / 360 + 0.5) - ox);
+        const y = Math.round(zoomScale * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) - oy);
+        if (x < r || y < r || x >= w - r || y >= h - r) continue;
+        const code = this._codes[i];
+        const c = ROLE_COLOURS[code & 7] || ROLE_COLOURS[0];
+        const a = (code & 8) ? Math.round(255 * OFF_DUTY_DIM) : 255;
+        for (let dy = -r; dy <= r; dy++) {
+          let o = ((y + dy) * w + (x - r)) * 4;
+          for (let dx = -r; dx <= r; dx++, o += 4) {
+            px[o] = c[0]; px[o + 1] = c[1]; px[o + 2] = c[2]; px[o + 3] = a;
+          }
+        }
+      }
+      ctx.putImageData(img, 0, 0);
+    },
+  });
+
+  /* ---------- events: circles by category and priority, clustered when zoomed out ---------- */
+  const EventLayer = L.Layer.extend({
+    initialize: function () { this._events = new Map(); },
+    onAdd: function (m) {
+      this._canvas = L.DomUtil.create("canvas", "cg-event-layer leaflet-zoom-hide");
+      this._canvas.style.pointerEvents = "none";
+      m.getPanes().overlayPane.appendChild(this._canvas);
+      m.on("moveend zoomend resize viewreset", this._redraw, this);
+      this._redraw();
+    },
+    onRemove: function (m) {
+      L.DomUtil.remove(this._canvas);
+      m.off("moveend zoomend resize viewreset", this._redraw, this);
+    },
+    upsert: function (list) { for (const e of list) this._events.set(e.id, e); this._redraw(); },
+    remove: function (ids) { for (const id of ids) this._events.delete(id); this._redraw(); },
+    count: function () { return this._events.size; },
+    _points: function () {
+      const m = this._map;
+      const out = [];
+      for (const e of this._events.values()) {
+        const p = m.latLngToContainerPoint([e.lat, e.lon]);
+        out.push([p.x, p.y, e]);
+      }
+      return out;
+    },
+    _redraw: function () {
+      if (!this._map || !this._canvas) return;
+      const m = this._map, size = m.getSize();
+      L.DomUtil.setPosition(this._canvas, m.containerPointToLayerPoint([0, 0]));
+      this._canvas.width = size.x; this._canvas.height = size.y;
+      const ctx = this._canvas.getContext("2d");
+      const pts = this._points().filter(([x, y]) => x > -20 && y > -20 && x < size.x + 20 && y < size.y + 20);
+      this._clusters = null;
+      if (m.getZoom() < 14 && pts.length > 200) {
+        // screen-space grid clustering: one bubble per 48 px cell with its count
+        const cell = 48, bins = new Map();
+        for (const [x, y, e] of pts) {
+          const key = Math.floor(x / cell) + ":" + Math.floor(y / cell);
+          let b = bins.get(key);
+          if (!b) { b = { x: 0, y: 0, n: 0, urgent: 0, cat: new Array(6).fill(0) }; bins.set(key, b); }
+          b.x += x; b.y += y; b.n++; b.cat[e.category]++; if (e.priority >= 3) b.urgent++;
+        }
+        this._clusters = [];
+        ctx.font = "bold 11px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        for (const b of bins.values()) {
+          const x = b.x / b.n, y = b.y / b.n, rad = 8 + Math.min(16, Math.sqrt(b.n) * 1.6);
+          const top = b.cat.indexOf(Math.max(...b.cat));
+          ctx.globalAlpha = 0.75; ctx.fillStyle = CATEGORY_COLOURS[top];
+          ctx.beginPath(); ctx.arc(x, y, rad, 0, 2 * Math.PI); ctx.fill();
+          if (b.urgent) { ctx.globalAlpha = 1; ctx.strokeStyle = "#ff3b30"; ctx.lineWidth = 2; ctx.stroke(); }
+          ctx.globalAlpha = 1; ctx.fillStyle = "#fff"; ctx.fillText(String(b.n), x, y);
+          this._clusters.push([x, y, rad]);
+        }
+        return;
+      }
+      for (const [x, y, e] of pts) {
+        ctx.fillStyle = CATEGORY_COLOURS[e.category] || "#ccc";
+        ctx.beginPath(); ctx.arc(x, y, PRIORITY_RADIUS[e.priority] || 4, 0, 2 * Math.PI); ctx.fill();
+        if (e.overdue) { ctx.strokeStyle = "#ff3b30"; ctx.lineWidth = 2; ctx.stroke(); }
+      }
+    },
+    hit: function (containerPoint) {
+      if (this._clusters) return null;
+      let best = null, bestD = 64;
+      for (const [x, y, e] of this._points()) {
+        const d = (x - containerPoint.x) ** 2 + (y - containerPoint.y) ** 2;
+        if (d < bestD) { bestD = d; best = e; }
+      }
+      return best;
+    },
+  });
+
+  /* ---------- heat of recent events (simpleheat-style: alpha accumulation, then palette) ---------- */
+  const HeatLayer = L.Layer.extend({
+    initialize: function () { this._lon = []; this._lat = []; },
+    onAdd: function (m) {
+      this._canvas = L.DomUtil.create("canvas", "cg-heat-layer leaflet-zoom-hide");
+      this._canvas.style.pointerEvents = "none";
+      this._canvas.style.opacity = 0.7;
+      m.getPanes().overlayPane.appendChild(this._canvas);
+      m.on("moveend zoomend resize viewreset", this._redraw, this);
+      this._redraw();
+    },
+    onRemove: function (m) {
+      L.DomUtil.remove(this._canvas);
+      m.off("moveend zoomend resize viewreset", this._redraw, this);
+    },
+    add: function (lon, lat, keep) {
+      this._lon = this._lon.concat(lon).slice(-keep); this._lat = this._lat.concat(lat).slice(-keep);
+      this._redraw();
+    },
+    _palette: function () {
+      if (this._grad) return this._grad;
+      const c = document.createElement("canvas"); c.width = 1; c.height = 256;
+      const g = c.getContext("2d"), lg = g.createLinearGradient(0, 0, 0, 256);
+      lg.addColorStop(0.2, "#1e3cff"); lg.addColorStop(0.45, "#00d4ff"); lg.addColorStop(0.65, "#3cff3c");
+      lg.addColorStop(0.85, "#ffe600"); lg.addColorStop(1.0, "#ff2a00");
+      g.fillStyle = lg; g.fillRect(0, 0, 1, 256);
+      this._grad = g.getImageData(0, 0, 1, 256).data;
+      return this._grad;
+    },
+    _redraw: function () {
+      if (!this._map || !this._canvas) return;
+      const m = this._map, size = m.getSize();
+      L.DomUtil.setPosition(this._canvas, m.containerPointToLayerPoint([0, 0]));
+      this._canvas.width = size.x; this._canvas.height = size.y;
+      const ctx = this._canvas.getContext("2d");
+      const rad = Math.max(8, Math.min(30, 2 * (m.getZoom() - 8)));
+      for (let i = 0; i < this._lon.length; i++) {
+        const p = m.latLngToContainerPoint([this._lat[i], this._lon[i]]);
+        if (p.x < -rad || p.y < -rad || p.x > size.x + rad || p.y > size.y + rad) continue;
+        const g = ctx.createRadialGradient(p.x, p.y, 0, p.x, p.y, rad);
+        g.addColorStop(0, "rgba(0,0,0,0.25)"); g.addColorStop(1, "rgba(0,0,0,0)");
+        ctx.fillStyle = g; ctx.fillRect(p.x - rad, p.y - rad, 2 * rad, 2 * rad);
+      }
+      const img = ctx.getImageData(0, 0, size.x, size.y), d = img.data, pal = this._palette();
+      for (let i = 3; i < d.length; i += 4) {
+        const a = d[i]; if (!a) continue;
+        const j = a * 4; d[i - 3] = pal[j]; d[i - 2] = pal[j + 1]; d[i - 1] = pal[j + 2];
+      }
+      ctx.putImageData(img, 0, 0);
+    },
+  });
+
+  /* ---------- the page's state ---------- */
+  const state = {
+    grids: null, gridByCode: new Map(), choropleth: null, boundaries: {},
+    staff: null, events: null, heat: null, highlight: null, selectedGrid: null,
+    pick: false, measure: null, labels: L.layerGroup(), control: null, base: null,
+  };
+  const GRID_STYLE = {
+    basic: { color: "#4a6378", weight: 0.6, fillColor: "#22313f", fillOpacity: 0.35 },
+    dedicated: { color: "#c79a3a", weight: 1.0, fillColor: "#5a4a22", fillOpacity: 0.45 },
+  };
+  const BOUNDARY_STYLE = {
+    district: { color: "#e0e6ee", weight: 2.2, opacity: 0.9 },
+    street: { color: "#9fb3c8", weight: 1.3, opacity: 0.8, dashArray: "6 4" },
+    community: { color: "#6f8499", weight: 0.9, opacity: 0.7, dashArray: "2 3" },
+  };
+  const CHORO = ["#1b2a36", "#3b4f2a", "#6b7a1f", "#b08a12", "#d35400", "#c0392b"];
+  const choroColour = (n) => CHORO[n <= 0 ? 0 : n <= 1 ? 1 : n <= 3 ? 2 : n <= 6 ? 3 : n <= 10 ? 4 : 5];
+
+  function painted(kind, started) {
+    // two animation frames: the frame that contains the change has been produced
+    requestAnimationFrame(() => requestAnimationFrame(() => bridge.batchPainted(kind, performance.now() - started)));
+  }
+
+  function refreshLabels() {
+    state.labels.clearLayers();
+    if (!state.grids || map.getZoom() < 15) return;
+    const bounds = map.getBounds();
+    let n = 0;
+    state.grids.eachLayer((layer) => {
+      if (n > 400 || !bounds.intersects(layer.getBounds())) return;
+      const c = layer.getBounds().getCenter();
+      state.labels.addLayer(L.tooltip({ permanent: true, direction: "center", className: "cg-grid-label", interactive: false })
+        .setLatLng(c).setContent(layer.feature.properties.code.slice(-6)));
+      n++;
+    });
+  }
+
+  const api = {
+    ping: (token) => bridge.pong(String(token)),
+    setBaseMap: (cfg) => {
+      if (state.base) { map.removeLayer(state.base); state.base = null; }
+      if (cfg.kind !== "none" && cfg.url) {
+        state.base = L.tileLayer(cfg.url, { maxZoom: cfg.max_zoom || 18, minZoom: cfg.min_zoom || 0,
+          attribution: cfg.attribution || "", tms: false }).addTo(map);
+        state.base.bringToBack();
+      }
+      badge.update(cfg);
+    },
+    setGrids: (fc) => {
+      if (state.grids) { map.removeLayer(state.grids); state.control.removeLayer(state.grids); }
+      if (state.choropleth) { map.removeLayer(state.choropleth); state.control.removeLayer(state.choropleth); }
+      state.gridByCode.clear();
+      state.grids = L.geoJSON(fc, {
+        style: (f) => GRID_STYLE[f.properties.kind] || GRID_STYLE.basic,
+        onEachFeature: (f, layer) => { state.gridByCode.set(f.properties.code, layer); },
+      });
+      state.grids.on("click", (e) => {
+        if (state.pick || state.measure) return;  // the map's click handler takes these
+        L.DomEvent.stopPropagation(e);
+        const hit = events.hit(e.containerPoint);
+        if (hit) { bridge.eventClicked(hit.id); return; }
+        bridge.gridClicked(e.layer.feature.properties.code);
+      });
+      state.grids.addTo(map);
+      state.grids.bringToBack();
+      state.choropleth = L.geoJSON(fc, { interactive: false,
+        style: () => ({ stroke: false, fillColor: CHORO[0], fillOpacity: 0.7 }) });
+      state.control.addOverlay(state.grids, "Grids 网格");
+      state.control.addOverlay(state.choropleth, "Open cases per grid 网格未结案件");
+      const b = state.grids.getBounds();
+      if (b.isValid()) map.fitBounds(b, { padding: [10, 10] });
+      refreshLabels();
+    },
+    setBoundaries: ({ level, fc }) => {
+      if (state.boundaries[level]) { map.removeLayer(state.boundaries[level]); state.control.removeLayer(state.boundaries[level]); }
+      const layer = L.geoJSON(fc, { style: BOUNDARY_STYLE[level], interactive: false });
+      state.boundaries[level] = layer;
+      layer.addTo(map);
+      state.control.addOverlay(layer, { district: "Districts 区县", street: "Streets 街道 (generated)", community: "Communities 社区 (generated)" }[level]);
+    },
+    setStaff: (msg) => {
+      const t0 = performance.now();
+      const codes = b64ToBytes(msg.codes);
+      state.staff.setData(int32s(msg.lon), int32s(msg.lat), codes);
+      painted("staff", t0);
+    },
+    upsertEvents: (list) => { const t0 = performance.now(); events.upsert(list); painted("events", t0); },
+    removeEvents: (ids) => { const t0 = performance.now(); events.remove(ids); painted("events", t0); },
+    setOpenCounts: (counts) => {
+      const t0 = performance.now();
+      if (!state.choropleth) return;
+      state.choropleth.eachLayer((layer) => {
+        const n = counts[layer.feature.properties.code] || 0;
+        layer.setStyle({ fillColor: choroColour(n), fillOpacity: n ? 0.75 : 0.25 });
+      });
+      painted("counts", t0);
+    },
+    addHeat: (msg) => { state.heat.add(msg.lon, msg.lat, msg.keep || 5000); },
+    flyTo: (a) => { map.flyTo([a.lat, a.lon], a.zoom || Math.max(map.getZoom(), 16), { duration: 0.6 }); },
+    highlightEvent: (e) => {
+      if (state.highlight) map.removeLayer(state.highlight);
+      state.highlight = L.circleMarker([e.lat, e.lon], { radius: 14, color: "#ffffff", weight: 3, fill: false, interactive: false }).addTo(map);
+    },
+    highlightGrid: (code) => {
+      if (state.selectedGrid) state.grids.resetStyle(state.selectedGrid);
+      const layer = state.gridByCode.get(code);
+      if (!layer) return;
+      layer.setStyle({ color: "#ffffff", weight: 2.5 });
+      layer.bringToFront();
+      state.selectedGrid = layer;
+      map.flyToBounds(layer.getBounds(), { maxZoom: 17, duration: 0.6 });
+    },
+    setPickMode: (on) => { state.pick = !!on; document.body.classList.toggle("cg-pick", state.pick); },
+    startMeasure: () => {
+      if (state.measure) map.removeLayer(state.measure.line);
+      state.measure = { points: [], line: L.polyline([], { color: "#ffe600", weight: 2, dashArray: "4 4" }).addTo(map) };
+      document.body.classList.add("cg-pick");
+    },
+    selfTest: (kind) => { if (kind === "throw") { setTimeout(() => { throw new Error("deliberate test error"); }, 0); } },
+    clickGrid: (code) => { const l = state.gridByCode.get(code); if (l) bridge.gridClicked(code); else bridge.jsError("no grid " + code); },
+    clickAt: (a) => { map.fire("click", { latlng: L.latLng(a.lat, a.lon), containerPoint: map.latLngToContainerPoint([a.lat, a.lon]) }); },
+    stats: () => bridge.stats(JSON.stringify({ events: events.count(), staff: state.staff._n,
+      grids: state.grids ? state.grids.getLayers().length : 0, zoom: map.getZoom() })),
+  };
+
+  const events = new EventLayer();
+  const badge = L.control({ position: "bottomleft" });
+  badge.onAdd = function () { this._div = L.DomUtil.create("div", "cg-badge"); return this._div; };
+  badge.update = function (cfg) {
+    const datum = cfg.datum === "GCJ02" ? "GCJ-02 (overlays shifted to match)" : cfg.datum === "CGCS2000" ? "CGCS2000" : "WGS-84";
+    this._div.innerHTML = "坐标系 Datum: <b>" + datum + "</b> · 底图 Base map: " + (cfg.kind === "none" ? "none" : cfg.kind) +
+      "<br>街道/社区/网格边界为生成数据 <b>Generated</b> street, community and grid boundaries";
+  };
+
+  cg.dispatch = function (message) {
+    try {
+      const call = JSON.parse(message);
+      const fn = api[call.fn];
+      if (!fn) throw new Error("unknown map call " + call.fn);
+      fn(call.args);
+    } catch (error) { report(error); }
+  };
+
+  cg.attach = function (leafletMap) {
+    map = leafletMap;
+    map.attributionControl.setPrefix("Leaflet");
+    state.control = L.control.layers(null, null, { collapsed: true, position: "topright" }).addTo(map);
+    L.control.scale({ imperial: false }).addTo(map);
+    badge.addTo(map);
+    badge.update({ kind: "none", datum: "WGS84" });
+    state.heat = new HeatLayer();
+    state.staff = new PixelLayer(2);
+    events.addTo(map);
+    state.staff.addTo(map);
+    state.control.addOverlay(events, "Events 事件");
+    state.control.addOverlay(state.staff, "Staff 人员");
+    state.control.addOverlay(state.heat, "Recent events heat 近期事件热力");
+    state.labels.addTo(map);
+    map.on("zoomend moveend", refreshLabels);
+    map.on("click", (e) => {
+      if (state.pick) {
+        state.pick = false; document.body.classList.remove("cg-pick");
+        bridge.locationPicked(e.latlng.lng, e.latlng.lat);
+        return;
+      }
+      if (state.measure) {
+        state.measure.points.push([e.latlng.lat, e.latlng.lng]);
+        state.measure.line.setLatLngs(state.measure.points);
+        bridge.measured(JSON.stringify(state.measure.points.map(([a, b]) => [b, a])));
+        return;
+      }
+      const hit = events.hit(e.containerPoint);
+      if (hit) bridge.eventClicked(hit.id);
+    });
+    map.on("dblclick", () => {
+      if (state.measure) { state.measure = null; document.body.classList.remove("cg-pick"); }
+    });
+    new QWebChannel(qt.webChannelTransport, (channel) => {
+      bridge = channel.objects.bridge;
+      bridge.sig_js_call.connect(cg.dispatch);
+      bridge.pageReady();
+    });
+  };
+})();
