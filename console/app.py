@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -24,6 +26,7 @@ from console.mainwindow import MainWindow
 from console.settings import load_settings, save_settings
 from console.tasks import TaskRunner, TaskState
 from console.theme import apply_theme
+from widgets.citymap import BaseMap, CityMapWidget, register_url_scheme
 from models.auth import Actor
 from models.cases import CaseService
 from models.db import Database
@@ -32,10 +35,23 @@ from models.casetable import CaseTable
 from models.queue import load_case_table
 from models.records import DistrictSummary
 from models.schema import StaffRole
-from models.staff import StaffService
-from models.units import UnitService, district_summaries
+from models.staff import StaffPositions, StaffService
+from models.units import (
+    UnitService,
+    boundary_feature_collection,
+    district_summaries,
+    grid_feature_collection,
+)
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """The map's base layers as GeoJSON (read once; they change only with an import)."""
+
+    grids: dict
+    boundaries: dict[str, dict]
 
 
 @dataclass(frozen=True)
@@ -45,19 +61,30 @@ class Snapshot:
     districts: list[DistrictSummary]
     table: CaseTable
     on_duty: int
+    positions: StaffPositions
+    layers: MapLayers | None
     read_at: dt.datetime
 
 
-def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None) -> Snapshot:
+def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
+                  with_layers: bool = False) -> Snapshot:
     """Read what the window shows (runs on a worker thread)."""
+    layers = None
+    if with_layers:
+        layers = MapLayers(grid_feature_collection(db, actor),
+                           {level: boundary_feature_collection(db, actor, level)
+                            for level in ("community", "street", "district")})
+    if state:
+        state.progress("districts", 0.3)
     districts = district_summaries(db, actor)
     if state:
-        state.progress("cases", 0.3)
+        state.progress("cases", 0.5)
     table = load_case_table(db, actor)
     if state:
-        state.progress("staff", 0.9)
-    on_duty = StaffService(db, actor).count_on_duty()
-    return Snapshot(districts, table, on_duty, dt.datetime.now(dt.UTC))
+        state.progress("staff", 0.8)
+    staff = StaffService(db, actor)
+    return Snapshot(districts, table, staff.count_on_duty(), staff.positions(), layers,
+                    dt.datetime.now(dt.UTC))
 
 
 class ConsoleController(QObject):
@@ -67,7 +94,7 @@ class ConsoleController(QObject):
     """The window shows the database's content for the first time."""
 
     def __init__(self, db: Database, actor: Actor, window: MainWindow, *,
-                 build_demo: bool = True) -> None:
+                 build_demo: bool = True, map_widget: CityMapWidget | None = None) -> None:
         super().__init__(window)
         self.db, self.actor, self.window = db, actor, window
         self.cases = CaseService(db, actor)
@@ -81,6 +108,15 @@ class ConsoleController(QObject):
         window.sig_search_requested.connect(self._on_window_search_requested)
         window.queue.sig_case_selected.connect(self._on_queue_case_selected)
         window.alerts.sig_case_selected.connect(self._on_alerts_case_selected)
+        window.sig_fly_to_selected_requested.connect(self._on_window_fly_to_selected_requested)
+        self.map = map_widget
+        self._layers_sent = False
+        self._shown_events: set[int] = set()
+        if map_widget is not None:
+            map_widget.sig_grid_clicked.connect(self._on_map_grid_clicked)
+            map_widget.sig_event_clicked.connect(self._on_map_event_clicked)
+            map_widget.sig_distance_measured.connect(self._on_map_distance_measured)
+            window.sig_measure_requested.connect(map_widget.start_measure)
         self.ready = False
         self._build_demo = build_demo
         self.snapshot: Snapshot | None = None
@@ -94,14 +130,19 @@ class ConsoleController(QObject):
             self.refresh()
 
     def _build_demo_task(self, state: TaskState) -> object:
-        from models.democity import build_demo_city
+        from models.democity import build_demo_city, seed_demo_cases
 
-        return build_demo_city(self.db, progress=state.progress)
+        summary = build_demo_city(self.db, progress=state.progress)
+        state.progress("demo cases", 0.95)
+        seed_demo_cases(self.db)
+        return summary
 
     @Slot()
     def refresh(self) -> None:
         """Reload everything the window shows, off the GUI thread."""
-        self.runner.submit("snapshot", lambda state: read_snapshot(self.db, self.actor, state))
+        with_layers = self.map is not None and not self._layers_sent
+        self.runner.submit("snapshot", lambda state: read_snapshot(
+            self.db, self.actor, state, with_layers=with_layers))
 
     @Slot(str, object)
     def _on_runner_finished(self, kind: str, result: object) -> None:
@@ -134,15 +175,78 @@ class ConsoleController(QObject):
         alerts = [(int(snap.table.ids[i]), f"{snap.table.numbers[i]} {snap.table.titles[i]}",
                    "overdue") for i in overdue_mask.nonzero()[0][:200]]
         w.alerts.set_alerts(alerts)
+        if self.map is not None:
+            self._show_on_map(snap, open_mask, overdue_mask)
         if not self.ready:
             self.ready = True
             w.statusBar().showMessage(self.tr("Ready"), 3000)
             self.sig_ready.emit()
 
+    def _show_on_map(self, snap: Snapshot, open_mask, overdue_mask) -> None:  # noqa: ANN001
+        m = self.map
+        assert m is not None
+        if snap.layers is not None:
+            m.set_grids(snap.layers.grids)
+            for level, fc in snap.layers.boundaries.items():
+                m.set_boundaries(level, fc)
+            self._layers_sent = True
+        p = snap.positions
+        m.update_staff(p.lon, p.lat, p.roles, p.on_duty)
+        t = snap.table
+        rows = np.flatnonzero(open_mask)
+        from models.catalogue import CATEGORY_CODES
+        from models.casetable import PRIORITY_CODES
+
+        events = [{"id": int(t.ids[i]), "lon": float(t.lon[i]), "lat": float(t.lat[i]),
+                   "category": CATEGORY_CODES[t.category[i]],
+                   "priority": PRIORITY_CODES[t.priority[i]], "overdue": bool(overdue_mask[i])}
+                  for i in rows]
+        shown = {e["id"] for e in events}
+        m.remove_events(sorted(self._shown_events - shown))
+        m.upsert_events(events)
+        self._shown_events = shown
+        codes, counts = np.unique(t.grid_code[rows].astype(str), return_counts=True)
+        m.set_open_counts({c: int(n) for c, n in zip(codes, counts, strict=True) if c})
+
     # -- selection and search ------------------------------------------------------------
     @Slot(int)
     def _on_queue_case_selected(self, case_id: int) -> None:
         self.show_case(case_id)
+        self._fly_to_case(case_id)
+
+    def _fly_to_case(self, case_id: int) -> None:
+        if self.map is None or self.snapshot is None:
+            return
+        hits = np.flatnonzero(self.snapshot.table.ids == case_id)
+        if len(hits):
+            lon, lat = self.snapshot.table.lon[hits[0]], self.snapshot.table.lat[hits[0]]
+            self.map.fly_to(float(lon), float(lat), 17)
+            self.map.highlight_event(float(lon), float(lat))
+
+    @Slot()
+    def _on_window_fly_to_selected_requested(self) -> None:
+        case_id = self.window.queue.selected_case_id()
+        if case_id is not None:
+            self._fly_to_case(case_id)
+
+    @Slot(str)
+    def _on_map_grid_clicked(self, code: str) -> None:
+        self.show_grid(code)
+
+    @Slot(int)
+    def _on_map_event_clicked(self, case_id: int) -> None:
+        self.window.queue.select_case(case_id, emit=False)
+        self.show_case(case_id)
+        if self.map is not None and self.snapshot is not None:
+            hits = np.flatnonzero(self.snapshot.table.ids == case_id)
+            if len(hits):
+                self.map.highlight_event(float(self.snapshot.table.lon[hits[0]]),
+                                         float(self.snapshot.table.lat[hits[0]]))
+
+    @Slot(float)
+    def _on_map_distance_measured(self, metres: float) -> None:
+        self.window.statusBar().showMessage(
+            self.tr("Distance: {0} m (double-click to finish)").format(f"{metres:,.0f}"))
 
     @Slot(int)
     def _on_alerts_case_selected(self, case_id: int) -> None:
@@ -175,6 +279,8 @@ class ConsoleController(QObject):
             self.tr("Grid {0} ({1}), community {2}").format(grid.code, kind,
                                                            grid.community_code), staff)
         self.window.docks["staff"].raise_()
+        if self.map is not None:
+            self.map.highlight_grid(grid.code)
 
     @Slot(str)
     def _on_window_search_requested(self, text: str) -> None:
@@ -208,6 +314,9 @@ def run_gui(args: argparse.Namespace) -> int:
     """Open the console window; with ``--screenshot`` save a PNG once ready and exit."""
     if args.screenshot:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox")
+    register_url_scheme()  # before the QApplication exists
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("CityGrid")
     app.setApplicationName("CityGrid Console")
@@ -219,12 +328,21 @@ def run_gui(args: argparse.Namespace) -> int:
     except CityGridError as exc:
         QMessageBox.critical(None, "CityGrid Console", str(exc))
         return 1
-    window = MainWindow(db.url)
+    bm = settings.base_map
+    try:
+        base_map = BaseMap(bm.kind, bm.url, bm.path, bm.datum, bm.attribution)
+    except ValueError as exc:
+        log.error("base map in the settings is unusable (%s); using none", exc)
+        base_map = BaseMap()
+    map_widget = CityMapWidget(base_map=base_map)
+    window = MainWindow(db.url, central=map_widget)
+    window.status_datum.setText(window.tr("Map datum: {0}").format(base_map.datum))
     window.dark_action.setChecked(settings.theme == "dark")
     qsettings = QSettings()
     window.restore_state(qsettings)
     actor = Actor(name=os.environ.get("USER", "dispatcher"), role=StaffRole.DISPATCHER)
-    controller = ConsoleController(db, actor, window, build_demo=not args.no_demo)
+    controller = ConsoleController(db, actor, window, build_demo=not args.no_demo,
+                                   map_widget=map_widget)
 
     def on_theme_toggled(dark: bool) -> None:
         nonlocal settings
@@ -251,10 +369,17 @@ def run_gui(args: argparse.Namespace) -> int:
             log.info("screenshot saved to %s", out)
             app.quit()
 
-        controller.sig_ready.connect(lambda: QTimer.singleShot(300, shoot))
+        def shoot_when_map_ready() -> None:
+            if map_widget.ready and controller.ready:
+                QTimer.singleShot(1500, shoot)  # let the layers paint
+            else:
+                QTimer.singleShot(200, shoot_when_map_ready)
+
+        controller.sig_ready.connect(shoot_when_map_ready)
     code = app.exec()
     if not args.screenshot:
         window.save_state(qsettings)
+    map_widget.teardown()
     controller.runner.shutdown()
     db.dispose()
     return code

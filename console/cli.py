@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="build the demo city of Changsha into an empty database")
     _add_db(p)
     p.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
+    p.add_argument("--cases", type=int, default=400,
+                   help="open cases of the last ninety minutes to report (default 400)")
 
     for name, text in (("validate-grids", "check a grid layer (GeoJSON or GeoPackage)"),
                        ("import-grids", "import a grid layer into the database")):
@@ -66,7 +68,7 @@ def _open_db(url: str | None):
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from models.democity import build_demo_city
+    from models.democity import build_demo_city, seed_demo_cases
 
     db = _open_db(args.db)
     print(f"building the demo city of Changsha into {db.url} ...", flush=True)
@@ -78,6 +80,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"{summary.streets} streets, {summary.communities} communities, {summary.grids} grids "
           f"({summary.dedicated_grids} dedicated), {summary.staff} staff, "
           f"{summary.departments} departments")
+    if args.cases > 0:
+        seed_demo_cases(db, n=args.cases, seed=args.seed)
+        print(f"reported {args.cases} demo cases of the last ninety minutes")
     print("street, community and grid boundaries are GENERATED for the demo, not official")
     return EXIT_OK
 

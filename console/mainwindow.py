@@ -216,6 +216,9 @@ class MainWindow(QMainWindow):
                 self.move(screen.topLeft())
         else:
             self.resize(1600, 960)
+            self.resizeDocks([self.docks["alerts"], self.docks["detail"]], [380, 340],
+                             Qt.Orientation.Horizontal)
+            self.resizeDocks([self.docks["queue"]], [260], Qt.Orientation.Vertical)
         state = settings.value("main/state")
         if isinstance(state, QByteArray):
             self.restoreState(state, STATE_VERSION)

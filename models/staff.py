@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import func, select, update
 
 from models import audit
@@ -25,6 +26,17 @@ class PositionFix:
     lon: float
     lat: float
     at: dt.datetime
+
+
+@dataclass(frozen=True)
+class StaffPositions:
+    """Last known positions of active staff, as columns (for the map)."""
+
+    ids: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    roles: tuple[str, ...]
+    on_duty: np.ndarray
 
 
 class StaffService:
@@ -60,6 +72,22 @@ class StaffService:
                 q = q.where(Staff.unit_id == unit_id)
             with self.db.read() as s:
                 return [self._record(st) for st in s.scalars(q)]
+
+    def positions(self) -> StaffPositions:
+        """Every active staff member with a known position (one bulk read)."""
+        with audit.guarded(self.db, self.actor, Perm.STAFF_READ, "staff.positions", "staff"):
+            q = (select(Staff.id, Staff.last_lon, Staff.last_lat, Staff.role, Staff.duty_status)
+                 .where(Staff.active.is_(True), Staff.last_lon.is_not(None))
+                 .order_by(Staff.id))
+            with self.db.read() as s:
+                rows = s.execute(q).all()
+        on = {DutyStatus.ON_DUTY, DutyStatus.BUSY}
+        return StaffPositions(
+            ids=np.array([r[0] for r in rows], dtype=np.int64),
+            lon=np.array([r[1] for r in rows], dtype=float),
+            lat=np.array([r[2] for r in rows], dtype=float),
+            roles=tuple(r[3].value for r in rows),
+            on_duty=np.array([r[4] in on for r in rows], dtype=bool))
 
     def count_on_duty(self) -> int:
         with audit.guarded(self.db, self.actor, Perm.STAFF_READ, "staff.count", "staff"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -114,3 +116,38 @@ def district_summaries(db: Database, actor: Actor) -> list[DistrictSummary]:
                             n_comms.get(d.id, 0), grids.get(d.id, 0), dedicated.get(d.id, 0),
                             staff_rows.get(d.id, 0), (d.area_m2 or 0.0) / 1e6)
             for d in districts]
+
+
+def _feature_collection(rows, props) -> dict:  # noqa: ANN001
+    features = []
+    for row in rows:
+        geom = json.loads(shapely.to_geojson(shapely.from_wkb(row.geometry), indent=None))
+        features.append({"type": "Feature", "properties": props(row), "geometry": geom})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def grid_feature_collection(db: Database, actor: Actor) -> dict:
+    """Every grid as GeoJSON (WGS-84) for the map: code, kind, dedicated type, community."""
+    with audit.guarded(db, actor, Perm.GRID_READ, "grid.geometry", "grid"):
+        comm = aliased(AdminUnit)
+        q = (select(Grid.code, Grid.kind, Grid.dedicated_type, Grid.geometry,
+                    comm.code.label("community_code"))
+             .join(comm, comm.id == Grid.community_id).order_by(Grid.code))
+        with db.read() as s:
+            rows = s.execute(q).all()
+    return _feature_collection(rows, lambda r: {
+        "code": r.code, "kind": r.kind.value,
+        "dedicated_type": r.dedicated_type.value if r.dedicated_type else None,
+        "community_code": r.community_code})
+
+
+def boundary_feature_collection(db: Database, actor: Actor, level: str) -> dict:
+    """Boundaries of every unit of ``level`` as GeoJSON, with code, name and generated."""
+    with audit.guarded(db, actor, Perm.GRID_READ, "unit.geometry", "unit"):
+        q = (select(AdminUnit.code, AdminUnit.name, AdminUnit.generated, AdminUnit.geometry)
+             .where(AdminUnit.level == Level(level), AdminUnit.geometry.is_not(None))
+             .order_by(AdminUnit.code))
+        with db.read() as s:
+            rows = s.execute(q).all()
+    return _feature_collection(rows, lambda r: {"code": r.code, "name": r.name,
+                                                "generated": bool(r.generated)})

@@ -19,6 +19,10 @@ os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 import pytest
 
 from models.db import Database
+from widgets.citymap import register_url_scheme
+
+# The map's URL scheme must be registered before pytest-qt creates the QApplication.
+register_url_scheme()
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_BASE_URL = os.environ.get("CITYGRID_TEST_PG", f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test")

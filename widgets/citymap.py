@@ -354,6 +354,7 @@ class CityMapWidget(QWidget):
         pending, self._pending = self._pending, []
         for message in pending:
             self.bridge.sig_js_call.emit(message)
+        self._send_staff()  # a staff batch that waited for the page
         self.sig_map_ready.emit()
 
     @Slot(str)

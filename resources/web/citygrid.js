@@ -44,7 +44,7 @@
     onAdd: function (m) {
       this._canvas = L.DomUtil.create("canvas", "cg-pixel-layer leaflet-zoom-hide");
       this._canvas.style.pointerEvents = "none";
-      m.getPanes().overlayPane.appendChild(this._canvas);
+      m.getPane("cgPoints").appendChild(this._canvas);
       m.on("moveend zoomend resize viewreset", this._redraw, this);
       this._redraw();
     },
@@ -68,7 +68,8 @@
       const ctx = this._canvas.getContext("2d");
       const img = ctx.createImageData(size.x, size.y);
       const px = img.data;
-      const w = size.x, h = size.y, r = this._size;
+      const w = size.x, h = size.y;
+      const z = m.getZoom(), r = z < 13 ? 0 : z < 15 ? 1 : this._size;  // dots grow as you zoom in
       // Web Mercator projection done here with the map's pixel origin (no per-point objects)
       const zoomScale = 256 * Math.pow(2, m.getZoom());
       const origin = m.getPixelOrigin();
@@ -100,7 +101,7 @@
     onAdd: function (m) {
       this._canvas = L.DomUtil.create("canvas", "cg-event-layer leaflet-zoom-hide");
       this._canvas.style.pointerEvents = "none";
-      m.getPanes().overlayPane.appendChild(this._canvas);
+      m.getPane("cgPoints").appendChild(this._canvas);
       m.on("moveend zoomend resize viewreset", this._redraw, this);
       this._redraw();
     },
@@ -174,7 +175,7 @@
       this._canvas = L.DomUtil.create("canvas", "cg-heat-layer leaflet-zoom-hide");
       this._canvas.style.pointerEvents = "none";
       this._canvas.style.opacity = 0.7;
-      m.getPanes().overlayPane.appendChild(this._canvas);
+      m.getPane("cgPoints").appendChild(this._canvas);
       m.on("moveend zoomend resize viewreset", this._redraw, this);
       this._redraw();
     },
@@ -226,13 +227,13 @@
     pick: false, measure: null, labels: L.layerGroup(), control: null, base: null,
   };
   const GRID_STYLE = {
-    basic: { color: "#4a6378", weight: 0.6, fillColor: "#22313f", fillOpacity: 0.35 },
+    basic: { color: "#3d5366", weight: 0.5, fillColor: "#1c2833", fillOpacity: 0.55 },
     dedicated: { color: "#c79a3a", weight: 1.0, fillColor: "#5a4a22", fillOpacity: 0.45 },
   };
   const BOUNDARY_STYLE = {
-    district: { color: "#e0e6ee", weight: 2.2, opacity: 0.9 },
-    street: { color: "#9fb3c8", weight: 1.3, opacity: 0.8, dashArray: "6 4" },
-    community: { color: "#6f8499", weight: 0.9, opacity: 0.7, dashArray: "2 3" },
+    district: { color: "#e0e6ee", weight: 2.2, opacity: 0.9, fill: false },
+    street: { color: "#9fb3c8", weight: 1.3, opacity: 0.8, dashArray: "6 4", fill: false },
+    community: { color: "#6f8499", weight: 0.9, opacity: 0.7, dashArray: "2 3", fill: false },
   };
   const CHORO = ["#1b2a36", "#3b4f2a", "#6b7a1f", "#b08a12", "#d35400", "#c0392b"];
   const choroColour = (n) => CHORO[n <= 0 ? 0 : n <= 1 ? 1 : n <= 3 ? 2 : n <= 6 ? 3 : n <= 10 ? 4 : 5];
@@ -240,6 +241,15 @@
   function painted(kind, started) {
     // two animation frames: the frame that contains the change has been produced
     requestAnimationFrame(() => requestAnimationFrame(() => bridge.batchPainted(kind, performance.now() - started)));
+  }
+
+  // community lines only when zoomed in, street lines from district scale: a city-wide
+  // view full of dashes hides the events a dispatcher is looking for
+  const MIN_ZOOM = { district: 0, street: 12, community: 14 };
+  function boundariesForZoom() {
+    for (const [level, layer] of Object.entries(state.boundaries)) {
+      layer.setStyle({ opacity: map.getZoom() >= MIN_ZOOM[level] ? BOUNDARY_STYLE[level].opacity : 0 });
+    }
   }
 
   function refreshLabels() {
@@ -297,6 +307,7 @@
       const layer = L.geoJSON(fc, { style: BOUNDARY_STYLE[level], interactive: false });
       state.boundaries[level] = layer;
       layer.addTo(map);
+      boundariesForZoom();
       state.control.addOverlay(layer, { district: "Districts 区县", street: "Streets 街道 (generated)", community: "Communities 社区 (generated)" }[level]);
     },
     setStaff: (msg) => {
@@ -365,6 +376,9 @@
   cg.attach = function (leafletMap) {
     map = leafletMap;
     map.attributionControl.setPrefix("Leaflet");
+    // points above the polygons (overlayPane 400), below tooltips and popups
+    map.createPane("cgPoints").style.zIndex = 450;
+    map.getPane("cgPoints").style.pointerEvents = "none";
     state.control = L.control.layers(null, null, { collapsed: true, position: "topright" }).addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
     badge.addTo(map);
@@ -378,6 +392,7 @@
     state.control.addOverlay(state.heat, "Recent events heat 近期事件热力");
     state.labels.addTo(map);
     map.on("zoomend moveend", refreshLabels);
+    map.on("zoomend", boundariesForZoom);
     map.on("click", (e) => {
       if (state.pick) {
         state.pick = false; document.body.classList.remove("cg-pick");

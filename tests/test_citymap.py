@@ -1,0 +1,141 @@
+"""The live map: ready, bridge round trip, clicks, pick mode, no network, JS errors surface."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+from shapely.geometry import box, mapping
+
+from widgets.citymap import BaseMap, CityMapWidget, build_page_html
+
+pytestmark = pytest.mark.gui
+CODES = [f"430103001001{i:03d}" for i in range(1, 5)]
+
+
+def grid_fc() -> dict:
+    cells = [box(112.98 + (i % 2) * 0.005, 28.185 - (i // 2) * 0.005,
+                 112.985 + (i % 2) * 0.005, 28.19 - (i // 2) * 0.005) for i in range(4)]
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": mapping(c),
+         "properties": {"code": code, "kind": "basic", "dedicated_type": None,
+                        "community_code": code[:12]}} for code, c in zip(CODES, cells, strict=True)]}
+
+
+@pytest.fixture
+def map_widget(qtbot):
+    widget = CityMapWidget()
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    widget.show()
+    widget.set_grids(grid_fc())  # queued until the page is ready
+    with qtbot.waitSignal(widget.sig_map_ready, timeout=20_000):
+        pass
+    yield widget
+    widget.teardown()
+
+
+def test_page_has_no_network_url() -> None:
+    html = build_page_html()
+    assert "http://" not in html and "https://" not in html
+    assert "citygrid://app/leaflet/leaflet.js" in html
+
+
+def test_map_is_ready_and_makes_no_network_request(qtbot, map_widget) -> None:
+    assert map_widget.ready
+    with qtbot.waitSignal(map_widget.bridge.sig_stats, timeout=10_000) as blocker:
+        map_widget.request_stats()
+    assert '"grids":4' in blocker.args[0]
+    assert map_widget.guard.blocked == []
+    assert map_widget.js_errors == []
+
+
+def test_bridge_round_trip(qtbot, map_widget) -> None:
+    with qtbot.waitSignal(map_widget.bridge.sig_pong, timeout=10_000) as blocker:
+        map_widget.ping("hello 你好")
+    assert blocker.args == ["hello 你好"]
+
+
+def test_staff_batch_is_painted_and_acknowledged(qtbot, map_widget) -> None:
+    rng = np.random.default_rng(0)
+    lon, lat = rng.uniform(112.97, 113.0, 10_000), rng.uniform(28.17, 28.2, 10_000)
+    with qtbot.waitSignal(map_widget.sig_batch_painted, timeout=10_000) as blocker:
+        map_widget.update_staff(lon, lat, ["manager"] * 10_000, np.ones(10_000, bool))
+    assert blocker.args[0] == "staff"
+    assert map_widget.last_staff_roundtrip_ms < 5_000
+    with qtbot.waitSignal(map_widget.bridge.sig_stats, timeout=10_000) as stats:
+        map_widget.request_stats()
+    assert '"staff":10000' in stats.args[0]
+
+
+def test_grid_click_reaches_python(qtbot, map_widget) -> None:
+    with qtbot.waitSignal(map_widget.sig_grid_clicked, timeout=10_000) as blocker:
+        map_widget._call("clickGrid", CODES[2])
+    assert blocker.args == [CODES[2]]
+
+
+def test_pick_mode_gives_a_location(qtbot, map_widget) -> None:
+    map_widget.set_pick_mode(True)
+    with qtbot.waitSignal(map_widget.sig_location_picked, timeout=10_000) as blocker:
+        map_widget._call("clickAt", {"lon": 112.9825, "lat": 28.1875})
+    lon, lat = blocker.args
+    assert (lon, lat) == pytest.approx((112.9825, 28.1875), abs=1e-6)
+
+
+def test_measure_uses_geodesic_length(qtbot, map_widget) -> None:
+    map_widget.start_measure()
+    map_widget._call("clickAt", {"lon": 112.98, "lat": 28.19})
+    with qtbot.waitSignal(map_widget.sig_distance_measured, timeout=10_000,
+                          check_params_cb=lambda m: m > 0) as blocker:
+        map_widget._call("clickAt", {"lon": 112.99, "lat": 28.19})
+    assert blocker.args[0] == pytest.approx(981.5, abs=1.0)
+
+
+def test_event_click_selects_the_case(qtbot, map_widget) -> None:
+    map_widget.upsert_events([{"id": 42, "lon": 112.9825, "lat": 28.1875,
+                               "category": "city", "priority": "high"}])
+    map_widget.fly_to(112.9825, 28.1875, 16)
+    qtbot.wait(1200)  # the fly animation
+    with qtbot.waitSignal(map_widget.sig_event_clicked, timeout=10_000) as blocker:
+        map_widget._call("clickAt", {"lon": 112.9825, "lat": 28.1875})
+    assert blocker.args == [42]
+
+
+def test_js_errors_are_reported(qtbot, map_widget, caplog) -> None:
+    with caplog.at_level(logging.CRITICAL, logger="citygrid.js"):  # expected: keep quiet
+        with qtbot.waitSignal(map_widget.sig_js_error, timeout=10_000) as blocker:
+            map_widget._call("selfTest", "throw")
+    assert "deliberate test error" in blocker.args[0]
+    assert map_widget.js_errors
+    map_widget.js_errors.clear()
+
+
+def test_unknown_call_is_an_error_not_silence(qtbot, map_widget, caplog) -> None:
+    with caplog.at_level(logging.CRITICAL, logger="citygrid.js"):
+        with qtbot.waitSignal(map_widget.sig_js_error, timeout=10_000) as blocker:
+            map_widget._call("noSuchFunction")
+    assert "unknown map call noSuchFunction" in blocker.args[0]
+
+
+def test_gcj02_base_map_shifts_overlays_and_says_so(qtbot) -> None:
+    widget = CityMapWidget(base_map=BaseMap("xyz", url="http://tiles.intranet.local/{z}/{x}/{y}.png",
+                                            datum="GCJ02"))
+    qtbot.addWidget(widget)
+    widget.show()
+    with qtbot.waitSignal(widget.sig_map_ready, timeout=20_000):
+        pass
+    shifted = widget._shift_geojson(grid_fc())["features"][0]["geometry"]["coordinates"][0][0]
+    original = grid_fc()["features"][0]["geometry"]["coordinates"][0][0]
+    assert 0.002 < abs(shifted[0] - original[0]) < 0.01
+    assert widget.guard.allowed_hosts == {"tiles.intranet.local"}
+    widget.teardown()
+
+
+def test_base_map_validation(tmp_path) -> None:
+    with pytest.raises(ValueError, match="needs a URL"):
+        BaseMap("xyz")
+    with pytest.raises(ValueError, match="not found"):
+        BaseMap("mbtiles", path=str(tmp_path / "none.mbtiles"))
+    with pytest.raises(Exception, match="unknown datum"):
+        BaseMap(datum="BD09")
