@@ -278,6 +278,7 @@
       badge.update(cfg);
     },
     setGrids: (fc) => {
+      const t0 = performance.now();
       if (state.grids) { map.removeLayer(state.grids); state.control.removeLayer(state.grids); }
       if (state.choropleth) { map.removeLayer(state.choropleth); state.control.removeLayer(state.choropleth); }
       state.gridByCode.clear();
@@ -301,6 +302,7 @@
       const b = state.grids.getBounds();
       if (b.isValid()) map.fitBounds(b, { padding: [10, 10] });
       refreshLabels();
+      painted("grids", t0);
     },
     setBoundaries: ({ level, fc }) => {
       if (state.boundaries[level]) { map.removeLayer(state.boundaries[level]); state.control.removeLayer(state.boundaries[level]); }
