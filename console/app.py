@@ -107,9 +107,12 @@ class ConsoleController(QObject):
         window.sig_refresh_requested.connect(self.refresh)
         window.sig_search_requested.connect(self._on_window_search_requested)
         window.queue.sig_case_selected.connect(self._on_queue_case_selected)
-        window.alerts.sig_case_selected.connect(self._on_alerts_case_selected)
+        window.alerts.sig_case_selected.connect(self._on_list_case_selected)
+        window.staff.sig_case_selected.connect(self._on_list_case_selected)
         window.sig_fly_to_selected_requested.connect(self._on_window_fly_to_selected_requested)
         self.map = map_widget
+        self._index = None  # the point-to-grid index, built on first use
+        self.picked_location: tuple[float, float, str] | None = None
         self._layers_sent = False
         self._shown_events: set[int] = set()
         if map_widget is not None:
@@ -117,6 +120,8 @@ class ConsoleController(QObject):
             map_widget.sig_event_clicked.connect(self._on_map_event_clicked)
             map_widget.sig_distance_measured.connect(self._on_map_distance_measured)
             window.sig_measure_requested.connect(map_widget.start_measure)
+            window.sig_pick_location_requested.connect(self._on_window_pick_location_requested)
+            map_widget.sig_location_picked.connect(self._on_map_location_picked)
         self.ready = False
         self._build_demo = build_demo
         self.snapshot: Snapshot | None = None
@@ -207,6 +212,9 @@ class ConsoleController(QObject):
         self._shown_events = shown
         codes, counts = np.unique(t.grid_code[rows].astype(str), return_counts=True)
         m.set_open_counts({c: int(n) for c, n in zip(codes, counts, strict=True) if c})
+        # heat of what was reported in the last 24 hours (open or not)
+        recent = t.reported_at >= snap.read_at.timestamp() - 24 * 3600
+        m.add_heat_points(t.lon[recent], t.lat[recent], keep=int(recent.sum()) or 1)
 
     # -- selection and search ------------------------------------------------------------
     @Slot(int)
@@ -243,13 +251,36 @@ class ConsoleController(QObject):
                 self.map.highlight_event(float(self.snapshot.table.lon[hits[0]]),
                                          float(self.snapshot.table.lat[hits[0]]))
 
+    @Slot()
+    def _on_window_pick_location_requested(self) -> None:
+        assert self.map is not None
+        self.map.set_pick_mode(True)
+        self.window.statusBar().showMessage(self.tr("Click the map to place the location"))
+
+    @Slot(float, float)
+    def _on_map_location_picked(self, lon: float, lat: float) -> None:
+        """Show where the dispatcher clicked: coordinates and the grid there."""
+        from models.gridindex import GridIndex
+
+        if self._index is None:
+            self._index = GridIndex.from_db(self.db, self.actor)
+        grid_id = self._index.locate(lon, lat)
+        code = ""
+        if grid_id is not None:
+            code = next((g.code for g in self.units.grids() if g.id == grid_id), "")
+        self.picked_location = (lon, lat, code)
+        QApplication.clipboard().setText(f"{lon:.6f},{lat:.6f}")
+        self.window.statusBar().showMessage(
+            self.tr("Location {0:.6f}, {1:.6f} in grid {2} (copied)").format(
+                lon, lat, code or self.tr("outside every grid")), 15000)
+
     @Slot(float)
     def _on_map_distance_measured(self, metres: float) -> None:
         self.window.statusBar().showMessage(
             self.tr("Distance: {0} m (double-click to finish)").format(f"{metres:,.0f}"))
 
     @Slot(int)
-    def _on_alerts_case_selected(self, case_id: int) -> None:
+    def _on_list_case_selected(self, case_id: int) -> None:
         self.window.queue.select_case(case_id, emit=False)
         self.show_case(case_id)
 
@@ -275,9 +306,15 @@ class ConsoleController(QObject):
             return
         staff = self.staff.list(grid_id=grid.id)
         kind = self.tr("dedicated") if grid.kind == "dedicated" else self.tr("basic")
+        open_cases: list[tuple[int, str]] = []
+        if self.snapshot is not None:
+            t = self.snapshot.table
+            rows = np.flatnonzero((t.grid_code == grid.code) & t.open_mask())
+            open_cases = [(int(t.ids[i]), f"{t.numbers[i]} {t.titles[i]}") for i in rows]
         self.window.staff.show_staff(
             self.tr("Grid {0} ({1}), community {2}").format(grid.code, kind,
-                                                           grid.community_code), staff)
+                                                           grid.community_code), staff,
+            open_cases)
         self.window.docks["staff"].raise_()
         if self.map is not None:
             self.map.highlight_grid(grid.code)

@@ -42,6 +42,9 @@ class MainWindow(QMainWindow):
     sig_measure_requested = Signal()
     """The user started measuring a distance on the map (Ctrl+M)."""
 
+    sig_pick_location_requested = Signal()
+    """The dispatcher wants to place a location by clicking the map (Ctrl+P)."""
+
     sig_theme_toggled = Signal(bool)
     """The user switched the dark theme on (True) or off (False)."""
 
@@ -131,6 +134,8 @@ class MainWindow(QMainWindow):
                                  self.sig_fly_to_selected_requested))
         m.addAction(self._action(self.tr("&Measure distance"), "Ctrl+M",
                                  self.sig_measure_requested))
+        m.addAction(self._action(self.tr("&Pick a location on the map"), "Ctrl+P",
+                                 self.sig_pick_location_requested))
 
         m = self.menuBar().addMenu(self.tr("&View"))
         for key, shortcut in (("queue", "Ctrl+1"), ("detail", "Ctrl+2"), ("staff", "Ctrl+3"),

