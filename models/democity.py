@@ -33,6 +33,8 @@ from numpy.typing import NDArray
 from shapely.geometry import shape
 from sqlalchemy import func, insert, select, text
 
+from models import audit
+from models.auth import Actor, Perm, require
 from models.db import Database
 from models.errors import ConflictError
 from models.geo import Datum, geodesic_area_m2, transform_geometry
@@ -504,16 +506,24 @@ def _phones(rng: np.random.Generator, n: int) -> list[str]:
     return [f"{p}{r:08d}" for p, r in zip(pre, rest, strict=True)]
 
 
-def build_demo_city(db: Database, *, seed: int = 2019, progress: Progress | None = None
-                    ) -> DemoSummary:
+def build_demo_city(db: Database, *, seed: int = 2019, progress: Progress | None = None,
+                    actor: Actor | None = None) -> DemoSummary:
     """Build the demo city into an empty database, in one transaction.
+
+    The acting user (by default the local administrator) needs the right to write grids
+    and staff; the build leaves one audit row.
 
     Raises
     ------
+    PermissionDenied
+        The actor may not write grids or staff.
     ConflictError
         The database already holds administrative units; nothing is written.
     """
     start = time.perf_counter()
+    actor = actor or Actor.system("demo")
+    require(actor, Perm.GRID_WRITE)
+    require(actor, Perm.STAFF_WRITE)
     if not db.is_empty():
         raise ConflictError("the database is not empty: the demo city is built only into an "
                             "empty database (use a new --db, or a fresh SQLite file)")
@@ -590,6 +600,8 @@ def build_demo_city(db: Database, *, seed: int = 2019, progress: Progress | None
         staff_rows = _staff_rows(rng, plan, grid_ids, units_by_code, dept_by_unit, now,
                                  base_ids[Staff])
         s.execute(insert(Staff), staff_rows)
+        audit.record(s, actor, "demo.build", "database", "changsha-demo",
+                     detail=f"seed {seed}: {len(grid_rows)} grids, {len(staff_rows)} staff")
         s.execute(insert(Setting), [
             {"key": "dataset", "value": "changsha-demo"},
             {"key": "demo_seed", "value": str(seed)},
@@ -681,7 +693,7 @@ def seed_demo_cases(db: Database, *, n: int = 400, seed: int = 2019,
     Every case goes through :class:`models.cases.CaseService` (history and audit rows
     included), reported by the intake feed actor.
     """
-    from models.auth import Actor, SystemRole
+    from models.auth import SystemRole
     from models.cases import CaseService, NewCase
     from models.catalogue import load_catalogue
     from models.gridindex import GridIndex

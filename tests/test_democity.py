@@ -174,6 +174,19 @@ def test_build_into_sqlite(built_sqlite) -> None:
     assert summary.seconds < 60  # the benchmark holds the real figure (15 s target)
 
 
+def test_only_an_administrator_builds_it(built_sqlite) -> None:
+    from models.auth import Actor
+    from models.errors import PermissionDenied
+    from models.schema import AuditEntry, StaffRole
+
+    db, _ = built_sqlite
+    with pytest.raises(PermissionDenied):
+        build_demo_city(db, actor=Actor("d", StaffRole.DISPATCHER))
+    with db.read() as s:
+        (row,) = s.scalars(select(AuditEntry).where(AuditEntry.action == "demo.build")).all()
+    assert row.outcome.value == "ok" and "2798 grids" in row.detail
+
+
 def test_second_build_is_refused_and_writes_nothing(built_sqlite) -> None:
     db, summary = built_sqlite
     with pytest.raises(ConflictError, match="not empty"):

@@ -365,6 +365,18 @@
   };
 
   const events = new EventLayer();
+  const legend = L.control({ position: "bottomright" });
+  legend.onAdd = function () {
+    const div = L.DomUtil.create("div", "cg-legend");
+    const sw = (c) => '<i style="background:' + c + '"></i>';
+    const rgb = (c) => "rgb(" + c.join(",") + ")";
+    div.innerHTML =
+      "<b>事件 Events</b><br>" + ["党建 Party", "城管 City", "综治 Security", "环保 Environment", "应急 Emergency", "其他 Other"]
+        .map((t, i) => sw(CATEGORY_COLOURS[i]) + t).join("<br>") +
+      "<br><b>人员 Staff</b><br>" + ["监督员 Supervisor", "管理员 Manager", "协管员 Assistant", "志愿者 Volunteer", "部门 Handler"]
+        .map((t, i) => sw(rgb(ROLE_COLOURS[i === 4 ? 5 : i])) + t).join("<br>") + "<br><small>暗色 = 离岗 dim = off duty</small>";
+    return div;
+  };
   const badge = L.control({ position: "bottomleft" });
   badge.onAdd = function () { this._div = L.DomUtil.create("div", "cg-badge"); return this._div; };
   badge.update = function (cfg) {
@@ -392,6 +404,7 @@
     L.control.scale({ imperial: false }).addTo(map);
     badge.addTo(map);
     badge.update({ kind: "none", datum: "WGS84" });
+    legend.addTo(map);
     state.heat = new HeatLayer();
     state.staff = new PixelLayer(2);
     events.addTo(map);
