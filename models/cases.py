@@ -22,7 +22,15 @@ from models.catalogue import Catalogue, load_catalogue
 from models.db import Database
 from models.errors import NotFoundError, ValidationError
 from models.records import CaseChanges, CaseRecord, HistoryRecord
-from models.schema import Case, CaseHistory, CaseStatus, Channel, Priority, utcnow
+from models.schema import (
+    Case,
+    CaseHistory,
+    CaseReport,
+    CaseStatus,
+    Channel,
+    Priority,
+    utcnow,
+)
 
 GridLocator = Callable[[float, float], int | None]
 
@@ -143,6 +151,11 @@ class CaseService:
                 case.number = f"C{values['reported_at']:%Y%m%d}{case.id:08d}"
                 add_history(s, case.id, self.actor, "report", None, CaseStatus.REPORTED.value,
                             data={"channel": values["channel"].value})
+                s.add(CaseReport(case_id=case.id, channel=values["channel"].value,
+                                 reporter_name=values["reporter_name"],
+                                 reporter_phone=values["reporter_phone"],
+                                 reported_at=values["reported_at"],
+                                 description=values["description"], original_number=case.number))
                 audit.record(s, self.actor, "case.report", "case", case.number)
                 case_id = case.id
         return CaseChanges("report", (case_id,), self.actor.name, created=True)

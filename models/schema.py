@@ -219,6 +219,19 @@ class Case(Base):
     case_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
+    # the level of the unit handling the case now (city, district, street, community)
+    level: Mapped[str | None] = mapped_column(String(12))
+    routing_policy: Mapped[str] = mapped_column(String(40), default="")
+    escalation_requested: Mapped[bool] = mapped_column(default=False)
+    # a suspended case's clock: when it stopped, for how long it was stopped before, and
+    # the step it returns to
+    paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    status_before_pause: Mapped[str | None] = mapped_column(String(24))
+    # assessment
+    on_time: Mapped[bool | None] = mapped_column()
+    effective: Mapped[bool | None] = mapped_column()
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -244,6 +257,35 @@ class CaseHistory(Base):
     to_status: Mapped[str] = mapped_column(String(24))
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class CaseReport(Base):
+    """One report of a case (a merged duplicate brings its reports and reporters along)."""
+
+    __tablename__ = "case_report"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(24))
+    reporter_name: Mapped[str] = mapped_column(String(60), default="")
+    reporter_phone: Mapped[str] = mapped_column(String(20), default="")
+    reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    description: Mapped[str] = mapped_column(Text, default="")
+    original_number: Mapped[str] = mapped_column(String(24))
+
+
+class CaseAttachment(Base):
+    """A photo (or other file) given with a report or feedback, kept in the database so it
+    travels with the case and is never lost with a workstation's disk."""
+
+    __tablename__ = "case_attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # photo
+    file_name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(60))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):

@@ -1,0 +1,471 @@
+"""The six-step closed loop of a case, as an explicit state machine.
+
+report -> accept (or reject as invalid or duplicate) -> dispatch -> handle (feedback with a
+note and optional photos) -> verify on site by a grid worker of the case's grid (pass ->
+archive; fail -> back to handling, counted as rework) -> archive -> assess (on time,
+effective, satisfaction 1-5; dissatisfaction can reopen). Beside the loop: suspend and
+resume (the clock stops and the pause is recorded), extend a deadline, request and make
+escalations, transfer, merge a duplicate into its original, split into child tasks.
+
+:data:`TRANSITIONS` is the one table that says, for every transition, from which steps it
+may start, where it leads and which roles may make it. Every transition writes exactly one
+history row and one audit row in the same transaction as the change; an illegal one raises
+:class:`~models.errors.IllegalTransition` (or ``PermissionDenied``/``ValidationError``) and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import audit
+from models.auth import Actor, Perm, SystemRole
+from models.cases import add_history
+from models.catalogue import Catalogue, load_catalogue
+from models.db import Database
+from models.errors import (
+    ConflictError,
+    IllegalTransition,
+    NotFoundError,
+    PermissionDenied,
+    ValidationError,
+)
+from models.records import CaseChanges, RoutingDecision
+from models.schema import (
+    AuditOutcome,
+    Case,
+    CaseAttachment,
+    CaseReport,
+    CaseStatus,
+    Staff,
+    StaffRole,
+    utcnow,
+)
+from models.worktime import WorkingCalendar, load_calendar, step_deadline
+
+S = CaseStatus
+R = StaffRole
+CENTRE = frozenset({R.DISPATCHER, R.SHIFT_LEAD})
+LEAD = frozenset({R.SHIFT_LEAD})
+GRID_WORKERS = frozenset({R.SUPERVISOR, R.MANAGER, R.ASSISTANT})
+HANDLERS = frozenset({R.HANDLER, R.MANAGER, R.ASSISTANT})
+OPEN = frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.VERIFYING})
+CLOSED = frozenset({S.ARCHIVED, S.ASSESSED, S.REJECTED, S.MERGED})
+REJECT_REASONS = ("invalid", "duplicate")
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+LEVEL_UP = {"community": "street", "street": "district", "district": "city"}
+# the step a status is waiting for, and so the time limit that applies
+STEP_OF = {S.REPORTED: "accept", S.ACCEPTED: "dispatch", S.DISPATCHED: "handle",
+           S.HANDLING: "handle", S.VERIFYING: "verify"}
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One edge of the loop: where it may start, where it leads, who may take it."""
+
+    name: str
+    sources: frozenset[CaseStatus]
+    target: CaseStatus | None  # None: decided by the transition (resume, reopen ...)
+    roles: frozenset[StaffRole]
+    perm: Perm
+    needs: tuple[str, ...] = field(default=())  # what the caller must give
+
+
+TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
+    Transition("accept", frozenset({S.REPORTED}), S.ACCEPTED, CENTRE, Perm.CASE_DISPATCH),
+    Transition("reject", frozenset({S.REPORTED}), S.REJECTED, CENTRE, Perm.CASE_DISPATCH,
+               ("reason: invalid | duplicate",)),
+    Transition("dispatch", frozenset({S.ACCEPTED}), S.DISPATCHED, CENTRE, Perm.CASE_DISPATCH,
+               ("routing decision",)),
+    Transition("transfer", frozenset({S.DISPATCHED, S.HANDLING}), S.DISPATCHED, CENTRE,
+               Perm.CASE_DISPATCH, ("routing decision", "reason")),
+    Transition("start", frozenset({S.DISPATCHED}), S.HANDLING, HANDLERS | LEAD,
+               Perm.CASE_HANDLE),
+    Transition("feedback", frozenset({S.HANDLING}), S.VERIFYING, HANDLERS | LEAD,
+               Perm.CASE_HANDLE, ("note",)),
+    Transition("verify_pass", frozenset({S.VERIFYING}), S.ARCHIVED, GRID_WORKERS,
+               Perm.CASE_VERIFY, ("a grid worker of the case's grid",)),
+    Transition("verify_fail", frozenset({S.VERIFYING}), S.HANDLING, GRID_WORKERS,
+               Perm.CASE_VERIFY, ("a grid worker of the case's grid", "note")),
+    Transition("assess", frozenset({S.ARCHIVED}), S.ASSESSED, CENTRE | {R.AUDITOR},
+               Perm.CASE_READ, ("effective", "satisfaction 1-5")),
+    Transition("reopen", frozenset({S.ASSESSED}), S.HANDLING, LEAD, Perm.CASE_OVERRIDE,
+               ("satisfaction of 2 or less", "reason")),
+    Transition("suspend", frozenset({S.ACCEPTED, S.DISPATCHED, S.HANDLING}), S.SUSPENDED,
+               LEAD, Perm.CASE_OVERRIDE, ("reason",)),
+    Transition("resume", frozenset({S.SUSPENDED}), None, LEAD, Perm.CASE_OVERRIDE),
+    Transition("extend", frozenset({S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.VERIFYING}), None,
+               LEAD, Perm.CASE_OVERRIDE, ("hours > 0", "reason")),
+    Transition("request_escalation", frozenset({S.DISPATCHED, S.HANDLING}), None,
+               CENTRE | HANDLERS, Perm.CASE_READ, ("reason",)),
+    Transition("escalate", frozenset({S.DISPATCHED, S.HANDLING}), S.DISPATCHED, LEAD,
+               Perm.CASE_ESCALATE, ("routing decision one level up", "reason")),
+    Transition("deescalate", frozenset({S.DISPATCHED, S.HANDLING}), S.DISPATCHED, LEAD,
+               Perm.CASE_OVERRIDE, ("routing decision one level down", "reason")),
+    Transition("merge", frozenset({S.REPORTED, S.ACCEPTED}), S.MERGED, CENTRE,
+               Perm.CASE_DISPATCH, ("the original case, still open",)),
+    Transition("split", frozenset({S.ACCEPTED}), S.DISPATCHED, CENTRE, Perm.CASE_DISPATCH,
+               ("two or more routing decisions",)),
+)}
+
+
+def allowed(name: str, status: str, role: StaffRole | SystemRole) -> bool:
+    """Whether ``role`` may make transition ``name`` from ``status`` (the table's verdict;
+    per-call requirements such as the verifier's grid are checked on the call)."""
+    t = TRANSITIONS[name]
+    if CaseStatus(status) not in t.sources:
+        return False
+    if isinstance(role, SystemRole):
+        return role is SystemRole.ADMIN
+    return role in t.roles
+
+
+class CaseLoop:
+    """Moves cases around the loop on behalf of one acting user.
+
+    Parameters
+    ----------
+    db, actor
+    calendar : WorkingCalendar, optional
+        For working-hour limits; the shipped calendar by default.
+    now : callable, optional
+        The clock (tests and replay pass their own).
+    """
+
+    def __init__(self, db: Database, actor: Actor, *, calendar: WorkingCalendar | None = None,
+                 catalogue: Catalogue | None = None,
+                 now: Callable[[], dt.datetime] = utcnow) -> None:
+        self.db, self.actor = db, actor
+        self.calendar = calendar or load_calendar()
+        self.catalogue = catalogue or load_catalogue()
+        self.now = now
+
+    # -- the engine ----------------------------------------------------------------------
+    def _deny(self, name: str, case_id: int, why: str) -> None:
+        with self.db.write() as s:
+            audit.record(s, self.actor, f"case.{name}", "case", case_id, AuditOutcome.DENIED,
+                         why)
+        raise PermissionDenied(why, transition=name)
+
+    def _run(self, name: str, case_id: int, change: Callable[[Session, Case], dict | None], *,
+             note: str = "", expected_version: int | None = None,
+             new_step: bool | None = None) -> CaseChanges:
+        """Run one transition. ``new_step``: None starts a new step (and deadline) when the
+        status changes, True always (a new assignment), False never (a resumed step)."""
+        t = TRANSITIONS[name]
+        with audit.guarded(self.db, self.actor, t.perm, f"case.{name}", "case", case_id):
+            role = self.actor.role
+            if isinstance(role, StaffRole) and role not in t.roles:
+                self._deny(name, case_id, f"role {role.value!r} may not {name} a case")
+            if isinstance(role, SystemRole) and role is not SystemRole.ADMIN:
+                self._deny(name, case_id, f"{role.value} may not {name} a case")
+            try:
+                with self.db.write() as s:
+                    case = s.get(Case, case_id)
+                    if case is None:
+                        raise NotFoundError(f"no case with id {case_id}")
+                    if expected_version is not None and case.version != expected_version:
+                        raise ConflictError(f"case {case.number} changed since it was read "
+                                            f"(version {case.version}, not {expected_version})")
+                    if case.status not in t.sources:
+                        raise IllegalTransition(
+                            f"case {case.number} is {case.status.value}: cannot {name} it "
+                            f"(only from {', '.join(sorted(x.value for x in t.sources))})",
+                            status=case.status.value, transition=name)
+                    before = case.status
+                    data = change(s, case) or {}
+                    starts = case.status is not before if new_step is None else new_step
+                    if starts and case.status in OPEN:
+                        self._start_step(case)
+                    add_history(s, case.id, self.actor, name, before.value, case.status.value,
+                                note, data)
+                    audit.record(s, self.actor, f"case.{name}", "case", case.number,
+                                 detail=note[:500])
+                    s.flush()
+                    touched = tuple(data.get("touched", ())) or (case.id,)
+            except StaleDataError:
+                raise ConflictError(f"case {case_id} was changed by someone else meanwhile; "
+                                    "reload it and try again") from None
+        return CaseChanges(name, touched, self.actor.name, fields=("status",))
+
+    def _start_step(self, case: Case) -> None:
+        """A new step starts now: set its deadline from the catalogue's limit."""
+        now = self.now()
+        case.step_started_at = now
+        step = STEP_OF.get(case.status)
+        if step is None:
+            case.step_deadline = None
+            return
+        limits = self.catalogue.subcategory(case.subcategory).limits
+        case.step_deadline = step_deadline(now, limits.hours(step), limits.basis, self.calendar)
+
+    def _require_note(self, note: str, what: str = "a note") -> str:
+        note = note.strip()
+        if not note:
+            raise ValidationError(f"{what} is required")
+        return note
+
+    def _assign(self, case: Case, decision: RoutingDecision) -> dict:
+        case.assigned_unit_id = decision.unit_id
+        case.assigned_department_id = decision.department_id
+        case.assigned_staff_id = decision.staff_id
+        case.level = decision.level
+        case.routing_policy = decision.policy
+        case.escalation_requested = False
+        return {"unit": decision.unit_code, "level": decision.level,
+                "department_id": decision.department_id, "staff_id": decision.staff_id,
+                "policy": decision.policy, "trace": list(decision.trace)}
+
+    # -- the loop ------------------------------------------------------------------------
+    def accept(self, case_id: int, note: str = "", **kw) -> CaseChanges:
+        def change(s: Session, c: Case) -> None:
+            c.status = S.ACCEPTED
+        return self._run("accept", case_id, change, note=note, **kw)
+
+    def reject(self, case_id: int, reason: str, note: str = "", **kw) -> CaseChanges:
+        if reason not in REJECT_REASONS:
+            raise ValidationError(f"a rejection needs a reason: {' or '.join(REJECT_REASONS)}")
+
+        def change(s: Session, c: Case) -> dict:
+            c.status = S.REJECTED
+            c.closed_at = self.now()
+            return {"reason": reason}
+        return self._run("reject", case_id, change, note=note, **kw)
+
+    def dispatch(self, case_id: int, decision: RoutingDecision, note: str = "",
+                 **kw) -> CaseChanges:
+        def change(s: Session, c: Case) -> dict:
+            c.status = S.DISPATCHED
+            return self._assign(c, decision)
+        return self._run("dispatch", case_id, change, note=note, **kw)
+
+    def transfer(self, case_id: int, decision: RoutingDecision, reason: str,
+                 **kw) -> CaseChanges:
+        reason = self._require_note(reason, "a reason")
+
+        def change(s: Session, c: Case) -> dict:
+            c.status = S.DISPATCHED
+            return self._assign(c, decision)
+        return self._run("transfer", case_id, change, note=reason, new_step=True, **kw)
+
+    def start(self, case_id: int, note: str = "", **kw) -> CaseChanges:
+        def change(s: Session, c: Case) -> None:
+            c.status = S.HANDLING
+        return self._run("start", case_id, change, note=note, **kw)
+
+    def feedback(self, case_id: int, note: str,
+                 photos: Sequence[tuple[str, str, bytes]] = (), **kw) -> CaseChanges:
+        """The handler reports back: a note and optional photos (name, media type, bytes)."""
+        note = self._require_note(note)
+        for name, media, data in photos:
+            if not media.startswith("image/"):
+                raise ValidationError(f"{name}: only images can be attached, not {media}")
+            if len(data) > MAX_PHOTO_BYTES:
+                raise ValidationError(f"{name}: {len(data) / 1e6:.1f} MB is over the "
+                                      f"{MAX_PHOTO_BYTES / 1e6:.0f} MB limit for a photo")
+
+        def change(s: Session, c: Case) -> dict:
+            c.status = S.VERIFYING
+            for name, media, data in photos:
+                s.add(CaseAttachment(case_id=c.id, kind="photo", file_name=name[:200],
+                                     media_type=media, sha256=hashlib.sha256(data).hexdigest(),
+                                     data=data, added_at=self.now()))
+            return {"photos": [name for name, _, _ in photos]}
+        return self._run("feedback", case_id, change, note=note, **kw)
+
+    def _check_verifier(self, s: Session, c: Case) -> None:
+        if isinstance(self.actor.role, SystemRole):
+            return
+        home = s.scalar(select(Staff.home_grid_id).where(Staff.id == self.actor.staff_id))
+        if c.grid_id is None or home != c.grid_id:
+            raise PermissionDenied(f"case {c.number} is verified on site by a grid worker of "
+                                   "its own grid")
+
+    def verify(self, case_id: int, passed: bool, note: str = "", **kw) -> CaseChanges:
+        """On-site verification: pass archives the case, fail sends it back (rework)."""
+        if not passed:
+            note = self._require_note(note, "a failed verification's note")
+
+        def change(s: Session, c: Case) -> dict:
+            self._check_verifier(s, c)
+            if passed:
+                c.status = S.ARCHIVED
+                c.closed_at = self.now()
+                c.on_time = c.case_deadline is None or c.closed_at <= c.case_deadline
+                touched = self._close_parent_if_done(s, c)
+                return {"passed": True, "touched": [c.id, *touched]}
+            c.status = S.HANDLING
+            c.rework_count += 1
+            return {"passed": False, "rework": c.rework_count}
+        return self._run("verify_pass" if passed else "verify_fail", case_id, change,
+                         note=note, **kw)
+
+    def _close_parent_if_done(self, s: Session, child: Case) -> list[int]:
+        if child.parent_case_id is None:
+            return []
+        open_siblings = s.scalar(select(func.count()).select_from(Case).where(
+            Case.parent_case_id == child.parent_case_id, Case.id != child.id,
+            Case.status.not_in([S.ARCHIVED, S.ASSESSED])))
+        if open_siblings:
+            return []
+        parent = s.get(Case, child.parent_case_id)
+        if parent is None or parent.status in CLOSED:
+            return []
+        before = parent.status
+        parent.status = S.ARCHIVED
+        parent.closed_at = self.now()
+        parent.step_deadline = None
+        add_history(s, parent.id, self.actor, "children_verified", before.value,
+                    S.ARCHIVED.value, "every child task verified")
+        audit.record(s, self.actor, "case.children_verified", "case", parent.number)
+        return [parent.id]
+
+    def assess(self, case_id: int, effective: bool, satisfaction: int, note: str = "",
+               **kw) -> CaseChanges:
+        if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+            raise ValidationError("satisfaction is a whole number from 1 to 5")
+
+        def change(s: Session, c: Case) -> dict:
+            c.status = S.ASSESSED
+            c.effective, c.satisfaction = bool(effective), satisfaction
+            return {"effective": bool(effective), "satisfaction": satisfaction,
+                    "on_time": c.on_time}
+        return self._run("assess", case_id, change, note=note, **kw)
+
+    def reopen(self, case_id: int, reason: str, **kw) -> CaseChanges:
+        reason = self._require_note(reason, "a reason")
+
+        def change(s: Session, c: Case) -> None:
+            if c.satisfaction is None or c.satisfaction > 2:
+                raise IllegalTransition(f"case {c.number}: only a dissatisfied assessment "
+                                        "(2 or less) reopens a case")
+            c.status = S.HANDLING
+            c.closed_at = None
+            c.rework_count += 1
+        return self._run("reopen", case_id, change, note=reason, **kw)
+
+    def suspend(self, case_id: int, reason: str, **kw) -> CaseChanges:
+        reason = self._require_note(reason, "a reason")
+
+        def change(s: Session, c: Case) -> dict:
+            c.status_before_pause = c.status.value
+            c.status = S.SUSPENDED
+            c.paused_at = self.now()
+            return {"paused_at": c.paused_at.isoformat()}
+        return self._run("suspend", case_id, change, note=reason, **kw)
+
+    def resume(self, case_id: int, note: str = "", **kw) -> CaseChanges:
+        def change(s: Session, c: Case) -> dict:
+            paused = (self.now() - c.paused_at).total_seconds() if c.paused_at else 0.0
+            c.status = S(c.status_before_pause or S.HANDLING.value)
+            c.paused_seconds += paused
+            if c.step_deadline is not None:  # the clock stopped: the deadline moves on
+                c.step_deadline += dt.timedelta(seconds=paused)
+            c.paused_at, c.status_before_pause = None, None
+            return {"paused_seconds": paused}
+        # resuming continues the step it paused: keep its start, only move the deadline
+        return self._run("resume", case_id, change, note=note, new_step=False, **kw)
+
+    def extend(self, case_id: int, hours: float, reason: str, **kw) -> CaseChanges:
+        reason = self._require_note(reason, "a reason")
+        if not hours > 0:
+            raise ValidationError("an extension is a positive number of hours")
+
+        def change(s: Session, c: Case) -> dict:
+            if c.step_deadline is not None:
+                c.step_deadline += dt.timedelta(hours=hours)
+            return {"hours": hours}
+        return self._run("extend", case_id, change, note=reason, **kw)
+
+    def request_escalation(self, case_id: int, reason: str, **kw) -> CaseChanges:
+        reason = self._require_note(reason, "a reason")
+
+        def change(s: Session, c: Case) -> None:
+            c.escalation_requested = True
+        return self._run("request_escalation", case_id, change, note=reason, **kw)
+
+    def escalate(self, case_id: int, decision: RoutingDecision, reason: str,
+                 **kw) -> CaseChanges:
+        reason = self._require_note(reason, "a reason")
+
+        def change(s: Session, c: Case) -> dict:
+            if c.level and LEVEL_UP.get(c.level) != decision.level:
+                raise IllegalTransition(f"escalation goes one level up, from {c.level} to "
+                                        f"{LEVEL_UP.get(c.level, 'nowhere')}, not to "
+                                        f"{decision.level}")
+            c.status = S.DISPATCHED
+            return self._assign(c, decision)
+        return self._run("escalate", case_id, change, note=reason, new_step=True, **kw)
+
+    def deescalate(self, case_id: int, decision: RoutingDecision, reason: str,
+                   **kw) -> CaseChanges:
+        reason = self._require_note(reason, "a reason")
+
+        def change(s: Session, c: Case) -> dict:
+            if c.level and LEVEL_UP.get(decision.level) != c.level:
+                raise IllegalTransition(f"de-escalation goes one level down from {c.level}")
+            c.status = S.DISPATCHED
+            return self._assign(c, decision)
+        return self._run("deescalate", case_id, change, note=reason, new_step=True, **kw)
+
+    def merge(self, duplicate_id: int, original_id: int, note: str = "", **kw) -> CaseChanges:
+        """Merge a duplicate into its original: the original keeps every report."""
+        if duplicate_id == original_id:
+            raise ValidationError("a case cannot be merged into itself")
+
+        def change(s: Session, c: Case) -> dict:
+            original = s.get(Case, original_id)
+            if original is None:
+                raise NotFoundError(f"no case with id {original_id}")
+            if original.status not in OPEN:
+                raise IllegalTransition(f"case {original.number} is {original.status.value}: "
+                                        "merge into an open case")
+            s.execute(update(CaseReport).where(CaseReport.case_id == c.id)
+                      .values(case_id=original.id))
+            c.status = S.MERGED
+            c.merged_into_id = original.id
+            c.closed_at = self.now()
+            add_history(s, original.id, self.actor, "merged_in", original.status.value,
+                        original.status.value, f"{c.number} merged in", {"from": c.number})
+            return {"into": original.number, "touched": [c.id, original.id]}
+        return self._run("merge", duplicate_id, change, note=note, **kw)
+
+    def split(self, case_id: int, decisions: Sequence[RoutingDecision], note: str = "",
+              **kw) -> CaseChanges:
+        """Split into child tasks, one per department; the parent closes when every child
+        is verified."""
+        if len(decisions) < 2:
+            raise ValidationError("a split needs two or more routing decisions")
+
+        def change(s: Session, c: Case) -> dict:
+            children = []
+            for n, d in enumerate(decisions, start=1):
+                child = Case(
+                    number=f"{c.number}-{n}", channel=c.channel,
+                    catalogue_version=c.catalogue_version, category=c.category,
+                    subcategory=c.subcategory, event_class=c.event_class, priority=c.priority,
+                    status=S.DISPATCHED, title=c.title, description=c.description,
+                    address=c.address, lon=c.lon, lat=c.lat, grid_id=c.grid_id,
+                    reporter_name=c.reporter_name, reporter_phone=c.reporter_phone,
+                    reported_at=c.reported_at, step_started_at=self.now(),
+                    parent_case_id=c.id)
+                self._assign(child, d)
+                self._start_step(child)
+                s.add(child)
+                s.flush()
+                add_history(s, child.id, self.actor, "split_from", None, S.DISPATCHED.value,
+                            f"child task of {c.number}", {"parent": c.number,
+                                                          "trace": list(d.trace)})
+                children.append(child)
+            c.status = S.DISPATCHED
+            c.level = None
+            return {"children": [ch.number for ch in children],
+                    "touched": [c.id, *(ch.id for ch in children)]}
+        return self._run("split", case_id, change, note=note, **kw)
