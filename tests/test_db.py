@@ -112,3 +112,36 @@ def test_postgres_uses_its_own_schema(pg_url: str) -> None:
     with db.engine.connect() as conn:
         assert conn.execute(text("select current_schema()")).scalar().startswith("t_")
     db.dispose()
+
+
+def test_upgrade_keeps_existing_data(db_url: str) -> None:
+    """A database made at the first revision, with cases in it, upgrades to the newest."""
+    from alembic import command
+
+    from models.db import _alembic_config
+    from models.schema import Case
+
+    engine = make_engine(db_url)
+    command.upgrade(_alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO case_ (id, number, channel, catalogue_version, category, "
+                          "subcategory, event_class, priority, status, title, description, "
+                          "address, lon, lat, reporter_name, reporter_phone, reported_at, "
+                          "step_started_at, rework_count, version) VALUES (1, 'C1', 'patrol', "
+                          "'2026.1', 'city', 'C01', 'C', 'normal', 'reported', 't', '', '', "
+                          "112.9, 28.1, '', '', '2026-01-01 00:00:00', "
+                          "'2026-01-01 00:00:00', 0, 1)"))
+        conn.execute(text("INSERT INTO case_history (case_id, at, actor_role, action, "
+                          "to_status, note, data) VALUES (1, '2026-01-01 00:00:00', 'feed', "
+                          "'report', 'reported', '', '{}')"))
+    engine.dispose()
+    db = Database.open(db_url)  # upgrades to head
+    assert db.schema_is_current()
+    with db.read() as s:
+        case = s.get(Case, 1)
+        assert (case.number, case.paused_seconds, case.escalation_requested) == ("C1", 0.0,
+                                                                                 False)
+    if db.is_sqlite:
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    db.dispose()
