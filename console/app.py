@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ from models.auth import Actor
 from models.cases import CaseService
 from models.db import Database
 from models.errors import CityGridError
+from models.loop import TRANSITIONS, allowed
 from models.casetable import CaseTable
 from models.queue import load_case_table
 from models.records import DistrictSummary
@@ -44,6 +46,7 @@ from models.units import (
 )
 
 log = logging.getLogger(__name__)
+GRID_WORKER_STEPS = ("start", "feedback", "verify_pass", "verify_fail")
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,11 @@ class ConsoleController(QObject):
         window.alerts.sig_case_selected.connect(self._on_list_case_selected)
         window.staff.sig_case_selected.connect(self._on_list_case_selected)
         window.sig_fly_to_selected_requested.connect(self._on_window_fly_to_selected_requested)
+        window.sig_role_requested.connect(self.set_role)
+        window.detail.sig_action_requested.connect(self._on_detail_action_requested)
+        self.router = None  # routing.policy.Router, built on first use (off the hot path)
+        # how the controller asks the user for a reason, a note or a score; tests replace it
+        self.ask: Callable[[str, str, list[str] | None], str | None] = self._ask_dialog
         self.map = map_widget
         self._index = None  # the point-to-grid index, built on first use
         self.picked_location: tuple[float, float, str] | None = None
@@ -180,6 +188,12 @@ class ConsoleController(QObject):
         alerts = [(int(snap.table.ids[i]), f"{snap.table.numbers[i]} {snap.table.titles[i]}",
                    "overdue") for i in overdue_mask.nonzero()[0][:200]]
         w.alerts.set_alerts(alerts)
+        from models.casetable import LEVEL_CODES
+
+        w.board.set_counts(
+            {lv: int((snap.table.level[open_mask] == i).sum()) for i, lv in enumerate(LEVEL_CODES)},
+            {lv: int((snap.table.level[overdue_mask] == i).sum())
+             for i, lv in enumerate(LEVEL_CODES)})
         if self.map is not None:
             self._show_on_map(snap, open_mask, overdue_mask)
         if not self.ready:
@@ -288,6 +302,7 @@ class ConsoleController(QObject):
         try:
             case = self.cases.get(case_id)
             history = self.cases.history(case_id)
+            trace = self.cases.routing_trace(case_id)
         except CityGridError as exc:
             self.window.statusBar().showMessage(str(exc), 5000)
             return
@@ -295,8 +310,162 @@ class ConsoleController(QObject):
         if case.grid_id is not None and self.snapshot is not None:
             hits = (self.snapshot.table.ids == case.id).nonzero()[0]
             grid_code = str(self.snapshot.table.grid_code[hits[0]]) if len(hits) else ""
-        self.window.detail.show_case(case, history, grid_code)
+        self.window.detail.show_case(case, history, grid_code, trace)
+        self.window.detail.set_actions(self.available_actions(case.status))
         self.window.docks["detail"].raise_()
+
+    # -- the loop from the console -------------------------------------------------------
+    def available_actions(self, status: str) -> dict[str, bool]:
+        """Which transition buttons to show and which are legal now. The grid worker's
+        steps (start, feedback, verification) are entered from the console on the grid
+        worker's behalf, as the demo allows."""
+        out = {}
+        for name in TRANSITIONS:
+            if name in GRID_WORKER_STEPS:
+                out[name] = allowed(name, status, StaffRole.MANAGER)
+            elif self.actor.role in TRANSITIONS[name].roles:
+                out[name] = allowed(name, status, self.actor.role)
+        out.pop("merge", None)  # merging is offered by duplicate detection, split by routing
+        out.pop("split", None)
+        return out
+
+    @Slot(str)
+    def set_role(self, code: str) -> None:
+        """Work the console as a dispatcher or a shift lead (the demo's centre staff)."""
+        from sqlalchemy import select
+
+        from models.schema import Staff
+
+        role = StaffRole(code)
+        with self.db.read() as s:
+            row = s.execute(select(Staff.id, Staff.name).where(Staff.role == role)
+                            .order_by(Staff.id).limit(1)).first()
+        self.actor = Actor(row.name if row else self.actor.name, role,
+                           row.id if row else None)
+        self.cases = CaseService(self.db, self.actor)
+        self.staff = StaffService(self.db, self.actor)
+        self.units = UnitService(self.db, self.actor)
+        self.window.statusBar().showMessage(self.tr("Working as {0} ({1})").format(
+            self.actor.name, code), 5000)
+        if self.window.detail.case_id is not None:
+            self.show_case(self.window.detail.case_id)
+
+    def _ask_dialog(self, kind: str, prompt: str, options: list[str] | None) -> str | None:
+        from PySide6.QtWidgets import QInputDialog
+
+        if options:
+            value, ok = QInputDialog.getItem(self.window, kind, prompt, options, 0, False)
+        else:
+            value, ok = QInputDialog.getText(self.window, kind, prompt)
+        return value if ok else None
+
+    def _grid_worker(self, case, prefer: tuple[str, ...]) -> Actor:  # noqa: ANN001
+        staff = self.staff.list(grid_id=case.grid_id) if case.grid_id is not None else []
+        for role in prefer:
+            for st in staff:
+                if st.role == role and st.duty_status in ("on_duty", "busy"):
+                    return Actor(st.name, StaffRole(st.role), st.id)
+        for role in prefer:
+            for st in staff:
+                if st.role == role:
+                    return Actor(st.name, StaffRole(st.role), st.id)
+        raise CityGridError(self.tr("grid {0} has no grid worker to act").format(case.grid_id))
+
+    def _router(self):  # noqa: ANN202
+        if self.router is None:
+            from routing.graph import EscalationGraph
+            from routing.policy import Router
+
+            self.router = Router(EscalationGraph.from_db(self.db, self.actor))
+        return self.router
+
+    @Slot(str)
+    def _on_detail_action_requested(self, name: str) -> None:
+        case_id = self.window.detail.case_id
+        if case_id is None:
+            return
+        try:
+            self._run_action(name, case_id)
+        except CityGridError as exc:
+            QMessageBox.warning(self.window, self.tr("Not done"), str(exc))
+            return
+        self.show_case(case_id)
+        self.refresh()
+
+    def _run_action(self, name: str, case_id: int) -> None:
+        from models.loop import CaseLoop
+        from models.records import RoutingDecision
+
+        case = self.cases.get(case_id)
+        loop = CaseLoop(self.db, self.actor)
+
+        def need(kind: str, prompt: str, options: list[str] | None = None) -> str:
+            value = self.ask(kind, prompt, options)
+            if value is None or not str(value).strip():
+                raise CityGridError(self.tr("cancelled"))
+            return str(value).strip()
+
+        def current() -> RoutingDecision:
+            router = self._router()
+            unit = case.assigned_unit_id
+            return RoutingDecision(unit, router.graph.units[unit].code,
+                                   router.graph.units[unit].level, None, None,
+                                   router.policy.name, ()) if unit else \
+                router.route(case.grid_id, case.subcategory)
+
+        v = case.version
+        if name == "accept":
+            loop.accept(case_id, expected_version=v)
+        elif name == "reject":
+            loop.reject(case_id, need(self.tr("Reject"), self.tr("Reason"),
+                                      ["invalid", "duplicate"]), expected_version=v)
+        elif name == "dispatch":
+            loop.dispatch(case_id, self._router().route(case.grid_id, case.subcategory),
+                          expected_version=v)
+        elif name == "transfer":
+            unit = self._router().route(case.grid_id, case.subcategory)
+            loop.transfer(case_id, unit, need(self.tr("Transfer"), self.tr("Reason")),
+                          expected_version=v)
+        elif name == "request_escalation":
+            loop.request_escalation(case_id, need(self.tr("Request escalation"),
+                                                  self.tr("Reason")), expected_version=v)
+        elif name == "escalate":
+            reason = need(self.tr("Escalate"), self.tr("Reason"))
+            loop.escalate(case_id, self._router().escalate(current(), reason, case.category),
+                          reason, expected_version=v)
+        elif name == "deescalate":
+            reason = need(self.tr("De-escalate"), self.tr("Reason"))
+            decision = self._router().route(case.grid_id, case.subcategory)
+            loop.deescalate(case_id, decision, reason, expected_version=v)
+        elif name == "suspend":
+            loop.suspend(case_id, need(self.tr("Suspend"), self.tr("Reason")),
+                         expected_version=v)
+        elif name == "resume":
+            loop.resume(case_id, expected_version=v)
+        elif name == "extend":
+            hours = need(self.tr("Extend"), self.tr("Hours"), ["1", "2", "4", "8", "24"])
+            loop.extend(case_id, float(hours), need(self.tr("Extend"), self.tr("Reason")),
+                        expected_version=v)
+        elif name in ("start", "feedback"):
+            worker = CaseLoop(self.db, self._grid_worker(case, ("manager", "assistant")))
+            if name == "start":
+                worker.start(case_id, expected_version=v)
+            else:
+                worker.feedback(case_id, need(self.tr("Feedback"), self.tr("What was done")),
+                                expected_version=v)
+        elif name in ("verify_pass", "verify_fail"):
+            worker = CaseLoop(self.db, self._grid_worker(case, ("supervisor", "manager",
+                                                                "assistant")))
+            note = "" if name == "verify_pass" else need(self.tr("Verify"),
+                                                         self.tr("What is still wrong"))
+            worker.verify(case_id, name == "verify_pass", note, expected_version=v)
+        elif name == "assess":
+            score = need(self.tr("Assess"), self.tr("Resident satisfaction (1-5)"),
+                         ["5", "4", "3", "2", "1"])
+            loop.assess(case_id, effective=int(score) >= 3, satisfaction=int(score),
+                        expected_version=v)
+        elif name == "reopen":
+            loop.reopen(case_id, need(self.tr("Reopen"), self.tr("Reason")), expected_version=v)
 
     def show_grid(self, code: str) -> None:
         try:

@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 from widgets.alerts import AlertList
 from widgets.casedetail import CaseDetailWidget
 from widgets.casequeue import CaseQueueWidget
+from widgets.escalation import EscalationBoard
 from widgets.overview import OverviewWidget
 from widgets.staffpanel import StaffPanel
 from widgets.stats import StatsPanel
 
-STATE_VERSION = 1  # bump when docks are added or renamed, so an old layout is not applied
+STATE_VERSION = 2  # bump when docks are added or renamed, so an old layout is not applied
 
 
 class MainWindow(QMainWindow):
@@ -48,6 +49,9 @@ class MainWindow(QMainWindow):
     sig_theme_toggled = Signal(bool)
     """The user switched the dark theme on (True) or off (False)."""
 
+    sig_role_requested = Signal(str)
+    """The user works the console in another centre role (dispatcher or shift lead)."""
+
     sig_language_requested = Signal(str)
     """The user chose an interface language (``zh_CN``, ``en`` or ``system``)."""
 
@@ -65,6 +69,7 @@ class MainWindow(QMainWindow):
         self.staff = StaffPanel(self)
         self.alerts = AlertList(self)
         self.stats = StatsPanel(self)
+        self.board = EscalationBoard(self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("queue", self.tr("Case queue"), self.queue,
                        Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -76,6 +81,9 @@ class MainWindow(QMainWindow):
                        Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("stats", self.tr("Statistics"), self.stats,
                        Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("board", self.tr("Escalation board"), self.board,
+                       Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.docks["stats"], self.docks["board"])
         if central is not None:
             self._add_dock("overview", self.tr("City overview"), self.overview,
                            Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -139,7 +147,7 @@ class MainWindow(QMainWindow):
 
         m = self.menuBar().addMenu(self.tr("&View"))
         for key, shortcut in (("queue", "Ctrl+1"), ("detail", "Ctrl+2"), ("staff", "Ctrl+3"),
-                              ("alerts", "Ctrl+4"), ("stats", "Ctrl+5")):
+                              ("alerts", "Ctrl+4"), ("stats", "Ctrl+5"), ("board", "Ctrl+6")):
             action = self.docks[key].toggleViewAction()
             action.setShortcut(QKeySequence(shortcut))
             m.addAction(action)
@@ -157,6 +165,12 @@ class MainWindow(QMainWindow):
                            ("en", "English")):
             lang.addAction(self._action(text, None,
                                         lambda _=False, c=code: self.sig_language_requested.emit(c)))
+
+        m = self.menuBar().addMenu(self.tr("&Role"))
+        for code, text in (("dispatcher", self.tr("&Dispatcher")),
+                           ("shift_lead", self.tr("&Shift lead"))):
+            m.addAction(self._action(text, None,
+                                     lambda _=False, c=code: self.sig_role_requested.emit(c)))
 
         m = self.menuBar().addMenu(self.tr("&Help"))
         m.addAction(self._action(self.tr("&About"), None, self._on_about_triggered))

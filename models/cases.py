@@ -167,7 +167,8 @@ class CaseService:
             c.id, c.number, c.channel.value, c.catalogue_version, c.category, c.subcategory,
             c.event_class, c.priority.value, c.status.value, c.title, c.description,
             c.address, c.lon, c.lat, c.grid_id, c.reporter_name, phone, c.assigned_unit_id,
-            c.reported_at, c.step_deadline, c.version)
+            c.reported_at, c.step_deadline, c.version, c.step_started_at, c.level,
+            c.rework_count, c.escalation_requested)
 
     def get(self, case_id: int, *, with_contact: bool = False) -> CaseRecord:
         """One case. ``with_contact`` unmasks the reporter's phone for roles allowed to see it;
@@ -195,6 +196,18 @@ class CaseService:
                 q = q.where(Case.status.in_([CaseStatus(x) for x in statuses]))
             with self.db.read() as s:
                 return [self._record(c, False) for c in s.scalars(q)]
+
+    def routing_trace(self, case_id: int) -> tuple[str, ...]:
+        """The rule trace of the case's latest routing decision (dispatch, transfer,
+        escalation), oldest history first."""
+        with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.history", "case", case_id):
+            with self.db.read() as s:
+                rows = s.scalars(select(CaseHistory.data).where(CaseHistory.case_id == case_id)
+                                 .order_by(CaseHistory.id.desc()))
+                for data in rows:
+                    if data and data.get("trace"):
+                        return tuple(data["trace"])
+        return ()
 
     def history(self, case_id: int) -> list[HistoryRecord]:
         """The append-only history of one case, oldest first."""

@@ -76,6 +76,10 @@ class CaseRecord:
     reported_at: dt.datetime
     step_deadline: dt.datetime | None
     version: int
+    step_started_at: dt.datetime | None = None
+    level: str | None = None
+    rework_count: int = 0
+    escalation_requested: bool = False
 
 
 @dataclass(frozen=True, slots=True)

