@@ -27,6 +27,7 @@ from console.mainwindow import MainWindow
 from console.settings import load_settings, save_settings
 from console.tasks import TaskRunner, TaskState
 from console.theme import apply_theme
+from widgets import labels
 from widgets.citymap import BaseMap, CityMapWidget, register_url_scheme
 from models.auth import Actor
 from models.cases import CaseService
@@ -67,6 +68,7 @@ class Snapshot:
     positions: StaffPositions
     layers: MapLayers | None
     read_at: dt.datetime
+    unit_loads: list[tuple[str, int, int, float, str]] = dataclasses.field(default_factory=list)
 
 
 def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
@@ -86,8 +88,19 @@ def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
     if state:
         state.progress("staff", 0.8)
     staff = StaffService(db, actor)
-    return Snapshot(districts, table, staff.count_on_duty(), staff.positions(), layers,
-                    dt.datetime.now(dt.UTC))
+    positions = staff.positions()
+    from routing.recommend import workload_by_unit
+
+    codes = {u.id: u.code for u in UnitService(db, actor).units("community")}
+    loads = workload_by_unit({int(i): u for i, u in zip(positions.ids, positions.unit,
+                                                        strict=True) if u in codes},
+                             CaseService(db, actor).workload_by_staff())
+    # busiest first, then the idle ones a shift lead could draw on
+    loads.sort(key=lambda u: (-u.per_staff, u.unit_id))
+    unit_loads = [(codes[u.unit_id], u.staff, u.open_cases, u.per_staff, u.state)
+                  for u in loads]
+    return Snapshot(districts, table, staff.count_on_duty(), positions, layers,
+                    dt.datetime.now(dt.UTC), unit_loads)
 
 
 class ConsoleController(QObject):
@@ -116,6 +129,8 @@ class ConsoleController(QObject):
         window.sig_role_requested.connect(self.set_role)
         window.detail.sig_action_requested.connect(self._on_detail_action_requested)
         self.router = None  # routing.policy.Router, built on first use (off the hot path)
+        self._points: dict[int, tuple[float, float]] | None = None
+        self._adjacency = None
         # how the controller asks the user for a reason, a note or a score; tests replace it
         self.ask: Callable[[str, str, list[str] | None], str | None] = self._ask_dialog
         self.map = map_widget
@@ -188,6 +203,7 @@ class ConsoleController(QObject):
         alerts = [(int(snap.table.ids[i]), f"{snap.table.numbers[i]} {snap.table.titles[i]}",
                    "overdue") for i in overdue_mask.nonzero()[0][:200]]
         w.alerts.set_alerts(alerts)
+        w.staff.set_workload(snap.unit_loads)
         from models.casetable import LEVEL_CODES
 
         w.board.set_counts(
@@ -310,9 +326,66 @@ class ConsoleController(QObject):
         if case.grid_id is not None and self.snapshot is not None:
             hits = (self.snapshot.table.ids == case.id).nonzero()[0]
             grid_code = str(self.snapshot.table.grid_code[hits[0]]) if len(hits) else ""
-        self.window.detail.show_case(case, history, grid_code, trace)
+        chain, path = self._chain(case)
+        recommended = [f"{name} — {c.score:.2f}: {'; '.join(c.reasons)}"
+                       for c, name in self.recommend(case)]
+        self.window.detail.show_case(case, history, grid_code, trace, chain, recommended)
         self.window.detail.set_actions(self.available_actions(case.status))
+        if self.map is not None and path is not None:
+            self.map.show_path(*path)
         self.window.docks["detail"].raise_()
+
+    def _unit_points(self) -> dict[int, tuple[float, float]]:
+        """A representative point of every unit (for drawing a case's chain), cached."""
+        if self._points is None:
+            import shapely
+            from sqlalchemy import select
+
+            from models.schema import AdminUnit
+
+            with self.db.read() as s:
+                rows = s.execute(select(AdminUnit.id, AdminUnit.geometry)
+                                 .where(AdminUnit.geometry.is_not(None))).all()
+            pts = shapely.point_on_surface(shapely.from_wkb([r[1] for r in rows]))
+            self._points = {r[0]: (p.x, p.y) for r, p in zip(rows, pts, strict=True)}
+        return self._points
+
+    def _chain(self, case):  # noqa: ANN001, ANN202
+        """The case's escalation chain as text, and as points for the map."""
+        if case.grid_id is None:
+            return self.tr("outside every grid: the city centre"), None
+        router = self._router()
+        try:
+            chain = router.graph.chain(case.grid_id)
+        except CityGridError:
+            return "", None
+        units = [router.graph.units[u] for u in chain]
+        current = next((i for i, u in enumerate(units) if u.level == case.level), None)
+        text = " → ".join((f"[{labels.level(u.level)} {u.code}]" if i == current else
+                           f"{labels.level(u.level)} {u.code}") for i, u in enumerate(units))
+        points = self._unit_points()
+        path_points = [(case.lon, case.lat)] + [points.get(u.id, (case.lon, case.lat))
+                                                for u in units]
+        path_labels = [case.number] + [f"{labels.level(u.level)} {u.code}" for u in units]
+        return text, (path_points, path_labels, 0 if current is None else current + 1)
+
+    def recommend(self, case) -> list:  # noqa: ANN001
+        """Ranked staff for a case, with their names (see routing.recommend)."""
+        from routing.recommend import grid_adjacency, recommend
+
+        if self.snapshot is None or case.status not in ("accepted", "dispatched",
+                                                        "handling", "reported"):
+            return []
+        p = self.snapshot.positions
+        if self._adjacency is None:
+            ids, _codes, polys = self.units.grid_geometries()
+            self._adjacency = grid_adjacency(ids, polys)
+        level = case.level or "community"
+        ranked = recommend(case.lon, case.lat, case.grid_id, level, staff_ids=p.ids,
+                           roles=p.roles, duty=p.duty, staff_lon=p.lon, staff_lat=p.lat,
+                           home_grid=p.home_grid, workload=self.cases.workload_by_staff(),
+                           adjacency=self._adjacency, limit=5)
+        return [(c, self.staff.get(c.staff_id).name) for c in ranked]
 
     # -- the loop from the console -------------------------------------------------------
     def available_actions(self, status: str) -> dict[str, bool]:
@@ -420,8 +493,14 @@ class ConsoleController(QObject):
             loop.reject(case_id, need(self.tr("Reject"), self.tr("Reason"),
                                       ["invalid", "duplicate"]), expected_version=v)
         elif name == "dispatch":
-            loop.dispatch(case_id, self._router().route(case.grid_id, case.subcategory),
-                          expected_version=v)
+            decision = self._router().route(case.grid_id, case.subcategory)
+            ranked = self.recommend(case)
+            if ranked and decision.level == "community":
+                # a community-level case goes to the best-placed grid worker
+                best, who = ranked[0]
+                decision = dataclasses.replace(decision, staff_id=best.staff_id, trace=(
+                    *decision.trace, f"recommended {who}: {'; '.join(best.reasons)}"))
+            loop.dispatch(case_id, decision, expected_version=v)
         elif name == "transfer":
             unit = self._router().route(case.grid_id, case.subcategory)
             loop.transfer(case_id, unit, need(self.tr("Transfer"), self.tr("Reason")),

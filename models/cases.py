@@ -218,6 +218,18 @@ class CaseService:
                 return [HistoryRecord(h.at, h.actor_id, h.actor_role, h.action, h.from_status,
                                       h.to_status, h.note) for h in rows]
 
+    def workload_by_staff(self) -> dict[int, int]:
+        """Open cases assigned to each staff member."""
+        with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.count", "case"):
+            closed = [CaseStatus.ARCHIVED, CaseStatus.ASSESSED, CaseStatus.REJECTED,
+                      CaseStatus.MERGED]
+            with self.db.read() as s:
+                rows = s.execute(select(Case.assigned_staff_id, func.count())
+                                 .where(Case.assigned_staff_id.is_not(None),
+                                        Case.status.not_in(closed))
+                                 .group_by(Case.assigned_staff_id))
+                return {sid: n for sid, n in rows}
+
     def count_by_status(self) -> dict[str, int]:
         with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.count", "case"):
             with self.db.read() as s:

@@ -37,6 +37,9 @@ class StaffPositions:
     lat: np.ndarray
     roles: tuple[str, ...]
     on_duty: np.ndarray
+    duty: tuple[str, ...] = ()
+    home_grid: tuple[int | None, ...] = ()
+    unit: tuple[int | None, ...] = ()
 
 
 class StaffService:
@@ -76,7 +79,8 @@ class StaffService:
     def positions(self) -> StaffPositions:
         """Every active staff member with a known position (one bulk read)."""
         with audit.guarded(self.db, self.actor, Perm.STAFF_READ, "staff.positions", "staff"):
-            q = (select(Staff.id, Staff.last_lon, Staff.last_lat, Staff.role, Staff.duty_status)
+            q = (select(Staff.id, Staff.last_lon, Staff.last_lat, Staff.role, Staff.duty_status,
+                        Staff.home_grid_id, Staff.unit_id)
                  .where(Staff.active.is_(True), Staff.last_lon.is_not(None))
                  .order_by(Staff.id))
             with self.db.read() as s:
@@ -87,7 +91,9 @@ class StaffService:
             lon=np.array([r[1] for r in rows], dtype=float),
             lat=np.array([r[2] for r in rows], dtype=float),
             roles=tuple(r[3].value for r in rows),
-            on_duty=np.array([r[4] in on for r in rows], dtype=bool))
+            on_duty=np.array([r[4] in on for r in rows], dtype=bool),
+            duty=tuple(r[4].value for r in rows), home_grid=tuple(r[5] for r in rows),
+            unit=tuple(r[6] for r in rows))
 
     def count_on_duty(self) -> int:
         with audit.guarded(self.db, self.actor, Perm.STAFF_READ, "staff.count", "staff"):

@@ -81,3 +81,20 @@ def test_a_refused_action_says_why(qtbot, console, monkeypatch) -> None:
     press(win, "reject")  # no reason given: cancelled, nothing changes
     assert shown == ["cancelled"]
     assert win.detail.fields["status"].text() == "Reported"
+
+
+def test_detail_shows_chain_and_who_should_go(qtbot, console, tiny_city) -> None:
+    win, controller, answers = console
+    assert "Community 430103001001" in win.detail.fields["chain"].text()
+    assert win.detail.recommended.count() == 3  # the grid's supervisor, manager, assistant
+    assert "home grid is the case's grid" in win.detail.recommended.item(0).text()
+    press(win, "accept")
+    press(win, "dispatch")  # class C city management: the street, no single worker
+    assert "[Street 430103001]" in win.detail.fields["chain"].text()
+
+
+def test_staff_dock_shows_workload_by_community(qtbot, console) -> None:
+    win, controller, answers = console
+    assert win.staff.load.rowCount() == 1
+    assert win.staff.load.item(0, 0).text() == "430103001001"
+    assert "idle" in win.staff.load_caption.text()

@@ -90,3 +90,10 @@ def test_pick_a_location(qtbot, console, tiny_city) -> None:
     assert (lon, lat) == pytest.approx((112.9825, 28.1875), abs=1e-6)
     assert code == tiny_city.grid_codes[0]
     assert code in win.statusBar().currentMessage()
+
+
+def test_the_case_chain_is_drawn_on_the_map(qtbot, console) -> None:
+    win, _, map_widget = console
+    win.queue.view.selectRow(0)
+    # the case location and its four levels: a line and five markers
+    qtbot.waitUntil(lambda: map_stats(qtbot, map_widget)["path"] == 6, timeout=10_000)

@@ -68,13 +68,15 @@ def test_geometry_survives_restart_and_lost_monitor(qtbot, tmp_path) -> None:
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     win = MainWindow("x")
     qtbot.addWidget(win)
-    win.resize(760, 590)
+    hint = win.minimumSizeHint()
+    size = (max(760, hint.width() + 10), max(590, hint.height() + 10))
+    win.resize(*size)
     win.docks["alerts"].hide()
     win.save_state(settings)
     again = MainWindow("x")
     qtbot.addWidget(again)
     again.restore_state(settings)
-    assert (again.width(), again.height()) == (760, 590)
+    assert (again.width(), again.height()) == size
     assert again.docks["alerts"].isHidden()
     win.move(20_000, 20_000)  # saved on a monitor that is gone
     win.save_state(settings)

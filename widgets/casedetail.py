@@ -66,6 +66,7 @@ class CaseDetailWidget(QWidget):
                           ("category", self.tr("Category")), ("priority", self.tr("Priority")),
                           ("channel", self.tr("Channel")), ("address", self.tr("Address")),
                           ("reporter", self.tr("Reporter")), ("grid", self.tr("Grid")),
+                          ("chain", self.tr("Chain")),
                           ("deadline", self.tr("Step deadline"))):
             label = QLabel(self)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -87,6 +88,7 @@ class CaseDetailWidget(QWidget):
             grid.addWidget(button, n // 3, n % 3)
         self.history = QListWidget(self)
         self.trace = QListWidget(self)
+        self.recommended = QListWidget(self)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick_timeout)
@@ -99,9 +101,12 @@ class CaseDetailWidget(QWidget):
         layout.addWidget(self.history, 2)
         layout.addWidget(QLabel(self.tr("Routing trace"), self))
         layout.addWidget(self.trace, 1)
+        layout.addWidget(QLabel(self.tr("Who should go"), self))
+        layout.addWidget(self.recommended, 1)
 
     def show_case(self, case: CaseRecord, history: Sequence[HistoryRecord],
-                  grid_code: str = "", trace: Sequence[str] = ()) -> None:
+                  grid_code: str = "", trace: Sequence[str] = (), chain: str = "",
+                  recommended: Sequence[str] = ()) -> None:
         self.case_id = case.id
         self.title.setText(case.title)
         f = self.fields
@@ -114,6 +119,7 @@ class CaseDetailWidget(QWidget):
         f["address"].setText(case.address or f"{case.lon:.6f}, {case.lat:.6f}")
         f["reporter"].setText(" ".join(x for x in (case.reporter_name, case.reporter_phone) if x))
         f["grid"].setText(grid_code or self.tr("outside every grid"))
+        f["chain"].setText(chain)
         f["deadline"].setText(case.step_deadline.astimezone().strftime("%Y-%m-%d %H:%M")
                               if case.step_deadline else "—")
         self.history.clear()
@@ -125,6 +131,8 @@ class CaseDetailWidget(QWidget):
                                  f"({labels.role(h.actor_role)}){note}")
         self.trace.clear()
         self.trace.addItems(list(trace))
+        self.recommended.clear()
+        self.recommended.addItems(list(recommended))
         self._case = case
         self._on_tick_timeout()
         self._tick.start()
@@ -163,6 +171,7 @@ class CaseDetailWidget(QWidget):
             label.clear()
         self.history.clear()
         self.trace.clear()
+        self.recommended.clear()
         self._case = None
         self._tick.stop()
         self.countdown.hide()

