@@ -127,6 +127,7 @@ class ConsoleController(QObject):
         window.staff.sig_case_selected.connect(self._on_list_case_selected)
         window.sig_fly_to_selected_requested.connect(self._on_window_fly_to_selected_requested)
         window.sig_role_requested.connect(self.set_role)
+        window.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
         window.detail.sig_action_requested.connect(self._on_detail_action_requested)
         self.router = None  # routing.policy.Router, built on first use (off the hot path)
         self._points: dict[int, tuple[float, float]] | None = None
@@ -400,7 +401,45 @@ class ConsoleController(QObject):
                 out[name] = allowed(name, status, self.actor.role)
         out.pop("merge", None)  # merging is offered by duplicate detection, split by routing
         out.pop("split", None)
+        if self.actor.role is StaffRole.SHIFT_LEAD:  # override = a transfer the lead chooses
+            out["override"] = allowed("transfer", status, self.actor.role)
         return out
+
+    def reassign_bulk(self, from_code: str, to_code: str, reason: str) -> int:
+        """Move every open, dispatched or handling case of one unit to another (shift lead)."""
+        from models.loop import CaseLoop
+
+        if self.actor.role is not StaffRole.SHIFT_LEAD:
+            raise CityGridError(self.tr("only a shift lead reassigns in bulk"))
+        router = self._router()
+        by_code = {u.code: u.id for u in router.graph.units.values()}
+        if from_code not in by_code or to_code not in by_code:
+            raise CityGridError(self.tr("unknown unit code"))
+        loop = CaseLoop(self.db, self.actor)
+        moved = 0
+        for case in self.cases.list(statuses=("dispatched", "handling")):
+            if case.assigned_unit_id != by_code[from_code]:
+                continue
+            decision = router.override(by_code[to_code], case.category, self.actor.name, reason)
+            loop.transfer(case.id, decision, reason, expected_version=case.version)
+            moved += 1
+        return moved
+
+    @Slot()
+    def _on_window_bulk_reassign_requested(self) -> None:
+        try:
+            from_code = self.ask(self.tr("Reassign in bulk"), self.tr("From unit code"), None)
+            to_code = self.ask(self.tr("Reassign in bulk"), self.tr("To unit code"), None)
+            reason = self.ask(self.tr("Reassign in bulk"), self.tr("Reason"), None)
+            if not (from_code and to_code and reason):
+                raise CityGridError(self.tr("cancelled"))
+            moved = self.reassign_bulk(from_code.strip(), to_code.strip(), reason.strip())
+        except CityGridError as exc:
+            QMessageBox.warning(self.window, self.tr("Not done"), str(exc))
+            return
+        self.window.statusBar().showMessage(self.tr("{0} case(s) reassigned").format(moved),
+                                            8000)
+        self.refresh()
 
     @Slot(str)
     def set_role(self, code: str) -> None:
@@ -505,6 +544,15 @@ class ConsoleController(QObject):
             unit = self._router().route(case.grid_id, case.subcategory)
             loop.transfer(case_id, unit, need(self.tr("Transfer"), self.tr("Reason")),
                           expected_version=v)
+        elif name == "override":
+            code = need(self.tr("Override"), self.tr("Unit code"))
+            router = self._router()
+            unit = next((u.id for u in router.graph.units.values() if u.code == code), None)
+            if unit is None:
+                raise CityGridError(self.tr("unknown unit code"))
+            reason = need(self.tr("Override"), self.tr("Reason"))
+            loop.transfer(case_id, router.override(unit, case.category, self.actor.name, reason),
+                          reason, expected_version=v)
         elif name == "request_escalation":
             loop.request_escalation(case_id, need(self.tr("Request escalation"),
                                                   self.tr("Reason")), expected_version=v)

@@ -49,6 +49,9 @@ class MainWindow(QMainWindow):
     sig_theme_toggled = Signal(bool)
     """The user switched the dark theme on (True) or off (False)."""
 
+    sig_bulk_reassign_requested = Signal()
+    """A shift lead wants to move every open case of one unit to another."""
+
     sig_role_requested = Signal(str)
     """The user works the console in another centre role (dispatcher or shift lead)."""
 
@@ -165,6 +168,10 @@ class MainWindow(QMainWindow):
                            ("en", "English")):
             lang.addAction(self._action(text, None,
                                         lambda _=False, c=code: self.sig_language_requested.emit(c)))
+
+        m = self.menuBar().addMenu(self.tr("&Cases"))
+        m.addAction(self._action(self.tr("&Reassign in bulk…"), "Ctrl+Shift+R",
+                                 self.sig_bulk_reassign_requested))
 
         m = self.menuBar().addMenu(self.tr("&Role"))
         for code, text in (("dispatcher", self.tr("&Dispatcher")),

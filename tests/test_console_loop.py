@@ -98,3 +98,22 @@ def test_staff_dock_shows_workload_by_community(qtbot, console) -> None:
     assert win.staff.load.rowCount() == 1
     assert win.staff.load.item(0, 0).text() == "430103001001"
     assert "idle" in win.staff.load_caption.text()
+
+
+def test_a_shift_lead_overrides_and_reassigns_in_bulk(qtbot, console, tiny_city) -> None:
+    win, controller, answers = console
+    press(win, "accept")
+    press(win, "dispatch")  # -> street 430103001
+    controller.set_role("shift_lead")
+    answers.extend(["430103001001", "社区自行处置"])
+    press(win, "override")
+    case = controller.cases.get(win.detail.case_id)
+    assert (case.level, case.assigned_unit_id) == ("community", tiny_city.community)
+    assert any("override by" in win.detail.trace.item(i).text()
+               for i in range(win.detail.trace.count()))
+    moved = controller.reassign_bulk("430103001001", "430103001", "社区人手不足")
+    assert moved == 1
+    assert controller.cases.get(win.detail.case_id).level == "street"
+    controller.set_role("dispatcher")
+    with pytest.raises(Exception, match="only a shift lead"):
+        controller.reassign_bulk("430103001", "430103001001", "x")

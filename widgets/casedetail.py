@@ -27,6 +27,7 @@ ACTIONS = (
     ("reject", QT_TRANSLATE_NOOP("CaseDetailWidget", "Reject…")),
     ("dispatch", QT_TRANSLATE_NOOP("CaseDetailWidget", "Dispatch")),
     ("transfer", QT_TRANSLATE_NOOP("CaseDetailWidget", "Transfer…")),
+    ("override", QT_TRANSLATE_NOOP("CaseDetailWidget", "Override…")),
     ("request_escalation", QT_TRANSLATE_NOOP("CaseDetailWidget", "Request escalation…")),
     ("escalate", QT_TRANSLATE_NOOP("CaseDetailWidget", "Escalate…")),
     ("deescalate", QT_TRANSLATE_NOOP("CaseDetailWidget", "De-escalate…")),

