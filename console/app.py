@@ -201,8 +201,11 @@ class ConsoleController(QObject):
         by_cat = {c: int((snap.table.category[open_mask] == i).sum())
                   for i, c in enumerate(CATEGORY_CODES)}
         w.stats.set_open_by_category(by_cat, int(overdue_mask.sum()))
+        states = snap.table.deadline_states(now)
         alerts = [(int(snap.table.ids[i]), f"{snap.table.numbers[i]} {snap.table.titles[i]}",
-                   "overdue") for i in overdue_mask.nonzero()[0][:200]]
+                   "overdue") for i in np.flatnonzero(states == 2)[:200]]
+        alerts += [(int(snap.table.ids[i]), f"{snap.table.numbers[i]} {snap.table.titles[i]}",
+                    "warning") for i in np.flatnonzero(states == 1)[:100]]
         w.alerts.set_alerts(alerts)
         w.staff.set_workload(snap.unit_loads)
         from models.casetable import LEVEL_CODES

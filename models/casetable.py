@@ -41,6 +41,7 @@ class CaseTable:
     deadline: NDArray[np.float64]     # POSIX seconds, NaN when none
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
+    started: NDArray[np.float64] | None = None  # when the current step started (POSIX s)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -48,7 +49,7 @@ class CaseTable:
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> "CaseTable":
         """Build from tuples (id, number, title, category, subcategory, status, priority,
-        level, district, grid_code, reported_at, deadline, lon, lat)."""
+        level, district, grid_code, reported_at, deadline, lon, lat[, step_started_at])."""
         cat_ix = {c: i for i, c in enumerate(CATEGORY_CODES)}
         st_ix = {s: i for i, s in enumerate(STATUS_CODES)}
         pr_ix = {p: i for i, p in enumerate(PRIORITY_CODES)}
@@ -65,6 +66,8 @@ class CaseTable:
             return np.array([v.timestamp() if v is not None else np.nan for v in values],
                             dtype=np.float64)
 
+        started = secs(cols[14]) if len(cols) > 14 else None
+
         return cls(
             ids=np.array(cols[0], dtype=np.int64), numbers=obj(cols[1]), titles=obj(cols[2]),
             category=np.array([cat_ix[c] for c in cols[3]], dtype=np.int8),
@@ -74,11 +77,22 @@ class CaseTable:
             level=np.array([lv_ix[_value(lv) if lv else ""] for lv in cols[7]], dtype=np.int8),
             district=obj(v or "" for v in cols[8]), grid_code=obj(v or "" for v in cols[9]),
             reported_at=secs(cols[10]), deadline=secs(cols[11]),
-            lon=np.array(cols[12], dtype=np.float64), lat=np.array(cols[13], dtype=np.float64))
+            lon=np.array(cols[12], dtype=np.float64), lat=np.array(cols[13], dtype=np.float64),
+            started=started)
 
     def open_mask(self) -> NDArray[np.bool_]:
         closed = [STATUS_CODES.index(s) for s in CLOSED_STATUSES]
         return ~np.isin(self.status, closed)
+
+    def deadline_states(self, now: dt.datetime, warn_fraction: float = 0.8
+                        ) -> NDArray[np.int8]:
+        """0 on time, 1 warning, 2 overdue for every row (closed rows are 0)."""
+        from models.worktime import scan_deadlines
+
+        started = self.started if self.started is not None else self.reported_at
+        states = scan_deadlines(started, self.deadline, now.timestamp(), warn_fraction)
+        states[~self.open_mask()] = 0
+        return states
 
     def overdue_mask(self, now: dt.datetime) -> NDArray[np.bool_]:
         with np.errstate(invalid="ignore"):

@@ -18,7 +18,8 @@ def load_case_table(db: Database, actor: Actor, *, limit: int = 500_000) -> Case
         comm, street, district, unit = (aliased(AdminUnit) for _ in range(4))
         q = (select(Case.id, Case.number, Case.title, Case.category, Case.subcategory,
                     Case.status, Case.priority, unit.level, district.code, Grid.code,
-                    Case.reported_at, Case.step_deadline, Case.lon, Case.lat)
+                    Case.reported_at, Case.step_deadline, Case.lon, Case.lat,
+                    Case.step_started_at)
              .outerjoin(Grid, Grid.id == Case.grid_id)
              .outerjoin(comm, comm.id == Grid.community_id)
              .outerjoin(street, street.id == comm.parent_id)

@@ -86,3 +86,15 @@ def test_table_from_database(tiny_city, role) -> None:
     assert set(table.district) == {"430103"}
     assert set(table.grid_code) == {tiny_city.grid_codes[0]}
     assert table.open_mask().all()
+
+
+def test_deadline_states_from_the_database(tiny_city) -> None:
+    db = tiny_city.db
+    svc = CaseService(db, Actor("d", StaffRole.DISPATCHER), locate=lambda lon, lat: None)
+    now = dt.datetime.now(dt.UTC)
+    for minutes in (1, 13, 30):  # class A accept limit: 15 minutes
+        svc.report(NewCase(channel="patrol", subcategory="C04", lon=112.981, lat=28.189,
+                           title=f"{minutes} min", reported_at=now - dt.timedelta(minutes=minutes)))
+    table = load_case_table(db, Actor("d", StaffRole.DISPATCHER))
+    states = dict(zip(table.titles, table.deadline_states(now).tolist(), strict=True))
+    assert states == {"1 min": 0, "13 min": 1, "30 min": 2}

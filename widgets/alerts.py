@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 
 class AlertList(QWidget):
-    """Alerts as (case id, text, severity) triples; clicking one selects its case."""
+    """Alerts as (case id, text, severity) triples, severity ``overdue`` or ``warning``
+    (past 80 % of the step's time); clicking one selects its case."""
 
     sig_case_selected = Signal(int)
     """The user clicked the alert of the case with this id."""
