@@ -235,3 +235,11 @@ def test_the_table_is_consistent() -> None:
     assert allowed("accept", "reported", StaffRole.DISPATCHER)
     assert not allowed("accept", "reported", StaffRole.MANAGER)
     assert not allowed("accept", "archived", StaffRole.SHIFT_LEAD)
+
+
+def test_the_documentation_lists_every_transition() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "CASES.md").read_text(encoding="utf-8")
+    for name in TRANSITIONS:
+        assert f"| `{name}` |" in doc, name
