@@ -288,6 +288,21 @@ class CaseAttachment(Base):
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class QuarantineItem(Base):
+    """An incoming item that could not become a case, kept with its reason so a dispatcher
+    can inspect, fix and retry it: nothing that arrives is dropped silently."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(24), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    payload: Mapped[str] = mapped_column(Text)  # as received (JSON text)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|retried|discarded
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_.id"))
+    source: Mapped[str] = mapped_column(String(300), default="")
+
+
 class AuditEntry(Base):
     """Who did what to which object, when, and how it ended (append-only)."""
 
