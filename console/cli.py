@@ -52,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export-grids", help="export the grids (GeoJSON RFC 7946 or GeoPackage)")
     p.add_argument("file", help="output .geojson or .gpkg")
     _add_db(p)
+
+    p = sub.add_parser("import-cases",
+                       help="import cases from CSV (UTF-8 or GBK) or Open311 GeoReport v2 JSON")
+    p.add_argument("file", help=".csv or .json")
+    _add_db(p)
+    p = sub.add_parser("export-cases", help="export every case as Open311 GeoReport v2 JSON")
+    p.add_argument("file", help="output .json")
+    _add_db(p)
     return parser
 
 
@@ -126,7 +134,33 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"demo": cmd_demo, "validate-grids": cmd_validate, "import-grids": cmd_import,
+def cmd_import_cases(args: argparse.Namespace) -> int:
+    from models.caseio import import_cases
+    from models.errors import ValidationError
+    from models.gridindex import GridIndex
+
+    db = _open_db(args.db)
+    try:
+        n = import_cases(db, _admin(), args.file, locate=GridIndex.from_db(db).locate)
+    except ValidationError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        for row, message in exc.details.get("problems", []):
+            print(f"  row {row}: {message}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"imported {n} cases from {args.file}")
+    return EXIT_OK
+
+
+def cmd_export_cases(args: argparse.Namespace) -> int:
+    from models.caseio import export_cases
+
+    n = export_cases(_open_db(args.db), _admin(), args.file)
+    print(f"exported {n} cases to {args.file} (Open311 GeoReport v2, phones masked)")
+    return EXIT_OK
+
+
+COMMANDS = {"import-cases": cmd_import_cases, "export-cases": cmd_export_cases,
+            "demo": cmd_demo, "validate-grids": cmd_validate, "import-grids": cmd_import,
             "export-grids": cmd_export}
 
 

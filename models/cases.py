@@ -160,6 +160,43 @@ class CaseService:
                 case_id = case.id
         return CaseChanges("report", (case_id,), self.actor.name, created=True)
 
+    def report_many(self, items: list[NewCase]) -> CaseChanges:
+        """Register many cases in ONE transaction: all of them or, if any is invalid, none.
+
+        Raises
+        ------
+        ValidationError
+            With ``problems``: (index, message) of every invalid item; nothing is written.
+        """
+        with audit.guarded(self.db, self.actor, Perm.CASE_REPORT, "case.import", "case"):
+            values, problems = [], []
+            for n, new in enumerate(items):
+                try:
+                    values.append(_validated(new, self.catalogue))
+                except ValidationError as exc:
+                    problems.append((n, exc.message))
+            if problems:
+                raise ValidationError(f"{len(problems)} of {len(items)} item(s) are invalid; "
+                                      "nothing was imported", problems=problems)
+            ids = []
+            with self.db.write() as s:
+                for v in values:
+                    v["grid_id"] = self.locate(v["lon"], v["lat"]) if self.locate else None
+                    case = Case(number=uuid.uuid4().hex[:24], status=CaseStatus.REPORTED, **v)
+                    s.add(case)
+                    s.flush()
+                    case.number = f"C{v['reported_at']:%Y%m%d}{case.id:08d}"
+                    add_history(s, case.id, self.actor, "report", None,
+                                CaseStatus.REPORTED.value, data={"channel": v["channel"].value})
+                    s.add(CaseReport(case_id=case.id, channel=v["channel"].value,
+                                     reporter_name=v["reporter_name"],
+                                     reporter_phone=v["reporter_phone"],
+                                     reported_at=v["reported_at"], description=v["description"],
+                                     original_number=case.number))
+                    ids.append(case.id)
+                audit.record(s, self.actor, "case.import", "case", f"{len(ids)} cases")
+        return CaseChanges("import", tuple(ids), self.actor.name, created=True)
+
     # -- reads ---------------------------------------------------------------------------
     def _record(self, c: Case, unmask: bool) -> CaseRecord:
         phone = c.reporter_phone if unmask else mask_phone(c.reporter_phone)

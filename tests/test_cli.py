@@ -94,3 +94,23 @@ def test_screenshot_of_the_console(demo_db, tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert shot.stat().st_size > 10_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_import_and_export_cases(demo_db, tmp_path) -> None:
+    url, folder = demo_db
+    csv_path = tmp_path / "cases.csv"
+    csv_path.write_bytes(("subcategory,lon,lat,title,reporter_phone,reported_at\n"
+                          "C05,112.985,28.195,路面破损,13800002222,2026-11-28T09:00:00+08:00\n"
+                          ).encode("gbk"))
+    result = run("import-cases", str(csv_path), "--db", url, env_dir=folder)
+    assert result.returncode == 0 and "imported 1 cases" in result.stdout, result.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("subcategory,lon,lat,title\nC05,far,28.1,x\n", encoding="utf-8")
+    result = run("import-cases", str(bad), "--db", url, env_dir=folder)
+    assert result.returncode == 1 and "row 2: lon must be a number" in result.stderr
+    out = tmp_path / "cases.json"
+    result = run("export-cases", str(out), "--db", url, env_dir=folder)
+    assert result.returncode == 0, result.stderr
+    requests = json.loads(out.read_text(encoding="utf-8"))
+    assert any(r["description"] == "路面破损" and r["x_reporter_phone"] == "138****2222"
+               for r in requests)
