@@ -1,0 +1,85 @@
+"""The MQTT feeds against the real broker (127.0.0.1:1883)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from models.feeds import MqttFeeds, Sensor
+from models.staff import StaffService
+from models.auth import Actor
+from models.schema import StaffRole
+
+pytestmark = pytest.mark.mqtt
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:  # noqa: ANN001
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def feeds(mqtt_server, tiny_city):
+    host, port = mqtt_server
+    prefix = f"citygrid-test-{uuid.uuid4().hex[:8]}"
+    sensors = {"smoke-01": Sensor("smoke-01", 112.9821, 28.1879, "M01", "烟感 1 号")}
+    f = MqttFeeds(tiny_city.db, host=host, port=port, prefix=prefix, sensors=sensors,
+                  locate=lambda lon, lat: tiny_city.grids[0], batch_size=2)
+    f.start()
+    assert f.connected.wait(10)
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    pub.connect(host, port)
+    pub.loop_start()
+    yield f, pub, prefix
+    pub.loop_stop()
+    pub.disconnect()
+    f.stop()
+
+
+def send(pub, topic: str, payload) -> None:  # noqa: ANN001
+    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    pub.publish(topic, data, qos=1).wait_for_publish(5)
+
+
+def test_sensor_alert_becomes_a_case(feeds, tiny_city) -> None:
+    f, pub, prefix = feeds
+    send(pub, f"{prefix}/iot/smoke-01/alert",
+         {"kind": "smoke", "value": 0.9, "time": "2026-11-28T09:00:00+08:00"})
+    wait_for(lambda: f.cases_created)
+    from models.cases import CaseService
+
+    case = CaseService(tiny_city.db, Actor("d", StaffRole.DISPATCHER)).get(f.cases_created[0])
+    assert (case.channel, case.subcategory, case.grid_id) == ("iot", "M01", tiny_city.grids[0])
+
+
+def test_bad_messages_go_to_the_quarantine(feeds) -> None:
+    f, pub, prefix = feeds
+    send(pub, f"{prefix}/iot/unknown-99/alert", {"kind": "smoke"})
+    send(pub, f"{prefix}/iot/smoke-01/alert", b"\xff\xfe not json")
+    send(pub, f"{prefix}/staff/1/position", {"lon": "far", "lat": 28.1})
+    wait_for(lambda: len(f.quarantined) == 3)
+    reasons = [r[2] for r in f.intake.quarantine()]
+    assert any("unregistered sensor 'unknown-99'" in r for r in reasons)
+    assert any("unreadable payload" in r for r in reasons)
+    assert any("lon must be a number" in r for r in reasons)
+    assert f.cases_created == []
+
+
+def test_staff_positions_move_staff_in_batches(feeds, tiny_city) -> None:
+    f, pub, prefix = feeds
+    manager, supervisor = tiny_city.staff["manager"], tiny_city.staff["supervisor"]
+    send(pub, f"{prefix}/staff/{manager}/position",
+         {"lon": 112.9866, "lat": 28.1822, "time": "2026-11-28T10:00:00+00:00"})
+    send(pub, f"{prefix}/staff/{supervisor}/position",
+         {"lon": 112.9811, "lat": 28.1899, "time": "2026-11-28T10:00:00+00:00"})
+    staff = StaffService(tiny_city.db, Actor("d", StaffRole.DISPATCHER))
+    wait_for(lambda: staff.get(manager).lon == 112.9866)
+    assert staff.get(supervisor).lat == 28.1899
