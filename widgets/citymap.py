@@ -311,13 +311,15 @@ class CityMapWidget(QWidget):
         self._staff_latest: str | None = None
         self._staff_sent_at = 0.0
         self.last_staff_roundtrip_ms = float("nan")
+        # The view (and with it the page) is created before the profile: children are
+        # destroyed in creation order, and a page must go before its profile.
+        self.view = QWebEngineView(self)
         # Own off-the-record profile: no cache or cookies on disk, and its own guard.
         self.profile = profile or QWebEngineProfile(self)
         self.guard = NetworkGuard(self)
         self.profile.setUrlRequestInterceptor(self.guard)
         self.scheme_handler = SchemeHandler(self)
         self.profile.installUrlSchemeHandler(SCHEME, self.scheme_handler)
-        self.view = QWebEngineView(self)
         self.page = MapPage(self.profile, self.view)
         self.view.setPage(self.page)
         self.bridge = MapBridge(self)

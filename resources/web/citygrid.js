@@ -36,14 +36,13 @@
   }
   const int32s = (b64) => new Int32Array(b64ToBytes(b64).buffer);
 
-  /* ---------- a point layer drawn straight from typed arrays ---------- */
-  // Leaflet keeps one object per marker; at 10,000 moving staff that costs ~70 ms a batch.
-  // This layer projects the arrays itself and writes pixels into one ImageData (16 ms).
-  const PixelLayer = L.Layer.extend({
-    initialize: function (size) { this._size = size; this._n = 0; },
+  /* ---------- one canvas over the map, redrawn on every view change ---------- */
+  const CanvasLayer = L.Layer.extend({
+    _className: "cg-canvas-layer",
     onAdd: function (m) {
-      this._canvas = L.DomUtil.create("canvas", "cg-pixel-layer leaflet-zoom-hide");
+      this._canvas = L.DomUtil.create("canvas", this._className + " leaflet-zoom-hide");
       this._canvas.style.pointerEvents = "none";
+      if (this._opacity !== undefined) this._canvas.style.opacity = this._opacity;
       m.getPane("cgPoints").appendChild(this._canvas);
       m.on("moveend zoomend resize viewreset", this._redraw, this);
       this._redraw();
@@ -52,6 +51,15 @@
       L.DomUtil.remove(this._canvas);
       m.off("moveend zoomend resize viewreset", this._redraw, this);
     },
+    _redraw: function () {},
+  });
+
+  /* ---------- a point layer drawn straight from typed arrays ---------- */
+  // Leaflet keeps one object per marker; at 10,000 moving staff that costs ~70 ms a batch.
+  // This layer projects the arrays itself and writes pixels into one ImageData (16 ms).
+  const PixelLayer = CanvasLayer.extend({
+    _className: "cg-pixel-layer",
+    initialize: function (size) { this._size = size; this._n = 0; },
     setData: function (lon, lat, codes) {
       this._lon = lon; this._lat = lat; this._codes = codes; this._n = lon.length;
       this._redraw();
@@ -96,19 +104,9 @@
   });
 
   /* ---------- events: circles by category and priority, clustered when zoomed out ---------- */
-  const EventLayer = L.Layer.extend({
+  const EventLayer = CanvasLayer.extend({
+    _className: "cg-event-layer",
     initialize: function () { this._events = new Map(); },
-    onAdd: function (m) {
-      this._canvas = L.DomUtil.create("canvas", "cg-event-layer leaflet-zoom-hide");
-      this._canvas.style.pointerEvents = "none";
-      m.getPane("cgPoints").appendChild(this._canvas);
-      m.on("moveend zoomend resize viewreset", this._redraw, this);
-      this._redraw();
-    },
-    onRemove: function (m) {
-      L.DomUtil.remove(this._canvas);
-      m.off("moveend zoomend resize viewreset", this._redraw, this);
-    },
     upsert: function (list) { for (const e of list) this._events.set(e.id, e); this._redraw(); },
     remove: function (ids) { for (const id of ids) this._events.delete(id); this._redraw(); },
     count: function () { return this._events.size; },
@@ -169,20 +167,10 @@
   });
 
   /* ---------- heat of recent events (simpleheat-style: alpha accumulation, then palette) ---------- */
-  const HeatLayer = L.Layer.extend({
+  const HeatLayer = CanvasLayer.extend({
+    _className: "cg-heat-layer",
+    _opacity: 0.7,
     initialize: function () { this._lon = []; this._lat = []; },
-    onAdd: function (m) {
-      this._canvas = L.DomUtil.create("canvas", "cg-heat-layer leaflet-zoom-hide");
-      this._canvas.style.pointerEvents = "none";
-      this._canvas.style.opacity = 0.7;
-      m.getPane("cgPoints").appendChild(this._canvas);
-      m.on("moveend zoomend resize viewreset", this._redraw, this);
-      this._redraw();
-    },
-    onRemove: function (m) {
-      L.DomUtil.remove(this._canvas);
-      m.off("moveend zoomend resize viewreset", this._redraw, this);
-    },
     add: function (lon, lat, keep) {
       this._lon = this._lon.concat(lon).slice(-keep); this._lat = this._lat.concat(lat).slice(-keep);
       this._redraw();
