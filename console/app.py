@@ -128,6 +128,13 @@ class ConsoleController(QObject):
         window.sig_fly_to_selected_requested.connect(self._on_window_fly_to_selected_requested)
         window.sig_role_requested.connect(self.set_role)
         window.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
+        window.sig_simulator_toggled.connect(self.set_simulator_running)
+        window.sig_surge_toggled.connect(self._on_window_surge_toggled)
+        self.simulator = None  # models.simulator.CitySimulator, made on first use
+        self._surge = False
+        self._sim_timer = QTimer(self)
+        self._sim_timer.setInterval(5000)  # simulated time follows the wall clock
+        self._sim_timer.timeout.connect(self._on_sim_timer_timeout)
         window.detail.sig_action_requested.connect(self._on_detail_action_requested)
         self.router = None  # routing.policy.Router, built on first use (off the hot path)
         self._points: dict[int, tuple[float, float]] | None = None
@@ -173,9 +180,42 @@ class ConsoleController(QObject):
         self.runner.submit("snapshot", lambda state: read_snapshot(
             self.db, self.actor, state, with_layers=with_layers))
 
+    # -- the city simulator --------------------------------------------------------------
+    @Slot(bool)
+    def set_simulator_running(self, on: bool) -> None:
+        """Run the simulator in the background, following the wall clock."""
+        if on:
+            self._sim_timer.start()
+            self._on_sim_timer_timeout()
+        else:
+            self._sim_timer.stop()
+        if self.window.simulator_action.isChecked() != on:
+            self.window.simulator_action.setChecked(on)
+
+    @Slot(bool)
+    def _on_window_surge_toggled(self, on: bool) -> None:
+        self._surge = on
+        if self.simulator is not None:
+            self.simulator.surge = on
+
+    @Slot()
+    def _on_sim_timer_timeout(self) -> None:
+        self.runner.submit("simulate", self._simulate_task)
+
+    def _simulate_task(self, state: TaskState) -> dict:
+        from models.simulator import CitySimulator
+
+        if self.simulator is None:
+            self.simulator = CitySimulator(self.db, start=dt.datetime.now(dt.UTC),
+                                           surge=self._surge)
+        state.check()
+        return self.simulator.run_until(dt.datetime.now(dt.UTC))
+
     @Slot(str, object)
     def _on_runner_finished(self, kind: str, result: object) -> None:
         self.window.hide_progress()
+        if kind == "simulate":
+            self.refresh()
         if kind == "demo":
             self.refresh()
         elif kind == "snapshot" and isinstance(result, Snapshot):
@@ -680,6 +720,14 @@ def run_gui(args: argparse.Namespace) -> int:
     controller = ConsoleController(db, actor, window, build_demo=not args.no_demo,
                                    map_widget=map_widget)
 
+    def on_simulator_toggled(on: bool) -> None:
+        nonlocal settings
+        if settings.simulator != on:
+            settings = dataclasses.replace(settings, simulator=on)
+            save_settings(settings)
+
+    window.sig_simulator_toggled.connect(on_simulator_toggled)
+
     def on_theme_toggled(dark: bool) -> None:
         nonlocal settings
         apply_theme(app, dark)
@@ -697,6 +745,9 @@ def run_gui(args: argparse.Namespace) -> int:
     window.sig_language_requested.connect(on_language_requested)
     window.show()
     controller.start()
+    if settings.simulator and not args.screenshot and not args.no_demo:
+        # a living city: the simulator runs unless the user switched it off
+        controller.sig_ready.connect(lambda: controller.set_simulator_running(True))
     if args.screenshot:
         out = Path(args.screenshot)
 

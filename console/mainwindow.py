@@ -52,6 +52,12 @@ class MainWindow(QMainWindow):
     sig_bulk_reassign_requested = Signal()
     """A shift lead wants to move every open case of one unit to another."""
 
+    sig_simulator_toggled = Signal(bool)
+    """The user switched the city simulator on (True) or off (False)."""
+
+    sig_surge_toggled = Signal(bool)
+    """The user switched the simulator's surge (ten times the event rate) on or off."""
+
     sig_role_requested = Signal(str)
     """The user works the console in another centre role (dispatcher or shift lead)."""
 
@@ -172,6 +178,18 @@ class MainWindow(QMainWindow):
         m = self.menuBar().addMenu(self.tr("&Cases"))
         m.addAction(self._action(self.tr("&Reassign in bulk…"), "Ctrl+Shift+R",
                                  self.sig_bulk_reassign_requested))
+
+        m.addSeparator()
+        self.simulator_action = QAction(self.tr("City &simulator running"), self)
+        self.simulator_action.setCheckable(True)
+        self.simulator_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.simulator_action.toggled.connect(self.sig_simulator_toggled)
+        self.addAction(self.simulator_action)
+        m.addAction(self.simulator_action)
+        self.surge_action = QAction(self.tr("Simulator &surge (ten times the rate)"), self)
+        self.surge_action.setCheckable(True)
+        self.surge_action.toggled.connect(self.sig_surge_toggled)
+        m.addAction(self.surge_action)
 
         m = self.menuBar().addMenu(self.tr("&Role"))
         for code, text in (("dispatcher", self.tr("&Dispatcher")),

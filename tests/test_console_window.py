@@ -84,3 +84,24 @@ def test_geometry_survives_restart_and_lost_monitor(qtbot, tmp_path) -> None:
     qtbot.addWidget(third)
     third.restore_state(settings)
     assert third.screen().availableGeometry().intersects(third.frameGeometry())
+
+
+def test_the_simulator_runs_from_the_console(qtbot, window) -> None:
+    win, controller = window
+    before = win.queue.model.table.ids.size
+    import datetime as dt
+
+    controller.simulator = None
+    with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=20_000,
+                          check_params_cb=lambda kind, result: kind == "simulate"):
+        controller._surge = True
+        controller.set_simulator_running(True)
+    assert win.simulator_action.isChecked()
+    controller.set_simulator_running(False)
+    assert not controller._sim_timer.isActive()
+    # seconds of wall clock on a 4-grid city rarely make an event: run 30 hours ahead
+    controller.simulator.run_until(controller.simulator.now + dt.timedelta(hours=30))
+    with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
+                          check_params_cb=lambda kind, result: kind == "snapshot"):
+        controller.refresh()
+    assert win.queue.model.table.ids.size > before
