@@ -34,7 +34,8 @@ from models.cases import CaseService
 from models.db import Database
 from models.errors import CityGridError
 from models.loop import TRANSITIONS, allowed
-from models.casetable import CaseTable
+from models.casetable import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
+from models.catalogue import CATEGORY_CODES
 from models.queue import load_case_table
 from models.records import DistrictSummary
 from models.schema import StaffRole
@@ -125,6 +126,8 @@ class ConsoleController(QObject):
         window.queue.sig_case_selected.connect(self._on_queue_case_selected)
         window.alerts.sig_case_selected.connect(self._on_list_case_selected)
         window.staff.sig_case_selected.connect(self._on_list_case_selected)
+        window.alerts.sig_emergencies_acknowledged.connect(self._on_alerts_acknowledged)
+        self.acknowledged: set[int] = set()
         window.sig_fly_to_selected_requested.connect(self._on_window_fly_to_selected_requested)
         window.sig_role_requested.connect(self.set_role)
         window.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
@@ -236,8 +239,6 @@ class ConsoleController(QObject):
         open_mask = snap.table.open_mask()
         overdue_mask = snap.table.overdue_mask(now)
         w.set_counts(int(open_mask.sum()), int(overdue_mask.sum()), snap.on_duty)
-        from models.catalogue import CATEGORY_CODES
-
         by_cat = {c: int((snap.table.category[open_mask] == i).sum())
                   for i, c in enumerate(CATEGORY_CODES)}
         w.stats.set_open_by_category(by_cat, int(overdue_mask.sum()))
@@ -247,9 +248,13 @@ class ConsoleController(QObject):
         alerts += [(int(snap.table.ids[i]), f"{snap.table.numbers[i]} {snap.table.titles[i]}",
                     "warning") for i in np.flatnonzero(states == 1)[:100]]
         w.alerts.set_alerts(alerts)
+        emergency = np.flatnonzero((snap.table.category == CATEGORY_CODES.index("emergency"))
+                                   & (snap.table.status == STATUS_CODES.index("reported")))
+        w.alerts.ring([(int(snap.table.ids[i]),
+                        f"{snap.table.numbers[i]} {snap.table.titles[i]}")
+                       for i in emergency if int(snap.table.ids[i]) not in self.acknowledged])
         w.staff.set_workload(snap.unit_loads)
-        from models.casetable import LEVEL_CODES
-
+        self._show_dashboard(snap, open_mask, overdue_mask)
         w.board.set_counts(
             {lv: int((snap.table.level[open_mask] == i).sum()) for i, lv in enumerate(LEVEL_CODES)},
             {lv: int((snap.table.level[overdue_mask] == i).sum())
@@ -260,6 +265,26 @@ class ConsoleController(QObject):
             self.ready = True
             w.statusBar().showMessage(self.tr("Ready"), 3000)
             self.sig_ready.emit()
+
+    def _show_dashboard(self, snap: Snapshot, open_mask, overdue_mask) -> None:  # noqa: ANN001
+        t = snap.table
+        now = snap.read_at.timestamp()
+        age_h = np.floor((now - t.reported_at) / 3600).astype(int)
+        recent = (age_h >= 0) & (age_h < 24)
+        hourly = {c: np.bincount(23 - age_h[recent & (t.category == i)], minlength=24)
+                  for i, c in enumerate(CATEGORY_CODES)}
+        closed = np.isin(t.status, [STATUS_CODES.index(x) for x in ("archived", "assessed")])
+        p = snap.positions
+        busy = float(np.mean([d == "busy" for d, on in zip(p.duty, p.on_duty, strict=True)
+                              if on])) if p.duty else 0.0
+        d = self.window.dashboard
+        d.set_hourly(hourly)
+        d.set_rates(int(open_mask.sum()), int(overdue_mask.sum()), int((closed & recent).sum()),
+                    busy)
+        names = {x.code: x.name for x in snap.districts}
+        rows = [(names.get(code, code), int((open_mask & (t.district == code)).sum()),
+                 int((overdue_mask & (t.district == code)).sum())) for code in names]
+        d.set_ranking(sorted(rows, key=lambda r: -r[1]))
 
     def _show_on_map(self, snap: Snapshot, open_mask, overdue_mask) -> None:  # noqa: ANN001
         m = self.map
@@ -273,9 +298,6 @@ class ConsoleController(QObject):
         m.update_staff(p.lon, p.lat, p.roles, p.on_duty)
         t = snap.table
         rows = np.flatnonzero(open_mask)
-        from models.catalogue import CATEGORY_CODES
-        from models.casetable import PRIORITY_CODES
-
         events = [{"id": int(t.ids[i]), "lon": float(t.lon[i]), "lat": float(t.lat[i]),
                    "category": CATEGORY_CODES[t.category[i]],
                    "priority": PRIORITY_CODES[t.priority[i]], "overdue": bool(overdue_mask[i])}
@@ -291,6 +313,10 @@ class ConsoleController(QObject):
         m.add_heat_points(t.lon[recent], t.lat[recent], keep=int(recent.sum()) or 1)
 
     # -- selection and search ------------------------------------------------------------
+    @Slot(list)
+    def _on_alerts_acknowledged(self, case_ids: list) -> None:
+        self.acknowledged.update(int(c) for c in case_ids)
+
     @Slot(int)
     def _on_queue_case_selected(self, case_id: int) -> None:
         self.show_case(case_id)

@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 from widgets.alerts import AlertList
 from widgets.casedetail import CaseDetailWidget
 from widgets.casequeue import CaseQueueWidget
+from widgets.dashboard import Dashboard
 from widgets.escalation import EscalationBoard
 from widgets.overview import OverviewWidget
 from widgets.staffpanel import StaffPanel
 from widgets.stats import StatsPanel
 
-STATE_VERSION = 2  # bump when docks are added or renamed, so an old layout is not applied
+STATE_VERSION = 3  # bump when docks are added or renamed, so an old layout is not applied
 
 
 class MainWindow(QMainWindow):
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self.alerts = AlertList(self)
         self.stats = StatsPanel(self)
         self.board = EscalationBoard(self)
+        self.dashboard = Dashboard(self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("queue", self.tr("Case queue"), self.queue,
                        Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -93,6 +95,9 @@ class MainWindow(QMainWindow):
         self._add_dock("board", self.tr("Escalation board"), self.board,
                        Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.docks["stats"], self.docks["board"])
+        self._add_dock("dashboard", self.tr("Dashboard"), self.dashboard,
+                       Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.docks["stats"], self.docks["dashboard"])
         if central is not None:
             self._add_dock("overview", self.tr("City overview"), self.overview,
                            Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -156,7 +161,8 @@ class MainWindow(QMainWindow):
 
         m = self.menuBar().addMenu(self.tr("&View"))
         for key, shortcut in (("queue", "Ctrl+1"), ("detail", "Ctrl+2"), ("staff", "Ctrl+3"),
-                              ("alerts", "Ctrl+4"), ("stats", "Ctrl+5"), ("board", "Ctrl+6")):
+                              ("alerts", "Ctrl+4"), ("stats", "Ctrl+5"), ("board", "Ctrl+6"),
+                              ("dashboard", "Ctrl+7")):
             action = self.docks[key].toggleViewAction()
             action.setShortcut(QKeySequence(shortcut))
             m.addAction(action)

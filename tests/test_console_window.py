@@ -105,3 +105,30 @@ def test_the_simulator_runs_from_the_console(qtbot, window) -> None:
                           check_params_cb=lambda kind, result: kind == "snapshot"):
         controller.refresh()
     assert win.queue.model.table.ids.size > before
+
+
+def test_dashboard_counts_the_last_day(window) -> None:
+    win, _ = window
+    # the fixture reported one environment case just now
+    assert win.dashboard.curve_values("environment")[-1] == 1.0
+    assert sum(win.dashboard.curve_values("city")) == 0.0
+    assert win.dashboard.rates["open"].text() == "1"
+    assert win.dashboard.ranking.item(0, 1).text() == "1"
+
+
+def test_emergency_sounds_until_acknowledged(qtbot, window, tiny_city) -> None:
+    win, controller = window
+    assert not win.alerts.ringing
+    CaseService(tiny_city.db, DISPATCHER, locate=lambda lon, lat: tiny_city.grids[0]).report(
+        NewCase(channel="emergency", subcategory="M02", lon=112.981, lat=28.189,
+                title="燃气泄漏"))
+    with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
+                          check_params_cb=lambda kind, result: kind == "snapshot"):
+        controller.refresh()
+    assert win.alerts.ringing and "燃气泄漏" in win.alerts.alarm.text()
+    win.alerts.ack.click()
+    assert not win.alerts.ringing
+    with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
+                          check_params_cb=lambda kind, result: kind == "snapshot"):
+        controller.refresh()
+    assert not win.alerts.ringing  # acknowledged stays acknowledged

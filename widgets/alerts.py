@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class AlertList(QWidget):
@@ -15,11 +25,30 @@ class AlertList(QWidget):
     sig_case_selected = Signal(int)
     """The user clicked the alert of the case with this id."""
 
+    sig_emergencies_acknowledged = Signal(list)
+    """The user acknowledged the alarm for these emergency case ids."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.list = QListWidget(self)
+        self.alarm = QLabel(self)
+        self.alarm.setStyleSheet("background:#b52b27; color:white; font-weight:bold; "
+                                 "padding:4px;")
+        self.ack = QPushButton(self.tr("Acknowledge"), self)
+        self.ack.clicked.connect(self._on_ack_clicked)
+        bar = QHBoxLayout()
+        bar.addWidget(self.alarm, 1)
+        bar.addWidget(self.ack)
+        self.alarm.hide()
+        self.ack.hide()
+        self._ringing: list[int] = []
+        self._bell = QTimer(self)
+        self._bell.setInterval(2000)
+        self._bell.timeout.connect(QApplication.beep)
+        self.tray: QSystemTrayIcon | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
         layout.addWidget(self.list)
         self.list.itemActivated.connect(self._on_item_activated)
         self.list.itemClicked.connect(self._on_item_activated)
@@ -32,6 +61,43 @@ class AlertList(QWidget):
             item.setForeground(Qt.GlobalColor.red if severity == "overdue"
                                else Qt.GlobalColor.darkYellow)
             self.list.addItem(item)
+
+    def ring(self, emergencies: Sequence[tuple[int, str]]) -> None:
+        """Sound the alarm for new emergency cases until they are acknowledged; a tray
+        notification too where the desktop has a tray."""
+        new = [cid for cid, _ in emergencies if cid not in self._ringing]
+        self._ringing = [cid for cid, _ in emergencies]
+        if not self._ringing:
+            self._silence()
+            return
+        self.alarm.setText(self.tr("EMERGENCY: {0} case(s) not acknowledged — {1}").format(
+            len(self._ringing), emergencies[0][1]))
+        self.alarm.show()
+        self.ack.show()
+        if not self._bell.isActive():
+            self._bell.start()
+            QApplication.beep()
+        if new and QSystemTrayIcon.isSystemTrayAvailable():
+            if self.tray is None:
+                self.tray = QSystemTrayIcon(self.windowIcon(), self)
+                self.tray.show()
+            self.tray.showMessage(self.tr("Emergency"), emergencies[0][1],
+                                  QSystemTrayIcon.MessageIcon.Critical, 10_000)
+
+    @property
+    def ringing(self) -> bool:
+        return self._bell.isActive()
+
+    def _silence(self) -> None:
+        self._bell.stop()
+        self.alarm.hide()
+        self.ack.hide()
+
+    @Slot()
+    def _on_ack_clicked(self) -> None:
+        acknowledged, self._ringing = self._ringing, []
+        self._silence()
+        self.sig_emergencies_acknowledged.emit(acknowledged)
 
     @Slot(QListWidgetItem)
     def _on_item_activated(self, item: QListWidgetItem) -> None:

