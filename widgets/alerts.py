@@ -32,6 +32,7 @@ class AlertList(QWidget):
         super().__init__(parent)
         self.list = QListWidget(self)
         self.alarm = QLabel(self)
+        self.alarm.setWordWrap(True)  # a long case title must not widen the dock
         self.alarm.setStyleSheet("background:#b52b27; color:white; font-weight:bold; "
                                  "padding:4px;")
         self.ack = QPushButton(self.tr("Acknowledge"), self)
