@@ -134,10 +134,15 @@ class ConsoleController(QObject):
         window.sig_simulator_toggled.connect(self.set_simulator_running)
         window.sig_surge_toggled.connect(self._on_window_surge_toggled)
         self.simulator = None  # models.simulator.CitySimulator, made on first use
+        self._watch_router = None
         self._surge = False
         self._sim_timer = QTimer(self)
         self._sim_timer.setInterval(5000)  # simulated time follows the wall clock
         self._sim_timer.timeout.connect(self._on_sim_timer_timeout)
+        # the deadline-breach rule: overdue cases move one level up, checked every minute
+        self._watch_timer = QTimer(self)
+        self._watch_timer.setInterval(60_000)
+        self._watch_timer.timeout.connect(self._on_watch_timer_timeout)
         window.detail.sig_action_requested.connect(self._on_detail_action_requested)
         self.router = None  # routing.policy.Router, built on first use (off the hot path)
         self._points: dict[int, tuple[float, float]] | None = None
@@ -160,7 +165,21 @@ class ConsoleController(QObject):
         self._build_demo = build_demo
         self.snapshot: Snapshot | None = None
 
+    @Slot()
+    def _on_watch_timer_timeout(self) -> None:
+        self.runner.submit("deadline-watch", self._deadline_watch_task)
+
+    def _deadline_watch_task(self, state: TaskState) -> list[int]:
+        from routing.graph import EscalationGraph
+        from routing.policy import Router, escalate_overdue
+
+        if self._watch_router is None:
+            self._watch_router = Router(EscalationGraph.from_db(self.db))
+        state.check()
+        return escalate_overdue(self.db, self._watch_router)
+
     def start(self) -> None:
+        self._watch_timer.start()
         if self._build_demo and self.db.is_empty():
             self.window.statusBar().showMessage(
                 self.tr("First start: building the demo city of Changsha…"))
@@ -217,7 +236,7 @@ class ConsoleController(QObject):
     @Slot(str, object)
     def _on_runner_finished(self, kind: str, result: object) -> None:
         self.window.hide_progress()
-        if kind == "simulate":
+        if kind == "simulate" or (kind == "deadline-watch" and result):
             self.refresh()
         if kind == "demo":
             self.refresh()

@@ -171,3 +171,42 @@ def verifier_for(grid_staff: list[tuple[int, str, str]]) -> int | None:
 
 
 __all__ = ["Policy", "Router", "Rule", "load_policy", "parse_policy", "verifier_for", "LEVELS"]
+
+
+def escalate_overdue(db, router: Router, now=None) -> list[int]:  # noqa: ANN001
+    """Escalate every dispatched or handling case past its step deadline one level up
+    (the deadline-breach rule), as the system. Returns the ids escalated.
+
+    Cases already at the city centre stay where they are (there is no level above).
+    """
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from models.auth import Actor
+    from models.errors import CityGridError
+    from models.loop import CaseLoop
+    from models.records import RoutingDecision
+    from models.schema import Case, CaseStatus
+
+    now = now or dt.datetime.now(dt.UTC)
+    with db.read() as s:
+        rows = s.execute(select(Case.id, Case.assigned_unit_id, Case.category, Case.level)
+                         .where(Case.status.in_([CaseStatus.DISPATCHED, CaseStatus.HANDLING]),
+                                Case.step_deadline < now, Case.assigned_unit_id.is_not(None),
+                                Case.level != "city")).all()
+    loop = CaseLoop(db, Actor.system("deadline-watch"), now=lambda: now)
+    done = []
+    for case_id, unit_id, category, level in rows:
+        unit = router.graph.units.get(unit_id)
+        if unit is None:
+            continue
+        current = RoutingDecision(unit_id, unit.code, unit.level, None, None,
+                                  router.policy.name, ())
+        try:
+            up = router.escalate(current, "deadline breached", category)
+            loop.escalate(case_id, up, "deadline breached: escalated one level up")
+            done.append(case_id)
+        except CityGridError:
+            continue  # changed meanwhile, or nowhere to go: the board shows it
+    return done

@@ -132,3 +132,12 @@ def test_emergency_sounds_until_acknowledged(qtbot, window, tiny_city) -> None:
                           check_params_cb=lambda kind, result: kind == "snapshot"):
         controller.refresh()
     assert not win.alerts.ringing  # acknowledged stays acknowledged
+
+
+def test_the_deadline_watch_runs_in_the_background(qtbot, window) -> None:
+    win, controller = window
+    assert controller._watch_timer.isActive()
+    with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
+                          check_params_cb=lambda kind, result: kind == "deadline-watch") as b:
+        controller._on_watch_timer_timeout()
+    assert b.args[1] == []  # nothing dispatched, nothing overdue to escalate

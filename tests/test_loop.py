@@ -243,3 +243,23 @@ def test_the_documentation_lists_every_transition() -> None:
     doc = (Path(__file__).parents[1] / "docs" / "CASES.md").read_text(encoding="utf-8")
     for name in TRANSITIONS:
         assert f"| `{name}` |" in doc, name
+
+
+def test_a_deadline_breach_escalates_one_level_up(world) -> None:
+    from routing.graph import EscalationGraph
+    from routing.policy import Router, escalate_overdue
+
+    tc, clock, L, report = world
+    cid = report()
+    L["dispatcher"].accept(cid)
+    L["dispatcher"].dispatch(cid, decision(tc))  # community
+    router = Router(EscalationGraph.from_db(tc.db))
+    assert escalate_overdue(tc.db, router, now=clock.t) == []
+    later = status(tc.db, cid).step_deadline + dt.timedelta(minutes=1)
+    assert escalate_overdue(tc.db, router, now=later) == [cid]
+    c = status(tc.db, cid)
+    assert (c.level, c.assigned_unit_id) == ("street", tc.street)
+    with tc.db.read() as s:
+        last = s.scalars(select(CaseHistory).where(CaseHistory.case_id == cid)
+                         .order_by(CaseHistory.id.desc())).first()
+    assert last.action == "escalate" and "deadline breached" in last.note
