@@ -62,9 +62,16 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="citygrid-task")
         self._states: dict[str, TaskState] = {}
+        self.closed = False
 
-    def submit(self, kind: str, fn: Callable[[TaskState], Any]) -> Future:
-        """Run ``fn(state)`` off the GUI thread, cancelling a running task of ``kind``."""
+    def submit(self, kind: str, fn: Callable[[TaskState], Any]) -> Future | None:
+        """Run ``fn(state)`` off the GUI thread, cancelling a running task of ``kind``.
+
+        After :meth:`shutdown` (the window is closing) nothing new starts: None.
+        """
+        if self.closed:
+            log.debug("task %s not started: the runner is shut down", kind)
+            return None
         if (old := self._states.get(kind)) is not None:
             old.cancel()
         state = self._states[kind] = TaskState(self, kind)
@@ -88,6 +95,7 @@ class TaskRunner(QObject):
 
     @Slot()
     def shutdown(self) -> None:
+        self.closed = True
         for state in self._states.values():
             state.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)
