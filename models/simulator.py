@@ -5,7 +5,8 @@ a year; city management 60 %, public security 21 %, property and other 9 %, part
 building 4 %, environment 3.5 %, emergency 2 %), following a daily profile, placed in grids
 by population (dedicated grids draw a little more). A surge multiplies the rate by ten.
 Cases then move around the loop after realistic delays (accepted in minutes, handled in
-hours by class, verified on site, assessed), and staff patrol their grids.
+hours by class, verified on site, assessed). (Staff patrols and the publishing of sensor
+alerts and positions over MQTT are not simulated yet: staff keep their last positions.)
 
 :func:`plan_events` is pure (no database): tests check the mix on a simulated month.
 :class:`CitySimulator` feeds the plan through the intake service and advances cases with
@@ -99,7 +100,7 @@ VERIFY_FAIL_RATE = 0.05
 
 
 class CitySimulator:
-    """Drives the demo city: reports events, moves cases on, lets staff patrol.
+    """Drives the demo city: reports events and moves cases on around the loop.
 
     Parameters
     ----------
