@@ -131,6 +131,8 @@ class ConsoleController(QObject):
         window.sig_fly_to_selected_requested.connect(self._on_window_fly_to_selected_requested)
         window.sig_role_requested.connect(self.set_role)
         window.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
+        window.sig_hotline_requested.connect(self.open_hotline_form)
+        self.hotline = None  # the open hotline form, if any
         window.sig_simulator_toggled.connect(self.set_simulator_running)
         window.sig_surge_toggled.connect(self._on_window_surge_toggled)
         self.simulator = None  # models.simulator.CitySimulator, made on first use
@@ -376,6 +378,44 @@ class ConsoleController(QObject):
         self.map.set_pick_mode(True)
         self.window.statusBar().showMessage(self.tr("Click the map to place the location"))
 
+    @Slot()
+    def open_hotline_form(self) -> None:
+        """Take a 12345 call: the form, then the intake service."""
+        from models.catalogue import load_catalogue
+        from models.intake import suggest_subcategory
+        from widgets.hotline import HotlineForm
+
+        subs = [(x.code, x.name_zh) for x in load_catalogue().all_subcategories()]
+        self.hotline = HotlineForm(subs, suggest_subcategory, self.window)
+        self.hotline.sig_submitted.connect(self._on_hotline_submitted)
+        if self.map is not None:
+            self.hotline.sig_pick_requested.connect(self._on_window_pick_location_requested)
+        self.hotline.show()
+
+    @Slot(dict)
+    def _on_hotline_submitted(self, payload: dict) -> None:
+        from models.gridindex import GridIndex
+        from models.intake import IntakeService
+
+        if self._index is None:
+            self._index = GridIndex.from_db(self.db, self.actor)
+        intake = IntakeService(self.db, self.actor, locate=self._index.locate)
+        result = intake.submit("hotline_12345", payload, source="hotline form")
+        form = self.hotline
+        if result.case_id is None:
+            # kept in the quarantine; the form stays open so the dispatcher can fix it
+            form.show_warning(self.tr("Not registered: {0}").format(result.reason))
+            return
+        self.last_hotline = result
+        if result.duplicates:
+            numbers = ", ".join(self.cases.get(d).number for d in result.duplicates[:3])
+            self.window.statusBar().showMessage(
+                self.tr("Case registered; it looks like open case(s) {0}: consider merging")
+                .format(numbers), 15000)
+        form.accept()
+        self.hotline = None
+        self.refresh()
+
     @Slot(float, float)
     def _on_map_location_picked(self, lon: float, lat: float) -> None:
         """Show where the dispatcher clicked: coordinates and the grid there."""
@@ -388,6 +428,8 @@ class ConsoleController(QObject):
         if grid_id is not None:
             code = next((g.code for g in self.units.grids() if g.id == grid_id), "")
         self.picked_location = (lon, lat, code)
+        if self.hotline is not None:
+            self.hotline.set_location(lon, lat)
         QApplication.clipboard().setText(f"{lon:.6f},{lat:.6f}")
         self.window.statusBar().showMessage(
             self.tr("Location {0:.6f}, {1:.6f} in grid {2} (copied)").format(

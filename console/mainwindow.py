@@ -50,6 +50,9 @@ class MainWindow(QMainWindow):
     sig_theme_toggled = Signal(bool)
     """The user switched the dark theme on (True) or off (False)."""
 
+    sig_hotline_requested = Signal()
+    """The dispatcher takes a 12345 hotline call (Ctrl+N)."""
+
     sig_bulk_reassign_requested = Signal()
     """A shift lead wants to move every open case of one unit to another."""
 
@@ -182,6 +185,8 @@ class MainWindow(QMainWindow):
                                         lambda _=False, c=code: self.sig_language_requested.emit(c)))
 
         m = self.menuBar().addMenu(self.tr("&Cases"))
+        m.addAction(self._action(self.tr("&New hotline call…"), QKeySequence.StandardKey.New,
+                                 self.sig_hotline_requested))
         m.addAction(self._action(self.tr("&Reassign in bulk…"), "Ctrl+Shift+R",
                                  self.sig_bulk_reassign_requested))
 

