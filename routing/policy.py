@@ -1,176 +1,645 @@
 """Routing policies as data, and the routing decisions they make (with their reasons).
 
 A policy is an ordered list of rules in ``resources/routing/policy-*.json``; the first rule
-whose class and category match a case names the level that handles it. The case goes to the
-unit at that level above its grid (or, for a case spanning several grids, to the lowest
-unit above all of them if that is higher), and to the unit's department for the category.
-Every decision carries a trace: one line per rule considered.
+that matches a case (by subcategory, or by class and category, or by class alone) names the
+lowest level able to handle it and who handles it there: the department for a category
+(by default the case's own) or the unit's centre itself. The case goes to the unit at that
+level above its grid; a case spanning several grids goes to their lowest common unit if
+that is higher; a case outside every grid goes to the district containing the point if the
+caller knows it, else to the city centre.
+
+Because rules are data, the same case can be routed again under another policy (replay
+compares them). Every decision is a :class:`models.records.RoutingDecision` whose ``trace``
+holds one English line per rule considered, e.g.::
+
+    subcategory C04 (Missing or broken manhole cover) class A: policy default-2026 sends
+        class A city management to level street (rule 4: class A -> street)
+    grid 430103001001003 -> street 430103001 (坡子街街道)
+    department 430103001-CG (城管执法中队) handles category city
+
+Escalation moves exactly one level up (a deadline breach, or a handler's request with a
+reason); a shift lead may also de-escalate one level down or override the unit. Closure
+always returns the case to a grid worker of its grid (:meth:`Router.route_closure`).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from models.catalogue import Catalogue, load_catalogue
+from models.auth import Actor, Perm, require
+from models.catalogue import CATEGORY_CODES, EVENT_CLASSES, Catalogue, Subcategory, load_catalogue
+from models.errors import ValidationError
 from models.records import RoutingDecision
-from routing.errors import NoEscalationPath, PolicyError
-from routing.graph import LEVEL_INDEX, LEVELS, EscalationGraph
+from routing.errors import (
+    EscalationLimitReached,
+    InvalidOverride,
+    NoGridWorker,
+    NotInGraph,
+    PolicyError,
+)
+from routing.graph import LEVEL_INDEX, LEVELS, EscalationGraph, dept_node, hide_unavailable
+
+CATEGORY_INDEX = {c: i for i, c in enumerate(CATEGORY_CODES)}
+CENTRE_NAMES = {"community": "community grid station", "street": "street grid centre",
+                "district": "district command centre", "city": "city smart centre"}
+_RULE_KEYS = {"class", "category", "subcategory", "level", "department", "handler", "note"}
 
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule: which cases it matches, the level that handles them and who there.
+
+    ``department`` is the category of the department that handles the case (``None``: the
+    case's own category); ``centre`` means the unit's grid or command centre handles it
+    itself, without a department.
+
+    >>> Rule("street", "A").matches("A", "city"), Rule("district", "A", "emergency").matches("A", "city")
+    (True, False)
+    >>> Rule("district", subcategory="S06", department="emergency").describe()
+    'subcategory S06 -> district, department for emergency'
+    """
+
     level: str
     event_class: str | None = None
     category: str | None = None
+    subcategory: str | None = None
+    department: str | None = None
+    centre: bool = False
 
-    def matches(self, event_class: str, category: str) -> bool:
-        return (self.event_class in (None, event_class)
+    def matches(self, event_class: str, category: str, subcategory: str | None = None) -> bool:
+        return (self.subcategory in (None, subcategory)
+                and self.event_class in (None, event_class)
                 and self.category in (None, category))
 
     def describe(self) -> str:
-        what = " ".join(x for x in (f"class {self.event_class}" if self.event_class else "",
-                                    self.category or "") if x) or "any case"
-        return f"{what} -> {self.level}"
+        what = " ".join(x for x in (
+            f"subcategory {self.subcategory}" if self.subcategory else "",
+            f"class {self.event_class}" if self.event_class else "",
+            self.category or "") if x) or "any case"
+        who = (", centre" if self.centre else
+               f", department for {self.department}" if self.department else "")
+        return f"{what} -> {self.level}{who}"
 
 
 @dataclass(frozen=True)
 class Policy:
+    """A named, ordered list of rules; the first matching rule decides."""
+
     name: str
     rules: tuple[Rule, ...]
+    description: str = ""
+
+    def rule_for(self, sub: Subcategory) -> tuple[int, Rule]:
+        """The first rule matching a subcategory, with its position (0-based).
+
+        Raises
+        ------
+        PolicyError
+            No rule matches.
+        """
+        for i, rule in enumerate(self.rules):
+            if rule.matches(sub.event_class, sub.category, sub.code):
+                return i, rule
+        raise PolicyError(f"policy {self.name} has no rule for subcategory {sub.code} "
+                          f"(class {sub.event_class} {sub.category})", policy=self.name)
 
     def level_for(self, event_class: str, category: str) -> tuple[str, list[str]]:
-        trace = []
-        for rule in self.rules:
+        """The level for a class and category (rules naming a subcategory are skipped)."""
+        for i, rule in enumerate(self.rules):
             if rule.matches(event_class, category):
-                trace.append(f"policy {self.name}: rule '{rule.describe()}' matches class "
-                             f"{event_class} {category}")
-                return rule.level, trace
-        raise PolicyError(f"policy {self.name} has no rule for class {event_class} {category}")
+                return rule.level, [f"policy {self.name}: rule {i + 1} '{rule.describe()}' "
+                                    f"matches class {event_class} {category}"]
+        raise PolicyError(f"policy {self.name} has no rule for class {event_class} {category}",
+                          policy=self.name)
+
+    def check(self, catalogue: Catalogue) -> None:
+        """Raise :class:`PolicyError` unless every subcategory of ``catalogue`` has a rule
+        and every subcategory a rule names exists."""
+        known = {s.code for s in catalogue.all_subcategories()}
+        unknown = sorted({r.subcategory for r in self.rules if r.subcategory} - known)
+        if unknown:
+            raise PolicyError(f"policy {self.name} names subcategories not in catalogue "
+                              f"{catalogue.version}: {', '.join(unknown)}", policy=self.name)
+        missing = [s.code for s in catalogue.all_subcategories()
+                   if not any(r.matches(s.event_class, s.category, s.code) for r in self.rules)]
+        if missing:
+            raise PolicyError(f"policy {self.name} has no rule for {len(missing)} "
+                              f"subcategories of catalogue {catalogue.version}: "
+                              f"{', '.join(missing)}", policy=self.name, missing=missing)
 
 
 def parse_policy(doc: dict) -> Policy:
+    """Validate a policy document and build the typed policy.
+
+    >>> p = parse_policy({"policy": "tiny", "rules": [
+    ...     {"class": "A", "category": "emergency", "level": "district", "handler": "centre"},
+    ...     {"level": "street"}]})
+    >>> [r.describe() for r in p.rules]
+    ['class A emergency -> district, centre', 'any case -> street']
+    >>> parse_policy({"policy": "bad", "rules": [{"level": "province"}]})
+    Traceback (most recent call last):
+    ...
+    routing.errors.PolicyError: policy bad, rule 1: unknown level 'province'; one of community, street, district, city
+    """
     try:
-        rules = tuple(Rule(r["level"], r.get("class"), r.get("category")) for r in doc["rules"])
         name = str(doc["policy"])
+        raw = list(doc["rules"])
+        description = str(doc.get("description", ""))
     except (KeyError, TypeError) as exc:
         raise PolicyError(f"malformed routing policy: {exc!r}") from None
-    for r in rules:
-        if r.level not in LEVEL_INDEX:
-            raise PolicyError(f"policy {name}: unknown level {r.level!r}")
-    return Policy(name, rules)
+    rules = []
+    for n, r in enumerate(raw, 1):
+        where = f"policy {name}, rule {n}"
+        if not isinstance(r, dict):
+            raise PolicyError(f"{where}: a rule is an object, got {r!r}", policy=name)
+        extra = sorted(set(r) - _RULE_KEYS)
+        if extra:
+            raise PolicyError(f"{where}: unknown keys {', '.join(extra)}", policy=name)
+        level = r.get("level")
+        if level not in LEVEL_INDEX:
+            raise PolicyError(f"{where}: unknown level {level!r}; one of {', '.join(LEVELS)}",
+                              policy=name)
+        if r.get("class") is not None and r["class"] not in EVENT_CLASSES:
+            raise PolicyError(f"{where}: unknown class {r['class']!r}", policy=name)
+        for key in ("category", "department"):
+            if r.get(key) is not None and r[key] not in CATEGORY_INDEX:
+                raise PolicyError(f"{where}: unknown {key} {r[key]!r}; one of "
+                                  f"{', '.join(CATEGORY_CODES)}", policy=name)
+        handler = r.get("handler", "department")
+        if handler not in ("department", "centre"):
+            raise PolicyError(f"{where}: handler is 'department' or 'centre', not {handler!r}",
+                              policy=name)
+        if handler == "centre" and r.get("department"):
+            raise PolicyError(f"{where}: a rule handled by the centre names no department",
+                              policy=name)
+        rules.append(Rule(level, r.get("class"), r.get("category"), r.get("subcategory"),
+                          r.get("department"), handler == "centre"))
+    return Policy(name, tuple(rules), description)
 
 
 @functools.cache
 def load_policy(name: str = "default-2026") -> Policy:
+    """A policy shipped in ``resources/routing/policy-<name>.json``."""
     path = resources.files("resources") / "routing" / f"policy-{name}.json"
     if not path.is_file():
-        raise PolicyError(f"no routing policy {name!r}")
+        raise PolicyError(f"no routing policy {name!r}; shipped: "
+                          f"{', '.join(available_policies())}", policy=name)
     return parse_policy(json.loads(path.read_text(encoding="utf-8")))
 
 
+def available_policies() -> list[str]:
+    """Names of the policies shipped in ``resources/routing``.
+
+    >>> {"default-2026", "street-first"} <= set(available_policies())
+    True
+    """
+    folder = resources.files("resources") / "routing"
+    return sorted(p.name[len("policy-"):-len(".json")] for p in folder.iterdir()
+                  if p.name.startswith("policy-") and p.name.endswith(".json"))
+
+
+def _who(who: Actor | str | None, perm: Perm) -> str:
+    """How a trace names the person acting; an :class:`Actor` must hold ``perm``."""
+    if who is None:
+        return "the system"
+    if isinstance(who, Actor):
+        require(who, perm)
+        return f"{who.name} ({who.role.value})"
+    return str(who)
+
+
+def _reason(reason: str, what: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidOverride(f"{what} needs a reason")
+    return text
+
+
+@dataclass(frozen=True)
+class BatchRouting:
+    """Where many cases go, as parallel arrays (row i is case i).
+
+    ``levels`` index :data:`routing.graph.LEVELS`; ``department_ids`` is -1 where the
+    unit's centre handles the case. The traces are not built: :meth:`Router.route` gives one
+    case's decision with its reasons.
+    """
+
+    unit_ids: NDArray[np.int64]
+    levels: NDArray[np.int8]
+    department_ids: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.unit_ids)
+
+
 class Router:
-    """Routes cases over one escalation graph under one policy."""
+    """Routes cases over one escalation graph under one policy.
+
+    Parameters
+    ----------
+    graph : EscalationGraph
+    policy : Policy, optional
+        Defaults to ``default-2026``.
+    catalogue : Catalogue, optional
+        Defaults to the newest shipped catalogue.
+    unavailable : collection of int, optional
+        Department ids to skip (no handler on duty; see
+        :func:`routing.recommend.unavailable_departments`): they are hidden with
+        :func:`routing.graph.hide_unavailable`, and another department of the same unit
+        that handles the category takes the case, else the unit's centre.
+
+    Raises
+    ------
+    PolicyError
+        The policy leaves a subcategory of the catalogue without a rule.
+
+    Examples
+    --------
+    >>> from routing.graph import DeptRow, UnitRow
+    >>> units = [UnitRow(1, "430100", "city", None), UnitRow(2, "430103", "district", 1),
+    ...          UnitRow(3, "430103001", "street", 2),
+    ...          UnitRow(4, "430103001001", "community", 3)]
+    >>> depts = [DeptRow(5, "430103001-CG", "城管执法中队", 3, ("city",))]
+    >>> router = Router(EscalationGraph(units, {10: 4}, depts,
+    ...                                 grid_codes={10: "430103001001003"}))
+    >>> d = router.route(10, "C05")  # damaged road surface, class B
+    >>> d.unit_code, d.level, d.department_id
+    ('430103001', 'street', 5)
+    >>> print("\\n".join(d.trace))
+    subcategory C05 (Damaged road surface) class B: policy default-2026 sends class B city management to level street (rule 5: class B -> street)
+    grid 430103001001003 -> street 430103001
+    department 430103001-CG (城管执法中队) handles category city
+    """
 
     def __init__(self, graph: EscalationGraph, policy: Policy | None = None,
-                 catalogue: Catalogue | None = None) -> None:
+                 catalogue: Catalogue | None = None, *,
+                 unavailable: Collection[int] = ()) -> None:
         self.graph = graph
         self.policy = policy or load_policy()
         self.catalogue = catalogue or load_catalogue()
+        self.policy.check(self.catalogue)
+        self.unavailable = frozenset(unavailable)
+        self._weight = hide_unavailable(dept_node(d) for d in self.unavailable)
+        self._category_names = {c.code: c.name_en.lower() for c in self.catalogue.categories}
         subs = self.catalogue.all_subcategories()
+        self.subcategory_codes: tuple[str, ...] = tuple(s.code for s in subs)
         self.sub_index = {s.code: i for i, s in enumerate(subs)}
-        # the level of every subcategory under this policy, for batch routing
-        self.sub_level = np.array([LEVEL_INDEX[self.policy.level_for(s.event_class,
-                                                                     s.category)[0]]
-                                   for s in subs], dtype=np.int64)
+        self._rules = [self.policy.rule_for(s) for s in subs]
+        # per subcategory: the policy's level, and the department category (-1: the centre)
+        self.sub_level = np.array([LEVEL_INDEX[r.level] for _, r in self._rules],
+                                  dtype=np.int64)
+        self.sub_dept_category = np.array(
+            [-1 if r.centre else CATEGORY_INDEX[r.department or s.category]
+             for s, (_, r) in zip(subs, self._rules, strict=True)], dtype=np.int64)
+        # per unit and category: the department that takes the case there (-1: the centre)
+        self.dept_table = np.full((len(graph.unit_ids), len(CATEGORY_CODES)), -1,
+                                  dtype=np.int64)
+        for row, uid in enumerate(graph.unit_ids.tolist()):
+            for col, cat in enumerate(CATEGORY_CODES):
+                dept = graph.department_for(uid, cat, self._weight)
+                if dept is not None:
+                    self.dept_table[row, col] = dept.id
 
-    def _department(self, unit_id: int, category: str) -> tuple[int | None, str]:
-        for d in self.graph.depts_by_unit.get(unit_id, []):
-            if category in d.categories:
-                return d.id, f"department {d.code} ({d.name}) handles {category}"
-        return None, f"no department of unit {self.graph.units[unit_id].code} lists " \
-                     f"{category}: the unit's grid centre handles it"
+    def with_unavailable(self, unavailable: Collection[int]) -> "Router":
+        """The same router with another set of unavailable departments."""
+        return Router(self.graph, self.policy, self.catalogue, unavailable=unavailable)
 
-    def route(self, grid_ids: list[int] | int | None, subcategory: str) -> RoutingDecision:
-        """Where a new case goes, and why."""
+    # -- traces --------------------------------------------------------------------------
+    def _rule_line(self, sub: Subcategory, index: int, rule: Rule) -> str:
+        what = (f"subcategory {sub.code}" if rule.subcategory else
+                f"class {sub.event_class} {self._category_names.get(sub.category, sub.category)}")
+        return (f"subcategory {sub.code} ({sub.name_en}) class {sub.event_class}: policy "
+                f"{self.policy.name} sends {what} to level {rule.level} "
+                f"(rule {index + 1}: {rule.describe()})")
+
+    def _handler(self, unit_id: int, category: str, rule: Rule | None = None
+                 ) -> tuple[int | None, list[str]]:
+        """The department of ``unit_id`` that takes a case, and the trace lines saying so."""
+        unit = self.graph.unit(unit_id)
+        centre = CENTRE_NAMES.get(unit.level, "centre")
+        if rule is not None and rule.centre:
+            return None, [f"the policy has the {centre} {unit.code} handle it itself, "
+                          "without a department"]
+        wanted = (rule.department if rule is not None and rule.department else None) or category
+        lines = [f"department {d.code} ({d.name}) would handle category {wanted} but is "
+                 "unavailable (no handler on duty)"
+                 for d in self.graph.depts_by_unit.get(unit_id, [])
+                 if d.id in self.unavailable and wanted in d.categories]
+        dept = self.graph.department_for(unit_id, wanted, self._weight)
+        if dept is None:
+            lines.append(f"no {'available ' if lines else ''}department of {unit.level} "
+                         f"{unit.code} handles category {wanted}: the {centre} handles it")
+            return None, lines
+        lines.append(f"department {dept.code} ({dept.name}) handles category {wanted}")
+        return dept.id, lines
+
+    def _rule_of(self, subcategory: str | None) -> Rule | None:
+        if subcategory is None:
+            return None
+        return self._rules[self.sub_index[self.catalogue.subcategory(subcategory).code]][1]
+
+    def _decision(self, unit_id: int, dept: int | None, trace: Iterable[str],
+                  staff_id: int | None = None) -> RoutingDecision:
+        unit = self.graph.unit(unit_id)
+        return RoutingDecision(unit_id, unit.code, unit.level, dept, staff_id,
+                               self.policy.name, tuple(trace))
+
+    # -- decisions -----------------------------------------------------------------------
+    def route(self, grid_ids: Sequence[int] | int | None, subcategory: str, *,
+              district_id: int | None = None) -> RoutingDecision:
+        """Where a new case goes, and why.
+
+        Parameters
+        ----------
+        grid_ids : int, sequence of int or None
+            The case's grid; several grids for a case that spans them; ``None`` (or empty)
+            for a case outside every grid.
+        subcategory : str
+            The catalogue subcategory (gives class and category).
+        district_id : int, optional
+            For a case outside every grid: the district containing the point, if known.
+
+        Raises
+        ------
+        ValidationError
+            Unknown subcategory.
+        NotInGraph
+            A grid or the district is not in the graph.
+        """
         sub = self.catalogue.subcategory(subcategory)
-        level, trace = self.policy.level_for(sub.event_class, sub.category)
-        trace.insert(0, f"subcategory {sub.code} ({sub.name_en}) is class {sub.event_class}, "
-                        f"category {sub.category}")
+        index, rule = self._rules[self.sub_index[sub.code]]
+        level = rule.level
+        trace = [self._rule_line(sub, index, rule)]
         grids = [grid_ids] if isinstance(grid_ids, int) else list(grid_ids or [])
         if not grids:
-            city = next(u for u in self.graph.units.values() if u.level == "city")
-            trace.append("the location lies outside every grid: the city centre takes it")
-            unit_id = city.id
-            level = "city"
+            district = self.graph.unit(district_id) if district_id is not None else None
+            if district is not None and district.level != "district":
+                raise NotInGraph(f"unit {district.code} is a {district.level}, not a district")
+            if district is None:
+                unit_id = self.graph.city_id
+                trace.append("the case lies outside every grid and no district is known to "
+                             "contain it: the city smart centre takes it")
+            elif LEVEL_INDEX[level] > LEVEL_INDEX["district"]:
+                unit_id = self.graph.city_id
+                trace.append(f"the case lies outside every grid, in district {district.code}; "
+                             f"the policy's level is {level}: the city smart centre takes it")
+            else:
+                unit_id = district.id
+                trace.append(f"the case lies outside every grid: it goes to district "
+                             f"{district.code}{f' ({district.name})' if district.name else ''}"
+                             ", which contains it")
         else:
             unit_id = self.graph.unit_at(grids[0], level)
-            trace.append(f"grid {grids[0]} -> {level} {self.graph.units[unit_id].code}")
+            trace.append(f"grid {self.graph.grid_code(grids[0])} -> {self.graph.describe(unit_id)}")
             if len(grids) > 1:
                 common = self.graph.lowest_common_unit(grids)
                 common_level = self.graph.units[common].level
                 if LEVEL_INDEX[common_level] > LEVEL_INDEX[level]:
                     trace.append(f"the case spans {len(grids)} grids whose lowest common unit "
-                                 f"is {common_level} {self.graph.units[common].code}")
-                    unit_id, level = common, common_level
+                                 f"is {self.graph.describe(common)}: it goes there")
+                    unit_id = common
                 else:
                     trace.append(f"the case spans {len(grids)} grids, all within "
-                                 f"{level} {self.graph.units[unit_id].code}")
-        dept, why = self._department(unit_id, sub.category)
-        trace.append(why)
-        return RoutingDecision(unit_id, self.graph.units[unit_id].code, level, dept, None,
-                               self.policy.name, tuple(trace))
+                                 f"{self.graph.describe(unit_id)}")
+        dept, lines = self._handler(unit_id, sub.category, rule)
+        return self._decision(unit_id, dept, (*trace, *lines))
 
-    def escalate(self, decision: RoutingDecision, reason: str, category: str
+    def escalate(self, decision: RoutingDecision, reason: str, category: str, *,
+                 who: Actor | str | None = None, subcategory: str | None = None
                  ) -> RoutingDecision:
-        """One level up from ``decision`` (a deadline breach or a handler's request)."""
+        """One level up from ``decision``: on a deadline breach, or at a handler's request.
+
+        Parameters
+        ----------
+        decision : RoutingDecision
+            Where the case is now.
+        reason : str
+            Why (required): "deadline breached", the handler's words ...
+        category : str
+            The case's category (picks the department one level up).
+        who : Actor or str, optional
+            Who escalates (an :class:`Actor` needs ``case.escalate``); default the system.
+        subcategory : str, optional
+            The case's subcategory, so a rule naming another department category (or the
+            centre) applies one level up as well.
+
+        Raises
+        ------
+        EscalationLimitReached
+            The case is at the city centre already.
+        InvalidOverride
+            No reason given.
+        PermissionDenied
+            ``who`` may not escalate.
+        """
+        text = _reason(reason, "an escalation")
+        by = _who(who, Perm.CASE_ESCALATE)
         parent = self.graph.parent(decision.unit_id)
         if parent is None:
-            raise NoEscalationPath(f"{decision.unit_code} is the city centre: there is no "
-                                   "level above")
-        unit = self.graph.units[parent]
-        dept, why = self._department(parent, category)
-        trace = (*decision.trace, f"escalated from {decision.level} {decision.unit_code} to "
-                                  f"{unit.level} {unit.code}: {reason}", why)
-        return RoutingDecision(parent, unit.code, unit.level, dept, None, self.policy.name,
-                               trace)
+            raise EscalationLimitReached(f"{decision.unit_code} is the city centre: there is no "
+                                         "level above", direction="up")
+        dept, lines = self._handler(parent, category, self._rule_of(subcategory))
+        return self._decision(parent, dept, (
+            *decision.trace, f"escalated from {decision.level} {decision.unit_code} to "
+                             f"{self.graph.describe(parent)} by {by}: {text}", *lines))
 
-    def override(self, unit_id: int, category: str, who: str, reason: str
-                 ) -> RoutingDecision:
-        """A shift lead's choice of unit, recorded as such."""
-        unit = self.graph.units[unit_id]
-        dept, why = self._department(unit_id, category)
-        return RoutingDecision(unit_id, unit.code, unit.level, dept, None, self.policy.name,
-                               (f"override by {who}: {unit.level} {unit.code} ({reason})", why))
+    def deescalate(self, decision: RoutingDecision, grid_id: int | None, category: str,
+                   reason: str, *, who: Actor | str | None = None,
+                   subcategory: str | None = None) -> RoutingDecision:
+        """One level down from ``decision``, towards the case's grid (a shift lead's call).
 
-    def route_batch(self, grid_rows: np.ndarray, sub_rows: np.ndarray) -> np.ndarray:
-        """Unit ids for many cases at once: grid rows of ``graph.chain_matrix`` and indices
-        into the catalogue's subcategories (see :attr:`sub_index`)."""
-        return self.graph.chain_matrix[grid_rows, self.sub_level[sub_rows]]
+        Raises
+        ------
+        EscalationLimitReached
+            The case is at its community already, or lies outside every grid and is at its
+            district (there is no unit below to choose).
+        InvalidOverride
+            No reason given.
+        PermissionDenied
+            ``who`` may not override routing (``case.override``).
+        """
+        text = _reason(reason, "a de-escalation")
+        by = _who(who, Perm.CASE_OVERRIDE)
+        current = self.graph.unit(decision.unit_id)
+        index = LEVEL_INDEX[current.level]
+        if index == 0:
+            raise EscalationLimitReached(f"{current.code} is a community: there is no level "
+                                         "below", direction="down")
+        if grid_id is None:
+            raise EscalationLimitReached(f"the case lies outside every grid: there is no unit "
+                                         f"below {current.level} {current.code} to send it to",
+                                         direction="down")
+        chain = self.graph.chain(grid_id)
+        below = chain[index - 1]
+        note = [] if chain[index] == current.id else [
+            f"{current.level} {current.code} is not above grid "
+            f"{self.graph.grid_code(grid_id)}: going down that grid's chain"]
+        dept, lines = self._handler(below, category, self._rule_of(subcategory))
+        return self._decision(below, dept, (
+            *decision.trace, *note, f"de-escalated from {current.level} {current.code} to "
+                                    f"{self.graph.describe(below)} by {by}: {text}", *lines))
+
+    def override(self, unit_id: int, category: str, who: Actor | str, reason: str, *,
+                 department_id: int | None = None, staff_id: int | None = None,
+                 previous: RoutingDecision | None = None) -> RoutingDecision:
+        """A shift lead's choice of unit (and optionally department and staff), recorded as
+        such; the previous decision's trace is kept above it when given.
+
+        Raises
+        ------
+        InvalidOverride
+            No reason, or the department belongs to another unit.
+        NotInGraph
+            Unknown unit or department.
+        PermissionDenied
+            ``who`` is an :class:`Actor` who may not override routing.
+        """
+        text = _reason(reason, "an override")
+        by = _who(who, Perm.CASE_OVERRIDE)
+        unit = self.graph.unit(unit_id)
+        head = f"override by {by}: {self.graph.describe(unit_id)} ({text})"
+        if department_id is None:
+            dept, lines = self._handler(unit_id, category)
+        else:
+            chosen = self.graph.departments.get(department_id)
+            if chosen is None:
+                raise NotInGraph(f"department {department_id} is not in the escalation graph")
+            if chosen.unit_id != unit_id:
+                raise InvalidOverride(f"department {chosen.code} belongs to "
+                                      f"{self.graph.describe(chosen.unit_id)}, not to "
+                                      f"{unit.level} {unit.code}")
+            dept, lines = chosen.id, [f"department {chosen.code} ({chosen.name}) chosen by "
+                                      f"{by}"]
+        return self._decision(unit_id, dept, (*(previous.trace if previous else ()), head,
+                                              *lines), staff_id)
+
+    def route_closure(self, grid_id: int, grid_staff: Iterable[tuple[int, str, str]]
+                      ) -> RoutingDecision:
+        """Closure returns the case to a grid worker of its grid, who verifies on site.
+
+        Parameters
+        ----------
+        grid_id : int
+        grid_staff : iterable of (staff id, role, duty status)
+            The staff whose home grid is ``grid_id``.
+
+        Raises
+        ------
+        NoGridWorker
+            The grid has no supervisor, manager or assistant who is not on leave.
+        """
+        staff = list(grid_staff)
+        community = self.graph.unit_at(grid_id, "community")
+        code = self.graph.grid_code(grid_id)
+        sid = verifier_for(staff)
+        if sid is None:
+            raise NoGridWorker(f"grid {code} has no supervisor, manager or assistant to "
+                               "verify the case (all absent or on leave)", grid=grid_id)
+        role, duty = next((r, d) for s, r, d in staff if s == sid)
+        return self._decision(community, None, (
+            f"closure: the case returns to grid {code} for verification on site",
+            f"grid {code} -> {self.graph.describe(community)}",
+            f"grid worker {sid} ({role}, {duty.replace('_', ' ')}) verifies: the on-duty "
+            "manager first, else the assistant, else the supervisor"), sid)
+
+    # -- many cases at once --------------------------------------------------------------
+    def encode_subcategories(self, codes: Sequence[str] | ArrayLike) -> NDArray[np.int64]:
+        """Subcategory codes as indices into :attr:`subcategory_codes` (integer input is
+        checked and passed through).
+
+        Raises
+        ------
+        ValidationError
+            A code is not in the catalogue.
+        """
+        arr = np.asarray(codes)
+        if arr.dtype.kind in "iu":
+            out = arr.astype(np.int64, copy=False)
+            if out.size and (out.min() < 0 or out.max() >= len(self.subcategory_codes)):
+                raise ValidationError("subcategory index out of range")
+            return out
+        index = self.sub_index
+        out = np.array([index.get(c, -1) for c in arr.tolist()], dtype=np.int64)
+        if (out < 0).any():
+            bad = sorted({str(c) for c, i in zip(arr.tolist(), out.tolist(), strict=True)
+                          if i < 0})
+            raise ValidationError(f"unknown subcategories in catalogue {self.catalogue.version}"
+                                  f": {', '.join(bad[:10])}", field="subcategory")
+        return out
+
+    def route_batch(self, grid_ids: ArrayLike, subcategories: Sequence[str] | ArrayLike, *,
+                    district_ids: ArrayLike | None = None) -> BatchRouting:
+        """Route many new cases at once with the precomputed chains and lookup tables; the
+        same answers as :meth:`route` for single-grid cases, without the traces.
+
+        Parameters
+        ----------
+        grid_ids : array of int
+            Each case's grid id; -1 for a case outside every grid.
+        subcategories : sequence of str, or array of int
+            Codes, or indices into :attr:`subcategory_codes` (faster: no dict lookups).
+        district_ids : array of int, optional
+            For cases outside every grid, the district containing them (-1 unknown).
+
+        Raises
+        ------
+        NotInGraph
+            A grid id is not in the graph.
+        ValidationError
+            An unknown subcategory.
+        """
+        g = self.graph
+        grid = np.asarray(grid_ids, dtype=np.int64)
+        sub = self.encode_subcategories(subcategories)
+        if grid.shape != sub.shape:
+            raise ValidationError(f"{grid.size} grid ids but {sub.size} subcategories")
+        level = self.sub_level[sub]
+        inside = grid >= 0
+        rows = np.full(grid.shape, -1, dtype=np.int64)
+        known = inside & (grid < len(g.grid_lookup))
+        rows[known] = g.grid_lookup[grid[known]]
+        if (inside & (rows < 0)).any():
+            bad = np.unique(grid[inside & (rows < 0)])[:10].tolist()
+            raise NotInGraph(f"grids not in the escalation graph: {bad}")
+        if inside.all():
+            units = g.chain_matrix[rows, level]
+        else:
+            units = np.full(grid.shape, g.city_id, dtype=np.int64)
+            units[inside] = g.chain_matrix[rows[inside], level[inside]]
+            if district_ids is not None:
+                district = np.asarray(district_ids, dtype=np.int64)
+                to_district = (~inside) & (district >= 0) & (level <= LEVEL_INDEX["district"])
+                units[to_district] = district[to_district]
+        unit_rows = g.unit_lookup[units]
+        cat = self.sub_dept_category[sub]
+        depts = np.where(cat >= 0, self.dept_table[unit_rows, np.maximum(cat, 0)], -1)
+        return BatchRouting(units, g.unit_level[unit_rows], depts)
 
 
-def verifier_for(grid_staff: list[tuple[int, str, str]]) -> int | None:
-    """The grid worker who verifies a closed case on site: the on-duty manager, else the
-    assistant, else the supervisor (given (staff id, role, duty status) of the grid).
+def verifier_for(grid_staff: Iterable[tuple[int, str, str]]) -> int | None:
+    """The grid worker who verifies a closed case on site, given (staff id, role, duty
+    status) of the grid's staff: on duty before busy before off duty, and within each the
+    manager, else the assistant, else the supervisor. Staff on leave and volunteers are
+    never chosen; ``None`` when nobody is left.
 
     >>> verifier_for([(1, "supervisor", "on_duty"), (2, "manager", "off_duty"),
     ...               (3, "assistant", "on_duty")])
     3
+    >>> verifier_for([(1, "manager", "leave"), (2, "volunteer", "on_duty")]) is None
+    True
     """
-    order = {"manager": 0, "assistant": 1, "supervisor": 2}
-    on = [(order[r], sid) for sid, r, duty in grid_staff
-          if r in order and duty in ("on_duty", "busy")]
-    if on:
-        return min(on)[1]
-    anyone = [(order[r], sid) for sid, r, _ in grid_staff if r in order]
-    return min(anyone)[1] if anyone else None
-
-
-__all__ = ["Policy", "Router", "Rule", "load_policy", "parse_policy", "verifier_for", "LEVELS"]
+    role_rank = {"manager": 0, "assistant": 1, "supervisor": 2}
+    duty_rank = {"on_duty": 0, "busy": 1, "off_duty": 2}
+    ranked = [(duty_rank[duty], role_rank[role], sid) for sid, role, duty in grid_staff
+              if role in role_rank and duty in duty_rank]
+    return min(ranked)[2] if ranked else None
 
 
 def escalate_overdue(db, router: Router, now=None) -> list[int]:  # noqa: ANN001
@@ -183,30 +652,37 @@ def escalate_overdue(db, router: Router, now=None) -> list[int]:  # noqa: ANN001
 
     from sqlalchemy import select
 
-    from models.auth import Actor
     from models.errors import CityGridError
     from models.loop import CaseLoop
-    from models.records import RoutingDecision
     from models.schema import Case, CaseStatus
 
     now = now or dt.datetime.now(dt.UTC)
     with db.read() as s:
-        rows = s.execute(select(Case.id, Case.assigned_unit_id, Case.category, Case.level)
+        rows = s.execute(select(Case.id, Case.assigned_unit_id, Case.category,
+                                Case.subcategory)
                          .where(Case.status.in_([CaseStatus.DISPATCHED, CaseStatus.HANDLING]),
                                 Case.step_deadline < now, Case.assigned_unit_id.is_not(None),
                                 Case.level != "city")).all()
-    loop = CaseLoop(db, Actor.system("deadline-watch"), now=lambda: now)
+    watch = Actor.system("deadline-watch")
+    loop = CaseLoop(db, watch, now=lambda: now)
     done = []
-    for case_id, unit_id, category, level in rows:
+    for case_id, unit_id, category, subcategory in rows:
         unit = router.graph.units.get(unit_id)
         if unit is None:
             continue
         current = RoutingDecision(unit_id, unit.code, unit.level, None, None,
                                   router.policy.name, ())
         try:
-            up = router.escalate(current, "deadline breached", category)
+            up = router.escalate(current, "deadline breached", category, who=watch,
+                                 subcategory=subcategory if subcategory in router.sub_index
+                                 else None)  # a case of an older catalogue: by category
             loop.escalate(case_id, up, "deadline breached: escalated one level up")
             done.append(case_id)
         except CityGridError:
             continue  # changed meanwhile, or nowhere to go: the board shows it
     return done
+
+
+__all__ = ["BatchRouting", "CENTRE_NAMES", "LEVELS", "Policy", "Router", "Rule",
+           "available_policies", "escalate_overdue", "load_policy", "parse_policy",
+           "verifier_for"]

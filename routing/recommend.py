@@ -1,13 +1,25 @@
 """Who should go: a ranked, explained recommendation of staff for a case, and the
 workload of units (who is overloaded, who is idle).
 
-Pure functions over plain arrays: the caller reads positions and open-case counts through
-the services and hands them in, so the ranking is testable and fast.
+Pure functions over plain arrays: the caller reads positions, duty and open-case counts
+through the services and hands them in, so the ranking is testable and fast (one
+vectorised pass over every staff member; reasons are written only for the few returned).
+
+The score of a candidate multiplies four factors, each said in its reasons:
+
+* **role fit**: grid roles for community-level handling and for verification (only the
+  grid's own supervisor, manager and assistant verify), department handlers for cases at a
+  street, district or city department (a handler of another department fits poorly);
+* **duty**: on duty 1.0, busy 0.5, off duty 0.1; staff on leave are never candidates;
+* **nearness**: ``exp(-d / 2 km)`` of the great-circle distance from the last known position
+  (0.2 when unknown), averaged with ``1 / (1 + hops)`` over the grid adjacency graph from the
+  home grid when both are known;
+* **workload**: divided by ``1 + 0.3 x open cases``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -19,12 +31,20 @@ from models.geo import geodesic_distance_m
 ROLE_FIT = {
     "community": {"manager": 1.0, "assistant": 0.9, "supervisor": 0.6, "volunteer": 0.3},
     "other": {"handler": 1.0, "manager": 0.5, "assistant": 0.5, "supervisor": 0.3},
+    "verify": {"manager": 1.0, "assistant": 0.9, "supervisor": 0.8},
 }
+OTHER_DEPARTMENT_FIT = 0.2  # a handler of another department than the case's
 DUTY_FACTOR = {"on_duty": 1.0, "busy": 0.5, "off_duty": 0.1}  # on leave: not a candidate
+NEAR_SCALE_M = 2000.0
+UNKNOWN_POSITION_NEARNESS = 0.2
+WORKLOAD_PENALTY = 0.3
+MAX_HOPS = 8
 
 
 @dataclass(frozen=True)
 class Candidate:
+    """One recommended staff member: the score and the reason for each factor."""
+
     staff_id: int
     score: float
     distance_m: float
@@ -36,64 +56,148 @@ class Candidate:
 def grid_adjacency(ids: Sequence[int], polygons: Sequence[shapely.Geometry]) -> nx.Graph:
     """Grids as nodes, an edge where two grids share a border (not just a corner).
 
+    Candidate pairs come from one STRtree query; a pair is adjacent when the shared part
+    of their boundaries has a length (a single corner point has none).
+
     >>> from shapely.geometry import box
     >>> g = grid_adjacency([1, 2, 3], [box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 1, 3, 2)])
     >>> sorted(g.edges())
     [(1, 2)]
     """
+    ids = list(ids)
     polys = np.asarray(polygons, dtype=object)
+    graph = nx.Graph()
+    graph.add_nodes_from(ids)
+    if len(polys) < 2:
+        return graph
     tree = shapely.STRtree(polys)
     a, b = tree.query(polys, predicate="intersects")
     keep = a < b
     a, b = a[keep], b[keep]
     shared = shapely.length(shapely.intersection(shapely.boundary(polys[a]),
                                                  shapely.boundary(polys[b])))
-    graph = nx.Graph()
-    graph.add_nodes_from(ids)
-    graph.add_edges_from((ids[i], ids[j]) for i, j, s in zip(a, b, shared, strict=True) if s > 0)
+    graph.add_edges_from((ids[i], ids[j]) for i, j, s in zip(a.tolist(), b.tolist(),
+                                                             shared.tolist(), strict=True)
+                         if s > 0)
     return graph
 
 
 def recommend(lon: float, lat: float, grid_id: int | None, level: str, *,
-              staff_ids: np.ndarray, roles: Sequence[str], duty: Sequence[str],
-              staff_lon: np.ndarray, staff_lat: np.ndarray, home_grid: Sequence[int | None],
-              workload: Mapping[int, int], adjacency: nx.Graph | None = None,
-              limit: int = 5) -> list[Candidate]:
+              staff_ids: Sequence[int] | np.ndarray, roles: Sequence[str],
+              duty: Sequence[str], staff_lon: np.ndarray, staff_lat: np.ndarray,
+              home_grid: Sequence[int | None], workload: Mapping[int, int],
+              adjacency: nx.Graph | None = None, limit: int = 5,
+              department_id: int | None = None,
+              staff_department: Sequence[int | None] | None = None,
+              purpose: str = "handle") -> list[Candidate]:
     """Rank staff for a case at (lon, lat) in ``grid_id`` handled at ``level``.
 
-    Each candidate's score multiplies role fit, duty status, nearness (great-circle
-    distance from the last known position, and hops over the grid adjacency graph from the
-    home grid) and a workload penalty; its reasons say each factor.
+    Parameters
+    ----------
+    lon, lat : float
+        Where the case is (WGS-84).
+    grid_id : int or None
+        The case's grid (for hops and for verification).
+    level : str
+        The level handling the case (``RoutingDecision.level``): ``"community"`` ranks grid
+        roles first, any other level department handlers.
+    staff_ids, roles, duty, staff_lon, staff_lat, home_grid : parallel sequences
+        Every staff member who might go: id, role, duty status, last known position (NaN
+        when unknown) and home grid (``None`` for centre staff and handlers).
+    workload : mapping of int to int
+        Open cases assigned to each staff id (missing: none).
+    adjacency : networkx.Graph, optional
+        From :func:`grid_adjacency`; gives hops from each home grid to the case's grid.
+    limit : int
+        How many to return.
+    department_id : int, optional
+        The department handling the case (``RoutingDecision.department_id``): with
+        ``staff_department``, its own handlers fit best.
+    staff_department : sequence of int or None, optional
+        Each staff member's department.
+    purpose : {"handle", "verify"}
+        ``"verify"``: only the supervisor, manager and assistant of the case's grid.
+
+    Returns
+    -------
+    list of Candidate
+        Best first (ties by staff id).
     """
-    fit_table = ROLE_FIT["community" if level == "community" else "other"]
-    hops_from: dict[int, int] = {}
-    if adjacency is not None and grid_id is not None and grid_id in adjacency:
-        hops_from = nx.single_source_shortest_path_length(adjacency, grid_id, cutoff=8)
-    known = ~(np.isnan(staff_lon) | np.isnan(staff_lat))
-    dist = np.full(len(staff_ids), np.nan)
+    ids = np.asarray(staff_ids, dtype=np.int64)
+    n = len(ids)
+    if purpose not in ("handle", "verify"):
+        raise ValueError(f"purpose is 'handle' or 'verify', not {purpose!r}")
+    table = ROLE_FIT["verify" if purpose == "verify" else
+                     "community" if level == "community" else "other"]
+    fit = np.fromiter((table.get(r, 0.0) for r in roles), dtype=float, count=n)
+    homes = np.fromiter((-1 if h is None else h for h in home_grid), dtype=np.int64, count=n)
+    other_dept = np.zeros(n, dtype=bool)
+    if department_id is not None and staff_department is not None:
+        depts = np.fromiter((-1 if d is None else d for d in staff_department),
+                            dtype=np.int64, count=n)
+        is_handler = np.fromiter((r == "handler" for r in roles), dtype=bool, count=n)
+        other_dept = is_handler & (depts != department_id)
+        fit = np.where(other_dept, np.minimum(fit, OTHER_DEPARTMENT_FIT), fit)
+    if purpose == "verify":
+        fit = np.where(homes == (-1 if grid_id is None else grid_id), fit, 0.0)
+    duty_f = np.fromiter((DUTY_FACTOR.get(d, 0.0) for d in duty), dtype=float, count=n)
+    pick = np.flatnonzero((fit > 0) & (duty_f > 0))
+    if not len(pick):
+        return []
+    slon = np.asarray(staff_lon, dtype=float)[pick]
+    slat = np.asarray(staff_lat, dtype=float)[pick]
+    dist = np.full(len(pick), np.nan)
+    known = ~(np.isnan(slon) | np.isnan(slat))
     if known.any():
-        dist[known] = geodesic_distance_m(np.full(known.sum(), lon), np.full(known.sum(), lat),
-                                          staff_lon[known], staff_lat[known])
-    out: list[Candidate] = []
-    for i, sid in enumerate(np.asarray(staff_ids).tolist()):
-        fit = fit_table.get(roles[i])
-        if fit is None or duty[i] not in DUTY_FACTOR:
-            continue
-        reasons = [f"role {roles[i]}: fit {fit:.1f}", f"{duty[i].replace('_', ' ')}"]
-        d = dist[i]
-        near = float(np.exp(-d / 2000)) if not np.isnan(d) else 0.2
+        k = int(known.sum())
+        dist[known] = geodesic_distance_m(np.full(k, lon), np.full(k, lat), slon[known],
+                                          slat[known])
+    with np.errstate(invalid="ignore"):
+        near = np.where(np.isnan(dist), UNKNOWN_POSITION_NEARNESS, np.exp(-dist / NEAR_SCALE_M))
+    hops = np.full(len(pick), -1, dtype=np.int64)
+    if adjacency is not None and grid_id is not None and grid_id in adjacency:
+        hops_from = nx.single_source_shortest_path_length(adjacency, grid_id, cutoff=MAX_HOPS)
+        hops = np.fromiter((hops_from.get(h, -1) for h in homes[pick].tolist()),
+                           dtype=np.int64, count=len(pick))
+    near = np.where(hops >= 0, 0.5 * near + 0.5 / (1 + np.maximum(hops, 0)), near)
+    load = np.fromiter((int(workload.get(s, 0)) for s in ids[pick].tolist()), dtype=np.int64,
+                       count=len(pick))
+    score = fit[pick] * duty_f[pick] * near / (1 + WORKLOAD_PENALTY * load)
+    order = np.lexsort((ids[pick], -np.round(score, 4)))[:limit]
+    out = []
+    for j in order.tolist():
+        i = int(pick[j])
+        reasons = [f"role {roles[i]}" + (" of another department" if other_dept[i] else "")
+                   + f": fit {fit[i]:.1f}", duty[i].replace("_", " ")]
+        d = float(dist[j])
         reasons.append(f"{d / 1000:.1f} km away" if not np.isnan(d) else "position unknown")
-        hops = hops_from.get(home_grid[i]) if home_grid[i] is not None else None
-        if hops is not None:
-            reasons.append("home grid is the case's grid" if hops == 0
-                           else f"home grid {hops} grid(s) away")
-            near = 0.5 * near + 0.5 / (1 + hops)
-        load = int(workload.get(sid, 0))
-        reasons.append(f"{load} open case(s)")
-        score = fit * DUTY_FACTOR[duty[i]] * near / (1 + 0.3 * load)
-        out.append(Candidate(sid, round(score, 4), float(d), hops, load, tuple(reasons)))
-    out.sort(key=lambda c: (-c.score, c.staff_id))
-    return out[:limit]
+        h = int(hops[j])
+        if h >= 0:
+            reasons.append("home grid is the case's grid" if h == 0
+                           else f"home grid {h} grid(s) away")
+        reasons.append(f"{int(load[j])} open case(s)")
+        out.append(Candidate(int(ids[i]), round(float(score[j]), 4), d,
+                             h if h >= 0 else None, int(load[j]), tuple(reasons)))
+    return out
+
+
+def unavailable_departments(staff_department: Iterable[int | None],
+                            duty: Iterable[str]) -> frozenset[int]:
+    """Departments none of whose staff is on duty or busy (to hide them when routing; see
+    :class:`routing.policy.Router`). A department with no staff listed is not judged.
+
+    >>> sorted(unavailable_departments([1, 1, 2, None], ["off_duty", "busy", "leave", "on_duty"]))
+    [2]
+    """
+    seen: set[int] = set()
+    working: set[int] = set()
+    for dept, status in zip(staff_department, duty, strict=True):
+        if dept is None:
+            continue
+        seen.add(dept)
+        if status in ("on_duty", "busy"):
+            working.add(dept)
+    return frozenset(seen - working)
 
 
 @dataclass(frozen=True)
@@ -107,7 +211,15 @@ class UnitLoad:
 
 def workload_by_unit(staff_unit: Mapping[int, int], workload: Mapping[int, int], *,
                      high: float = 3.0, low: float = 0.5) -> list[UnitLoad]:
-    """Open cases per staff member of each unit, flagged overloaded or idle.
+    """Open cases per staff member of each unit, flagged overloaded (``per_staff >= high``)
+    or idle (``per_staff <= low``), in unit id order.
+
+    Parameters
+    ----------
+    staff_unit : mapping of int to int
+        Staff id -> unit id, for the staff to count (e.g. those on duty).
+    workload : mapping of int to int
+        Open cases assigned to each staff id (the same input as :func:`recommend`).
 
     >>> [u.state for u in workload_by_unit({1: 10, 2: 10, 3: 20}, {1: 4, 2: 5, 3: 0})]
     ['overloaded', 'idle']
@@ -123,3 +235,7 @@ def workload_by_unit(staff_unit: Mapping[int, int], workload: Mapping[int, int],
         state = "overloaded" if per >= high else "idle" if per <= low else "normal"
         out.append(UnitLoad(unit, staff[unit], cases[unit], round(per, 2), state))
     return out
+
+
+__all__ = ["Candidate", "DUTY_FACTOR", "ROLE_FIT", "UnitLoad", "grid_adjacency", "recommend",
+           "unavailable_departments", "workload_by_unit"]
