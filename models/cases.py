@@ -1,7 +1,8 @@
 """The case service: every read and write of cases goes through here, with the acting user.
 
 Issue-level scope of this module: reporting (intake), reading with masking of residents'
-contacts, and the append-only history. The transitions of the six-step loop build on it.
+contacts, and the append-only history. The transitions of the six-step loop build on it
+(:mod:`models.loop`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from models.auth import Actor, Perm, mask_phone
 from models.catalogue import Catalogue, load_catalogue
 from models.db import Database
 from models.errors import NotFoundError, ValidationError
-from models.records import CaseChanges, CaseRecord, HistoryRecord
+from models.records import CaseChanges, CaseRecord, HistoryRecord, ReportRecord
 from models.schema import (
     Case,
     CaseHistory,
@@ -31,6 +32,7 @@ from models.schema import (
     Priority,
     utcnow,
 )
+from models.worktime import WorkingCalendar, load_calendar, step_deadline, total_hours
 
 GridLocator = Callable[[float, float], int | None]
 
@@ -56,8 +58,13 @@ class NewCase:
     reported_at: dt.datetime | None = None
 
 
-def _validated(new: NewCase, catalogue: Catalogue) -> dict:
-    """Check a :class:`NewCase`; return the column values or raise ValidationError."""
+def _validated(new: NewCase, catalogue: Catalogue,
+               calendar: WorkingCalendar | None = None) -> dict:
+    """Check a :class:`NewCase`; return the column values or raise ValidationError.
+
+    The accept step's deadline and the case deadline (the sum of the step limits) count
+    from the report, in the subcategory's basis (working or calendar hours).
+    """
     try:
         channel = Channel(new.channel)
     except ValueError:
@@ -89,13 +96,16 @@ def _validated(new: NewCase, catalogue: Catalogue) -> dict:
     reported_at = new.reported_at or utcnow()
     if reported_at.tzinfo is None:
         raise ValidationError("reported_at must carry a time zone", field="reported_at")
+    limits = sub.limits
     return {
         "channel": channel, "catalogue_version": catalogue.version, "category": sub.category,
         "subcategory": sub.code, "event_class": sub.event_class, "priority": priority,
         "title": title, "description": new.description.strip(), "address": new.address.strip(),
         "lon": float(new.lon), "lat": float(new.lat), "reporter_name": new.reporter_name.strip(),
         "reporter_phone": phone, "reported_at": reported_at, "step_started_at": reported_at,
-        "step_deadline": reported_at + dt.timedelta(hours=sub.limits.accept),
+        "step_deadline": step_deadline(reported_at, limits.accept, limits.basis, calendar),
+        "case_deadline": step_deadline(reported_at, total_hours(limits), limits.basis,
+                                       calendar),
     }
 
 
@@ -122,13 +132,17 @@ class CaseService:
         ``(lon, lat) -> grid id or None``; usually :meth:`models.spatial.GridIndex.locate`.
     catalogue : Catalogue, optional
         Defaults to the newest shipped catalogue.
+    calendar : WorkingCalendar, optional
+        For deadlines in working hours; the shipped calendar by default.
     """
 
     def __init__(self, db: Database, actor: Actor, *, locate: GridLocator | None = None,
-                 catalogue: Catalogue | None = None) -> None:
+                 catalogue: Catalogue | None = None,
+                 calendar: WorkingCalendar | None = None) -> None:
         self.db, self.actor = db, actor
         self.locate = locate
         self.catalogue = catalogue or load_catalogue()
+        self.calendar = calendar or load_calendar()
 
     # -- writes --------------------------------------------------------------------------
     def report(self, new: NewCase) -> CaseChanges:
@@ -142,7 +156,7 @@ class CaseService:
             The input is invalid; nothing is written.
         """
         with audit.guarded(self.db, self.actor, Perm.CASE_REPORT, "case.report", "case"):
-            values = _validated(new, self.catalogue)
+            values = _validated(new, self.catalogue, self.calendar)
             values["grid_id"] = self.locate(values["lon"], values["lat"]) if self.locate else None
             with self.db.write() as s:
                 case = Case(number=uuid.uuid4().hex[:24], status=CaseStatus.REPORTED, **values)
@@ -172,7 +186,7 @@ class CaseService:
             values, problems = [], []
             for n, new in enumerate(items):
                 try:
-                    values.append(_validated(new, self.catalogue))
+                    values.append(_validated(new, self.catalogue, self.calendar))
                 except ValidationError as exc:
                     problems.append((n, exc.message))
             if problems:
@@ -245,6 +259,32 @@ class CaseService:
                     if data and data.get("trace"):
                         return tuple(data["trace"])
         return ()
+
+    def reports(self, case_id: int, *, with_contact: bool = False) -> list[ReportRecord]:
+        """Every report of one case, oldest first: its own and those of the duplicates
+        merged into it, with each reporter. Phones are masked unless ``with_contact`` (for
+        roles allowed to read contacts; such a read leaves an audit row, as in :meth:`get`).
+        """
+        with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.reports", "case",
+                           case_id):
+            if with_contact:
+                with audit.guarded(self.db, self.actor, Perm.CONTACT_READ, "contact.read",
+                                   "case", case_id):
+                    pass
+            with self.db.write() if with_contact else self.db.read() as s:
+                number = s.scalar(select(Case.number).where(Case.id == case_id))
+                if number is None:
+                    raise NotFoundError(f"no case with id {case_id}")
+                rows = s.scalars(select(CaseReport).where(CaseReport.case_id == case_id)
+                                 .order_by(CaseReport.reported_at, CaseReport.id)).all()
+                if with_contact:
+                    audit.record(s, self.actor, "contact.read", "case", number,
+                                 detail=f"{len(rows)} report(s)")
+                return [ReportRecord(r.channel, r.reporter_name,
+                                     r.reporter_phone if with_contact
+                                     else mask_phone(r.reporter_phone),
+                                     r.reported_at, r.description, r.original_number)
+                        for r in rows]
 
     def history(self, case_id: int) -> list[HistoryRecord]:
         """The append-only history of one case, oldest first."""

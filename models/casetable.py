@@ -86,17 +86,29 @@ class CaseTable:
 
     def deadline_states(self, now: dt.datetime, warn_fraction: float = 0.8
                         ) -> NDArray[np.int8]:
-        """0 on time, 1 warning, 2 overdue for every row (closed rows are 0)."""
-        from models.worktime import scan_deadlines
+        """0 on time, 1 warning, 2 overdue for every row (closed and suspended rows are 0).
+
+        The warning counts what is left of the step's limit in the subcategory's basis
+        (working hours on the working calendar, or calendar hours), so nights, weekends and
+        pauses do not bring it forward or push it back.
+        """
+        from models.worktime import scan_deadlines, step_limits
 
         started = self.started if self.started is not None else self.reported_at
-        states = scan_deadlines(started, self.deadline, now.timestamp(), warn_fraction)
-        states[~self.open_mask()] = 0
+        limit, working = step_limits(self.subcategory, np.asarray(STATUS_CODES)[self.status])
+        states = scan_deadlines(started, self.deadline, now.timestamp(), warn_fraction,
+                                limit=np.where(np.isnan(limit), self.deadline - started, limit),
+                                working=working)
+        states[~self._clock_running()] = 0
         return states
 
     def overdue_mask(self, now: dt.datetime) -> NDArray[np.bool_]:
         with np.errstate(invalid="ignore"):
-            return self.open_mask() & (self.deadline < now.timestamp())
+            return self._clock_running() & (self.deadline < now.timestamp())
+
+    def _clock_running(self) -> NDArray[np.bool_]:
+        # a suspended case's clock stands still: its deadline moves on when it resumes
+        return self.open_mask() & (self.status != STATUS_CODES.index("suspended"))
 
 
 def _value(x: object) -> str:

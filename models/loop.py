@@ -11,7 +11,16 @@ escalations, transfer, merge a duplicate into its original, split into child tas
 may start, where it leads and which roles may make it. Every transition writes exactly one
 history row and one audit row in the same transaction as the change; an illegal one raises
 :class:`~models.errors.IllegalTransition` (or ``PermissionDenied``/``ValidationError``) and
-changes nothing.
+changes nothing (a refusal for lack of a role, or of a verifier's grid, leaves only a
+``denied`` audit row).
+
+Time: each step's deadline is set when the step starts, from the catalogue's limit in the
+item's basis (working or calendar hours, :mod:`models.worktime`). The handle step runs from
+dispatch (starting work does not restart it). A pause credits the time it stopped, and an
+extension adds its hours, in the same basis, to the step deadline and to the case deadline
+(the sum of the step limits from the report), against which a verified case is on time or
+late. Closed cases carry no step deadline; a split parent has none either while it waits
+for its child tasks, and refuses every transition until they are all verified.
 """
 
 from __future__ import annotations
@@ -21,14 +30,14 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import audit
 from models.auth import Actor, Perm, SystemRole
 from models.cases import add_history
-from models.catalogue import Catalogue, load_catalogue
+from models.catalogue import Catalogue, TimeLimits, load_catalogue
 from models.db import Database
 from models.errors import (
     ConflictError,
@@ -48,7 +57,7 @@ from models.schema import (
     StaffRole,
     utcnow,
 )
-from models.worktime import WorkingCalendar, load_calendar, step_deadline
+from models.worktime import STEP_OF, WorkingCalendar, elapsed_hours, load_calendar, step_deadline
 
 S = CaseStatus
 R = StaffRole
@@ -61,9 +70,9 @@ CLOSED = frozenset({S.ARCHIVED, S.ASSESSED, S.REJECTED, S.MERGED})
 REJECT_REASONS = ("invalid", "duplicate")
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 LEVEL_UP = {"community": "street", "street": "district", "district": "city"}
-# the step a status is waiting for, and so the time limit that applies
-STEP_OF = {S.REPORTED: "accept", S.ACCEPTED: "dispatch", S.DISPATCHED: "handle",
-           S.HANDLING: "handle", S.VERIFYING: "verify"}
+DONE = frozenset({S.ARCHIVED, S.ASSESSED})  # a child task counts as done for its parent
+# columns a transition may change, compared before and after to say which fields changed
+_COLUMNS = tuple(a.key for a in inspect(Case).column_attrs if a.key != "version")
 
 
 @dataclass(frozen=True)
@@ -86,10 +95,9 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
                ("routing decision",)),
     Transition("transfer", frozenset({S.DISPATCHED, S.HANDLING}), S.DISPATCHED, CENTRE,
                Perm.CASE_DISPATCH, ("routing decision", "reason")),
-    Transition("start", frozenset({S.DISPATCHED}), S.HANDLING, HANDLERS | LEAD,
-               Perm.CASE_HANDLE),
-    Transition("feedback", frozenset({S.HANDLING}), S.VERIFYING, HANDLERS | LEAD,
-               Perm.CASE_HANDLE, ("note",)),
+    Transition("start", frozenset({S.DISPATCHED}), S.HANDLING, HANDLERS, Perm.CASE_HANDLE),
+    Transition("feedback", frozenset({S.HANDLING}), S.VERIFYING, HANDLERS, Perm.CASE_HANDLE,
+               ("note",)),
     Transition("verify_pass", frozenset({S.VERIFYING}), S.ARCHIVED, GRID_WORKERS,
                Perm.CASE_VERIFY, ("a grid worker of the case's grid",)),
     Transition("verify_fail", frozenset({S.VERIFYING}), S.HANDLING, GRID_WORKERS,
@@ -148,10 +156,13 @@ class CaseLoop:
         self.now = now
 
     # -- the engine ----------------------------------------------------------------------
-    def _deny(self, name: str, case_id: int, why: str) -> None:
+    def _record_denied(self, name: str, case_id: int, why: str) -> None:
         with self.db.write() as s:
             audit.record(s, self.actor, f"case.{name}", "case", case_id, AuditOutcome.DENIED,
                          why)
+
+    def _deny(self, name: str, case_id: int, why: str) -> None:
+        self._record_denied(name, case_id, why)
         raise PermissionDenied(why, transition=name)
 
     def _run(self, name: str, case_id: int, change: Callable[[Session, Case], dict | None], *,
@@ -179,11 +190,20 @@ class CaseLoop:
                             f"case {case.number} is {case.status.value}: cannot {name} it "
                             f"(only from {', '.join(sorted(x.value for x in t.sources))})",
                             status=case.status.value, transition=name)
+                    if self._open_children(s, case.id):
+                        raise IllegalTransition(
+                            f"case {case.number} was split: it closes by itself when every "
+                            "child task is verified", status=case.status.value,
+                            transition=name)
                     before = case.status
+                    old = {k: getattr(case, k) for k in _COLUMNS}
                     data = change(s, case) or {}
                     starts = case.status is not before if new_step is None else new_step
-                    if starts and case.status in OPEN:
+                    if case.status in CLOSED:
+                        case.step_deadline = None  # no clock runs on a closed case
+                    elif starts and case.status in OPEN:
                         self._start_step(case)
+                    fields = tuple(k for k in _COLUMNS if getattr(case, k) != old[k])
                     add_history(s, case.id, self.actor, name, before.value, case.status.value,
                                 note, data)
                     audit.record(s, self.actor, f"case.{name}", "case", case.number,
@@ -193,18 +213,48 @@ class CaseLoop:
             except StaleDataError:
                 raise ConflictError(f"case {case_id} was changed by someone else meanwhile; "
                                     "reload it and try again") from None
-        return CaseChanges(name, touched, self.actor.name, fields=("status",))
+            except PermissionDenied as exc:  # a check that needs the case (verifier's grid)
+                self._record_denied(name, case_id, exc.message)
+                raise
+        return CaseChanges(name, touched, self.actor.name, fields=fields)
+
+    @staticmethod
+    def _open_children(s: Session, case_id: int) -> int:
+        """How many child tasks of a split case are not yet verified."""
+        return s.scalar(select(func.count()).select_from(Case).where(
+            Case.parent_case_id == case_id, Case.status.not_in(DONE)))
+
+    def _limits(self, case: Case) -> TimeLimits:
+        """The time limits of the catalogue version the case was classified under (the
+        current catalogue's if that version is not shipped)."""
+        catalogue = self.catalogue
+        if case.catalogue_version != catalogue.version:
+            try:
+                catalogue = load_catalogue(case.catalogue_version)
+            except ValidationError:
+                pass
+        return catalogue.subcategory(case.subcategory).limits
 
     def _start_step(self, case: Case) -> None:
         """A new step starts now: set its deadline from the catalogue's limit."""
         now = self.now()
         case.step_started_at = now
-        step = STEP_OF.get(case.status)
+        step = STEP_OF.get(case.status.value)
         if step is None:
             case.step_deadline = None
             return
-        limits = self.catalogue.subcategory(case.subcategory).limits
+        limits = self._limits(case)
         case.step_deadline = step_deadline(now, limits.hours(step), limits.basis, self.calendar)
+
+    def _move_deadlines(self, case: Case, hours: float) -> str:
+        """Move the step and case deadlines on by ``hours`` in the case's basis."""
+        basis = self._limits(case).basis
+        if hours > 0:
+            for column in ("step_deadline", "case_deadline"):
+                when = getattr(case, column)
+                if when is not None:
+                    setattr(case, column, step_deadline(when, hours, basis, self.calendar))
+        return basis
 
     def _require_note(self, note: str, what: str = "a note") -> str:
         note = note.strip()
@@ -256,9 +306,10 @@ class CaseLoop:
         return self._run("transfer", case_id, change, note=reason, new_step=True, **kw)
 
     def start(self, case_id: int, note: str = "", **kw) -> CaseChanges:
+        """The handler starts work; the handle step (and its deadline) runs from dispatch."""
         def change(s: Session, c: Case) -> None:
             c.status = S.HANDLING
-        return self._run("start", case_id, change, note=note, **kw)
+        return self._run("start", case_id, change, note=note, new_step=False, **kw)
 
     def feedback(self, case_id: int, note: str,
                  photos: Sequence[tuple[str, str, bytes]] = (), **kw) -> CaseChanges:
@@ -298,7 +349,7 @@ class CaseLoop:
             if passed:
                 c.status = S.ARCHIVED
                 c.closed_at = self.now()
-                c.on_time = c.case_deadline is None or c.closed_at <= c.case_deadline
+                c.on_time = _on_time(c)
                 touched = self._close_parent_if_done(s, c)
                 return {"passed": True, "touched": [c.id, *touched]}
             c.status = S.HANDLING
@@ -310,17 +361,19 @@ class CaseLoop:
     def _close_parent_if_done(self, s: Session, child: Case) -> list[int]:
         if child.parent_case_id is None:
             return []
+        # Lock the parent first: when the last two children are verified at once (on
+        # PostgreSQL), the second waits here and then sees the first one archived.
+        parent = s.execute(select(Case).where(Case.id == child.parent_case_id)
+                           .with_for_update()).scalar_one_or_none()
         open_siblings = s.scalar(select(func.count()).select_from(Case).where(
             Case.parent_case_id == child.parent_case_id, Case.id != child.id,
-            Case.status.not_in([S.ARCHIVED, S.ASSESSED])))
-        if open_siblings:
-            return []
-        parent = s.get(Case, child.parent_case_id)
-        if parent is None or parent.status in CLOSED:
+            Case.status.not_in(DONE)))
+        if open_siblings or parent is None or parent.status in CLOSED:
             return []
         before = parent.status
         parent.status = S.ARCHIVED
         parent.closed_at = self.now()
+        parent.on_time = _on_time(parent)
         parent.step_deadline = None
         add_history(s, parent.id, self.actor, "children_verified", before.value,
                     S.ARCHIVED.value, "every child task verified")
@@ -349,6 +402,8 @@ class CaseLoop:
             c.status = S.HANDLING
             c.closed_at = None
             c.rework_count += 1
+            # the assessment judged the closure now undone (the history keeps it)
+            c.on_time = c.effective = c.satisfaction = None
         return self._run("reopen", case_id, change, note=reason, **kw)
 
     def suspend(self, case_id: int, reason: str, **kw) -> CaseChanges:
@@ -362,14 +417,20 @@ class CaseLoop:
         return self._run("suspend", case_id, change, note=reason, **kw)
 
     def resume(self, case_id: int, note: str = "", **kw) -> CaseChanges:
+        """Back to the step the case paused in; its deadlines move on by the pause, counted
+        in the case's basis (a working-hours case is credited the working hours it lost)."""
         def change(s: Session, c: Case) -> dict:
-            paused = (self.now() - c.paused_at).total_seconds() if c.paused_at else 0.0
+            now = self.now()
+            basis = self._limits(c).basis
+            paused, credit = 0.0, 0.0
+            if c.paused_at is not None:
+                paused = max(0.0, (now - c.paused_at).total_seconds())
+                credit = elapsed_hours(c.paused_at, now, basis, self.calendar)
             c.status = S(c.status_before_pause or S.HANDLING.value)
             c.paused_seconds += paused
-            if c.step_deadline is not None:  # the clock stopped: the deadline moves on
-                c.step_deadline += dt.timedelta(seconds=paused)
+            self._move_deadlines(c, credit)
             c.paused_at, c.status_before_pause = None, None
-            return {"paused_seconds": paused}
+            return {"paused_seconds": paused, "credited_hours": credit, "basis": basis}
         # resuming continues the step it paused: keep its start, only move the deadline
         return self._run("resume", case_id, change, note=note, new_step=False, **kw)
 
@@ -379,9 +440,8 @@ class CaseLoop:
             raise ValidationError("an extension is a positive number of hours")
 
         def change(s: Session, c: Case) -> dict:
-            if c.step_deadline is not None:
-                c.step_deadline += dt.timedelta(hours=hours)
-            return {"hours": hours}
+            # from the deadline, not from now: an overdue case needs a long enough extension
+            return {"hours": hours, "basis": self._move_deadlines(c, hours)}
         return self._run("extend", case_id, change, note=reason, **kw)
 
     def request_escalation(self, case_id: int, reason: str, **kw) -> CaseChanges:
@@ -421,7 +481,9 @@ class CaseLoop:
             raise ValidationError("a case cannot be merged into itself")
 
         def change(s: Session, c: Case) -> dict:
-            original = s.get(Case, original_id)
+            # locked, so it cannot close while its new reports move in
+            original = s.execute(select(Case).where(Case.id == original_id)
+                                 .with_for_update()).scalar_one_or_none()
             if original is None:
                 raise NotFoundError(f"no case with id {original_id}")
             if original.status not in OPEN:
@@ -455,7 +517,7 @@ class CaseLoop:
                     address=c.address, lon=c.lon, lat=c.lat, grid_id=c.grid_id,
                     reporter_name=c.reporter_name, reporter_phone=c.reporter_phone,
                     reported_at=c.reported_at, step_started_at=self.now(),
-                    parent_case_id=c.id)
+                    case_deadline=c.case_deadline, parent_case_id=c.id)
                 self._assign(child, d)
                 self._start_step(child)
                 s.add(child)
@@ -466,6 +528,16 @@ class CaseLoop:
                 children.append(child)
             c.status = S.DISPATCHED
             c.level = None
+            # the parent waits for its children: no clock of its own
+            c.step_started_at, c.step_deadline = self.now(), None
             return {"children": [ch.number for ch in children],
                     "touched": [c.id, *(ch.id for ch in children)]}
-        return self._run("split", case_id, change, note=note, **kw)
+        return self._run("split", case_id, change, note=note, new_step=False, **kw)
+
+
+def _on_time(case: Case) -> bool | None:
+    """Closed within the case deadline (None when the case has none: reported before case
+    deadlines were kept)."""
+    if case.case_deadline is None or case.closed_at is None:
+        return None
+    return case.closed_at <= case.case_deadline

@@ -94,6 +94,18 @@ class HistoryRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportRecord:
+    """One report of a case: the first, or one brought along by a merged duplicate."""
+
+    channel: str
+    reporter_name: str
+    reporter_phone: str  # masked unless the actor may read contacts and asked to
+    reported_at: dt.datetime
+    description: str
+    original_number: str  # the case number the report was first filed under
+
+
+@dataclass(frozen=True, slots=True)
 class AuditRecord:
     at: dt.datetime
     actor_name: str

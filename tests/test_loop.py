@@ -7,12 +7,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import Actor
+from models.auth import PERMISSIONS, Actor
 from models.cases import CaseService, NewCase
 from models.errors import ConflictError, IllegalTransition, PermissionDenied, ValidationError
 from models.loop import TRANSITIONS, CaseLoop, allowed
 from models.records import RoutingDecision
 from models.schema import AuditEntry, Case, CaseAttachment, CaseHistory, CaseReport, StaffRole
+from models.worktime import load_calendar, total_hours
+
+CAL = load_calendar()
 
 T0 = dt.datetime(2026, 3, 4, 1, 0, tzinfo=dt.UTC)  # a Wednesday, 09:00 in Changsha
 
@@ -119,9 +122,15 @@ def test_only_a_worker_of_the_case_grid_verifies(world) -> None:
     L["manager"].feedback(cid, "done")
     with tc.db.write() as s:  # the case turns out to lie in another grid
         s.get(Case, cid).grid_id = tc.grids[1]
+    before = counts(tc.db, cid)
     with pytest.raises(PermissionDenied, match="its own grid"):
         L["supervisor"].verify(cid, passed=True)
     assert status(tc.db, cid).status.value == "verifying"
+    assert counts(tc.db, cid) == before
+    with tc.db.read() as s:  # the refusal leaves a trace, as every refusal does
+        denied = s.scalars(select(AuditEntry.action).where(AuditEntry.outcome == "denied"))
+        assert denied.all() == ["case.verify_pass"]
+    CaseLoop(tc.db, Actor.system()).verify(cid, passed=True)  # the system may
 
 
 def test_failed_verification_is_rework(world) -> None:
@@ -150,17 +159,130 @@ def test_reject_needs_a_reason(world) -> None:
 
 
 def test_suspend_stops_the_clock(world) -> None:
+    """A working-hours case is credited the working hours the pause stopped: Wednesday
+    09:00 to 14:00 is 5 hours on the wall but 3 working hours (lunch is 12:00-14:00)."""
     tc, clock, L, report = world
     cid = report()
     L["dispatcher"].accept(cid)
-    deadline = status(tc.db, cid).step_deadline
+    before = status(tc.db, cid)
+    assert before.step_deadline == CAL.add_working_hours(clock.t, 4)  # C01 dispatch: 4 h
     L["lead"].suspend(cid, "等待产权单位回复")
     clock.t += dt.timedelta(hours=5)
     L["lead"].resume(cid)
     c = status(tc.db, cid)
     assert c.status.value == "accepted"
-    assert c.step_deadline - deadline == dt.timedelta(hours=5)
+    assert c.step_deadline == CAL.add_working_hours(before.step_deadline, 3)
+    assert c.case_deadline == CAL.add_working_hours(before.case_deadline, 3)
+    assert CAL.working_hours_between(before.step_deadline, c.step_deadline) == 3
     assert c.paused_seconds == 5 * 3600
+    with tc.db.read() as s:
+        data = s.scalars(select(CaseHistory.data).where(CaseHistory.case_id == cid)
+                         .order_by(CaseHistory.id.desc())).first()
+    assert data["credited_hours"] == 3 and data["basis"] == "working"
+
+
+def test_a_calendar_hours_case_is_credited_the_whole_pause(world) -> None:
+    tc, clock, L, report = world
+    cid = report(subcategory="C04")  # class A: calendar hours
+    L["dispatcher"].accept(cid)
+    before = status(tc.db, cid)
+    L["lead"].suspend(cid, "等待")
+    clock.t += dt.timedelta(hours=5)
+    L["lead"].resume(cid)
+    c = status(tc.db, cid)
+    assert c.step_deadline - before.step_deadline == dt.timedelta(hours=5)
+    assert c.case_deadline - before.case_deadline == dt.timedelta(hours=5)
+
+
+def test_a_suspended_case_keeps_still(world) -> None:
+    tc, _, L, report = world
+    cid = report()
+    L["dispatcher"].accept(cid)
+    L["lead"].suspend(cid, "等待")
+    for refused in (lambda: L["dispatcher"].dispatch(cid, decision(tc)),
+                    lambda: L["lead"].extend(cid, 2, "x"),
+                    lambda: L["lead"].suspend(cid, "again")):
+        with pytest.raises(IllegalTransition, match="is suspended"):
+            refused()
+    with pytest.raises(PermissionDenied):
+        L["dispatcher"].resume(cid)  # only a shift lead resumes
+
+
+def test_extension_counts_in_the_items_basis(world) -> None:
+    tc, clock, L, report = world
+    cid = report()
+    L["dispatcher"].accept(cid)
+    before = status(tc.db, cid)
+    changes = L["lead"].extend(cid, 2, "等待协调")
+    c = status(tc.db, cid)
+    assert c.step_deadline == CAL.add_working_hours(before.step_deadline, 2)
+    assert c.case_deadline == CAL.add_working_hours(before.case_deadline, 2)
+    assert set(changes.fields) == {"step_deadline", "case_deadline"}
+    with pytest.raises(ValidationError, match="positive"):
+        L["lead"].extend(cid, 0, "x")
+    with pytest.raises(ValidationError, match="reason"):
+        L["lead"].extend(cid, 2, " ")
+    with pytest.raises(PermissionDenied):
+        L["dispatcher"].extend(cid, 2, "x")
+
+
+def test_report_deadlines_count_working_hours(world) -> None:
+    tc, clock, L, report = world
+    clock.t = dt.datetime(2026, 3, 6, 8, tzinfo=dt.UTC)  # Friday 16:00 in Changsha
+    cid = report()
+    c = status(tc.db, cid)
+    # C01 accepts within 2 working hours: 1.5 on Friday, 0.5 on Monday morning
+    assert c.step_deadline == dt.datetime(2026, 3, 9, 1, 0, tzinfo=dt.UTC)  # Mon 09:00
+    limits = CaseLoop(tc.db, Actor.system()).catalogue.subcategory("C01").limits
+    assert c.case_deadline == CAL.add_working_hours(clock.t, total_hours(limits))
+
+
+def test_starting_work_does_not_restart_the_handle_clock(world) -> None:
+    tc, clock, L, report = world
+    cid = report()
+    L["dispatcher"].accept(cid)
+    L["dispatcher"].dispatch(cid, decision(tc))
+    dispatched = status(tc.db, cid)
+    clock.t += dt.timedelta(days=2)
+    changes = L["manager"].start(cid)
+    c = status(tc.db, cid)
+    assert (c.step_started_at, c.step_deadline) == (dispatched.step_started_at,
+                                                    dispatched.step_deadline)
+    assert changes.fields == ("status",)
+
+
+def test_on_time_is_judged_against_the_case_deadline(world) -> None:
+    tc, clock, L, report = world
+
+    def close(cid: int) -> Case:
+        L["dispatcher"].accept(cid)
+        L["dispatcher"].dispatch(cid, decision(tc))
+        L["manager"].start(cid)
+        L["manager"].feedback(cid, "done")
+        L["supervisor"].verify(cid, passed=True)
+        return status(tc.db, cid)
+
+    quick = close(report())
+    assert quick.on_time is True
+    late = report()
+    clock.t += dt.timedelta(days=60)
+    assert close(late).on_time is False
+    L["dispatcher"].assess(late, effective=True, satisfaction=4)
+    with tc.db.read() as s:
+        data = s.scalars(select(CaseHistory.data).where(CaseHistory.case_id == late)
+                         .order_by(CaseHistory.id.desc())).first()
+    assert data == {"effective": True, "satisfaction": 4, "on_time": False}
+
+
+def test_closed_cases_carry_no_step_deadline(world) -> None:
+    tc, _, L, report = world
+    rejected, merged, original = report(), report(), report()
+    L["dispatcher"].reject(rejected, "invalid")
+    L["dispatcher"].merge(merged, original)
+    for cid in (rejected, merged):
+        c = status(tc.db, cid)
+        assert c.step_deadline is None and c.closed_at is not None
+    assert status(tc.db, original).step_deadline is not None
 
 
 def test_merge_keeps_every_report_and_reporter(world) -> None:
@@ -173,6 +295,17 @@ def test_merge_keeps_every_report_and_reporter(world) -> None:
                                      .where(CaseReport.case_id == original)))
     assert reporters == ["张三", "李四"]
     assert status(tc.db, duplicate).status.value == "merged"
+    assert status(tc.db, duplicate).merged_into_id == original
+    dispatcher = L["dispatcher"].actor
+    reports = CaseService(tc.db, dispatcher).reports(original)
+    assert [(r.reporter_name, r.reporter_phone, r.channel) for r in reports] == [
+        ("张三", "138****5678", "hotline_12345"), ("李四", "139****0000", "snap")]
+    assert reports[1].original_number == status(tc.db, duplicate).number
+    assert CaseService(tc.db, dispatcher).reports(original, with_contact=True)[1] \
+        .reporter_phone == "13900000000"
+    assert CaseService(tc.db, dispatcher).reports(duplicate) == []
+    with pytest.raises(PermissionDenied):  # a trainer may read cases, not residents' phones
+        CaseService(tc.db, Actor("t", StaffRole.TRAINER)).reports(original, with_contact=True)
     with pytest.raises(IllegalTransition):
         L["dispatcher"].merge(report(), duplicate)  # a merged case is not open
 
@@ -184,11 +317,39 @@ def test_split_closes_the_parent_when_every_child_is_verified(world) -> None:
     changes = L["dispatcher"].split(cid, [decision(tc), decision(tc, "street", "street")])
     children = changes.case_ids[1:]
     assert len(children) == 2
+    parent = status(tc.db, cid)
+    assert parent.step_deadline is None  # it waits for its children: no clock of its own
+    with tc.db.read() as s:
+        assert [c.parent_case_id for c in s.scalars(select(Case).where(
+            Case.id.in_(children)))] == [cid, cid]
     for n, child in enumerate(children):
         L["manager"].start(child)
         L["manager"].feedback(child, "done")
         L["supervisor"].verify(child, passed=True)
         assert status(tc.db, cid).status.value == ("archived" if n == 1 else "dispatched")
+    parent = status(tc.db, cid)
+    assert parent.closed_at is not None and parent.on_time is True
+    with tc.db.read() as s:
+        assert s.scalars(select(CaseHistory.action).where(CaseHistory.case_id == cid)
+                         .order_by(CaseHistory.id)).all() == ["report", "accept", "split",
+                                                              "children_verified"]
+
+
+def test_a_split_case_refuses_every_step_while_it_waits(world) -> None:
+    tc, _, L, report = world
+    cid = report()
+    L["dispatcher"].accept(cid)
+    L["dispatcher"].split(cid, [decision(tc), decision(tc, "street", "street")])
+    before = counts(tc.db, cid)
+    for refused in (lambda: L["manager"].start(cid),
+                    lambda: L["dispatcher"].transfer(cid, decision(tc), "x"),
+                    lambda: L["lead"].escalate(cid, decision(tc, "street", "street"), "x"),
+                    lambda: L["lead"].suspend(cid, "x")):
+        with pytest.raises(IllegalTransition, match="was split"):
+            refused()
+    assert counts(tc.db, cid) == before
+    with pytest.raises(ValidationError, match="two or more"):
+        L["dispatcher"].split(report(), [decision(tc)])
 
 
 def test_reopen_only_on_dissatisfaction(world) -> None:
@@ -200,8 +361,34 @@ def test_reopen_only_on_dissatisfaction(world) -> None:
                  lambda: L["supervisor"].verify(cid, passed=True),
                  lambda: L["dispatcher"].assess(cid, effective=False, satisfaction=1)):
         step()
+    with pytest.raises(PermissionDenied):
+        L["dispatcher"].reopen(cid, "居民不满意")  # a shift lead reopens
+    with pytest.raises(ValidationError, match="reason"):
+        L["lead"].reopen(cid, "")
     L["lead"].reopen(cid, "居民不满意")
-    assert status(tc.db, cid).status.value == "handling"
+    c = status(tc.db, cid)
+    assert (c.status.value, c.rework_count, c.closed_at) == ("handling", 1, None)
+    # the assessment judged a closure that is now undone (the history keeps it)
+    assert (c.satisfaction, c.effective, c.on_time) == (None, None, None)
+    assert c.step_deadline is not None
+
+
+def test_a_satisfied_assessment_does_not_reopen(world) -> None:
+    tc, _, L, report = world
+    cid = report()
+    for step in (lambda: L["dispatcher"].accept(cid),
+                 lambda: L["dispatcher"].dispatch(cid, decision(tc)),
+                 lambda: L["manager"].start(cid), lambda: L["manager"].feedback(cid, "done"),
+                 lambda: L["supervisor"].verify(cid, passed=True)):
+        step()
+    for bad in (0, 6, 3.5):
+        with pytest.raises(ValidationError, match="1 to 5"):
+            L["dispatcher"].assess(cid, effective=True, satisfaction=bad)
+    L["dispatcher"].assess(cid, effective=True, satisfaction=3)
+    before = counts(tc.db, cid)
+    with pytest.raises(IllegalTransition, match="dissatisfied"):
+        L["lead"].reopen(cid, "再看看")
+    assert counts(tc.db, cid) == before and status(tc.db, cid).status.value == "assessed"
 
 
 def test_escalation_goes_one_level_up(world) -> None:
@@ -225,13 +412,52 @@ def test_stale_version_is_a_conflict(world) -> None:
     cid = report()
     seen = status(tc.db, cid).version
     L["dispatcher"].accept(cid)
+    before = counts(tc.db, cid)
     with pytest.raises(ConflictError, match="changed since"):
         L["lead"].suspend(cid, "x", expected_version=seen)
+    assert counts(tc.db, cid) == before and status(tc.db, cid).status.value == "accepted"
+
+
+def test_a_concurrent_write_is_a_conflict(world) -> None:
+    """Two consoles on PostgreSQL: another commits between our read and our write, and the
+    version lock turns our write into a conflict (SQLite serialises writers instead)."""
+    from sqlalchemy import update
+
+    tc, clock, L, report = world
+    if tc.db.is_sqlite:
+        pytest.skip("SQLite takes the write lock at BEGIN: writers cannot interleave")
+    cid = report()
+    before = counts(tc.db, cid)
+
+    def clock_with_a_rival() -> dt.datetime:  # called inside the transition's transaction
+        with tc.db.engine.begin() as conn:
+            conn.execute(update(Case).where(Case.id == cid)
+                         .values(title="改过", version=Case.version + 1))
+        return clock.t
+
+    with pytest.raises(ConflictError, match="someone else"):
+        CaseLoop(tc.db, L["dispatcher"].actor, now=clock_with_a_rival).accept(cid)
+    c = status(tc.db, cid)
+    assert (c.status.value, c.title) == ("reported", "改过")
+    assert counts(tc.db, cid) == before
+
+
+def test_changes_name_the_fields_that_changed(world) -> None:
+    tc, clock, L, report = world
+    cid = report()
+    clock.t += dt.timedelta(minutes=10)
+    changes = L["dispatcher"].accept(cid)
+    assert changes.case_ids == (cid,) and changes.actor == "调度"
+    assert set(changes.fields) == {"status", "step_started_at", "step_deadline"}
+    changes = L["dispatcher"].dispatch(cid, decision(tc))
+    assert {"status", "assigned_unit_id", "level", "routing_policy"} <= set(changes.fields)
 
 
 def test_the_table_is_consistent() -> None:
     for t in TRANSITIONS.values():
         assert t.sources, t.name
+        for role in t.roles:  # the table never offers what the permissions refuse
+            assert t.perm in PERMISSIONS[role], (t.name, role)
     assert allowed("accept", "reported", StaffRole.DISPATCHER)
     assert not allowed("accept", "reported", StaffRole.MANAGER)
     assert not allowed("accept", "archived", StaffRole.SHIFT_LEAD)
