@@ -15,15 +15,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import func, insert, select, update
 
 from models import audit
 from models.auth import Actor, Perm
-from models.cases import CaseService, GridLocator, NewCase
+from models.cases import CaseService, GridLocator, NewCase, _validated
 from models.catalogue import Catalogue, load_catalogue
 from models.db import Database
 from models.errors import NotFoundError, ValidationError
 from models.geo import geodesic_distance_m
+from models.records import QuarantineRecord
 from models.schema import Case, CaseStatus, QuarantineItem, utcnow
 
 OPEN = [CaseStatus.REPORTED, CaseStatus.ACCEPTED, CaseStatus.DISPATCHED, CaseStatus.HANDLING,
@@ -110,7 +111,14 @@ def hotline_case(p: Mapping) -> NewCase:
 
 
 def snap_case(p: Mapping) -> NewCase:
-    """A snap report from a phone (JSON; photos are attached separately)."""
+    """A snap report from a phone (JSON). Its photos are files beside the JSON: a report
+    that lists ``photos`` is taken in by :mod:`models.snaps`, which stores them and passes
+    the rest here. Anywhere else (a retry from the quarantine) such a report is refused
+    rather than made into a case that silently lost its photos."""
+    if p.get("photos"):
+        raise ValidationError("a snap report with photos is imported with its files (the "
+                              "watched snap folder or main.py import-snaps); remove "
+                              "\"photos\" to take the case without them", field="photos")
     return NewCase(channel="snap", subcategory=str(p.get("subcategory", "")),
                    lon=_num(p, "lon"), lat=_num(p, "lat"),
                    title=str(p.get("title", "")), description=str(p.get("description", "")),
@@ -148,6 +156,97 @@ class IntakeService:
             return IntakeResult(None, qid, exc.message)
         return IntakeResult(case_id, None, duplicates=dups)
 
+    def submit_many(self, channel: str, payloads: list[Mapping], *,
+                    source: str = "") -> list[IntakeResult]:
+        """A burst of items from one channel, in one transaction for the cases and one for
+        the quarantine: each item becomes a case or a quarantine entry (unlike a file
+        import, one bad item does not hold back the others). Duplicates are looked for
+        among the open cases and among the burst's earlier items."""
+        adapter = self.adapters.get(channel)
+        results: list[IntakeResult | None] = [None] * len(payloads)
+        good: list[tuple[int, NewCase, dict]] = []
+        bad: list[tuple[int, Mapping, str]] = []
+        with audit.guarded(self.db, self.actor, Perm.CASE_REPORT, "intake.burst", "case"):
+            for n, payload in enumerate(payloads):
+                try:
+                    if adapter is None:
+                        raise ValidationError(f"no intake adapter for channel {channel!r}")
+                    new = adapter(payload)
+                    good.append((n, new, _validated(new, self.catalogue,
+                                                    self.cases.calendar)))
+                except ValidationError as exc:
+                    bad.append((n, payload, exc.message))
+            dups = self._duplicates_in_burst([g[1] for g in good])
+            if good:
+                with self.db.write() as s:
+                    ids = self.cases._insert(s, [g[2] for g in good])
+                    audit.record(s, self.actor, "case.report", "case",
+                                 f"{len(ids)} cases from {channel}")
+                for (n, _, _), case_id, d in zip(good, ids, dups, strict=True):
+                    results[n] = IntakeResult(case_id, None, duplicates=tuple(
+                        ids[-1 - j] if j < 0 else j for j in d))
+            if bad:
+                qids = self._quarantine_many(channel, bad, source)
+                for (n, _, reason), qid in zip(bad, qids, strict=True):
+                    results[n] = IntakeResult(None, qid, reason)
+        return results  # type: ignore[return-value]
+
+    def _duplicates_in_burst(self, news: list[NewCase]) -> list[list[int]]:
+        """For each new case: the open cases it may duplicate (case ids), and the earlier
+        items of the burst (as ``-1 - index``, resolved to case ids once inserted)."""
+        out: list[list[int]] = [[] for _ in news]
+        if not news:
+            return out
+        subs = sorted({n.subcategory for n in news})
+        hours = max(DUPLICATE_WINDOWS.get(x, DUPLICATE_DEFAULT)[1] for x in subs)
+        metres = max(DUPLICATE_WINDOWS.get(x, DUPLICATE_DEFAULT)[0] for x in subs)
+        whens = [n.reported_at or utcnow() for n in news]
+        box = metres / 100_000
+        lons = np.array([n.lon for n in news], dtype=float)
+        lats = np.array([n.lat for n in news], dtype=float)
+        with self.db.read() as s:
+            rows = s.execute(select(Case.id, Case.subcategory, Case.lon, Case.lat,
+                                    Case.reported_at).where(
+                Case.subcategory.in_(subs), Case.status.in_(OPEN),
+                Case.reported_at >= min(whens) - dt.timedelta(hours=hours),
+                Case.reported_at <= max(whens) + dt.timedelta(hours=hours),
+                Case.lon.between(lons.min() - box * 1.2, lons.max() + box * 1.2),
+                Case.lat.between(lats.min() - box, lats.max() + box))).all()
+        # candidates: the open cases, then the burst itself (an item may repeat an earlier one)
+        c_id = [r[0] for r in rows] + [-1 - k for k in range(len(news))]
+        c_sub = np.array([r[1] for r in rows] + [n.subcategory for n in news])
+        c_lon = np.array([r[2] for r in rows] + list(lons), dtype=float)
+        c_lat = np.array([r[3] for r in rows] + list(lats), dtype=float)
+        c_at = np.array([r[4].timestamp() for r in rows] + [w.timestamp() for w in whens])
+        n_open = len(rows)
+        for k, new in enumerate(news):
+            m, h = DUPLICATE_WINDOWS.get(new.subcategory, DUPLICATE_DEFAULT)
+            pick = (c_sub == new.subcategory) & (np.abs(c_at - whens[k].timestamp()) <= h * 3600)
+            pick[n_open + k:] = False  # itself and later items of the burst
+            idx = np.flatnonzero(pick)
+            if not len(idx):
+                continue
+            # a local flat approximation: within a few hundred metres it is off by
+            # centimetres, and one vectorised expression instead of a geodesic call per item
+            d = np.hypot((c_lon[idx] - new.lon) * 111_320.0 * math.cos(math.radians(new.lat)),
+                         (c_lat[idx] - new.lat) * 110_574.0)
+            near = idx[d <= m][np.argsort(d[d <= m], kind="stable")]
+            out[k] = [c_id[i] for i in near]
+        return out
+
+    def _quarantine_many(self, channel: str, items: list[tuple[int, Mapping, str]],
+                         source: str) -> list[int]:
+        with self.db.write() as s:
+            ids = list(s.scalars(insert(QuarantineItem).returning(
+                QuarantineItem.id, sort_by_parameter_order=True), [{
+                    "channel": channel, "received_at": utcnow(),
+                    "payload": json.dumps(p, ensure_ascii=False, default=str),
+                    "reason": reason, "status": "pending", "source": source[:300]}
+                    for _, p, reason in items]))
+            audit.record(s, self.actor, "intake.quarantine", "quarantine",
+                         f"{len(ids)} items from {channel}")
+        return ids
+
     def _quarantine(self, channel: str, payload: Mapping, reason: str, source: str) -> int:
         with audit.guarded(self.db, self.actor, Perm.CASE_REPORT, "intake.quarantine",
                            "quarantine"):
@@ -162,13 +261,21 @@ class IntakeService:
                              detail=reason)
                 return item.id
 
-    def quarantine(self, status: str = "pending") -> list[tuple[int, str, str, dict]]:
-        """(id, channel, reason, payload) of the items in the quarantine."""
+    def quarantine(self, status: str = "pending") -> list[QuarantineRecord]:
+        """The items in the quarantine with ``status``, oldest first."""
         with audit.guarded(self.db, self.actor, Perm.CASE_READ, "intake.list", "quarantine"):
             with self.db.read() as s:
                 rows = s.scalars(select(QuarantineItem).where(QuarantineItem.status == status)
                                  .order_by(QuarantineItem.id))
-                return [(q.id, q.channel, q.reason, json.loads(q.payload)) for q in rows]
+                return [QuarantineRecord(q.id, q.channel, q.received_at, q.reason, q.status,
+                                         q.source, json.loads(q.payload)) for q in rows]
+
+    def quarantine_count(self) -> int:
+        """How many items wait in the quarantine (pending: not retried, not discarded)."""
+        with audit.guarded(self.db, self.actor, Perm.CASE_READ, "intake.list", "quarantine"):
+            with self.db.read() as s:
+                return s.scalar(select(func.count()).select_from(QuarantineItem)
+                                .where(QuarantineItem.status == "pending")) or 0
 
     def retry(self, quarantine_id: int, fixed: Mapping | None = None) -> IntakeResult:
         """Try a quarantined item again (as fixed by the dispatcher, or as it was)."""

@@ -106,6 +106,22 @@ class ReportRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentRecord:
+    """A photo (or other file) of a case, with its bytes, as kept in the database: from a
+    snap report or a handler's feedback alike."""
+
+    id: int
+    case_id: int
+    kind: str  # photo
+    file_name: str  # as sent
+    media_type: str  # image/jpeg, image/png or image/webp, sniffed from the bytes
+    sha256: str
+    size: int  # bytes
+    added_at: dt.datetime
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class AuditRecord:
     at: dt.datetime
     actor_name: str
@@ -115,6 +131,23 @@ class AuditRecord:
     object_id: str
     outcome: str
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineRecord:
+    """An incoming item that could not become a case, with the reason it was kept back.
+
+    ``payload`` is the item as received (or as last fixed by a dispatcher), decoded from its
+    JSON text; ``status`` is ``pending``, ``retried`` or ``discarded``.
+    """
+
+    id: int
+    channel: str
+    received_at: dt.datetime
+    reason: str
+    status: str
+    source: str
+    payload: dict
 
 
 @dataclass(frozen=True, slots=True)

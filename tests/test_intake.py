@@ -54,7 +54,7 @@ def test_bad_items_are_kept_with_their_reason(tiny_city, bad, reason) -> None:
     assert result.case_id is None and reason in result.reason
     assert cases(tiny_city.db) == 0
     (item,) = svc.quarantine()
-    assert item[0] == result.quarantine_id and reason in item[2]
+    assert item.id == result.quarantine_id and reason in item.reason
 
 
 def test_unknown_channel_is_quarantined_not_dropped(tiny_city) -> None:
@@ -83,6 +83,37 @@ def test_fix_and_retry_then_discard(tiny_city) -> None:
         svc.discard(other.quarantine_id, "spam")
     dispatcher.discard(other.quarantine_id, "spam")
     assert svc.quarantine() == []
+
+
+def test_quarantine_hands_out_typed_records_and_counts_pending_items(tiny_city) -> None:
+    from models.errors import PermissionDenied
+    from models.records import QuarantineRecord
+
+    svc = IntakeService(tiny_city.db, FEED)
+    assert svc.quarantine_count() == 0
+    first = svc.submit("hotline_12345", form(lon="east"), source="hotline form")
+    second = svc.submit("snap", {"lon": 1, "note": "照片"})
+    records = svc.quarantine()
+    assert [r.id for r in records] == [first.quarantine_id, second.quarantine_id]
+    item = records[0]
+    assert isinstance(item, QuarantineRecord)
+    assert (item.channel, item.status, item.source) == ("hotline_12345", "pending",
+                                                         "hotline form")
+    assert "lon must be a number" in item.reason and item.payload == form(lon="east")
+    assert item.received_at.tzinfo is not None
+    assert records[1].payload == {"lon": 1, "note": "照片"}
+    assert svc.quarantine_count() == 2
+
+    svc.retry(first.quarantine_id, form())
+    dispatcher = IntakeService(tiny_city.db, Actor("d", StaffRole.DISPATCHER))
+    dispatcher.discard(second.quarantine_id, "spam")
+    assert svc.quarantine_count() == 0
+    (retried,) = svc.quarantine("retried")
+    assert (retried.id, retried.status) == (first.quarantine_id, "retried")
+    (discarded,) = svc.quarantine("discarded")
+    assert discarded.status == "discarded" and "discarded: spam" in discarded.reason
+    with pytest.raises(PermissionDenied):  # reading the quarantine needs case read
+        IntakeService(tiny_city.db, Actor("v", StaffRole.VOLUNTEER)).quarantine_count()
 
 
 def test_duplicates_across_channels_within_the_window(tiny_city) -> None:
