@@ -50,6 +50,7 @@ from models.schema import (
     Staff,
     StaffRole,
 )
+from models.schema import Sensor as SensorRow
 
 GRID_SIZE = 1e-7  # precision grid of all generated geometry, in degrees (about 1 cm)
 CENTRE = (112.9770, 28.1965)  # Wuyi Square, WGS-84: the densest part of the old city
@@ -600,8 +601,11 @@ def build_demo_city(db: Database, *, seed: int = 2019, progress: Progress | None
         staff_rows = _staff_rows(rng, plan, grid_ids, units_by_code, dept_by_unit, now,
                                  base_ids[Staff])
         s.execute(insert(Staff), staff_rows)
+        sensors = _sensor_rows(np.random.default_rng(seed + 11), grid_ids)
+        s.execute(insert(SensorRow), sensors)
         audit.record(s, actor, "demo.build", "database", "changsha-demo",
-                     detail=f"seed {seed}: {len(grid_rows)} grids, {len(staff_rows)} staff")
+                     detail=f"seed {seed}: {len(grid_rows)} grids, {len(staff_rows)} staff, "
+                            f"{len(sensors)} sensors")
         s.execute(insert(Setting), [
             {"key": "dataset", "value": "changsha-demo"},
             {"key": "demo_seed", "value": str(seed)},
@@ -621,6 +625,26 @@ def build_demo_city(db: Database, *, seed: int = 2019, progress: Progress | None
         dedicated_grids=sum(g.kind is GridKind.DEDICATED for g in grids),
         staff=len(staff_rows), departments=len(dept_rows),
         seconds=time.perf_counter() - start)
+
+
+def _sensor_rows(rng: np.random.Generator, grid_ids: list[tuple[int, int, GridPlan]]
+                 ) -> list[dict]:
+    """About one grid in ten gets an IoT sensor (smoke, gas, water level, manhole, noise)
+    at a point inside it."""
+    from models.sensors import KINDS
+
+    kinds = list(KINDS)
+    rows = []
+    for gid, _, g in grid_ids:
+        if rng.uniform() >= 0.1:
+            continue
+        kind = kinds[int(rng.integers(len(kinds)))]
+        lon, lat = _sample_points(rng, g.geometry, 1)[0]
+        n = len(rows) + 1
+        rows.append({"id": f"{kind}-{n:04d}", "kind": kind, "subcategory": KINDS[kind],
+                     "name": f"{kind} {n}", "lon": float(lon), "lat": float(lat),
+                     "grid_id": gid, "active": True})
+    return rows
 
 
 def _staff_rows(rng: np.random.Generator, plan: CityPlan,

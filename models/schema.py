@@ -181,6 +181,8 @@ class Staff(Base):
     last_lon: Mapped[float | None] = mapped_column(Float)
     last_lat: Mapped[float | None] = mapped_column(Float)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # when the last position went into the track (the track keeps moves, not every fix)
+    tracked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(default=True)
     __table_args__ = (
         CheckConstraint("(last_lon IS NULL) = (last_lat IS NULL)", name="position_pair"),
@@ -287,6 +289,33 @@ class CaseAttachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class StaffTrack(Base):
+    """Append-only track of staff positions: a fix is kept when the person moved 25 m or
+    more, or a minute passed, since the last kept one (enough to replay who was where)."""
+
+    __tablename__ = "staff_track"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+
+
+class Sensor(Base):
+    """A registered IoT sensor: where it is, its grid, and the subcategory its alerts raise."""
+
+    __tablename__ = "sensor"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subcategory: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(60), default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
 
 
 class QuarantineItem(Base):

@@ -5,8 +5,10 @@ a year; city management 60 %, public security 21 %, property and other 9 %, part
 building 4 %, environment 3.5 %, emergency 2 %), following a daily profile, placed in grids
 by population (dedicated grids draw a little more). A surge multiplies the rate by ten.
 Cases then move around the loop after realistic delays (accepted in minutes, handled in
-hours by class, verified on site, assessed). (Staff patrols and the publishing of sensor
-alerts and positions over MQTT are not simulated yet: staff keep their last positions.)
+hours by class, verified on site, assessed). On-duty grid workers patrol their grids on foot
+and ride to the cases they handle. With a broker configured, sensor alerts and staff
+positions are published over MQTT like real sources; without one they go to the services
+directly.
 
 :func:`plan_events` is pure (no database): tests check the mix on a simulated month.
 :class:`CitySimulator` feeds the plan through the intake service and advances cases with
@@ -99,8 +101,14 @@ STEP_DELAYS = {
 VERIFY_FAIL_RATE = 0.05
 
 
+WALK_M_S = 1.2   # a grid worker on patrol
+RIDE_M_S = 4.0   # on the way to an assignment (e-bike)
+BURST_S = 60.0   # events of one simulated minute go to the intake together
+
+
 class CitySimulator:
-    """Drives the demo city: reports events and moves cases on around the loop.
+    """Drives the demo city: reports events, moves cases on around the loop, and moves the
+    on-duty grid workers (patrolling their grids, riding to their assignments).
 
     Parameters
     ----------
@@ -110,26 +118,41 @@ class CitySimulator:
         Simulated time at the start.
     surge : bool
         Ten times the normal event rate.
+    publisher : models.feeds.MqttPublisher, optional
+        When given (a broker is configured), sensor alerts and staff positions are
+        published over MQTT like real sources, and the console's feeds take them in;
+        otherwise they go to the intake and staff services directly.
     """
 
     def __init__(self, db, *, seed: int = 2019, start: dt.datetime | None = None,  # noqa: ANN001
-                 surge: bool = False) -> None:
+                 surge: bool = False, publisher=None) -> None:  # noqa: ANN001
         import shapely
         from sqlalchemy import select
 
         from models.auth import Actor, SystemRole
         from models.gridindex import GridIndex
         from models.intake import IntakeService
-        from models.schema import Grid, GridKind
+        from models.schema import DutyStatus, Grid, GridKind, Sensor, Staff, StaffRole
+        from models.staff import StaffService
 
         self.db = db
         self.seed = seed
         self.now = start or dt.datetime.now(dt.UTC)
+        self.started = self.now
         self.surge = surge
+        self.publisher = publisher
         self.rng = np.random.default_rng(seed + 7)
         with db.read() as s:
             rows = s.execute(select(Grid.id, Grid.geometry, Grid.population, Grid.kind)
                              .order_by(Grid.id)).all()
+            staff = s.execute(select(Staff.id, Staff.home_grid_id, Staff.last_lon,
+                                     Staff.last_lat).where(
+                Staff.active.is_(True), Staff.home_grid_id.is_not(None),
+                Staff.duty_status.in_([DutyStatus.ON_DUTY, DutyStatus.BUSY]),
+                Staff.role.in_([StaffRole.SUPERVISOR, StaffRole.MANAGER, StaffRole.ASSISTANT,
+                                StaffRole.VOLUNTEER])).order_by(Staff.id)).all()
+            sensors = s.execute(select(Sensor.id, Sensor.grid_id, Sensor.kind)
+                                .where(Sensor.active.is_(True))).all()
         if not rows:
             from models.errors import ValidationError
 
@@ -143,9 +166,31 @@ class CitySimulator:
         self.admin = Actor.system("simulator")
         self.intake = IntakeService(db, self.feed, locate=self.index.locate,
                                     adapters={"sim": self._adapt})
+        self.staff_service = StaffService(db, self.feed)
+        self.duty_service = StaffService(db, self.admin)
+        grid_pos = {g: k for k, g in enumerate(self.grid_ids)}
+        # the on-duty grid workers, as columns
+        self.staff_ids = np.array([r[0] for r in staff], dtype=np.int64)
+        self.staff_grid = np.array([grid_pos.get(r[1], 0) for r in staff], dtype=np.int64)
+        centroids = shapely.get_coordinates(shapely.point_on_surface(self.polygons))
+        self.staff_lon = np.array([r[2] if r[2] is not None else centroids[grid_pos[r[1]]][0]
+                                   for r in staff], dtype=float)
+        self.staff_lat = np.array([r[3] if r[3] is not None else centroids[grid_pos[r[1]]][1]
+                                   for r in staff], dtype=float)
+        self.staff_target = np.full((len(staff), 2), np.nan)  # where an assignment is
+        self.staff_case = np.zeros(len(staff), dtype=np.int64)  # 0: on patrol
+        self._heading = self.rng.uniform(0, 2 * np.pi, len(staff))
+        self.sensors_by_grid: dict[int, list[tuple[str, str]]] = {}
+        for sid, gid, kind in sensors:
+            if gid is not None:
+                self.sensors_by_grid.setdefault(gid, []).append((sid, kind))
         self.reported = 0
         self.advanced = 0
+        self.published_alerts = 0
+        self.position_fixes = 0
         self._due: list[tuple[dt.datetime, int, str]] = []  # (when, case id, next action)
+        self._tracked: set[int] = set()
+        self._clock = self.now
 
     def _adapt(self, p):  # noqa: ANN001, ANN202
         from models.cases import NewCase
@@ -153,10 +198,10 @@ class CitySimulator:
         return NewCase(**p)
 
     def _point_in(self, grid_index: int) -> tuple[float, float]:
-        poly = self.polygons[grid_index]
-        minx, miny, maxx, maxy = poly.bounds
         import shapely
 
+        poly = self.polygons[grid_index]
+        minx, miny, maxx, maxy = poly.bounds
         for _ in range(50):
             x, y = self.rng.uniform(minx, maxx), self.rng.uniform(miny, maxy)
             if shapely.contains_xy(poly, x, y):
@@ -168,63 +213,118 @@ class CitySimulator:
         mean = STEP_DELAYS[step][event_class]
         return dt.timedelta(minutes=float(self.rng.exponential(mean)))
 
+    def _schedule(self, when: dt.datetime, case_id: int, action: str) -> None:
+        import bisect
+
+        bisect.insort(self._due, (when, case_id, action))
+
     def run_until(self, end: dt.datetime) -> dict[str, int]:
-        """Advance simulated time to ``end``: report what happens, move cases on."""
+        """Advance simulated time to ``end``: report what happens, move cases on, move
+        staff (their positions are reported once, at ``end``)."""
         from models.catalogue import load_catalogue
 
         catalogue = load_catalogue()
         events = plan_events(self.now, end, self.weights, seed=self.seed + int(
             self.now.timestamp() // 3600), surge=self.surge, catalogue=catalogue)
+        burst: list = []
         for ev in events:
-            self._advance_cases(ev.at)
+            if burst and (ev.at - burst[0].at).total_seconds() >= BURST_S:
+                self._report(burst, catalogue)
+                burst = []
+            if not burst:
+                self._advance_cases(ev.at)
+            burst.append(ev)
+        if burst:
+            self._report(burst, catalogue)
+        self._adopt_feed_cases(end)
+        self._advance_cases(end)
+        self._move_staff(end)
+        self.now = end
+        return {"reported": self.reported, "advanced": self.advanced,
+                "waiting": len(self._due), "alerts_published": self.published_alerts,
+                "position_fixes": self.position_fixes}
+
+    def _report(self, burst: list, catalogue) -> None:  # noqa: ANN001
+        """One simulated minute of events: sensor alerts over MQTT when a broker is
+        configured and the grid has a sensor; everything else through the intake."""
+        payloads, whens = [], []
+        for ev in burst:
+            gid = self.grid_ids[ev.grid_index]
+            if self.publisher is not None and ev.channel == "iot" and \
+                    self.sensors_by_grid.get(gid):
+                sensors = self.sensors_by_grid[gid]
+                sid, kind = sensors[int(self.rng.integers(len(sensors)))]
+                self.publisher.alert(sid, kind, round(float(self.rng.uniform(0.5, 1.0)), 2),
+                                     ev.at)
+                self.published_alerts += 1
+                continue
             lon, lat = self._point_in(ev.grid_index)
             sub = catalogue.subcategory(ev.subcategory)
-            result = self.intake.submit("sim", {
+            payloads.append({
                 "channel": ev.channel, "subcategory": ev.subcategory, "lon": lon, "lat": lat,
                 "title": sub.name_zh, "description": f"{sub.name_zh} ({sub.name_en})",
                 "reported_at": ev.at})
+            whens.append((ev.at, sub.event_class))
+        for result, (at, event_class) in zip(self.intake.submit_many("sim", payloads),
+                                             whens, strict=True):
             if result.case_id is not None:
                 self.reported += 1
-                self._due.append((ev.at + self._delay("accept", sub.event_class),
-                                  result.case_id, "accept"))
-        self._advance_cases(end)
-        self.now = end
-        return {"reported": self.reported, "advanced": self.advanced,
-                "waiting": len(self._due)}
+                self._tracked.add(result.case_id)
+                self._schedule(at + self._delay("accept", event_class), result.case_id,
+                               "accept")
+
+    def _adopt_feed_cases(self, end: dt.datetime) -> None:
+        """Cases the feeds made from the simulator's published alerts join the loop."""
+        if self.publisher is None:
+            return
+        from sqlalchemy import select
+
+        from models.schema import Case, CaseStatus, Channel
+
+        with self.db.read() as s:
+            rows = s.execute(select(Case.id, Case.reported_at, Case.event_class).where(
+                Case.status == CaseStatus.REPORTED, Case.channel == Channel.IOT,
+                Case.reported_at >= self.started)).all()
+        for case_id, at, event_class in rows:
+            if case_id not in self._tracked:
+                self._tracked.add(case_id)
+                self.reported += 1
+                self._schedule(max(at, self._clock) + self._delay("accept", event_class),
+                               case_id, "accept")
 
     def _advance_cases(self, until: dt.datetime) -> None:
         from models.errors import CityGridError
         from models.loop import CaseLoop
         from models.records import RoutingDecision
+        from models.schema import Case
 
-        self._due.sort()
         loop = CaseLoop(self.db, self.admin, now=lambda: self._clock)
         while self._due and self._due[0][0] <= until:
             when, case_id, action = self._due.pop(0)
             self._clock = when
             try:
                 with self.db.read() as s:
-                    from models.schema import Case
-
                     case = s.get(Case, case_id)
                     event_class, grid_id = case.event_class, case.grid_id
+                    where = (case.lon, case.lat)
                 nxt = None
                 if action == "accept":
                     loop.accept(case_id)
                     nxt = "dispatch"
                 elif action == "dispatch":
-                    unit = grid_id or 0
                     loop.dispatch(case_id, RoutingDecision(
                         self._community_of(grid_id), "", "community", None, None, "simulator",
-                        ("simulator: the grid's community handles it",)) if unit else
+                        ("simulator: the grid's community handles it",)) if grid_id else
                         RoutingDecision(self._city(), "", "city", None, None, "simulator",
                                         ("simulator: outside every grid",)))
                     nxt = "start"
                 elif action == "start":
                     loop.start(case_id)
+                    self._send_worker(case_id, grid_id, where)
                     nxt = "feedback"
                 elif action == "feedback":
                     loop.feedback(case_id, "处置完毕 (simulated)")
+                    self._release_worker(case_id)
                     nxt = "verify"
                 elif action == "verify":
                     passed = self.rng.uniform() > VERIFY_FAIL_RATE
@@ -232,13 +332,84 @@ class CitySimulator:
                     nxt = "assess" if passed else "feedback"
                 elif action == "assess":
                     loop.assess(case_id, True, int(self.rng.choice([3, 4, 5, 5, 5])))
+                    self._tracked.discard(case_id)
                 self.advanced += 1
                 if nxt:
-                    step = "verify" if nxt == "verify" else nxt
-                    self._due.append((when + self._delay(step, event_class), case_id, nxt))
-                    self._due.sort()
+                    self._schedule(when + self._delay(nxt, event_class), case_id, nxt)
             except CityGridError:
+                self._release_worker(case_id)
                 continue  # a dispatcher acted on it meanwhile: leave it to them
+
+    # -- staff -----------------------------------------------------------------------------
+    def _send_worker(self, case_id: int, grid_id: int | None, where: tuple[float, float]
+                     ) -> None:
+        """The nearest free on-duty worker of the case's grid rides to it."""
+        if grid_id is None or not len(self.staff_ids):
+            return
+        k = self._grid_pos().get(grid_id, -1)
+        free = np.flatnonzero((self.staff_grid == k) & (self.staff_case == 0))
+        if not len(free):
+            return
+        d = np.hypot(self.staff_lon[free] - where[0], self.staff_lat[free] - where[1])
+        i = free[int(np.argmin(d))]
+        self.staff_case[i] = case_id
+        self.staff_target[i] = where
+        self.duty_service.set_duty(int(self.staff_ids[i]), "busy")
+
+    def _release_worker(self, case_id: int) -> None:
+        for i in np.flatnonzero(self.staff_case == case_id):
+            self.staff_case[i] = 0
+            self.staff_target[i] = np.nan
+            self.duty_service.set_duty(int(self.staff_ids[i]), "on_duty")
+
+    def _grid_pos(self) -> dict[int, int]:
+        if not hasattr(self, "_grid_pos_cache"):
+            self._grid_pos_cache = {g: k for k, g in enumerate(self.grid_ids)}
+        return self._grid_pos_cache
+
+    def _move_staff(self, end: dt.datetime) -> None:
+        """Patrol: a walk inside the home grid, turning at its edge; assigned: ride
+        straight to the case and stay there. One position fix per person at ``end``."""
+        import shapely
+
+        from models.staff import PositionFix
+
+        n = len(self.staff_ids)
+        if not n:
+            return
+        seconds = max(0.0, (end - self.now).total_seconds())
+        if seconds == 0:
+            return
+        k = 111_320.0
+        coslat = np.cos(np.radians(self.staff_lat))
+        # assigned: towards the target
+        going = ~np.isnan(self.staff_target[:, 0])
+        if going.any():
+            dx = (self.staff_target[going, 0] - self.staff_lon[going]) * k * coslat[going]
+            dy = (self.staff_target[going, 1] - self.staff_lat[going]) * k
+            dist = np.hypot(dx, dy)
+            step = np.minimum(1.0, RIDE_M_S * seconds / np.maximum(dist, 1e-9))
+            self.staff_lon[going] += (self.staff_target[going, 0] - self.staff_lon[going]) * step
+            self.staff_lat[going] += (self.staff_target[going, 1] - self.staff_lat[going]) * step
+        # patrol: a step along the heading (at most 10 minutes' walk); outside the grid,
+        # turn round and stay put this time
+        walk = ~going
+        self._heading[walk] += self.rng.normal(0, 0.6, int(walk.sum()))
+        metres = WALK_M_S * min(seconds, 600.0)
+        nlon = self.staff_lon[walk] + np.cos(self._heading[walk]) * metres / (k * coslat[walk])
+        nlat = self.staff_lat[walk] + np.sin(self._heading[walk]) * metres / k
+        inside = shapely.contains_xy(self.polygons[self.staff_grid[walk]], nlon, nlat)
+        idx = np.flatnonzero(walk)
+        self.staff_lon[idx[inside]] = nlon[inside]
+        self.staff_lat[idx[inside]] = nlat[inside]
+        self._heading[idx[~inside]] += np.pi
+        fixes = [PositionFix(int(i), float(x), float(y), end) for i, x, y in
+                 zip(self.staff_ids, self.staff_lon, self.staff_lat, strict=True)]
+        if self.publisher is not None:
+            self.publisher.positions(fixes)
+        else:
+            self.staff_service.update_positions(fixes)
+        self.position_fixes += len(fixes)
 
     def _community_of(self, grid_id: int) -> int:
         if not hasattr(self, "_communities"):

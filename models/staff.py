@@ -8,14 +8,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from models import audit
 from models.auth import Actor, Perm, mask_phone
 from models.db import Database
 from models.errors import NotFoundError, ValidationError
 from models.records import StaffChanges, StaffRecord
-from models.schema import DutyStatus, Staff, StaffRole
+from models.schema import DutyStatus, Staff, StaffRole, StaffTrack
+
+# the track keeps a fix when the person moved this far, or this long after the last kept one
+TRACK_METRES = 25.0
+TRACK_SECONDS = 60.0
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Distance in metres, equirectangular (exact enough for tens of metres)."""
+    k = 111_320.0
+    return math.hypot((lon2 - lon1) * k * math.cos(math.radians((lat1 + lat2) / 2)),
+                      (lat2 - lat1) * k)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,17 +126,45 @@ class StaffService:
                                           "is not a valid longitude/latitude")
                 if f.at.tzinfo is None:
                     raise ValidationError(f"staff {f.staff_id}: fix time has no time zone")
+            # the newest fix of each person in the batch
+            newest: dict[int, PositionFix] = {}
+            for f in fixes:
+                if f.staff_id not in newest or newest[f.staff_id].at < f.at:
+                    newest[f.staff_id] = f
+            ids = sorted(newest)
             changed: list[int] = []
             with self.db.write() as s:
-                for f in fixes:
-                    res = s.execute(
-                        update(Staff).where(Staff.id == f.staff_id)
-                        .where((Staff.last_seen_at.is_(None)) | (Staff.last_seen_at <= f.at))
-                        .values(last_lon=f.lon, last_lat=f.lat, last_seen_at=f.at))
-                    if res.rowcount:
-                        changed.append(f.staff_id)
-                    elif s.get(Staff, f.staff_id) is None:
-                        raise NotFoundError(f"no staff member with id {f.staff_id}")
+                stored = {}
+                for k in range(0, len(ids), 5000):
+                    stored.update((r[0], r[1:]) for r in s.execute(
+                        select(Staff.id, Staff.last_seen_at, Staff.tracked_at, Staff.last_lon,
+                               Staff.last_lat).where(Staff.id.in_(ids[k:k + 5000]))))
+                missing = [i for i in ids if i not in stored]
+                if missing:
+                    raise NotFoundError(f"no staff member with id {missing[0]}"
+                                        + (f" (and {len(missing) - 1} more)"
+                                           if len(missing) > 1 else ""))
+                rows, track = [], []
+                for i in ids:
+                    f, (seen, tracked, lon, lat) = newest[i], stored[i]
+                    if seen is not None and seen > f.at:
+                        continue  # an older fix than the stored one: feeds reorder
+                    moved = lon is None or _metres(lon, lat, f.lon, f.lat) >= TRACK_METRES
+                    due = tracked is None or (f.at - tracked).total_seconds() >= TRACK_SECONDS
+                    keep = moved or due
+                    rows.append({"b_id": i, "b_lon": f.lon, "b_lat": f.lat, "b_at": f.at,
+                                 "b_tracked": f.at if keep else tracked})
+                    if keep:
+                        track.append({"staff_id": i, "at": f.at, "lon": f.lon, "lat": f.lat})
+                    changed.append(i)
+                if rows:
+                    t = Staff.__table__
+                    s.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+                        last_lon=bindparam("b_lon"), last_lat=bindparam("b_lat"),
+                        last_seen_at=bindparam("b_at"), tracked_at=bindparam("b_tracked")),
+                        rows)
+                if track:
+                    s.execute(insert(StaffTrack), track)
                 audit.record(s, self.actor, "staff.position", "staff", f"{len(changed)} fixes")
         return StaffChanges("position", tuple(changed), self.actor.name, ("lon", "lat"))
 
