@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -22,9 +22,17 @@ from models.auth import Actor, Perm, mask_phone
 from models.catalogue import Catalogue, load_catalogue
 from models.db import Database
 from models.errors import NotFoundError, ValidationError
-from models.records import CaseChanges, CaseRecord, HistoryRecord, ReportRecord
+from models.photos import Photo
+from models.records import (
+    AttachmentRecord,
+    CaseChanges,
+    CaseRecord,
+    HistoryRecord,
+    ReportRecord,
+)
 from models.schema import (
     Case,
+    CaseAttachment,
     CaseHistory,
     CaseReport,
     CaseStatus,
@@ -185,6 +193,37 @@ class CaseService:
                 audit.record(s, self.actor, "case.import", "case", f"{len(ids)} cases")
         return CaseChanges("import", tuple(ids), self.actor.name, created=True)
 
+    def report_with_photos(self, new: NewCase, photos: Sequence[Photo]) -> CaseChanges:
+        """Register a case with its photos (a snap report), in ONE transaction: the case and
+        one ``case_attachment`` row (kind ``photo``, the bytes in the database) per distinct
+        photo, so the photos travel with the case to every console sharing the database.
+        A photo given twice (same bytes, whatever its name) is kept once, under its first
+        name.
+
+        Raises
+        ------
+        PermissionDenied
+            The actor may not report cases.
+        ValidationError
+            The case is invalid; nothing is written.
+        """
+        with audit.guarded(self.db, self.actor, Perm.CASE_REPORT, "case.report", "case"):
+            values = _validated(new, self.catalogue, self.calendar)
+            distinct: dict[str, Photo] = {}
+            for photo in photos:
+                distinct.setdefault(photo.sha256, photo)
+            now = utcnow()
+            with self.db.write() as s:
+                case_id = self._insert(s, [values])[0]
+                if distinct:
+                    s.execute(insert(CaseAttachment), [{
+                        "case_id": case_id, "kind": "photo", "file_name": p.filename[:200],
+                        "media_type": p.media_type, "sha256": p.sha256, "data": p.data,
+                        "added_at": now} for p in distinct.values()])
+                audit.record(s, self.actor, "case.report", "case", values["number"],
+                             detail=f"{len(distinct)} photo(s)")
+        return CaseChanges("report", (case_id,), self.actor.name, created=True)
+
     def _insert(self, s: Session, values: list[dict]) -> list[int]:
         """Insert validated cases with their first report and history row, in bulk (three
         multi-row statements, whatever the count): the intake path of a surge."""
@@ -292,6 +331,29 @@ class CaseService:
                                      else mask_phone(r.reporter_phone),
                                      r.reported_at, r.description, r.original_number)
                         for r in rows]
+
+    def attachments(self, case_id: int) -> list[AttachmentRecord]:
+        """Every attachment of one case with its bytes, oldest first: the photos of a snap
+        report and those of a handler's feedback alike.
+
+        Raises
+        ------
+        PermissionDenied
+            The actor may not read cases (a ``denied`` audit row is written).
+        NotFoundError
+            There is no such case.
+        """
+        with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.attachments", "case",
+                           case_id):
+            with self.db.read() as s:
+                if s.scalar(select(Case.id).where(Case.id == case_id)) is None:
+                    raise NotFoundError(f"no case with id {case_id}")
+                rows = s.scalars(select(CaseAttachment)
+                                 .where(CaseAttachment.case_id == case_id)
+                                 .order_by(CaseAttachment.id))
+                return [AttachmentRecord(a.id, a.case_id, a.kind, a.file_name, a.media_type,
+                                         a.sha256, len(a.data), a.added_at, bytes(a.data))
+                        for a in rows]
 
     def history(self, case_id: int) -> list[HistoryRecord]:
         """The append-only history of one case, oldest first."""

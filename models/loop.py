@@ -26,7 +26,6 @@ for its child tasks, and refuses every transition until they are all verified.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -46,6 +45,7 @@ from models.errors import (
     PermissionDenied,
     ValidationError,
 )
+from models.photos import Photo
 from models.records import CaseChanges, RoutingDecision
 from models.schema import (
     AuditOutcome,
@@ -68,11 +68,21 @@ HANDLERS = frozenset({R.HANDLER, R.MANAGER, R.ASSISTANT})
 OPEN = frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.VERIFYING})
 CLOSED = frozenset({S.ARCHIVED, S.ASSESSED, S.REJECTED, S.MERGED})
 REJECT_REASONS = ("invalid", "duplicate")
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
 LEVEL_UP = {"community": "street", "street": "district", "district": "city"}
 DONE = frozenset({S.ARCHIVED, S.ASSESSED})  # a child task counts as done for its parent
 # columns a transition may change, compared before and after to say which fields changed
 _COLUMNS = tuple(a.key for a in inspect(Case).column_attrs if a.key != "version")
+# the fields a history row records the new value of
+_LOGGED = frozenset({"status", "level", "assigned_unit_id", "assigned_department_id",
+                     "assigned_staff_id", "step_deadline", "priority", "rework_count",
+                     "merged_into_id", "parent_case_id", "closed_at", "on_time"})
+
+
+def _plain(value: object) -> object:
+    """A JSON-ready form of a column value."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return getattr(value, "value", value)
 
 
 @dataclass(frozen=True)
@@ -204,8 +214,11 @@ class CaseLoop:
                     elif starts and case.status in OPEN:
                         self._start_step(case)
                     fields = tuple(k for k in _COLUMNS if getattr(case, k) != old[k])
+                    # the state the transition left the case in, so the history is an event
+                    # log a replay can rebuild the case from
+                    after = {k: _plain(getattr(case, k)) for k in fields if k in _LOGGED}
                     add_history(s, case.id, self.actor, name, before.value, case.status.value,
-                                note, data)
+                                note, {**data, "set": after} if after else data)
                     audit.record(s, self.actor, f"case.{name}", "case", case.number,
                                  detail=note[:500])
                     s.flush()
@@ -313,22 +326,22 @@ class CaseLoop:
 
     def feedback(self, case_id: int, note: str,
                  photos: Sequence[tuple[str, str, bytes]] = (), **kw) -> CaseChanges:
-        """The handler reports back: a note and optional photos (name, media type, bytes)."""
+        """The handler reports back: a note and optional photos (name, media type, bytes).
+
+        Each photo is checked like a snap report's (:class:`models.photos.Photo`: JPEG, PNG
+        or WebP by its bytes, at most :data:`models.photos.MAX_PHOTO_BYTES`); the media type
+        given is not trusted, the one sniffed from the bytes is kept.
+        """
         note = self._require_note(note)
-        for name, media, data in photos:
-            if not media.startswith("image/"):
-                raise ValidationError(f"{name}: only images can be attached, not {media}")
-            if len(data) > MAX_PHOTO_BYTES:
-                raise ValidationError(f"{name}: {len(data) / 1e6:.1f} MB is over the "
-                                      f"{MAX_PHOTO_BYTES / 1e6:.0f} MB limit for a photo")
+        checked = [Photo.from_bytes(name, data) for name, _, data in photos]
 
         def change(s: Session, c: Case) -> dict:
             c.status = S.VERIFYING
-            for name, media, data in photos:
-                s.add(CaseAttachment(case_id=c.id, kind="photo", file_name=name[:200],
-                                     media_type=media, sha256=hashlib.sha256(data).hexdigest(),
-                                     data=data, added_at=self.now()))
-            return {"photos": [name for name, _, _ in photos]}
+            for p in checked:
+                s.add(CaseAttachment(case_id=c.id, kind="photo", file_name=p.filename[:200],
+                                     media_type=p.media_type, sha256=p.sha256, data=p.data,
+                                     added_at=self.now()))
+            return {"photos": [p.filename for p in checked]}
         return self._run("feedback", case_id, change, note=note, **kw)
 
     def _check_verifier(self, s: Session, c: Case) -> None:

@@ -1,4 +1,4 @@
-"""Case detail: the selected case, its history and why it went where it went."""
+"""Case detail: the selected case, its photos, its history and why it went where it went."""
 
 from __future__ import annotations
 
@@ -6,12 +6,27 @@ from collections.abc import Sequence
 
 import datetime as dt
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QLabel,
+    QListView,
     QListWidget,
+    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -42,10 +57,49 @@ ACTIONS = (
     ("reopen", QT_TRANSLATE_NOOP("CaseDetailWidget", "Reopen…")),
 )
 
+THUMBNAIL = 96  # pixels, the longer side of a photo in the strip
+PHOTO_ROW = Qt.ItemDataRole.UserRole  # the photo's index in the list given to set_photos
+
+
+def _read_image(data: bytes, fit: QSize | None = None) -> QImage:
+    """The image in ``data`` (a photo's bytes, as kept with the case) the right way up
+    (phones rotate by EXIF), decoded straight to at most ``fit`` when given (cheaper than
+    decoding a 12-megapixel photo and scaling it); a null image when it cannot be decoded."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setAutoTransform(True)
+    size = reader.size()
+    if fit is not None and size.isValid() and (size.width() > fit.width()
+                                               or size.height() > fit.height()):
+        reader.setScaledSize(size.scaled(fit, Qt.AspectRatioMode.KeepAspectRatio))
+    return reader.read()
+
+
+class PhotoDialog(QDialog):
+    """One photo of a case (its name as sent and its bytes), at its size or as large as
+    fits in most of the screen."""
+
+    def __init__(self, file_name: str, data: bytes, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.file_name, self.data = file_name, data
+        self.setWindowTitle(file_name)
+        screen = self.screen().availableGeometry()
+        self.image = QLabel(self)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setPixmap(QPixmap.fromImage(_read_image(
+            data, QSize(int(screen.width() * 0.8), int(screen.height() * 0.8)))))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.image)
+        layout.addWidget(buttons)
+
 
 class CaseDetailWidget(QWidget):
-    """Shows one :class:`CaseRecord`, its history, its routing trace, a countdown of the
-    current step, and the actions the controller says are open to the user."""
+    """Shows one :class:`CaseRecord`, its photos, its history, its routing trace, a countdown
+    of the current step, and the actions the controller says are open to the user."""
 
     sig_action_requested = Signal(str)
     """The user pressed the button of this transition for the shown case."""
@@ -87,6 +141,21 @@ class CaseDetailWidget(QWidget):
             button.hide()
             self.buttons[name] = button
             grid.addWidget(button, n // 3, n % 3)
+        self.photos_label = QLabel(self.tr("Photos"), self)
+        self.photos = QListWidget(self)
+        self.photos.setObjectName("casePhotos")
+        self.photos.setViewMode(QListView.ViewMode.IconMode)
+        self.photos.setFlow(QListView.Flow.LeftToRight)
+        self.photos.setWrapping(False)
+        self.photos.setMovement(QListView.Movement.Static)
+        self.photos.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.photos.setFixedHeight(THUMBNAIL + 2 * self.photos.frameWidth()
+                                   + self.photos.horizontalScrollBar().sizeHint().height() + 12)
+        self.photos.itemClicked.connect(self._on_photos_item_clicked)
+        self.photos_label.hide()
+        self.photos.hide()
+        self.photo_dialog: PhotoDialog | None = None
+        self._photos: list[tuple[str, bytes]] = []
         self.history = QListWidget(self)
         self.trace = QListWidget(self)
         self.recommended = QListWidget(self)
@@ -98,6 +167,8 @@ class CaseDetailWidget(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.countdown)
         layout.addLayout(grid)
+        layout.addWidget(self.photos_label)
+        layout.addWidget(self.photos)
         layout.addWidget(QLabel(self.tr("History"), self))
         layout.addWidget(self.history, 2)
         layout.addWidget(QLabel(self.tr("Routing trace"), self))
@@ -108,6 +179,8 @@ class CaseDetailWidget(QWidget):
     def show_case(self, case: CaseRecord, history: Sequence[HistoryRecord],
                   grid_code: str = "", trace: Sequence[str] = (), chain: str = "",
                   recommended: Sequence[str] = ()) -> None:
+        if case.id != self.case_id:
+            self.set_photos(())  # another case: its photos come with set_photos
         self.case_id = case.id
         self.title.setText(case.title)
         f = self.fields
@@ -137,6 +210,37 @@ class CaseDetailWidget(QWidget):
         self._case = case
         self._on_tick_timeout()
         self._tick.start()
+
+    def set_photos(self, photos: Sequence[tuple[str, bytes]]) -> None:
+        """Show the shown case's photos, each a (file name, bytes) pair as kept with the
+        case, as thumbnails (the strip is hidden when there are none); a click on one opens
+        it larger. Bytes that do not decode as an image are listed as not available."""
+        self._photos = [(str(name), bytes(data)) for name, data in photos]
+        self.photos.clear()
+        for row, (name, data) in enumerate(self._photos):
+            item = QListWidgetItem()
+            item.setToolTip(name)
+            image = _read_image(data, QSize(THUMBNAIL, THUMBNAIL))
+            if image.isNull():
+                item.setText(self.tr("Photo not available"))
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            else:
+                item.setIcon(QIcon(QPixmap.fromImage(image)))
+                item.setData(PHOTO_ROW, row)
+            self.photos.addItem(item)
+        self.photos_label.setVisible(bool(self._photos))
+        self.photos.setVisible(bool(self._photos))
+
+    @Slot(QListWidgetItem)
+    def _on_photos_item_clicked(self, item: QListWidgetItem) -> None:
+        row = item.data(PHOTO_ROW)
+        if row is None:
+            return
+        if self.photo_dialog is not None:
+            self.photo_dialog.close()
+            self.photo_dialog.deleteLater()
+        self.photo_dialog = PhotoDialog(*self._photos[row], self)
+        self.photo_dialog.open()
 
     def set_actions(self, available: dict[str, bool]) -> None:
         """Show the buttons of the transitions open to the user; enable the legal ones."""
@@ -173,6 +277,7 @@ class CaseDetailWidget(QWidget):
         self.history.clear()
         self.trace.clear()
         self.recommended.clear()
+        self.set_photos(())
         self._case = None
         self._tick.stop()
         self.countdown.hide()
