@@ -2,8 +2,8 @@
 
 The queue holds up to a few hundred thousand rows; filtering and sorting them row by row in
 Python would stall the GUI, so the queue is read once into numpy columns and views filter
-with vectorised masks. Codes (category, status, level, district) are small integer codes
-with their label tables.
+with vectorised masks. Codes (category, status, level) are small integer codes with their
+label tables; district and street are their unit codes.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class CaseTable:
     priority: NDArray[np.int8]       # index into PRIORITY_CODES
     level: NDArray[np.int8]          # index into LEVEL_CODES
     district: NDArray[np.object_]    # 6-digit code or ""
+    street: NDArray[np.object_]      # 9-digit code or ""
     grid_code: NDArray[np.object_]
     reported_at: NDArray[np.float64]  # POSIX seconds
     deadline: NDArray[np.float64]     # POSIX seconds, NaN when none
@@ -49,7 +50,8 @@ class CaseTable:
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> "CaseTable":
         """Build from tuples (id, number, title, category, subcategory, status, priority,
-        level, district, grid_code, reported_at, deadline, lon, lat[, step_started_at])."""
+        level, district, grid_code, reported_at, deadline, lon, lat[, step_started_at
+        [, street]]); without the street column every row's street is ""."""
         cat_ix = {c: i for i, c in enumerate(CATEGORY_CODES)}
         st_ix = {s: i for i, s in enumerate(STATUS_CODES)}
         pr_ix = {p: i for i, p in enumerate(PRIORITY_CODES)}
@@ -67,6 +69,7 @@ class CaseTable:
                             dtype=np.float64)
 
         started = secs(cols[14]) if len(cols) > 14 else None
+        streets = cols[15] if len(cols) > 15 else [""] * n
 
         return cls(
             ids=np.array(cols[0], dtype=np.int64), numbers=obj(cols[1]), titles=obj(cols[2]),
@@ -75,7 +78,8 @@ class CaseTable:
             status=np.array([st_ix[_value(s)] for s in cols[5]], dtype=np.int8),
             priority=np.array([pr_ix[_value(p)] for p in cols[6]], dtype=np.int8),
             level=np.array([lv_ix[_value(lv) if lv else ""] for lv in cols[7]], dtype=np.int8),
-            district=obj(v or "" for v in cols[8]), grid_code=obj(v or "" for v in cols[9]),
+            district=obj(v or "" for v in cols[8]), street=obj(v or "" for v in streets),
+            grid_code=obj(v or "" for v in cols[9]),
             reported_at=secs(cols[10]), deadline=secs(cols[11]),
             lon=np.array(cols[12], dtype=np.float64), lat=np.array(cols[13], dtype=np.float64),
             started=started)

@@ -13,13 +13,13 @@ from models.db import Database
 from models.schema import AdminUnit, Case, Grid
 
 def load_case_table(db: Database, actor: Actor, *, limit: int = 500_000) -> CaseTable:
-    """Read the queue: every case with its district and grid code, newest first."""
+    """Read the queue: every case with its district, street and grid code, newest first."""
     with audit.guarded(db, actor, Perm.CASE_READ, "case.queue", "case"):
         comm, street, district, unit = (aliased(AdminUnit) for _ in range(4))
         q = (select(Case.id, Case.number, Case.title, Case.category, Case.subcategory,
                     Case.status, Case.priority, unit.level, district.code, Grid.code,
                     Case.reported_at, Case.step_deadline, Case.lon, Case.lat,
-                    Case.step_started_at)
+                    Case.step_started_at, street.code)
              .outerjoin(Grid, Grid.id == Case.grid_id)
              .outerjoin(comm, comm.id == Grid.community_id)
              .outerjoin(street, street.id == comm.parent_id)

@@ -54,6 +54,16 @@ def test_text_filter_and_levels() -> None:
     assert unassigned.sum() == (table.level == 0).sum() > 0
 
 
+def test_street_column_is_optional_in_rows() -> None:
+    without = synthetic_table(3)
+    assert without.street.tolist() == ["", "", ""]
+    row = (1, "C1", "t", "city", "C01", "reported", "normal", None, "430103",
+           "430103001001001", NOW, None, 112.98, 28.19, NOW)
+    table = CaseTable.from_rows([(*row, "430103001"), (*row, None)])
+    assert table.street.tolist() == ["430103001", ""]
+    assert table.district.tolist() == ["430103", "430103"]
+
+
 def test_widget_sorts_filters_and_selects(qtbot) -> None:
     widget = CaseQueueWidget()
     qtbot.addWidget(widget)
@@ -84,6 +94,7 @@ def test_table_from_database(tiny_city, role) -> None:
     table = load_case_table(db, Actor("d", role))
     assert len(table) == 3
     assert set(table.district) == {"430103"}
+    assert set(table.street) == {"430103001"}
     assert set(table.grid_code) == {tiny_city.grid_codes[0]}
     assert table.open_mask().all()
 
