@@ -1,0 +1,179 @@
+"""Scenarios: recording, the file format, seeking, replaying, indicators, policies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from models.auth import Actor
+from models.casetable import STATUS_CODES
+from models.cases import CaseService, NewCase
+from models.db import Database
+from models.democity import build_demo_city
+from models.errors import ValidationError
+from models.loop import CaseLoop
+from models.replay import Replay
+from models.scenario import ScenarioHeader, export_scenario, read_scenario, write_scenario
+from models.schema import StaffRole
+from routing.scenarios import compare_policies, record_simulation
+
+START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    db = Database.open(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}")
+    build_demo_city(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def tianxin(demo, tmp_path_factory):
+    path = tmp_path_factory.mktemp("scn") / "tianxin.cgs"
+    record_simulation(demo, path, district="430103", days=2, seed=5, start=START)
+    return path
+
+
+def test_a_recorded_period_has_every_case_around_the_loop(tianxin) -> None:
+    scn = read_scenario(tianxin)
+    h = scn.header
+    assert (h.district, h.seed, h.source, h.policy) == ("430103", 5, "simulation",
+                                                        "default-2026")
+    assert h.end - h.start == 2 * 86400
+    times = [e["t"] for e in scn.events]
+    assert times == sorted(times)
+    reports = [e for e in scn.events if e["k"] == "report"]
+    # Tianxin: about 262 events a day
+    assert 400 < len(reports) < 650
+    assert all(e["grid"].startswith("430103") for e in reports)
+    by_case: dict[int, list[str]] = {}
+    for e in scn.events:
+        if "s" in e:
+            by_case.setdefault(e["case"], []).append(e["k"])
+    for kinds in by_case.values():
+        assert kinds[:4] == ["report", "accept", "dispatch", "start"]
+        assert kinds[-2:] == ["verify", "assess"]
+        assert kinds.count("feedback") == kinds.count("verify_fail") + 1
+    dispatches = [e for e in scn.events if e["k"] == "dispatch"]
+    assert {e["level"] for e in dispatches} <= {"community", "street", "district", "city"}
+    assert all(e["unit"] for e in dispatches)
+    assert any(e["k"] == "position" for e in scn.events)
+
+
+def test_recording_is_deterministic_from_the_seed(demo, tianxin, tmp_path) -> None:
+    again = tmp_path / "again.cgs"
+    record_simulation(demo, again, district="430103", days=2, seed=5, start=START)
+    assert read_scenario(again).events == read_scenario(tianxin).events
+    other = tmp_path / "other.cgs"
+    record_simulation(demo, other, district="430103", days=2, seed=6, start=START)
+    assert read_scenario(other).events != read_scenario(tianxin).events
+
+
+def test_seeking_gives_the_state_replaying_reaches(tianxin) -> None:
+    replay = Replay(read_scenario(tianxin))
+    moments = [replay.start + h * 3600 for h in (0.5, 7, 20, 36, 47.9)] + [replay.end]
+    expected = {}
+    status = np.full(replay.n_cases, -1)
+
+    def on_event(k: int) -> None:
+        status[replay.ev_case[k]] = replay.ev_status[k]
+        for t in moments:
+            if replay.ev_t[k] <= t and (k + 1 == len(replay.ev_t)
+                                        or replay.ev_t[k + 1] > t):
+                expected[t] = status.copy()
+
+    replay.run(on_event=on_event)
+    for t in moments:
+        state = replay.state_at(t)
+        seen = expected[t] >= 0
+        assert state.events_applied == replay.events_until(t)
+        assert list(state.table.ids) == list(replay.case_keys[seen])
+        assert list(state.table.status) == list(expected[t][seen])
+    # seeking backwards is the same as seeking there first
+    early = replay.state_at(moments[1])
+    replay.state_at(moments[-1])
+    again = replay.state_at(moments[1])
+    assert list(again.table.status) == list(early.table.status)
+    # the next event after a moment
+    t = replay.next_event_after(moments[0])
+    assert t is not None and t > moments[0] and replay.events_until(t) > \
+        replay.events_until(moments[0])
+
+
+def test_the_indicators_of_a_replay_and_of_a_seek_agree(tianxin) -> None:
+    replay = Replay(read_scenario(tianxin))
+    ran = replay.run()
+    seeked = replay.indicators()
+    assert ran.as_dict() | {"replay_s": 0} == seeked.as_dict() | {"replay_s": 0}
+    assert ran.events == replay.n_cases and ran.closed == replay.n_cases and ran.open == 0
+    assert 0 < ran.closed_on_time_rate <= 1
+    assert ran.rework == sum(1 for k in replay.ev_kind if k == "verify_fail")
+    # half way through, some cases are still open
+    mid = replay.indicators(replay.start + 86400)
+    assert mid.open > 0 and mid.events < ran.events
+
+
+def test_policies_side_by_side(demo, tianxin) -> None:
+    replay = Replay(read_scenario(tianxin))
+    table = compare_policies(replay, demo, ["default-2026", "street-first"])
+    recorded, street_first = table["default-2026"], table["street-first"]
+    # the recording was routed by default-2026: nothing would go elsewhere
+    assert recorded["other_unit_than_recorded"] == 0.0
+    assert street_first["to_community"] == 0.0 and recorded["to_community"] > 0.2
+    assert street_first["other_unit_than_recorded"] > 0.2
+    assert sum(street_first[f"to_{lv}"] for lv in ("community", "street", "district",
+                                                     "city")) == pytest.approx(1.0)
+
+
+def test_bad_scenario_files_are_refused_clearly(tmp_path, tianxin) -> None:
+    plain = tmp_path / "plain.cgs"
+    plain.write_text("hello")
+    with pytest.raises(ValidationError, match="cannot be read"):
+        read_scenario(plain)
+    other = tmp_path / "other.cgs"
+    with gzip.open(other, "wt") as f:
+        f.write(json.dumps({"format": "something-else"}) + "\n")
+    with pytest.raises(ValidationError, match="not a CityGrid scenario"):
+        read_scenario(other)
+    newer = tmp_path / "newer.cgs"
+    write_scenario(newer, ScenarioHeader("x", 0, 1, version=99), [])
+    with pytest.raises(ValidationError, match="format version 99"):
+        read_scenario(newer)
+    cut = tmp_path / "cut.cgs"
+    data = tianxin.read_bytes()
+    cut.write_bytes(data[:len(data) // 2])
+    with pytest.raises(ValidationError, match="cut short|damaged"):
+        read_scenario(cut)
+    with pytest.raises(ValidationError, match="no scenario file"):
+        read_scenario(tmp_path / "missing.cgs")
+
+
+def test_a_slice_of_the_database_log_replays_to_the_database_state(tiny_city,
+                                                                  tmp_path) -> None:
+    dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
+    cases = CaseService(tiny_city.db, dispatcher, locate=lambda lon, lat: tiny_city.grids[0])
+    ids = [cases.report(NewCase(channel="hotline_12345", subcategory=sub, lon=112.981,
+                                lat=28.189, title=f"case {sub}")).case_ids[0]
+           for sub in ("C01", "C03", "S01")]
+    loop = CaseLoop(tiny_city.db, dispatcher)
+    loop.accept(ids[0])
+    loop.accept(ids[1])
+    loop.reject(ids[2], "duplicate")
+    path = tmp_path / "log.cgs"
+    now = dt.datetime.now(dt.UTC)
+    export_scenario(tiny_city.db, dispatcher, path, now - dt.timedelta(hours=1),
+                    now + dt.timedelta(minutes=1))
+    replay = Replay(read_scenario(path))
+    state = replay.state_at(now + dt.timedelta(minutes=1))
+    got = {int(i): STATUS_CODES[s] for i, s in zip(state.table.ids, state.table.status,
+                                                    strict=True)}
+    assert got == {ids[0]: "accepted", ids[1]: "accepted", ids[2]: "rejected"}
+    scn = read_scenario(path)
+    actions = [e for e in scn.events if e["k"] == "action"]
+    assert {a["what"] for a in actions} >= {"case.accept", "case.reject"}
+    assert all(a["who"] == "调度" for a in actions)
