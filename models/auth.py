@@ -55,16 +55,22 @@ PERMISSIONS: dict[StaffRole, frozenset[Perm]] = {
 
 
 class SystemRole(enum.StrEnum):
-    """Actors that are not people: the installer/importer and live feeds."""
+    """Actors that are not people: the installer/importer, live feeds, and the scripted
+    events of a training drill (which only ever run on a drill's own database)."""
 
     ADMIN = "admin"
     FEED = "feed"
+    TRAINER = "trainer"
 
 
 SYSTEM_PERMISSIONS: dict[SystemRole, frozenset[Perm]] = {
     SystemRole.ADMIN: frozenset(Perm),
     SystemRole.FEED: frozenset({Perm.CASE_REPORT, Perm.STAFF_TRACK, Perm.GRID_READ,
                                 Perm.CASE_READ, Perm.STAFF_READ}),
+    # a drill's injects are reported like incoming events; trainers (people) get no report
+    # right on the live database for it
+    SystemRole.TRAINER: frozenset({Perm.CASE_REPORT, Perm.CASE_READ, Perm.GRID_READ,
+                                   Perm.STAFF_READ}),
 }
 
 

@@ -108,3 +108,24 @@ def load_catalogue(version: str = "2026.1") -> Catalogue:
     if not path.is_file():
         raise ValidationError(f"no catalogue version {version!r}")
     return parse_catalogue(json.loads(path.read_text(encoding="utf-8")))
+
+
+def limits_for(version: str, subcategory: str, current: Catalogue) -> TimeLimits:
+    """The time limits of ``subcategory`` in catalogue ``version`` (the one a case was
+    classified under), or in ``current`` when that version is not shipped.
+
+    >>> limits_for("1999.9", "M01", load_catalogue()).accept  # not shipped: the current one
+    0.25
+
+    Raises
+    ------
+    ValidationError
+        The subcategory is in neither.
+    """
+    catalogue = current
+    if version != current.version:
+        try:
+            catalogue = load_catalogue(version)
+        except ValidationError:
+            pass
+    return catalogue.subcategory(subcategory).limits

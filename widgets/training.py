@@ -1,0 +1,193 @@
+"""The unmistakable look of a training drill: a banner and a coloured frame on every window.
+
+While a drill runs, the main window and every dialog opened meanwhile carry a bold banner
+across the top ("TRAINING — drill: … — nothing here touches live data") and a thick frame
+around the edge, so a screenshot or a glance across the control room can never be mistaken
+for live dispatch.
+
+The banner is a child label laid over the top of the window, with the window's contents
+margins widened to make room for it and for the frame; this works the same for a
+``QMainWindow`` (the menu bar moves down, nothing else changes) and for a dialog of any
+layout. The frame is a border in a stylesheet scoped to the window's object name, appended
+to the window's own stylesheet. Switching training off restores the stylesheet, the object
+name and the margins the window had before.
+"""
+
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtCore import QEvent, QMargins, QObject, QSize, Qt
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
+
+TRAINING_COLOUR = "#c2410c"  # burnt orange: white bold text on it reads at 5:1 contrast
+FRAME_PX = 4
+BANNER_PADDING_X = 12
+DIALOG_BANNER_MAX_WIDTH = 520  # a dialog is widened up to this to keep its banner short
+BANNER_NAME = "training_banner"
+FALLBACK_NAME = "training_framed_window"  # for windows that have no object name of their own
+
+
+class _Banner(QLabel):
+    """The banner over the top of one window; it also remembers what to restore."""
+
+    def __init__(self, host: QWidget) -> None:
+        super().__init__(host)
+        self.setObjectName(BANNER_NAME)
+        self.setWordWrap(True)  # a narrow dialog wraps the sentence instead of clipping it
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setStyleSheet(f"QLabel#{BANNER_NAME} {{ background: {TRAINING_COLOUR}; "
+                           "color: white; font-weight: bold; font-size: 15px; "
+                           f"padding: 5px {BANNER_PADDING_X}px; }}")
+        self.host = host
+        self.previous_style = host.styleSheet()
+        self.previous_name = host.objectName()
+        self.previous_margins = host.contentsMargins()
+        self.added = QMargins()  # what the banner and the frame add to the margins
+        self.grown = QSize()  # what a dialog grew by to make room for them
+        if not self.previous_name:
+            host.setObjectName(FALLBACK_NAME)
+        frame = (f"#{host.objectName()} {{ border: {FRAME_PX}px solid {TRAINING_COLOUR}; }}")
+        host.setStyleSheet(f"{self.previous_style}\n{frame}" if self.previous_style else frame)
+        host.installEventFilter(self)
+
+    def place(self, width: int | None = None) -> None:
+        """Lay the banner over the top edge (of the host, or as wide as ``width`` when the
+        host is about to be resized) and make room for it and the frame."""
+        width = self.host.width() if width is None else width
+        height = self.heightForWidth(width)
+        self.setGeometry(0, 0, width, height)
+        self.raise_()
+        added = QMargins(FRAME_PX, height, FRAME_PX, FRAME_PX)
+        if added != self.added:
+            self.added = added
+            self.host.setContentsMargins(self.previous_margins + added)
+
+    def restore(self) -> None:
+        self.host.removeEventFilter(self)
+        self.host.setContentsMargins(self.previous_margins)
+        self.host.setStyleSheet(self.previous_style)
+        self.host.setObjectName(self.previous_name)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.host and event.type() == QEvent.Type.Resize:
+            self.place()
+        return False
+
+
+def banner_of(window: QWidget) -> QLabel | None:
+    """The training banner on ``window``, or None when it is not framed."""
+    label = window.findChild(QLabel, BANNER_NAME, Qt.FindChildOption.FindDirectChildrenOnly)
+    return label if isinstance(label, _Banner) else None
+
+
+def apply_training_frame(window: QWidget, text: str) -> None:
+    """Put the banner reading ``text`` and the frame on ``window`` (a top-level widget);
+    on a window that has them already, only the text changes."""
+    banner = banner_of(window)
+    if banner is not None:
+        banner.setText(text)
+        banner.place()
+        return
+    before = window.size()
+    banner = _Banner(window)
+    banner.setText(text)
+    if not isinstance(window, QDialog):
+        banner.place()
+        banner.show()
+        return
+    # grow the dialog rather than squeeze its content, and widen a narrow one so that the
+    # banner takes two lines or so, not five
+    banner.ensurePolished()
+    one_line = banner.fontMetrics().horizontalAdvance(text) + 2 * BANNER_PADDING_X + 8
+    width = max(before.width(), min(one_line, DIALOG_BANNER_MAX_WIDTH))
+    added = QMargins(FRAME_PX, banner.heightForWidth(width), FRAME_PX, FRAME_PX)
+    window.resize(QSize(width, before.height()).grownBy(added))  # its Resize places it
+    banner.place()
+    banner.show()
+    banner.grown = window.size() - before
+
+
+def remove_training_frame(window: QWidget) -> None:
+    """Take the banner and the frame off ``window``, restoring its stylesheet, object name
+    and margins (and a dialog's size); nothing happens on a window without them."""
+    banner = banner_of(window)
+    if banner is None:
+        return
+    grown = banner.grown
+    banner.restore()
+    banner.hide()
+    banner.setParent(None)
+    banner.deleteLater()
+    if not grown.isNull():
+        window.resize(window.size() - grown)
+
+
+class TrainingFrame(QObject):
+    """Switches the training look on and off for windows, and frames every top-level dialog
+    that shows up while any window is in training.
+
+    Dialogs are caught with an application-wide event filter, installed only while training
+    (it sees every event of the application, so it is not left in place for nothing).
+    Native dialogs (a platform file picker) are not Qt widgets and cannot be framed.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._windows: list[QWidget] = []
+        self._text = ""
+        self._filtering = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self._windows)
+
+    def banner_text(self, drill: str) -> str:
+        """The banner's sentence for the drill called ``drill`` (may be empty)."""
+        if drill:
+            return self.tr("TRAINING — drill: {0} — nothing here touches live data").format(
+                drill)
+        return self.tr("TRAINING — nothing here touches live data")
+
+    def set_training(self, window: QWidget, on: bool, text: str = "") -> None:
+        """Show (``on``) or remove the training banner and frame on ``window``; ``text`` is
+        the drill's name. Dialogs opened while training get the same look; the last window
+        switched off takes it off the dialogs still open and stops watching for new ones."""
+        self._windows = [w for w in self._windows if shiboken6.isValid(w)]
+        if on:
+            self._text = self.banner_text(text)
+            if window not in self._windows:
+                self._windows.append(window)
+            for w in [*self._windows, *self._dialogs()]:
+                apply_training_frame(w, self._text)
+            self._watch_dialogs(True)
+            return
+        if shiboken6.isValid(window):
+            remove_training_frame(window)
+        if window in self._windows:
+            self._windows.remove(window)
+        if not self._windows:
+            self._watch_dialogs(False)
+            for dialog in self._dialogs():
+                remove_training_frame(dialog)
+
+    def _dialogs(self) -> list[QDialog]:
+        """Top-level dialogs that are open or framed (a hidden one may be shown again)."""
+        return [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, QDialog) and w not in self._windows
+                and (w.isVisible() or banner_of(w) is not None)]
+
+    def _watch_dialogs(self, on: bool) -> None:
+        app = QApplication.instance()
+        if on and not self._filtering:
+            app.installEventFilter(self)
+        elif not on and self._filtering:
+            app.removeEventFilter(self)
+        self._filtering = on
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # cheapest test first: this filter sees every event of the application
+        if (event.type() == QEvent.Type.Show and isinstance(watched, QDialog)
+                and watched.isWindow() and banner_of(watched) is None):
+            apply_training_frame(watched, self._text)
+        return False
