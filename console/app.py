@@ -8,7 +8,9 @@ widgets, which never reach the database themselves.
 from __future__ import annotations
 
 import argparse
+import collections
 import dataclasses
+import gc
 import datetime as dt
 import logging
 import os
@@ -70,6 +72,8 @@ class Snapshot:
     layers: MapLayers | None
     read_at: dt.datetime
     unit_loads: list[tuple[str, int, int, float, str]] = dataclasses.field(default_factory=list)
+    street_names: dict[str, str] = dataclasses.field(default_factory=dict)
+    quarantine: list = dataclasses.field(default_factory=list)  # QuarantineRecord, pending
 
 
 def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
@@ -92,7 +96,12 @@ def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
     positions = staff.positions()
     from routing.recommend import workload_by_unit
 
-    codes = {u.id: u.code for u in UnitService(db, actor).units("community")}
+    units = UnitService(db, actor)
+    codes = {u.id: u.code for u in units.units("community")}
+    street_names = {u.code: u.name for u in units.units("street")}
+    from models.intake import IntakeService
+
+    quarantine = IntakeService(db, actor).quarantine()
     loads = workload_by_unit({int(i): u for i, u in zip(positions.ids, positions.unit,
                                                         strict=True) if u in codes},
                              CaseService(db, actor).workload_by_staff())
@@ -101,7 +110,7 @@ def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
     unit_loads = [(codes[u.unit_id], u.staff, u.open_cases, u.per_staff, u.state)
                   for u in loads]
     return Snapshot(districts, table, staff.count_on_duty(), positions, layers,
-                    dt.datetime.now(dt.UTC), unit_loads)
+                    dt.datetime.now(dt.UTC), unit_loads, street_names, quarantine)
 
 
 class ConsoleController(QObject):
@@ -136,6 +145,12 @@ class ConsoleController(QObject):
         window.sig_simulator_toggled.connect(self.set_simulator_running)
         window.sig_surge_toggled.connect(self._on_window_surge_toggled)
         self.simulator = None  # models.simulator.CitySimulator, made on first use
+        self.feeds = None  # models.feeds.MqttFeeds when a broker is configured
+        self.publisher = None  # the simulator's MQTT side, with the feeds
+        self._feeds_seen = 0
+        self._feeds_timer = QTimer(self)
+        self._feeds_timer.setInterval(1000)  # new feed items show within a second
+        self._feeds_timer.timeout.connect(self._on_feeds_timer_timeout)
         self._watch_router = None
         self._surge = False
         self._sim_timer = QTimer(self)
@@ -146,6 +161,8 @@ class ConsoleController(QObject):
         self._watch_timer.setInterval(60_000)
         self._watch_timer.timeout.connect(self._on_watch_timer_timeout)
         window.detail.sig_action_requested.connect(self._on_detail_action_requested)
+        window.quarantine.sig_retry_requested.connect(self._on_quarantine_retry_requested)
+        window.quarantine.sig_discard_requested.connect(self._on_quarantine_discard_requested)
         self.router = None  # routing.policy.Router, built on first use (off the hot path)
         self._points: dict[int, tuple[float, float]] | None = None
         self._adjacency = None
@@ -155,7 +172,8 @@ class ConsoleController(QObject):
         self._index = None  # the point-to-grid index, built on first use
         self.picked_location: tuple[float, float, str] | None = None
         self._layers_sent = False
-        self._shown_events: set[int] = set()
+        self._shown_keys = np.zeros(0, dtype=np.int64)  # the markers on the page (see map)
+        self._heat_until = 0.0  # the newest report time in the page's heat layer
         if map_widget is not None:
             map_widget.sig_grid_clicked.connect(self._on_map_grid_clicked)
             map_widget.sig_event_clicked.connect(self._on_map_event_clicked)
@@ -231,9 +249,86 @@ class ConsoleController(QObject):
 
         if self.simulator is None:
             self.simulator = CitySimulator(self.db, start=dt.datetime.now(dt.UTC),
-                                           surge=self._surge)
+                                           surge=self._surge, publisher=self.publisher)
         state.check()
         return self.simulator.run_until(dt.datetime.now(dt.UTC))
+
+    # -- live feeds over MQTT ---------------------------------------------------------------
+    def start_feeds(self, host: str, port: int, prefix: str = "citygrid") -> None:
+        """Take sensor alerts and staff positions from the broker (connecting off the GUI
+        thread); the simulator then publishes through the broker like real sources."""
+        self.runner.submit("feeds", lambda state: self._connect_feeds(host, port, prefix))
+
+    def _connect_feeds(self, host: str, port: int, prefix: str) -> tuple:
+        from models.feeds import MqttFeeds, MqttPublisher
+
+        feeds = MqttFeeds(self.db, host=host, port=port, prefix=prefix,
+                          locate=self._locator().locate)
+        feeds.start()
+        if not feeds.connected.wait(10):
+            feeds.stop()
+            raise ConnectionError(f"no answer from the MQTT broker at {host}:{port}")
+        return feeds, MqttPublisher(host=host, port=port, prefix=prefix)
+
+    def _locator(self):  # noqa: ANN202
+        if self._index is None:
+            from models.gridindex import GridIndex
+
+            self._index = GridIndex.from_db(self.db)
+        return self._index
+
+    def stop_feeds(self) -> None:
+        self._feeds_timer.stop()
+        if self.publisher is not None:
+            self.publisher.close()
+            self.publisher = None
+        if self.feeds is not None:
+            self.feeds.stop()
+            self.feeds = None
+
+    @Slot()
+    def _on_feeds_timer_timeout(self) -> None:
+        f = self.feeds
+        if f is None:
+            return
+        self.window.set_feed_status(f.received, f.backlog, len(f.quarantined))
+        if f.processed != self._feeds_seen:
+            self._feeds_seen = f.processed
+            self.refresh()
+
+    # -- the quarantine ---------------------------------------------------------------------
+    def _intake(self):  # noqa: ANN202
+        from models.intake import IntakeService
+
+        return IntakeService(self.db, self.actor, locate=self._locator().locate)
+
+    @Slot()
+    def refresh_quarantine(self) -> None:
+        self.runner.submit("quarantine", lambda state: self._intake().quarantine())
+
+    @Slot(int, object)
+    def _on_quarantine_retry_requested(self, item_id: int, payload: object) -> None:
+        q = self.window.quarantine
+        try:
+            r = self._intake().retry(item_id, payload if isinstance(payload, dict) else None)
+        except CityGridError as exc:
+            q.show_result(str(exc))
+            return
+        if r.case_id is None:
+            q.show_result(self.tr("Still not accepted: {0}").format(r.reason))
+        else:
+            q.show_result(self.tr("Case {0} registered").format(r.case_id))
+            self.refresh()
+        self.refresh_quarantine()
+
+    @Slot(int, str)
+    def _on_quarantine_discard_requested(self, item_id: int, reason: str) -> None:
+        try:
+            self._intake().discard(item_id, reason)
+        except CityGridError as exc:
+            self.window.quarantine.show_result(str(exc))
+            return
+        self.refresh_quarantine()
 
     @Slot(str, object)
     def _on_runner_finished(self, kind: str, result: object) -> None:
@@ -242,6 +337,15 @@ class ConsoleController(QObject):
             self.refresh()
         if kind == "demo":
             self.refresh()
+        elif kind == "feeds" and isinstance(result, tuple):
+            self.feeds, self.publisher = result
+            if self.simulator is not None:
+                self.simulator.publisher = self.publisher
+            self._feeds_timer.start()
+            self.window.statusBar().showMessage(self.tr("Live feeds connected"), 5000)
+        elif kind == "quarantine" and isinstance(result, list):
+            self.window.quarantine.set_items(result)
+            self.window.set_quarantine_count(len(result))
         elif kind == "snapshot" and isinstance(result, Snapshot):
             self._show_snapshot(result)
 
@@ -254,6 +358,8 @@ class ConsoleController(QObject):
         self.snapshot = snap
         w = self.window
         w.overview.set_summaries(snap.districts)
+        w.quarantine.set_items(snap.quarantine)
+        w.set_quarantine_count(len(snap.quarantine))
         w.queue.set_districts([(d.code, d.name) for d in snap.districts])
         w.queue.set_table(snap.table)
         now = dt.datetime.now(dt.UTC)
@@ -285,6 +391,12 @@ class ConsoleController(QObject):
         if not self.ready:
             self.ready = True
             w.statusBar().showMessage(self.tr("Ready"), 3000)
+            # The objects alive now (Qt wrappers, the catalogue, the map's layers, the
+            # modules) live as long as the window: move them out of the cyclic collector's
+            # reach, so a full collection later scans only what is new. A full collection
+            # over all of them holds the GIL for 100-140 ms: a visible freeze of the GUI.
+            gc.collect()
+            gc.freeze()
             self.sig_ready.emit()
 
     def _show_dashboard(self, snap: Snapshot, open_mask, overdue_mask) -> None:  # noqa: ANN001
@@ -306,6 +418,13 @@ class ConsoleController(QObject):
         rows = [(names.get(code, code), int((open_mask & (t.district == code)).sum()),
                  int((overdue_mask & (t.district == code)).sum())) for code in names]
         d.set_ranking(sorted(rows, key=lambda r: -r[1]))
+        codes, n_open = np.unique(t.street[open_mask], return_counts=True)
+        late = dict(zip(*np.unique(t.street[overdue_mask], return_counts=True), strict=True))
+        d.set_street_ranking([(snap.street_names.get(c, c), int(n), int(late.get(c, 0)))
+                              for c, n in zip(codes, n_open, strict=True) if c])
+        states = collections.Counter(x for x, on in zip(p.duty, p.on_duty, strict=True) if on)
+        d.set_staff_utilisation({"on_duty": states.get("on_duty", 0),
+                                 "busy": states.get("busy", 0)} | dict(states))
 
     def _show_on_map(self, snap: Snapshot, open_mask, overdue_mask) -> None:  # noqa: ANN001
         m = self.map
@@ -319,19 +438,29 @@ class ConsoleController(QObject):
         m.update_staff(p.lon, p.lat, p.roles, p.on_duty)
         t = snap.table
         rows = np.flatnonzero(open_mask)
-        events = [{"id": int(t.ids[i]), "lon": float(t.lon[i]), "lat": float(t.lat[i]),
-                   "category": CATEGORY_CODES[t.category[i]],
-                   "priority": PRIORITY_CODES[t.priority[i]], "overdue": bool(overdue_mask[i])}
-                  for i in rows]
-        shown = {e["id"] for e in events}
-        m.remove_events(sorted(self._shown_events - shown))
-        m.upsert_events(events)
-        self._shown_events = shown
+        # only what changed goes to the page: a key per shown marker (id, category,
+        # priority, overdue); rows whose key the page does not hold yet are sent
+        keys = (t.ids[rows].astype(np.int64) * 1000 + t.category[rows].astype(np.int64) * 100
+                + t.priority[rows].astype(np.int64) * 10 + overdue_mask[rows].astype(np.int64))
+        fresh = rows[~np.isin(keys, self._shown_keys)]
+        gone = np.setdiff1d(self._shown_keys // 1000, t.ids[rows])
+        if len(gone):
+            m.remove_events(gone.tolist())
+        if len(fresh):
+            m.upsert_events([{"id": int(t.ids[i]), "lon": float(t.lon[i]),
+                              "lat": float(t.lat[i]), "category": CATEGORY_CODES[t.category[i]],
+                              "priority": PRIORITY_CODES[t.priority[i]],
+                              "overdue": bool(overdue_mask[i])} for i in fresh])
+        self._shown_keys = np.sort(keys)
         codes, counts = np.unique(t.grid_code[rows].astype(str), return_counts=True)
         m.set_open_counts({c: int(n) for c, n in zip(codes, counts, strict=True) if c})
-        # heat of what was reported in the last 24 hours (open or not)
+        # heat of what was reported in the last 24 hours (open or not); the page keeps the
+        # newest ``keep`` points, so only the points reported since the last refresh go
         recent = t.reported_at >= snap.read_at.timestamp() - 24 * 3600
-        m.add_heat_points(t.lon[recent], t.lat[recent], keep=int(recent.sum()) or 1)
+        new = recent & (t.reported_at > self._heat_until)
+        if new.any():
+            m.add_heat_points(t.lon[new], t.lat[new], keep=int(recent.sum()) or 1)
+            self._heat_until = float(t.reported_at[new].max())
 
     # -- selection and search ------------------------------------------------------------
     @Slot(list)
@@ -450,6 +579,8 @@ class ConsoleController(QObject):
             case = self.cases.get(case_id)
             history = self.cases.history(case_id)
             trace = self.cases.routing_trace(case_id)
+            photos = [(a.file_name, a.data) for a in self.cases.attachments(case_id)
+                      if a.kind == "photo"]
         except CityGridError as exc:
             self.window.statusBar().showMessage(str(exc), 5000)
             return
@@ -461,6 +592,7 @@ class ConsoleController(QObject):
         recommended = [f"{name} — {c.score:.2f}: {'; '.join(c.reasons)}"
                        for c, name in self.recommend(case)]
         self.window.detail.show_case(case, history, grid_code, trace, chain, recommended)
+        self.window.detail.set_photos(photos)  # after show_case, which clears the strip
         self.window.detail.set_actions(self.available_actions(case.status))
         if self.map is not None and path is not None:
             self.map.show_path(*path)
@@ -773,6 +905,18 @@ class ConsoleController(QObject):
         self.window.statusBar().showMessage(self.tr("Nothing found for “{0}”").format(text), 5000)
 
 
+def _mqtt_target(arg: str | None, settings) -> tuple[str, int, str] | None:  # noqa: ANN001
+    """The broker to take the feeds from: ``--mqtt HOST[:PORT]`` ('off' for none), else the
+    settings' (when switched on)."""
+    f = settings.feeds
+    if arg is not None:
+        if arg.lower() in ("off", "none", ""):
+            return None
+        host, _, port = arg.partition(":")
+        return host or f.host, int(port) if port else f.port, f.prefix
+    return (f.host, f.port, f.prefix) if f.mqtt else None
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Open the console window; with ``--screenshot`` save a PNG once ready and exit."""
     if args.screenshot:
@@ -832,6 +976,10 @@ def run_gui(args: argparse.Namespace) -> int:
     window.sig_language_requested.connect(on_language_requested)
     window.show()
     controller.start()
+    mqtt = _mqtt_target(getattr(args, "mqtt", None), settings)
+    if mqtt is not None and not args.screenshot:
+        # the feeds need the grids: connect once the window shows the database
+        controller.sig_ready.connect(lambda: controller.start_feeds(*mqtt))
     if settings.simulator and not args.screenshot and not args.no_demo:
         # a living city: the simulator runs unless the user switched it off
         controller.sig_ready.connect(lambda: controller.set_simulator_running(True))
@@ -854,6 +1002,7 @@ def run_gui(args: argparse.Namespace) -> int:
     if not args.screenshot:
         window.save_state(qsettings)
     map_widget.teardown()
+    controller.stop_feeds()
     controller.runner.shutdown()
     db.dispose()
     return code

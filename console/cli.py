@@ -8,10 +8,12 @@ a service of :mod:`models` as the local administrator, print the outcome and exi
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -29,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start offscreen, save a PNG of the main window and exit")
     parser.add_argument("--no-demo", action="store_true",
                         help="do not build the demo city into an empty database at start")
+    parser.add_argument("--mqtt", metavar="HOST[:PORT]", default=None,
+                        help="take the live feeds from this MQTT broker (overrides the "
+                             "settings; 'off' for none)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -57,6 +62,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hours", type=float, default=1.0, help="simulated hours (default 1)")
     p.add_argument("--seed", type=int, default=2019)
     p.add_argument("--surge", action="store_true", help="ten times the normal event rate")
+    p.add_argument("--record", metavar="FILE", default=None,
+                   help="record a scenario file instead (headless, as fast as possible; "
+                        "the database is only read)")
+    p.add_argument("--district", metavar="CODE", default=None,
+                   help="with --record: one district (e.g. 430103 Tianxin); default all")
+    p.add_argument("--days", type=float, default=None,
+                   help="with --record: simulated days (default 1)")
+    p.add_argument("--policy", default="default-2026", help="with --record: routing policy")
+    _add_db(p)
+
+    p = sub.add_parser("replay", help="replay a scenario file headless and print its "
+                                      "indicators (last line: one JSON object)")
+    p.add_argument("file", help="a scenario file (.cgs)")
+    p.add_argument("--speed", default="max",
+                   help="'max' (as fast as possible) or a factor such as 3600 (seconds of "
+                        "scenario per second)")
+    p.add_argument("--policy", action="append", default=[], metavar="NAME",
+                   help="route the scenario's cases under this policy too (repeat to "
+                        "compare; needs the database the scenario's grids come from)")
+    _add_db(p)
+
+    p = sub.add_parser("export-scenario",
+                       help="cut a slice of the event log (time range, district) into a "
+                            "scenario file")
+    p.add_argument("file", help="output scenario file (.cgs)")
+    p.add_argument("--from", dest="start", required=True, metavar="TIME",
+                   help="ISO 8601 with a time zone, e.g. 2026-11-28T08:00+08:00")
+    p.add_argument("--to", dest="end", required=True, metavar="TIME")
+    p.add_argument("--district", metavar="CODE", default=None)
     _add_db(p)
 
     p = sub.add_parser("import-cases",
@@ -65,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p = sub.add_parser("export-cases", help="export every case as Open311 GeoReport v2 JSON")
     p.add_argument("file", help="output .json")
+    _add_db(p)
+    p = sub.add_parser("import-snaps",
+                       help="import snap reports (JSON with photos beside it): one file, or "
+                            "every .json in a folder; the files stay where they are")
+    p.add_argument("path", help="a report .json, or a folder of them")
     _add_db(p)
     return parser
 
@@ -165,11 +204,47 @@ def cmd_export_cases(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_snaps(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from models.gridindex import GridIndex
+    from models.snaps import SnapImporter
+
+    path = Path(args.path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json" and p.is_file())
+    elif path.is_file():
+        files = [path]
+    else:
+        print(f"error: {path} is neither a file nor a folder", file=sys.stderr)
+        return EXIT_USAGE
+    db = _open_db(args.db)
+    importer = SnapImporter(db, _admin(), locate=GridIndex.from_db(db).locate)
+    quarantined = 0
+    for f in files:
+        o = importer.import_file(f)
+        if o.case_id is not None:
+            dups = f", may repeat case(s) {', '.join(map(str, o.duplicates))}" \
+                if o.duplicates else ""
+            print(f"{f.name}: case {o.case_id} with {o.photos} photo(s){dups}")
+        else:
+            quarantined += 1
+            print(f"{f.name}: quarantined as item {o.quarantine_id}: {o.reason}",
+                  file=sys.stderr)
+    print(f"{len(files) - quarantined} snap report(s) imported, {quarantined} quarantined")
+    return EXIT_PROBLEMS if quarantined else EXIT_OK
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from models.simulator import CitySimulator
 
+    if args.record:
+        return _record(args)
+    if args.days is not None or args.district:
+        print("error: --days and --district go with --record", file=sys.stderr)
+        return EXIT_USAGE
     if not args.hours > 0:
         print("error: --hours must be positive", file=sys.stderr)
         return EXIT_USAGE
@@ -184,9 +259,115 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _record(args: argparse.Namespace) -> int:
+    from routing.scenarios import record_simulation
+
+    days = 1.0 if args.days is None else args.days
+    if not days > 0:
+        print("error: --days must be positive", file=sys.stderr)
+        return EXIT_USAGE
+    db = _open_db(args.db)
+    t0 = time.perf_counter()
+    header = record_simulation(db, Path(args.record), district=args.district, days=days,
+                               seed=args.seed, surge=args.surge, policy=args.policy)
+    took = time.perf_counter() - t0
+    from models.scenario import read_scenario
+
+    n = sum(1 for e in read_scenario(Path(args.record)).events if e["k"] == "report")
+    print(f"recorded {header.name}: {n} events with their lifecycles in {took:.1f} s "
+          f"-> {args.record}")
+    print(json.dumps({"events": n, "days": days, "record_s": round(took, 2)}))
+    return EXIT_OK
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from models.replay import Replay
+    from routing.scenarios import compare_policies
+    from models.scenario import read_scenario
+
+    t0 = time.perf_counter()
+    scenario = read_scenario(Path(args.file))
+    load_s = time.perf_counter() - t0
+    replay = Replay(scenario)
+    h = scenario.header
+    print(f"scenario {h.name!r}: {replay.n_cases} cases, {len(replay.ev_t)} case events, "
+          f"{len(replay.pos_t)} staff moves, from {h.start_dt:%Y-%m-%d %H:%M} to "
+          f"{h.end_dt:%Y-%m-%d %H:%M} UTC")
+    if args.speed == "max":
+        ind = replay.run()
+    else:
+        try:
+            speed = float(args.speed)
+        except ValueError:
+            print(f"error: --speed must be 'max' or a number, not {args.speed!r}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        if not speed > 0:
+            print("error: --speed must be positive", file=sys.stderr)
+            return EXIT_USAGE
+        # paced: scenario time advances ``speed`` seconds per wall second
+        wall0, k = time.monotonic(), 0
+        n = len(replay.ev_t)
+        while k < n:
+            t = replay.start + (time.monotonic() - wall0) * speed
+            k = replay.events_until(t)
+            print(f"\r{dt_text(t)}  {k}/{n} events", end="", flush=True)
+            time.sleep(0.5)
+        print()
+        ind = replay.run()
+    print(f"closed on time {ind.closed_on_time_rate:.1%} of {ind.closed} closed; mean "
+          f"{ind.mean_hours_to_close:.1f} h to close, {ind.mean_minutes_to_accept:.1f} min "
+          f"to accept, {ind.mean_minutes_to_dispatch:.1f} min to dispatch; rework "
+          f"{ind.rework}; open {ind.open} (overdue {ind.overdue})")
+    # the whole replay: reading the file, indexing it, running it
+    result = ind.as_dict() | {"replay_s": round(time.perf_counter() - t0, 3),
+                              "load_s": round(load_s, 3)}
+    if args.policy:
+        db = _open_db(args.db)
+        table = compare_policies(replay, db, args.policy)
+        names = list(table)
+        keys = list(table[names[0]])
+        print(f"{'':28}" + "".join(f"{n:>16}" for n in names))
+        for key in keys:
+            print(f"{key:28}" + "".join(f"{table[n][key]:>16.1%}" for n in names))
+        result["policies"] = table
+    print(json.dumps(result, ensure_ascii=False))
+    return EXIT_OK
+
+
+def dt_text(t: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(t, dt.timezone(dt.timedelta(hours=8))).strftime(
+        "%Y-%m-%d %H:%M:%S")
+
+
+def cmd_export_scenario(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from models.scenario import export_scenario
+
+    try:
+        start = dt.datetime.fromisoformat(args.start)
+        end = dt.datetime.fromisoformat(args.end)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if start.tzinfo is None or end.tzinfo is None or not start < end:
+        print("error: --from and --to need a time zone, and --from must be before --to",
+              file=sys.stderr)
+        return EXIT_USAGE
+    db = _open_db(args.db)
+    header = export_scenario(db, _admin(), Path(args.file), start, end,
+                             district=args.district)
+    print(f"exported {header.name} -> {args.file}")
+    return EXIT_OK
+
+
 COMMANDS = {"simulate": cmd_simulate, "import-cases": cmd_import_cases, "export-cases": cmd_export_cases,
             "demo": cmd_demo, "validate-grids": cmd_validate, "import-grids": cmd_import,
-            "export-grids": cmd_export}
+            "export-grids": cmd_export, "import-snaps": cmd_import_snaps,
+            "replay": cmd_replay, "export-scenario": cmd_export_scenario}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,6 +21,7 @@ from widgets.alerts import AlertList
 from widgets.casedetail import CaseDetailWidget
 from widgets.casequeue import CaseQueueWidget
 from widgets.dashboard import Dashboard
+from widgets.quarantine import QuarantineWidget
 from widgets.escalation import EscalationBoard
 from widgets.overview import OverviewWidget
 from widgets.staffpanel import StaffPanel
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.stats = StatsPanel(self)
         self.board = EscalationBoard(self)
         self.dashboard = Dashboard(self)
+        self.quarantine = QuarantineWidget(self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("queue", self.tr("Case queue"), self.queue,
                        Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -106,6 +108,9 @@ class MainWindow(QMainWindow):
                            Qt.DockWidgetArea.LeftDockWidgetArea)
             self.tabifyDockWidget(self.docks["stats"], self.docks["overview"])
         self.tabifyDockWidget(self.docks["detail"], self.docks["staff"])
+        self._add_dock("quarantine", self.tr("Quarantine"), self.quarantine,
+                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["detail"], self.docks["quarantine"])
         self.docks["detail"].raise_()
         self._build_toolbar()
         self._build_menus()
@@ -165,7 +170,7 @@ class MainWindow(QMainWindow):
         m = self.menuBar().addMenu(self.tr("&View"))
         for key, shortcut in (("queue", "Ctrl+1"), ("detail", "Ctrl+2"), ("staff", "Ctrl+3"),
                               ("alerts", "Ctrl+4"), ("stats", "Ctrl+5"), ("board", "Ctrl+6"),
-                              ("dashboard", "Ctrl+7")):
+                              ("dashboard", "Ctrl+7"), ("quarantine", "Ctrl+8")):
             action = self.docks[key].toggleViewAction()
             action.setShortcut(QKeySequence(shortcut))
             m.addAction(action)
@@ -223,7 +228,10 @@ class MainWindow(QMainWindow):
         self.status_db.setToolTip(self.tr("Database in use"))
         self.status_datum = QLabel(self)
         self.status_clock = QLabel(self)
-        for w in (self.progress, self.status_cases, self.status_staff, self.status_datum,
+        self.status_feeds = QLabel(self)
+        self.status_feeds.hide()
+        for w in (self.progress, self.status_cases, self.status_staff, self.status_feeds,
+                  self.status_datum,
                   self.status_db, self.status_clock):
             bar.addPermanentWidget(w)
 
@@ -253,6 +261,20 @@ class MainWindow(QMainWindow):
         self.status_staff.setText(self.tr("Staff on duty: {0}").format(f"{on_duty:,}"))
 
     @Slot(str, str, float)
+    def set_feed_status(self, received: int, backlog: int, quarantined: int) -> None:
+        """The live feeds: items received, waiting, and kept back in the quarantine."""
+        self.status_feeds.setText(self.tr("Feeds: {0} received, {1} waiting").format(
+            f"{received:,}", f"{backlog:,}"))
+        self.status_feeds.setToolTip(self.tr("{0} feed items kept in the quarantine")
+                                     .format(quarantined))
+        self.status_feeds.show()
+
+    def set_quarantine_count(self, pending: int) -> None:
+        """The quarantine dock's title says how many items wait for a dispatcher."""
+        dock = self.docks["quarantine"]
+        dock.setWindowTitle(self.tr("Quarantine ({0})").format(pending) if pending
+                            else self.tr("Quarantine"))
+
     def show_progress(self, _kind: str, step: str, fraction: float) -> None:
         self.progress.show()
         self.progress.setValue(int(fraction * 100))

