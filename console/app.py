@@ -31,7 +31,7 @@ from console.tasks import TaskRunner, TaskState
 from console.theme import apply_theme
 from widgets import labels
 from widgets.citymap import BaseMap, CityMapWidget, register_url_scheme
-from models.auth import Actor
+from models.auth import Actor, Perm
 from models.cases import CaseService
 from models.db import Database
 from models.errors import CityGridError
@@ -161,6 +161,14 @@ class ConsoleController(QObject):
         self._watch_timer.setInterval(60_000)
         self._watch_timer.timeout.connect(self._on_watch_timer_timeout)
         window.detail.sig_action_requested.connect(self._on_detail_action_requested)
+        window.sig_scenario_requested.connect(self.open_scenario)
+        window.sig_drill_requested.connect(self._on_window_drill_requested)
+        self.drills: list = []  # console.drill.DrillRun, running
+        self._drill_trainee = ""
+        window.sig_live_requested.connect(self.back_to_live)
+        window.timeline.sig_time_changed.connect(self._on_timeline_time_changed)
+        window.timeline.sig_step_requested.connect(self._on_timeline_step_requested)
+        self.replay = None  # models.replay.Replay while a scenario is replayed
         window.quarantine.sig_retry_requested.connect(self._on_quarantine_retry_requested)
         window.quarantine.sig_discard_requested.connect(self._on_quarantine_discard_requested)
         self.router = None  # routing.policy.Router, built on first use (off the hot path)
@@ -217,7 +225,10 @@ class ConsoleController(QObject):
 
     @Slot()
     def refresh(self) -> None:
-        """Reload everything the window shows, off the GUI thread."""
+        """Reload everything the window shows, off the GUI thread (not while a replay
+        shows a scenario: the replay clock decides what the window shows then)."""
+        if self.replay is not None:
+            return
         with_layers = self.map is not None and not self._layers_sent
         self.runner.submit("snapshot", lambda state: read_snapshot(
             self.db, self.actor, state, with_layers=with_layers))
@@ -252,6 +263,117 @@ class ConsoleController(QObject):
                                            surge=self._surge, publisher=self.publisher)
         state.check()
         return self.simulator.run_until(dt.datetime.now(dt.UTC))
+
+    # -- training drills ----------------------------------------------------------------
+    @Slot()
+    def _on_window_drill_requested(self) -> None:
+        if not self.actor.can(Perm.DRILL_RUN):
+            self.window.statusBar().showMessage(
+                self.tr("Only a trainer starts drills: switch the role to Trainer"), 8000)
+            return
+        trainee = self.ask("text", self.tr("Trainee's name"), None)
+        if not trainee:
+            return
+        injects = self.ask("file", self.tr("Injects file (JSON; cancel for none)"), None)
+        self.start_drill(trainee, injects or None)
+
+    def start_drill(self, trainee: str, injects_file: str | None = None, *,
+                    root: Path | None = None) -> None:
+        """Copy the world into a drill database (off the GUI thread), then open the drill
+        window. The live database is only read."""
+        from console.drill import prepare_drill
+
+        self._drill_trainee = trainee
+        self.window.statusBar().showMessage(self.tr("Preparing the drill: copying the "
+                                                    "world…"))
+        self.runner.submit("drill", lambda state: prepare_drill(self.db, injects_file, root))
+
+    def _open_drill(self, db, path, injects) -> None:  # noqa: ANN001
+        from console.drill import DrillRun
+
+        run = DrillRun(db, path, self._drill_trainee, injects, with_map=self.map is not None)
+        run.sig_ended.connect(self._on_drill_ended)
+        self.drills.append(run)
+        run.start()
+        self.window.statusBar().showMessage(self.tr("Drill {0} started").format(run.name),
+                                            5000)
+
+    @Slot(str)
+    def _on_drill_ended(self, report: str) -> None:
+        self.drills = [d for d in self.drills if d.report_path is None]
+        self.window.statusBar().showMessage(self.tr("Drill report: {0}").format(report), 15000)
+
+    # -- replaying a scenario ------------------------------------------------------------
+    @Slot(str)
+    def open_scenario(self, path: str) -> None:
+        """Read a scenario file (off the GUI thread), then replay it in this window."""
+        from models.replay import Replay
+        from models.scenario import read_scenario
+
+        self.runner.submit("scenario", lambda state: (Path(path).name,
+                                                      Replay(read_scenario(Path(path)))))
+
+    def _start_replay(self, name: str, replay) -> None:  # noqa: ANN001
+        self.replay = replay
+        self._clear_map()
+        w = self.window
+        w.timeline.set_range(replay.header.start_dt, dt.datetime.fromtimestamp(replay.end,
+                                                                             dt.UTC))
+        w.set_replay(True, replay.header.name or name)
+        w.statusBar().showMessage(self.tr("Replaying {0}: {1} cases").format(
+            name, f"{replay.n_cases:,}"), 8000)
+        self.seek(replay.start)
+
+    def seek(self, t: float) -> None:
+        """Show the replay's state at ``t`` (rebuilt off the GUI thread; a newer seek
+        cancels an older one)."""
+        replay = self.replay
+        if replay is None:
+            return
+        self.runner.submit("replay-seek", lambda state: self._replay_snapshot(replay, t))
+
+    def _replay_snapshot(self, replay, t: float) -> Snapshot:  # noqa: ANN001
+        st = replay.state_at(t)
+        n = len(st.staff_ids)
+        positions = StaffPositions(st.staff_ids, st.staff_lon, st.staff_lat,
+                                   ("manager",) * n, np.ones(n, dtype=bool), ("busy",) * n)
+        districts = self.snapshot.districts if self.snapshot is not None else []
+        return Snapshot(districts, st.table, n, positions, None,
+                        dt.datetime.fromtimestamp(t, dt.UTC), [], {}, [])
+
+    @Slot(object)
+    def _on_timeline_time_changed(self, when: object) -> None:
+        if self.replay is not None and isinstance(when, dt.datetime):
+            self.seek(when.timestamp())
+            self.window.timeline.set_position(when, self.replay.events_until(when.timestamp()))
+
+    @Slot()
+    def _on_timeline_step_requested(self) -> None:
+        replay = self.replay
+        if replay is None:
+            return
+        nxt = replay.next_event_after(self.window.timeline.time().timestamp())
+        if nxt is not None:
+            when = dt.datetime.fromtimestamp(nxt, dt.UTC)
+            self.window.timeline.set_position(when, replay.events_until(nxt))
+            self.seek(nxt)
+
+    @Slot()
+    def back_to_live(self) -> None:
+        if self.replay is None:
+            return
+        self.window.timeline.pause()
+        self.replay = None
+        self._clear_map()
+        self.window.set_replay(False)
+        self.refresh()
+
+    def _clear_map(self) -> None:
+        """Markers of another world (live or a replay) leave the map."""
+        if self.map is not None and len(self._shown_keys):
+            self.map.remove_events((self._shown_keys // 1000).tolist())
+        self._shown_keys = np.zeros(0, dtype=np.int64)
+        self._heat_until = 0.0
 
     # -- live feeds over MQTT ---------------------------------------------------------------
     def start_feeds(self, host: str, port: int, prefix: str = "citygrid") -> None:
@@ -347,6 +469,13 @@ class ConsoleController(QObject):
             self.window.quarantine.set_items(result)
             self.window.set_quarantine_count(len(result))
         elif kind == "snapshot" and isinstance(result, Snapshot):
+            if self.replay is None:
+                self._show_snapshot(result)
+        elif kind == "drill" and isinstance(result, tuple):
+            self._open_drill(*result)
+        elif kind == "scenario" and isinstance(result, tuple):
+            self._start_replay(*result)
+        elif kind == "replay-seek" and isinstance(result, Snapshot) and self.replay is not None:
             self._show_snapshot(result)
 
     @Slot(str, object)
@@ -362,7 +491,8 @@ class ConsoleController(QObject):
         w.set_quarantine_count(len(snap.quarantine))
         w.queue.set_districts([(d.code, d.name) for d in snap.districts])
         w.queue.set_table(snap.table)
-        now = dt.datetime.now(dt.UTC)
+        # live: the time of the read; in a replay: the replay clock
+        now = snap.read_at if self.replay is not None else dt.datetime.now(dt.UTC)
         open_mask = snap.table.open_mask()
         overdue_mask = snap.table.overdue_mask(now)
         w.set_counts(int(open_mask.sum()), int(overdue_mask.sum()), snap.on_duty)
@@ -377,9 +507,10 @@ class ConsoleController(QObject):
         w.alerts.set_alerts(alerts)
         emergency = np.flatnonzero((snap.table.category == CATEGORY_CODES.index("emergency"))
                                    & (snap.table.status == STATUS_CODES.index("reported")))
-        w.alerts.ring([(int(snap.table.ids[i]),
-                        f"{snap.table.numbers[i]} {snap.table.titles[i]}")
-                       for i in emergency if int(snap.table.ids[i]) not in self.acknowledged])
+        if self.replay is None:  # a replayed emergency does not sound the alarm
+            w.alerts.ring([(int(snap.table.ids[i]),
+                            f"{snap.table.numbers[i]} {snap.table.titles[i]}")
+                           for i in emergency if int(snap.table.ids[i]) not in self.acknowledged])
         w.staff.set_workload(snap.unit_loads)
         self._show_dashboard(snap, open_mask, overdue_mask)
         w.board.set_counts(
@@ -575,6 +706,16 @@ class ConsoleController(QObject):
         self.show_case(case_id)
 
     def show_case(self, case_id: int) -> None:
+        if self.replay is not None:
+            from models.replay import case_at
+
+            case, history = case_at(self.replay, case_id,
+                                    self.window.timeline.time().timestamp())
+            if case is not None:
+                self.window.detail.show_case(case, history, "", (), "", ())
+                self.window.detail.set_actions({})  # a replay is watched, not worked
+                self.window.docks["detail"].raise_()
+            return
         try:
             case = self.cases.get(case_id)
             history = self.cases.history(case_id)
@@ -725,8 +866,12 @@ class ConsoleController(QObject):
             self.show_case(self.window.detail.case_id)
 
     def _ask_dialog(self, kind: str, prompt: str, options: list[str] | None) -> str | None:
-        from PySide6.QtWidgets import QInputDialog
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
 
+        if kind == "file":
+            path, _ = QFileDialog.getOpenFileName(self.window, prompt, "",
+                                                  self.tr("JSON (*.json);;All files (*)"))
+            return path or None
         if options:
             value, ok = QInputDialog.getItem(self.window, kind, prompt, options, 0, False)
         else:

@@ -8,6 +8,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFileDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -22,6 +23,7 @@ from widgets.casedetail import CaseDetailWidget
 from widgets.casequeue import CaseQueueWidget
 from widgets.dashboard import Dashboard
 from widgets.quarantine import QuarantineWidget
+from widgets.timeline import TimelineBar
 from widgets.escalation import EscalationBoard
 from widgets.overview import OverviewWidget
 from widgets.staffpanel import StaffPanel
@@ -65,6 +67,15 @@ class MainWindow(QMainWindow):
 
     sig_role_requested = Signal(str)
     """The user works the console in another centre role (dispatcher or shift lead)."""
+
+    sig_scenario_requested = Signal(str)
+    """The user chose a scenario file to replay (its path)."""
+
+    sig_live_requested = Signal()
+    """The user leaves the replay and goes back to the live city."""
+
+    sig_drill_requested = Signal()
+    """A trainer wants to start a training drill on a copy of the world."""
 
     sig_language_requested = Signal(str)
     """The user chose an interface language (``zh_CN``, ``en`` or ``system``)."""
@@ -113,6 +124,13 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["detail"], self.docks["quarantine"])
         self.docks["detail"].raise_()
         self._build_toolbar()
+        self.timeline = TimelineBar(self)
+        self.timeline_bar = QToolBar(self.tr("Replay"), self)
+        self.timeline_bar.setObjectName("toolbar_replay")
+        self.timeline_bar.setMovable(False)
+        self.timeline_bar.addWidget(self.timeline)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.timeline_bar)
+        self.timeline_bar.hide()
         self._build_menus()
         self._build_status_bar(db_label)
         self._clock = QTimer(self)
@@ -152,6 +170,13 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         m = self.menuBar().addMenu(self.tr("&File"))
+        m.addAction(self._action(self.tr("&Open scenario for replay…"), "Ctrl+O",
+                                 self._on_open_scenario_triggered))
+        self.live_action = self._action(self.tr("&Back to live"), "Ctrl+Shift+L",
+                                        self.sig_live_requested)
+        self.live_action.setEnabled(False)
+        m.addAction(self.live_action)
+        m.addSeparator()
         m.addAction(self._action(self.tr("&Refresh"), QKeySequence.StandardKey.Refresh,
                                  self.sig_refresh_requested))
         m.addSeparator()
@@ -207,9 +232,13 @@ class MainWindow(QMainWindow):
         self.surge_action.toggled.connect(self.sig_surge_toggled)
         m.addAction(self.surge_action)
 
+        m = self.menuBar().addMenu(self.tr("&Training"))
+        m.addAction(self._action(self.tr("&Start a drill…"), None, self.sig_drill_requested))
+
         m = self.menuBar().addMenu(self.tr("&Role"))
         for code, text in (("dispatcher", self.tr("&Dispatcher")),
-                           ("shift_lead", self.tr("&Shift lead"))):
+                           ("shift_lead", self.tr("&Shift lead")),
+                           ("trainer", self.tr("&Trainer"))):
             m.addAction(self._action(text, None,
                                      lambda _=False, c=code: self.sig_role_requested.emit(c)))
 
@@ -261,6 +290,20 @@ class MainWindow(QMainWindow):
         self.status_staff.setText(self.tr("Staff on duty: {0}").format(f"{on_duty:,}"))
 
     @Slot(str, str, float)
+    @Slot()
+    def _on_open_scenario_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open scenario"), "",
+                                              self.tr("Scenarios (*.cgs);;All files (*)"))
+        if path:
+            self.sig_scenario_requested.emit(path)
+
+    def set_replay(self, on: bool, name: str = "") -> None:
+        """Show the replay timeline (``on``) or hide it and say the window is live again."""
+        self.timeline_bar.setVisible(on)
+        self.live_action.setEnabled(on)
+        self.setWindowTitle(self.tr("CityGrid Console — replay: {0}").format(name) if on
+                            else self.tr("CityGrid Console"))
+
     def set_feed_status(self, received: int, backlog: int, quarantined: int) -> None:
         """The live feeds: items received, waiting, and kept back in the quarantine."""
         self.status_feeds.setText(self.tr("Feeds: {0} received, {1} waiting").format(
@@ -299,6 +342,7 @@ class MainWindow(QMainWindow):
         state = settings.value("main/state")
         if isinstance(state, QByteArray):
             self.restoreState(state, STATE_VERSION)
+        self.timeline_bar.hide()  # a window always opens live
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("main/geometry", self.saveGeometry())

@@ -265,4 +265,46 @@ class Replay:
             replay_s=time.perf_counter() - t0)
 
 
-__all__ = ["Indicators", "Replay", "ReplayState"]
+
+
+def case_at(replay: Replay, case_key: int, t: float):  # noqa: ANN201
+    """One case as it stood at ``t`` in the replay: a :class:`models.records.CaseRecord`
+    and its history so far (the case detail shows them like a live case's)."""
+    from models.records import CaseRecord, HistoryRecord
+
+    rows = np.flatnonzero(replay.case_keys == case_key)
+    if not len(rows):
+        return None, []
+    i = int(rows[0])
+    k = replay.events_until(t)
+    mine = np.flatnonzero(replay.ev_case[:k] == i)
+    if not len(mine):
+        return None, []
+    utc = dt.UTC
+    history = []
+    before = None
+    level = None
+    for j in mine:
+        status = STATUS_CODES[replay.ev_status[j]]
+        if replay.ev_level[j] >= 0:
+            level = LEVEL_CODES[replay.ev_level[j]]
+        unit = replay.ev_unit[j]
+        history.append(HistoryRecord(dt.datetime.fromtimestamp(replay.ev_t[j], utc), None,
+                                     "", str(replay.ev_kind[j]), before, status,
+                                     f"→ {unit}" if unit else ""))
+        before = status
+    cls = next((c for c, p in _PRIORITY_OF_CLASS.items()
+                if PRIORITY_CODES.index(p) == replay.priority[i]), "C")
+    record = CaseRecord(
+        id=int(case_key), number=str(replay.numbers[i]), channel="", catalogue_version="",
+        category=CATEGORY_CODES[replay.category[i]], subcategory=str(replay.subcategory[i]),
+        event_class=cls, priority=PRIORITY_CODES[replay.priority[i]], status=before or "",
+        title=str(replay.titles[i]), description="", address="",
+        lon=float(replay.lon[i]), lat=float(replay.lat[i]), grid_id=None, reporter_name="",
+        reporter_phone="", assigned_unit_id=None,
+        reported_at=dt.datetime.fromtimestamp(replay.report_t[i], utc), step_deadline=None,
+        version=0, level=level)
+    return record, history
+
+
+__all__ = ["Indicators", "Replay", "ReplayState", "case_at"]

