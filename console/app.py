@@ -408,6 +408,25 @@ class ConsoleController(QObject):
             self.feeds.stop()
             self.feeds = None
 
+    def watch_snap_folder(self, folder: str | Path, interval_ms: int = 3000) -> None:
+        """Take in the snap reports phones drop into ``folder`` (scanned off the GUI
+        thread every few seconds; reports go to processed/ or rejected/ beside them)."""
+        from models.auth import SystemRole
+        from models.snaps import SnapFolder
+
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        self._snaps = SnapFolder(self.db, Actor.system("snaps", SystemRole.FEED), folder,
+                                 locate=lambda lon, lat: self._locator().locate(lon, lat))
+        self._snap_timer = QTimer(self)
+        self._snap_timer.setInterval(interval_ms)
+        self._snap_timer.timeout.connect(self._on_snap_timer_timeout)
+        self._snap_timer.start()
+        self._on_snap_timer_timeout()
+
+    @Slot()
+    def _on_snap_timer_timeout(self) -> None:
+        self.runner.submit("snaps", lambda state: self._snaps.scan())
+
     @Slot()
     def _on_feeds_timer_timeout(self) -> None:
         f = self.feeds
@@ -465,6 +484,12 @@ class ConsoleController(QObject):
                 self.simulator.publisher = self.publisher
             self._feeds_timer.start()
             self.window.statusBar().showMessage(self.tr("Live feeds connected"), 5000)
+        elif kind == "snaps" and result is not None and (result.case_ids
+                                                          or result.quarantine_ids):
+            self.window.statusBar().showMessage(
+                self.tr("Snap reports: {0} new case(s), {1} kept in the quarantine").format(
+                    len(result.case_ids), len(result.quarantine_ids)), 5000)
+            self.refresh()
         elif kind == "quarantine" and isinstance(result, list):
             self.window.quarantine.set_items(result)
             self.window.set_quarantine_count(len(result))
@@ -512,13 +537,16 @@ class ConsoleController(QObject):
                             f"{snap.table.numbers[i]} {snap.table.titles[i]}")
                            for i in emergency if int(snap.table.ids[i]) not in self.acknowledged])
         w.staff.set_workload(snap.unit_loads)
-        self._show_dashboard(snap, open_mask, overdue_mask)
-        w.board.set_counts(
-            {lv: int((snap.table.level[open_mask] == i).sum()) for i, lv in enumerate(LEVEL_CODES)},
-            {lv: int((snap.table.level[overdue_mask] == i).sum())
-             for i, lv in enumerate(LEVEL_CODES)})
-        if self.map is not None:
-            self._show_on_map(snap, open_mask, overdue_mask)
+        if not self.ready:
+            self._show_rest(snap, open_mask, overdue_mask)
+        else:
+            # The queue, counts and alerts (what a dispatcher acts on) show now; the
+            # dashboard and the map follow on the next turns of the event loop, so no
+            # single turn holds the GUI thread for the whole refresh (under a surge the
+            # worker threads take their share of the interpreter, and one long turn is a
+            # visible stall). A newer snapshot supersedes the rest of an older one.
+            QTimer.singleShot(0, lambda: self._show_rest(snap, open_mask, overdue_mask,
+                                                         map_later=True))
         if not self.ready:
             self.ready = True
             w.statusBar().showMessage(self.tr("Ready"), 3000)
@@ -529,6 +557,24 @@ class ConsoleController(QObject):
             gc.collect()
             gc.freeze()
             self.sig_ready.emit()
+
+    def _show_rest(self, snap: Snapshot, open_mask, overdue_mask, *,  # noqa: ANN001
+                   map_later: bool = False) -> None:
+        if self.snapshot is not snap:
+            return
+        self._show_dashboard(snap, open_mask, overdue_mask)
+        self.window.board.set_counts(
+            {lv: int((snap.table.level[open_mask] == i).sum())
+             for i, lv in enumerate(LEVEL_CODES)},
+            {lv: int((snap.table.level[overdue_mask] == i).sum())
+             for i, lv in enumerate(LEVEL_CODES)})
+        if self.map is None:
+            return
+        if map_later:
+            QTimer.singleShot(0, lambda: self.snapshot is snap and self._show_on_map(
+                snap, open_mask, overdue_mask))
+        else:
+            self._show_on_map(snap, open_mask, overdue_mask)
 
     def _show_dashboard(self, snap: Snapshot, open_mask, overdue_mask) -> None:  # noqa: ANN001
         t = snap.table
@@ -1122,6 +1168,9 @@ def run_gui(args: argparse.Namespace) -> int:
     window.show()
     controller.start()
     mqtt = _mqtt_target(getattr(args, "mqtt", None), settings)
+    if settings.feeds.snap_folder and not args.screenshot:
+        controller.sig_ready.connect(
+            lambda: controller.watch_snap_folder(settings.feeds.snap_folder))
     if mqtt is not None and not args.screenshot:
         # the feeds need the grids: connect once the window shows the database
         controller.sig_ready.connect(lambda: controller.start_feeds(*mqtt))

@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "compare; needs the database the scenario's grids come from)")
     _add_db(p)
 
+    p = sub.add_parser("register-sensors",
+                       help="register IoT sensors from a JSON list (id, kind, lon, lat, "
+                            "optional subcategory and name); all or nothing")
+    p.add_argument("file", help="sensors .json")
+    _add_db(p)
+
     p = sub.add_parser("export-scenario",
                        help="cut a slice of the event log (time range, district) into a "
                             "scenario file")
@@ -342,6 +348,17 @@ def dt_text(t: float) -> str:
         "%Y-%m-%d %H:%M:%S")
 
 
+def cmd_register_sensors(args: argparse.Namespace) -> int:
+    from models.gridindex import GridIndex
+    from models.sensors import SensorService
+
+    db = _open_db(args.db)
+    n = SensorService(db, _admin(), locate=GridIndex.from_db(db).locate).register_file(
+        Path(args.file))
+    print(f"registered {n} sensor(s)")
+    return EXIT_OK
+
+
 def cmd_export_scenario(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -367,7 +384,8 @@ def cmd_export_scenario(args: argparse.Namespace) -> int:
 COMMANDS = {"simulate": cmd_simulate, "import-cases": cmd_import_cases, "export-cases": cmd_export_cases,
             "demo": cmd_demo, "validate-grids": cmd_validate, "import-grids": cmd_import,
             "export-grids": cmd_export, "import-snaps": cmd_import_snaps,
-            "replay": cmd_replay, "export-scenario": cmd_export_scenario}
+            "replay": cmd_replay, "export-scenario": cmd_export_scenario,
+            "register-sensors": cmd_register_sensors}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -114,3 +114,43 @@ def test_import_and_export_cases(demo_db, tmp_path) -> None:
     requests = json.loads(out.read_text(encoding="utf-8"))
     assert any(r["description"] == "路面破损" and r["x_reporter_phone"] == "138****2222"
                for r in requests)
+
+
+def test_record_replay_and_compare_policies(demo_db, tmp_path) -> None:
+    url, folder = demo_db
+    scn = tmp_path / "tianxin.cgs"
+    result = run("simulate", "--district", "430103", "--days", "3", "--seed", "7",
+                 "--record", str(scn), "--db", url, env_dir=folder)
+    assert result.returncode == 0, result.stderr
+    recorded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert recorded["events"] > 500 and scn.exists()
+    result = run("replay", str(scn), "--speed", "max", "--policy", "default-2026",
+                 "--policy", "street-first", "--db", url, env_dir=folder)
+    assert result.returncode == 0, result.stderr
+    last = json.loads(result.stdout.strip().splitlines()[-1])
+    assert last["events"] == recorded["events"]
+    assert 0 < last["closed_on_time_rate"] <= 1 and last["mean_hours_to_close"] > 0
+    assert last["replay_s"] > 0
+    assert last["policies"]["default-2026"]["other_unit_than_recorded"] == 0
+    assert last["policies"]["street-first"]["to_community"] == 0
+    table = [line for line in result.stdout.splitlines() if "street-first" in line]
+    assert table and "default-2026" in table[0]  # the side-by-side header
+    # bad input: a clear error, exit code not 0
+    result = run("replay", str(tmp_path / "none.cgs"), env_dir=folder)
+    assert result.returncode != 0 and "no scenario file" in result.stderr
+    result = run("simulate", "--days", "2", "--db", url, env_dir=folder)
+    assert result.returncode != 0 and "--record" in result.stderr
+
+
+def test_register_sensors(demo_db, tmp_path) -> None:
+    url, folder = demo_db
+    good = tmp_path / "sensors.json"
+    good.write_text(json.dumps([{"id": "gas-x1", "kind": "gas", "lon": 112.98,
+                                 "lat": 28.19}]), encoding="utf-8")
+    result = run("register-sensors", str(good), "--db", url, env_dir=folder)
+    assert result.returncode == 0 and "registered 1 sensor" in result.stdout, result.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"id": "x", "kind": "radar", "lon": 1, "lat": 2}]),
+                   encoding="utf-8")
+    result = run("register-sensors", str(bad), "--db", url, env_dir=folder)
+    assert result.returncode != 0 and "unknown kind 'radar'" in result.stderr

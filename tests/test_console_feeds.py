@@ -103,3 +103,18 @@ def test_a_snap_reports_photos_show_in_the_case_detail(qtbot, console, tiny_city
     controller.show_case(changes.case_ids[0])
     assert win.detail.photos.count() == 1 and win.detail.photos.isVisibleTo(win)
     assert not win.detail.photos.item(0).icon().isNull()
+
+
+def test_a_watched_folder_brings_snap_reports_with_photos(qtbot, console, tiny_city,
+                                                          tmp_path) -> None:
+    from tests.test_snaps import drop, png
+
+    win, controller = console
+    inbox = tmp_path / "inbox"
+    drop(inbox, "r1.json", {"p1.png": png((200, 30, 30))})
+    controller.watch_snap_folder(inbox, interval_ms=200)
+    qtbot.waitUntil(lambda: win.queue.model.rowCount() == 1, timeout=10_000)
+    assert (inbox / "processed" / "r1.json").exists()
+    controller.show_case(int(controller.snapshot.table.ids[0]))
+    assert win.detail.photos.count() == 1
+    controller._snap_timer.stop()
