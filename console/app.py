@@ -515,9 +515,9 @@ class ConsoleController(QObject):
         w.quarantine.set_items(snap.quarantine)
         w.set_quarantine_count(len(snap.quarantine))
         w.queue.set_districts([(d.code, d.name) for d in snap.districts])
-        w.queue.set_table(snap.table)
         # live: the time of the read; in a replay: the replay clock
         now = snap.read_at if self.replay is not None else dt.datetime.now(dt.UTC)
+        w.queue.set_table(snap.table, snap.read_at if self.replay is not None else None)
         open_mask = snap.table.open_mask()
         overdue_mask = snap.table.overdue_mask(now)
         w.set_counts(int(open_mask.sum()), int(overdue_mask.sum()), snap.on_duty)

@@ -160,6 +160,7 @@ def export_scenario(db, actor, path: Path, start: dt.datetime, end: dt.datetime,
                 t = c.reported_at.timestamp()
                 events.append((t, order, {
                     "t": round(t, 3), "k": "report", "case": c.id, "sub": c.subcategory,
+                    "title": c.title,
                     "cat": c.category, "cls": c.event_class, "ch": c.channel.value,
                     "grid": grids.get(c.grid_id, ""), "lon": c.lon, "lat": c.lat,
                     "deadline": round(c.case_deadline.timestamp(), 3)

@@ -96,6 +96,7 @@ def record_simulation(db, path: Path, *, district: str | None = None, days: floa
         deadline = step_deadline(ev.at, total_hours(sub.limits), sub.limits.basis, calendar)
         events.append((t, order, {
             "t": round(t, 3), "k": "report", "case": case, "sub": sub.code,
+            "title": sub.name_zh,
             "cat": sub.category, "cls": cls, "ch": ev.channel, "grid": codes[ev.grid_index],
             "lon": round(float(lon[k]), 6), "lat": round(float(lat[k]), 6),
             "deadline": round(deadline.timestamp(), 3), "s": "reported"}))

@@ -183,3 +183,35 @@ def test_dialogs_are_watched_until_the_last_window_leaves_training(window, frame
     d.hide()
     frame.set_training(other, False)
     assert not frame.active and banner_of(d) is None
+
+
+def test_a_window_with_the_live_map_in_training_survives_dialogs(qtbot) -> None:
+    """Regression: an application-wide event filter in Python crashed (segfault) a training
+    window holding the map's QWebEngineView; dialogs are now framed without one."""
+    from widgets.citymap import CityMapWidget
+
+    win = QMainWindow()
+    qtbot.addWidget(win)
+    first = CityMapWidget()
+    qtbot.addWidget(first)
+    first.show()
+    with qtbot.waitSignal(first.sig_map_ready, timeout=20_000):
+        pass
+    second = CityMapWidget()
+    win.setCentralWidget(second)
+    win.resize(800, 600)
+    win.show()
+    frame = TrainingFrame()
+    frame.set_training(win, True, "map")
+    with qtbot.waitSignal(second.sig_map_ready, timeout=20_000):
+        pass
+    dialog = QDialog(win)
+    dialog.setLayout(QVBoxLayout())
+    dialog.layout().addWidget(QLineEdit(dialog))
+    dialog.show()
+    qtbot.waitUntil(lambda: banner_of(dialog) is not None, timeout=2000)
+    frame.set_training(win, False)
+    assert banner_of(win) is None and banner_of(dialog) is None
+    dialog.close()
+    first.teardown()
+    second.teardown()

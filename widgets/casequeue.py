@@ -104,12 +104,16 @@ class CaseQueueModel(QAbstractTableModel):
         self._rows = np.zeros(0, dtype=np.int64)  # indices into self.table
         self._sort: tuple[int, Qt.SortOrder] = (7, Qt.SortOrder.DescendingOrder)
         self._now = dt.datetime.now(dt.UTC)
+        self._clock: dt.datetime | None = None  # the time the table shows (None: now)
         self._overdue = np.zeros(0, dtype=bool)
 
     # -- data in -------------------------------------------------------------------------
-    def set_table(self, table: CaseTable) -> None:
+    def set_table(self, table: CaseTable, now: dt.datetime | None = None) -> None:
+        """Show ``table``; overdue is judged at ``now`` (a replay's clock), else the time
+        of each filtering."""
         self.beginResetModel()
         self.table = table
+        self._clock = now
         self._apply()
         self.endResetModel()
 
@@ -120,7 +124,7 @@ class CaseQueueModel(QAbstractTableModel):
         self.endResetModel()
 
     def _apply(self) -> None:
-        self._now = dt.datetime.now(dt.UTC)
+        self._now = self._clock or dt.datetime.now(dt.UTC)
         self._overdue = self.table.overdue_mask(self._now)
         rows = np.flatnonzero(filter_mask(self.table, self.filter, self._now))
         column, order = self._sort
@@ -266,9 +270,9 @@ class CaseQueueWidget(QWidget):
                            overdue_only=self.overdue.isChecked(),
                            open_only=self.open_only.isChecked(), text=self.search.text())
 
-    def set_table(self, table: CaseTable) -> None:
+    def set_table(self, table: CaseTable, now: dt.datetime | None = None) -> None:
         selected = self.selected_case_id()
-        self.model.set_table(table)
+        self.model.set_table(table, now)
         if selected is not None:
             self.select_case(selected, emit=False)
 

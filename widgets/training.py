@@ -16,7 +16,7 @@ name and the margins the window had before.
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QEvent, QMargins, QObject, QSize, Qt
+from PySide6.QtCore import QEvent, QMargins, QObject, QSize, Qt, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 
 TRAINING_COLOUR = "#c2410c"  # burnt orange: white bold text on it reads at 5:1 contrast
@@ -127,9 +127,8 @@ class TrainingFrame(QObject):
     """Switches the training look on and off for windows, and frames every top-level dialog
     that shows up while any window is in training.
 
-    Dialogs are caught with an application-wide event filter, installed only while training
-    (it sees every event of the application, so it is not left in place for nothing).
-    Native dialogs (a platform file picker) are not Qt widgets and cannot be framed.
+    Dialogs are caught when they take the focus, or by a look at the top-level windows four
+    times a second, only while training. Native dialogs (a platform file picker) are not Qt widgets and cannot be framed.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -137,6 +136,9 @@ class TrainingFrame(QObject):
         self._windows: list[QWidget] = []
         self._text = ""
         self._filtering = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self._on_timer_timeout)
 
     @property
     def active(self) -> bool:
@@ -178,16 +180,28 @@ class TrainingFrame(QObject):
                 and (w.isVisible() or banner_of(w) is not None)]
 
     def _watch_dialogs(self, on: bool) -> None:
+        """Frame dialogs as they appear: when one takes the focus, and by a look at the
+        top-level windows four times a second (a dialog shown without focus). Not an
+        application-wide event filter: one in Python sees every event of QtWebEngine's
+        internal widgets too, and crashed the drill window with the map in it."""
         app = QApplication.instance()
         if on and not self._filtering:
-            app.installEventFilter(self)
+            app.focusChanged.connect(self._on_app_focus_changed)
+            self._timer.start()
         elif not on and self._filtering:
-            app.removeEventFilter(self)
+            app.focusChanged.disconnect(self._on_app_focus_changed)
+            self._timer.stop()
         self._filtering = on
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        # cheapest test first: this filter sees every event of the application
-        if (event.type() == QEvent.Type.Show and isinstance(watched, QDialog)
-                and watched.isWindow() and banner_of(watched) is None):
-            apply_training_frame(watched, self._text)
-        return False
+    @Slot(QWidget, QWidget)
+    def _on_app_focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        if now is not None and shiboken6.isValid(now):
+            window = now.window()
+            if isinstance(window, QDialog) and banner_of(window) is None:
+                apply_training_frame(window, self._text)
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        for dialog in self._dialogs():
+            if dialog.isVisible() and banner_of(dialog) is None:
+                apply_training_frame(dialog, self._text)

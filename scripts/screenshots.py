@@ -1,0 +1,115 @@
+"""Render the README's screenshots offscreen: the live console, a replay, a drill window, and
+the first page of a drill's after-action report.
+
+Run: ``.venv/bin/python scripts/screenshots.py [OUT_DIR]`` (default ``docs/screenshots``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox")
+
+from widgets.citymap import CityMapWidget, register_url_scheme  # noqa: E402
+
+register_url_scheme()
+
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from console.app import ConsoleController  # noqa: E402
+from console.i18n import install_translators  # noqa: E402
+from console.mainwindow import MainWindow  # noqa: E402
+from console.theme import apply_theme  # noqa: E402
+from models.auth import Actor, SystemRole  # noqa: E402
+from models.db import Database  # noqa: E402
+from models.democity import build_demo_city, seed_demo_cases  # noqa: E402
+from models.intake import IntakeService  # noqa: E402
+from models.schema import StaffRole  # noqa: E402
+from routing.scenarios import record_simulation  # noqa: E402
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def until(cond, timeout_ms: int = 30_000) -> None:  # noqa: ANN001
+    waited = 0
+    while not cond() and waited < timeout_ms:
+        wait(100)
+        waited += 100
+
+
+def main() -> None:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="citygrid-shots-"))
+    os.environ["CITYGRID_DATA_DIR"] = str(tmp)
+    app = QApplication([])
+    apply_theme(app, True)
+    install_translators(app, os.environ.get("CITYGRID_LANG", "en"))
+    db = Database.open(f"sqlite:///{tmp / 'demo.sqlite3'}")
+    build_demo_city(db)
+    seed_demo_cases(db, n=600)
+    feed = IntakeService(db, Actor.system("hotline", SystemRole.FEED))
+    feed.submit("hotline_12345", {"caller": "王女士", "phone": "13912345678",
+                                  "lon": "东经112", "lat": 28.19, "description": "井盖丢了"})
+    map_widget = CityMapWidget()
+    window = MainWindow(db.url, central=map_widget)
+    window.resize(1680, 1000)
+    controller = ConsoleController(db, Actor("王调度", StaffRole.DISPATCHER), window,
+                                   build_demo=False, map_widget=map_widget)
+    window.show()
+    controller.start()
+    until(lambda: controller.ready and map_widget.ready)
+    wait(2500)
+    window.docks["quarantine"].raise_()
+    window.docks["dashboard"].raise_()
+    wait(500)
+    window.grab().save(str(out / "console.png"))
+
+    # a replay of two simulated days of Tianxin, half way through
+    scn = tmp / "tianxin.cgs"
+    record_simulation(db, scn, district="430103", days=2, seed=3)
+    controller.open_scenario(str(scn))
+    until(lambda: controller.replay is not None)
+    mid = dt.datetime.fromtimestamp(controller.replay.start + 34 * 3600, dt.UTC)
+    window.timeline.sig_time_changed.emit(mid)
+    wait(3000)
+    window.grab().save(str(out / "replay.png"))
+    controller.back_to_live()
+
+    # a drill: the trainer starts it, an inject arrives, the trainee accepts a case
+    controller.start_drill("张三", None, root=tmp)
+    until(lambda: bool(controller.drills))
+    run = controller.drills[0]
+    run.window.resize(1680, 1000)
+    until(lambda: run.controller.ready and run.controller.map.ready)
+    case = run.inject_at(112.9866, 28.1822, "M01", "楼道冒烟 (drill)")
+    run.inject_at(112.9901, 28.1950, "C04", "井盖缺失 (drill)")
+    wait(1500)
+    run.controller.show_case(case)
+    run.window.detail.buttons["accept"].click()
+    wait(2500)
+    run.window.grab().save(str(out / "drill.png"))
+    report = run.end()
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
+                    str(report), str(out / "drill-report")], check=True)
+    map_widget.teardown()
+    controller.runner.shutdown()
+    db.dispose()
+    print("screenshots in", out)
+
+
+if __name__ == "__main__":
+    main()
