@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -713,14 +713,42 @@ class ConsoleController(QObject):
             form.show_warning(self.tr("Not registered: {0}").format(result.reason))
             return
         self.last_hotline = result
-        if result.duplicates:
-            numbers = ", ".join(self.cases.get(d).number for d in result.duplicates[:3])
-            self.window.statusBar().showMessage(
-                self.tr("Case registered; it looks like open case(s) {0}: consider merging")
-                .format(numbers), 15000)
         form.accept()
         self.hotline = None
+        if result.duplicates:
+            self.offer_merge(result.case_id, result.duplicates)
         self.refresh()
+
+    def likely_duplicates(self, case) -> tuple[int, ...]:  # noqa: ANN001
+        """Open cases the given case may repeat (same subcategory, near, recent)."""
+        from models.cases import NewCase
+
+        new = NewCase(channel=case.channel or "patrol", subcategory=case.subcategory,
+                      lon=case.lon, lat=case.lat, title=case.title,
+                      reported_at=case.reported_at)
+        return tuple(d for d in self._intake().duplicates_of(new) if d != case.id)
+
+    def offer_merge(self, case_id: int, originals: Sequence[int]) -> int | None:
+        """Offer to merge ``case_id`` into one of the open cases it looks like; the merged
+        case keeps every report and reporter. Returns the case merged into, if any."""
+        from models.loop import CaseLoop
+
+        numbers = {self.cases.get(d).number: d for d in list(originals)[:5]}
+        keep = self.tr("Keep it as a separate case")
+        choice = self.ask(self.tr("Likely duplicate"), self.tr(
+            "The new case looks like open case(s) nearby. Merge it into:"),
+            [*numbers, keep])
+        if not choice or choice not in numbers:
+            return None
+        try:
+            CaseLoop(self.db, self.actor).merge(case_id, numbers[choice],
+                                                self.tr("merged as a duplicate"))
+        except CityGridError as exc:
+            self.window.statusBar().showMessage(str(exc), 8000)
+            return None
+        self.window.statusBar().showMessage(self.tr("Merged into {0}; its reports and "
+                                                    "reporters are kept").format(choice), 8000)
+        return numbers[choice]
 
     @Slot(float, float)
     def _on_map_location_picked(self, lon: float, lat: float) -> None:
@@ -780,7 +808,11 @@ class ConsoleController(QObject):
                        for c, name in self.recommend(case)]
         self.window.detail.show_case(case, history, grid_code, trace, chain, recommended)
         self.window.detail.set_photos(photos)  # after show_case, which clears the strip
-        self.window.detail.set_actions(self.available_actions(case.status))
+        actions = self.available_actions(case.status)
+        if "merge" in self._merge_roles() and case.status in ("reported", "accepted") and \
+                self.likely_duplicates(case):
+            actions["merge"] = True  # offered when a likely original is open
+        self.window.detail.set_actions(actions)
         if self.map is not None and path is not None:
             self.map.show_path(*path)
         self.window.docks["detail"].raise_()
@@ -957,6 +989,9 @@ class ConsoleController(QObject):
         self.show_case(case_id)
         self.refresh()
 
+    def _merge_roles(self) -> tuple[str, ...]:
+        return ("merge",) if self.actor.role in TRANSITIONS["merge"].roles else ()
+
     def _run_action(self, name: str, case_id: int) -> None:
         from models.loop import CaseLoop
         from models.records import RoutingDecision
@@ -979,6 +1014,10 @@ class ConsoleController(QObject):
                 router.route(case.grid_id, case.subcategory)
 
         v = case.version
+        if name == "merge":
+            if self.offer_merge(case_id, self.likely_duplicates(case)) is None:
+                raise CityGridError(self.tr("cancelled"))
+            return
         if name == "accept":
             loop.accept(case_id, expected_version=v)
         elif name == "reject":

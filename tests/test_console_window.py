@@ -161,11 +161,27 @@ def test_a_hotline_call_becomes_a_case(qtbot, window, tiny_city) -> None:
     case = controller.cases.get(controller.last_hotline.case_id)
     assert (case.channel, case.subcategory, case.grid_id) == ("hotline_12345", "C04",
                                                               tiny_city.grids[0])
-    # the same again: registered, with the first offered as a likely duplicate
+    # the same again: registered, with the first offered as a likely duplicate; the
+    # dispatcher keeps it apart this time
+    offered: list = []
+    controller.ask = lambda kind, prompt, options: offered.append(options) or options[-1]
     win.sig_hotline_requested.emit()
     again = controller.hotline
     again.set_location(112.9812, 28.1893)
     again.description.setPlainText("井盖没了")
     again._on_buttons_accepted()
     assert controller.last_hotline.duplicates == (case.id,)
-    assert "consider merging" in win.statusBar().currentMessage()
+    assert offered == [[case.number, "Keep it as a separate case"]]
+    second = controller.last_hotline.case_id
+    assert controller.cases.get(second).status == "reported"
+    # later, from the case detail: merge into the original; it keeps both reports
+    controller.show_case(second)
+    assert win.detail.buttons["merge"].isVisible() and win.detail.buttons["merge"].isEnabled()
+    controller.ask = lambda kind, prompt, options: options[0]
+    win.detail.buttons["merge"].click()
+    assert controller.cases.get(second).status == "merged"
+    reports = controller.cases.reports(case.id)
+    assert len(reports) == 2 and "Merged into" in win.statusBar().currentMessage()
+    # the original has no likely duplicate left: no merge button
+    controller.show_case(case.id)
+    assert not win.detail.buttons["merge"].isVisible()

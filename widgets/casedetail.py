@@ -55,6 +55,7 @@ ACTIONS = (
     ("verify_fail", QT_TRANSLATE_NOOP("CaseDetailWidget", "Verify: fail…")),
     ("assess", QT_TRANSLATE_NOOP("CaseDetailWidget", "Assess…")),
     ("reopen", QT_TRANSLATE_NOOP("CaseDetailWidget", "Reopen…")),
+    ("merge", QT_TRANSLATE_NOOP("CaseDetailWidget", "Merge into duplicate…")),
 )
 
 THUMBNAIL = 96  # pixels, the longer side of a photo in the strip

