@@ -274,7 +274,8 @@ class ConsoleController(QObject):
         trainee = self.ask("text", self.tr("Trainee's name"), None)
         if not trainee:
             return
-        injects = self.ask("file", self.tr("Injects file (JSON; cancel for none)"), None)
+        injects = self.ask("file", self.tr("Injects: a JSON list or a recorded scenario "
+                                           "(cancel for none)"), None)
         self.start_drill(trainee, injects or None)
 
     def start_drill(self, trainee: str, injects_file: str | None = None, *,
@@ -947,8 +948,9 @@ class ConsoleController(QObject):
         from PySide6.QtWidgets import QFileDialog, QInputDialog
 
         if kind == "file":
-            path, _ = QFileDialog.getOpenFileName(self.window, prompt, "",
-                                                  self.tr("JSON (*.json);;All files (*)"))
+            path, _ = QFileDialog.getOpenFileName(
+                self.window, prompt, "",
+                self.tr("Injects or scenarios (*.json *.cgs);;All files (*)"))
             return path or None
         if options:
             value, ok = QInputDialog.getItem(self.window, kind, prompt, options, 0, False)

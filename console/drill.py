@@ -170,8 +170,11 @@ class DrillRun(QObject):
 
         self._timer.stop()
         try:
+            recorded = {e.result.case_id: (e.item.recorded_unit, e.item.recorded_level)
+                        for e in self.session.injected
+                        if e.result.case_id is not None and e.item.recorded_unit}
             score = score_drill(self.db, router=Router(EscalationGraph.from_db(self.db)),
-                                since=self.started)
+                                since=self.started, recorded=recorded)
             self.report_path = write_after_action_report(
                 score, self.path.with_suffix(".pdf"), trainee=self.trainee,
                 scenario=self.name)

@@ -204,9 +204,10 @@ def after_action_html(score: DrillScore, *, trainee: str, scenario: str) -> str:
         f'{e(translate("report", "No case was reported during the drill."))}</td></tr>']
     title = e(translate("report", "After-action report"))
     total = e(translate("report", "Score: {total} / 100").format(total=f"{score.total:.1f}"))
-    explain = e(translate("report", "The recorded decision is where the routing policy sends "
-                                    "the case from its grid and item; wrong routings are "
-                                    "highlighted."))
+    explain = e(translate("report", "The recorded decision is where the case really went "
+                                    "when the inject comes from a recorded scenario, and "
+                                    "otherwise where the routing policy sends it from its "
+                                    "grid and item; wrong routings are highlighted."))
     return "".join((
         f"<html><body><h1>{title}</h1><p>",
         "<br>".join(f"<b>{e(k)}:</b> {e(v)}" for k, v in meta), "</p>",

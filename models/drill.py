@@ -32,7 +32,7 @@ import datetime as dt
 import json
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -182,6 +182,9 @@ class DrillInject:
     title: str
     description: str = ""
     channel: str = Channel.HOTLINE_12345.value
+    # from a recorded scenario: where the case really went (the unit's code and level)
+    recorded_unit: str = ""
+    recorded_level: str = ""
 
     def new_case(self, at: dt.datetime) -> NewCase:
         """The event as a new case reported at ``at``."""
@@ -251,6 +254,8 @@ def load_injects(path: Path, *, catalogue: Catalogue | None = None) -> list[Dril
         and ``problems`` holds (item number, message) pairs.
     """
     path = Path(path)
+    if path.suffix == ".cgs":
+        return injects_from_scenario(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -280,6 +285,43 @@ def load_injects(path: Path, *, catalogue: Catalogue | None = None) -> list[Dril
                               + "; ".join(m for _, m in problems), path=str(path),
                               problems=problems)
     return injects
+
+
+SCENARIO_TIME_SCALE = 60.0  # a recorded hour plays in a drill minute
+SCENARIO_MAX_INJECTS = 60
+
+
+def injects_from_scenario(path: Path, *, time_scale: float = SCENARIO_TIME_SCALE,
+                          limit: int = SCENARIO_MAX_INJECTS) -> list[DrillInject]:
+    """Injects from a recorded scenario (``.cgs``): its first ``limit`` reports, each at its
+    recorded time from the scenario's first report, ``time_scale`` times faster, carrying
+    the unit the case was really dispatched to, so the report can set the trainee's
+    decision beside the recorded one.
+
+    Raises
+    ------
+    ValidationError
+        Not a scenario, or one without reports.
+    """
+    from models.scenario import read_scenario
+
+    scenario = read_scenario(Path(path))
+    reports = [e for e in scenario.events if e["k"] == "report"][:limit]
+    if not reports:
+        raise ValidationError(f"the scenario {Path(path).name} has no reported case to inject",
+                              path=str(path))
+    dispatched: dict[object, tuple[str, str]] = {}
+    wanted = {e["case"] for e in reports}
+    for e in scenario.events:
+        if e["k"] == "dispatch" and e.get("case") in wanted and e["case"] not in dispatched:
+            dispatched[e["case"]] = (str(e.get("unit") or ""), str(e.get("level") or ""))
+    t0 = reports[0]["t"]
+    return [DrillInject((e["t"] - t0) / time_scale, e["sub"], float(e["lon"]), float(e["lat"]),
+                        str(e.get("title") or e["sub"]),
+                        channel=str(e.get("ch") or Channel.HOTLINE_12345.value),
+                        recorded_unit=dispatched.get(e["case"], ("", ""))[0],
+                        recorded_level=dispatched.get(e["case"], ("", ""))[1])
+            for e in reports]
 
 
 @dataclass(frozen=True, slots=True)
@@ -616,6 +658,7 @@ def _mean(values: Iterable[float | None]) -> float | None:
 
 def score_drill(drill_db: Database, *, router: CaseRouter | None = None,
                 since: dt.datetime | None = None, now: dt.datetime | None = None,
+                recorded: Mapping[int, tuple[str, str]] | None = None,
                 catalogue: Catalogue | None = None,
                 calendar: WorkingCalendar | None = None) -> DrillScore:
     """Score a drill from its database's case history, on the city's own indicators.
@@ -662,6 +705,10 @@ def score_drill(drill_db: Database, *, router: CaseRouter | None = None,
         Only cases reported at or after this time (the drill's start).
     now : datetime, optional
         When the drill is scored (for steps still open); the current time by default.
+    recorded : mapping, optional
+        case id -> (unit code, level) the case was really dispatched to (injects from a
+        recorded scenario); for those cases the trainee is judged against the recorded
+        decision rather than the policy's.
     catalogue, calendar : optional
         The shipped ones by default.
 
@@ -712,6 +759,11 @@ def score_drill(drill_db: Database, *, router: CaseRouter | None = None,
                 expected = None  # an unknown grid or an older catalogue's item: not judged
         if expected is not None:
             policy = expected.policy
+        if recorded and recorded.get(case.id, ("", ""))[0]:
+            # an inject from a recorded scenario: the real dispatcher's decision
+            unit, level = recorded[case.id]
+            expected = RoutingDecision(0, unit, level, None, None, "recorded",
+                                       ("the decision recorded in the scenario",))
         codes = [code for code, _ in trainee_units]
         rows.append(CaseScore(
             case.id, case.number, case.subcategory, case.title, case.status.value,

