@@ -8,6 +8,7 @@ the likely duplicates, so the console can offer a merge.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -18,7 +19,7 @@ import numpy as np
 from sqlalchemy import func, insert, select, update
 
 from models import audit
-from models.auth import Actor, Perm
+from models.auth import Actor, Perm, mask_phone
 from models.cases import CaseService, GridLocator, NewCase, _validated
 from models.catalogue import Catalogue, load_catalogue
 from models.db import Database
@@ -27,6 +28,7 @@ from models.geo import geodesic_distance_m
 from models.records import QuarantineRecord
 from models.schema import Case, CaseStatus, QuarantineItem, utcnow
 
+PHONE_KEYS = frozenset({"phone", "reporter_phone"})  # residents' phones in payloads
 OPEN = [CaseStatus.REPORTED, CaseStatus.ACCEPTED, CaseStatus.DISPATCHED, CaseStatus.HANDLING,
         CaseStatus.VERIFYING, CaseStatus.SUSPENDED]
 DUPLICATE_DEFAULT = (200.0, 24.0)  # metres, hours
@@ -267,8 +269,21 @@ class IntakeService:
             with self.db.read() as s:
                 rows = s.scalars(select(QuarantineItem).where(QuarantineItem.status == status)
                                  .order_by(QuarantineItem.id))
-                return [QuarantineRecord(q.id, q.channel, q.received_at, q.reason, q.status,
-                                         q.source, json.loads(q.payload)) for q in rows]
+                out = [QuarantineRecord(q.id, q.channel, q.received_at, q.reason, q.status,
+                                        q.source, json.loads(q.payload)) for q in rows]
+            unmask = self.actor.can(Perm.CONTACT_READ)
+            with_phone = [r.id for r in out if isinstance(r.payload, dict)
+                          and any(r.payload.get(k) for k in PHONE_KEYS)]
+            if not unmask:
+                # residents' phones are masked for roles that may not read them
+                return [dataclasses.replace(r, payload={
+                    k: mask_phone(str(v)) if k in PHONE_KEYS and v else v
+                    for k, v in r.payload.items()}) if r.id in with_phone else r for r in out]
+            if with_phone:  # an unmasked read of residents' phones leaves a trace
+                with self.db.write() as s:
+                    audit.record(s, self.actor, "contact.read", "quarantine",
+                                 f"{len(with_phone)} items")
+            return out
 
     def quarantine_count(self) -> int:
         """How many items wait in the quarantine (pending: not retried, not discarded)."""
@@ -278,7 +293,16 @@ class IntakeService:
                                 .where(QuarantineItem.status == "pending")) or 0
 
     def retry(self, quarantine_id: int, fixed: Mapping | None = None) -> IntakeResult:
-        """Try a quarantined item again (as fixed by the dispatcher, or as it was)."""
+        """Try a quarantined item again (as fixed by the dispatcher, or as it was).
+
+        Raises
+        ------
+        PermissionDenied
+            The actor may not report cases (a ``denied`` audit row is written).
+        """
+        with audit.guarded(self.db, self.actor, Perm.CASE_REPORT, "intake.retry",
+                           "quarantine", quarantine_id):
+            pass  # the check alone: the report below is checked again by the case service
         with self.db.read() as s:
             item = s.get(QuarantineItem, quarantine_id)
             if item is None or item.status != "pending":

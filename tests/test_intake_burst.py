@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from models.auth import Actor, SystemRole
@@ -80,3 +81,29 @@ def test_an_empty_burst_writes_nothing(tiny_city) -> None:
     assert svc.submit_many("snap", []) == []
     with tiny_city.db.read() as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+def test_the_quarantine_masks_phones_for_roles_that_may_not_read_them(tiny_city) -> None:
+    from models.auth import Perm
+    from models.errors import PermissionDenied
+    from models.schema import StaffRole
+
+    feed = IntakeService(tiny_city.db, FEED)
+    bad = feed.submit("snap", item(lon="east"))
+    auditor = Actor("审计", StaffRole.AUDITOR)
+    trainer = Actor("培训", StaffRole.TRAINER)
+    assert not trainer.can(Perm.CONTACT_READ)
+    (masked,) = IntakeService(tiny_city.db, trainer).quarantine()
+    assert masked.payload["phone"] == "138****5678" and masked.payload["lon"] == "east"
+    dispatcher = Actor("调度", StaffRole.DISPATCHER)
+    (plain,) = IntakeService(tiny_city.db, dispatcher).quarantine()
+    assert plain.payload["phone"] == "13812345678"
+    with tiny_city.db.read() as s:
+        reads = s.scalars(select(AuditEntry.actor_name).where(
+            AuditEntry.action == "contact.read")).all()
+    assert reads == ["调度"]
+    # retrying needs the right to report: an auditor may look, not retry
+    with pytest.raises(PermissionDenied):
+        IntakeService(tiny_city.db, auditor).retry(bad.quarantine_id, item())
+    assert IntakeService(tiny_city.db, dispatcher).retry(bad.quarantine_id,
+                                                          item()).case_id is not None
