@@ -113,3 +113,28 @@ def _fail_on_js_errors(caplog):
               if r.name == "citygrid.js" and r.levelno >= logging.ERROR]
     if errors:
         pytest.fail("JavaScript error(s) on the map page:\n" + "\n".join(errors), pytrace=False)
+
+
+def pytest_unconfigure(config) -> None:  # noqa: ANN001
+    """Let Qt delete what the tests left before the interpreter goes.
+
+    A map page (QWebEnginePage) still alive when its QWebEngineProfile is released makes
+    QtWebEngine crash the process at exit (a segfault after every test passed). Widgets
+    closed by the tests are deleted with ``deleteLater``, which needs an event loop turn
+    that never comes after the last test: deliver those deletions here, pages first.
+    """
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    for _ in range(3):
+        gc.collect()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        app.processEvents()
