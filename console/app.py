@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console.i18n import install_translators
@@ -1242,11 +1242,6 @@ def run_gui(args: argparse.Namespace) -> int:
     for run in controller.drills:  # a drill window still open: its database closes too
         run.controller.runner.shutdown()
         run.db.dispose()
-    # delete the windows (and their map pages) while Qt is still up: a page outliving its
-    # profile crashes QtWebEngine at exit
-    for widget in app.topLevelWidgets():
-        widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     db.dispose()
     return code
 
