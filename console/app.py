@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -145,6 +146,7 @@ class ConsoleController(QObject):
         window.sig_simulator_toggled.connect(self.set_simulator_running)
         window.sig_surge_toggled.connect(self._on_window_surge_toggled)
         self.simulator = None  # models.simulator.CitySimulator, made on first use
+        self._sim_lock = threading.Lock()
         self.feeds = None  # models.feeds.MqttFeeds when a broker is configured
         self.publisher = None  # the simulator's MQTT side, with the feeds
         self._feeds_seen = 0
@@ -255,7 +257,17 @@ class ConsoleController(QObject):
     def _on_sim_timer_timeout(self) -> None:
         self.runner.submit("simulate", self._simulate_task)
 
-    def _simulate_task(self, state: TaskState) -> dict:
+    def _simulate_task(self, state: TaskState) -> dict | None:
+        # one run at a time: a cancelled run still finishes, and two at once would report
+        # every planned event twice
+        if not self._sim_lock.acquire(blocking=False):
+            return None
+        try:
+            return self._simulate(state)
+        finally:
+            self._sim_lock.release()
+
+    def _simulate(self, state: TaskState) -> dict:
         from models.simulator import CitySimulator
 
         if self.simulator is None:
