@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import os
 import sys
-import threading
 from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -146,7 +145,6 @@ class ConsoleController(QObject):
         window.sig_simulator_toggled.connect(self.set_simulator_running)
         window.sig_surge_toggled.connect(self._on_window_surge_toggled)
         self.simulator = None  # models.simulator.CitySimulator, made on first use
-        self._sim_lock = threading.Lock()
         self.feeds = None  # models.feeds.MqttFeeds when a broker is configured
         self.publisher = None  # the simulator's MQTT side, with the feeds
         self._feeds_seen = 0
@@ -197,7 +195,7 @@ class ConsoleController(QObject):
 
     @Slot()
     def _on_watch_timer_timeout(self) -> None:
-        self.runner.submit("deadline-watch", self._deadline_watch_task)
+        self.runner.submit("deadline-watch", self._deadline_watch_task, coalesce=True)
 
     def _deadline_watch_task(self, state: TaskState) -> list[int]:
         from routing.graph import EscalationGraph
@@ -255,17 +253,10 @@ class ConsoleController(QObject):
 
     @Slot()
     def _on_sim_timer_timeout(self) -> None:
-        self.runner.submit("simulate", self._simulate_task)
-
-    def _simulate_task(self, state: TaskState) -> dict | None:
-        # one run at a time: a cancelled run still finishes, and two at once would report
-        # every planned event twice
-        if not self._sim_lock.acquire(blocking=False):
-            return None
-        try:
-            return self._simulate(state)
-        finally:
-            self._sim_lock.release()
+        # one tick at a time: a tick still running when the timer fires again (building
+        # the simulator on a large city takes longer than the interval) is left to finish;
+        # two at once would report every planned event twice
+        self.runner.submit("simulate", self._simulate, coalesce=True)
 
     def _simulate(self, state: TaskState) -> dict:
         from models.simulator import CitySimulator
@@ -438,7 +429,8 @@ class ConsoleController(QObject):
 
     @Slot()
     def _on_snap_timer_timeout(self) -> None:
-        self.runner.submit("snaps", lambda state: self._snaps.scan())
+        # two scans of one folder at once would take the same report in twice
+        self.runner.submit("snaps", lambda state: self._snaps.scan(), coalesce=True)
 
     @Slot()
     def _on_feeds_timer_timeout(self) -> None:

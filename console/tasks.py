@@ -62,15 +62,28 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="citygrid-task")
         self._states: dict[str, TaskState] = {}
+        self._futures: dict[str, Future] = {}
         self.closed = False
 
-    def submit(self, kind: str, fn: Callable[[TaskState], Any]) -> Future | None:
+    def running(self, kind: str) -> bool:
+        """Whether a task of ``kind`` was submitted and has not returned yet."""
+        future = self._futures.get(kind)
+        return future is not None and not future.done()
+
+    def submit(self, kind: str, fn: Callable[[TaskState], Any], *,
+               coalesce: bool = False) -> Future | None:
         """Run ``fn(state)`` off the GUI thread, cancelling a running task of ``kind``.
 
+        With ``coalesce`` a running task of ``kind`` is left to finish and nothing new
+        starts (None): for periodic work such as a simulator tick, where the running task
+        does what the new one would and two at once would do it twice.
         After :meth:`shutdown` (the window is closing) nothing new starts: None.
         """
         if self.closed:
             log.debug("task %s not started: the runner is shut down", kind)
+            return None
+        if coalesce and self.running(kind):
+            log.debug("task %s not started: one is running", kind)
             return None
         if (old := self._states.get(kind)) is not None:
             old.cancel()
@@ -91,7 +104,8 @@ class TaskRunner(QObject):
                 self.sig_task_finished.emit(kind, result)
             return result
 
-        return self._pool.submit(run)
+        future = self._futures[kind] = self._pool.submit(run)
+        return future
 
     @Slot()
     def shutdown(self) -> None:

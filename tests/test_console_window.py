@@ -185,3 +185,33 @@ def test_a_hotline_call_becomes_a_case(qtbot, window, tiny_city) -> None:
     # the original has no likely duplicate left: no merge button
     controller.show_case(case.id)
     assert not win.detail.buttons["merge"].isVisible()
+
+
+def test_a_slow_simulator_tick_is_not_lost_when_the_timer_fires_again(qtbot, window,
+                                                                      monkeypatch) -> None:
+    """Building the simulator can outlast the tick interval: the timer firing meanwhile
+    must neither cancel the running tick nor report a tick that did nothing."""
+    import threading
+
+    import models.simulator
+
+    win, controller = window
+    release = threading.Event()
+    real = models.simulator.CitySimulator
+
+    def slow(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(models.simulator, "CitySimulator", slow)
+    results = []
+    controller.runner.sig_task_finished.connect(
+        lambda kind, result: results.append(result) if kind == "simulate" else None)
+    controller.set_simulator_running(True)
+    controller._on_sim_timer_timeout()  # the interval passed while the first tick builds
+    controller.set_simulator_running(False)
+    release.set()
+    qtbot.waitUntil(lambda: len(results) == 1 and not controller.runner.running("simulate"),
+                    timeout=20_000)
+    assert isinstance(results[0], dict)
+    assert controller.simulator is not None

@@ -31,3 +31,28 @@ def test_result_progress_and_failure(qtbot) -> None:
     assert failed.args[0] == "broken" and isinstance(failed.args[1], ValueError)
     runner.shutdown()
     assert runner.submit("late", work) is None  # a timer firing after close is harmless
+
+
+def test_a_coalesced_task_lets_the_running_one_finish(qtbot) -> None:
+    import threading
+
+    runner = TaskRunner()
+    release, calls = threading.Event(), []
+
+    def tick(state: TaskState) -> int:
+        calls.append(1)
+        release.wait(5)
+        return len(calls)
+
+    finished = []
+    runner.sig_task_finished.connect(lambda kind, result: finished.append((kind, result)))
+    assert runner.submit("tick", tick, coalesce=True) is not None
+    assert runner.running("tick")
+    assert runner.submit("tick", tick, coalesce=True) is None  # the timer fired again
+    release.set()
+    qtbot.waitUntil(lambda: finished == [("tick", 1)], timeout=5000)
+    qtbot.waitUntil(lambda: not runner.running("tick"), timeout=5000)
+    assert runner.submit("tick", tick, coalesce=True) is not None  # idle again: it starts
+    qtbot.waitUntil(lambda: len(finished) == 2, timeout=5000)
+    assert calls == [1, 1]
+    runner.shutdown()
