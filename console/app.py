@@ -113,6 +113,10 @@ def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
                     dt.datetime.now(dt.UTC), unit_loads, street_names, quarantine)
 
 
+class ActionCancelled(Exception):
+    """The user cancelled a dialog an action asked (not an error: nothing changed)."""
+
+
 class ConsoleController(QObject):
     """Wires the services of one database to the main window."""
 
@@ -989,6 +993,10 @@ class ConsoleController(QObject):
             return
         try:
             self._run_action(name, case_id)
+        except ActionCancelled:
+            # the user closed the dialog: nothing to warn about, nothing changed
+            self.window.statusBar().showMessage(self.tr("Cancelled: nothing changed"), 4000)
+            return
         except CityGridError as exc:
             QMessageBox.warning(self.window, self.tr("Not done"), str(exc))
             return
@@ -1008,7 +1016,7 @@ class ConsoleController(QObject):
         def need(kind: str, prompt: str, options: list[str] | None = None) -> str:
             value = self.ask(kind, prompt, options)
             if value is None or not str(value).strip():
-                raise CityGridError(self.tr("cancelled"))
+                raise ActionCancelled(name)
             return str(value).strip()
 
         def current() -> RoutingDecision:
@@ -1022,7 +1030,7 @@ class ConsoleController(QObject):
         v = case.version
         if name == "merge":
             if self.offer_merge(case_id, self.likely_duplicates(case)) is None:
-                raise CityGridError(self.tr("cancelled"))
+                raise ActionCancelled(name)
             return
         if name == "accept":
             loop.accept(case_id, expected_version=v)

@@ -215,3 +215,52 @@ def test_a_window_with_the_live_map_in_training_survives_dialogs(qtbot) -> None:
     dialog.close()
     first.teardown()
     second.teardown()
+
+
+def test_a_framed_dialog_made_by_qt_survives_its_python_wrappers_being_collected(qtbot) -> None:
+    """QInputDialog.getText makes its dialog in C++; once the Python wrappers of the dialog
+    and its banner are collected, Qt calls back into a new wrapper of the banner. The old
+    banner kept its state in Python attributes and raised AttributeError ('host') on every
+    event: every dialog of a drill window then did nothing."""
+    import gc
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog, QMainWindow
+
+    from widgets.training import apply_training_frame, banner_of, remove_training_frame
+
+    host = QMainWindow()
+    qtbot.addWidget(host)
+    host.show()
+    seen = {}
+
+    def frame() -> None:
+        dialog = QApplication.activeModalWidget()
+        apply_training_frame(dialog, "TRAINING")
+        del dialog
+        gc.collect()  # the wrappers go; the C++ dialog and banner stay
+        QTimer.singleShot(20, resize)
+
+    def resize() -> None:
+        dialog = QApplication.activeModalWidget()
+        dialog.resize(dialog.width() + 60, dialog.height())  # the banner follows
+        banner = banner_of(dialog)
+        seen["widths"] = (banner.width(), dialog.width())
+        remove_training_frame(dialog)
+        seen["after"] = (banner_of(dialog), dialog.objectName())
+        dialog.findChild(QLineEdit).setText("ok")
+        dialog.accept()
+
+    from PySide6.QtWidgets import QLineEdit
+
+    def give_up() -> None:  # the broken banner never lets ``resize`` finish: fail, not hang
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None:
+            dialog.reject()
+
+    QTimer.singleShot(50, frame)
+    QTimer.singleShot(5000, give_up)
+    text, ok = QInputDialog.getText(host, "Reason", "Why?")
+    assert (text, ok) == ("ok", True)
+    assert seen["widths"][0] == seen["widths"][1]
+    assert seen["after"] == (None, "")

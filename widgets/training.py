@@ -28,7 +28,15 @@ FALLBACK_NAME = "training_framed_window"  # for windows that have no object name
 
 
 class _Banner(QLabel):
-    """The banner over the top of one window; it also remembers what to restore."""
+    """The banner over the top of one window (its parent); it also remembers what to
+    restore.
+
+    Everything the banner needs later is kept on the Qt side (its parent and dynamic
+    properties), not in Python attributes: Qt may call back into a banner whose Python
+    wrapper is not the one built here (a dialog torn down under a real window manager
+    raised ``AttributeError: '_Banner' object has no attribute 'host'`` in the old event
+    filter, and every dialog of the drill window then did nothing).
+    """
 
     def __init__(self, host: QWidget) -> None:
         super().__init__(host)
@@ -39,46 +47,77 @@ class _Banner(QLabel):
         self.setStyleSheet(f"QLabel#{BANNER_NAME} {{ background: {TRAINING_COLOUR}; "
                            "color: white; font-weight: bold; font-size: 15px; "
                            f"padding: 5px {BANNER_PADDING_X}px; }}")
-        self.host = host
-        self.previous_style = host.styleSheet()
-        self.previous_name = host.objectName()
-        self.previous_margins = host.contentsMargins()
-        self.added = QMargins()  # what the banner and the frame add to the margins
-        self.grown = QSize()  # what a dialog grew by to make room for them
-        if not self.previous_name:
+        self.setProperty("previous_style", host.styleSheet())
+        self.setProperty("previous_name", host.objectName())
+        self.setProperty("previous_margins", host.contentsMargins())
+        self.setProperty("added", QMargins())  # what the banner and the frame add
+        self.setProperty("grown", QSize())  # what a dialog grew by to make room for them
+        if not host.objectName():
             host.setObjectName(FALLBACK_NAME)
         frame = (f"#{host.objectName()} {{ border: {FRAME_PX}px solid {TRAINING_COLOUR}; }}")
-        host.setStyleSheet(f"{self.previous_style}\n{frame}" if self.previous_style else frame)
-        host.installEventFilter(self)
+        previous = host.styleSheet()
+        host.setStyleSheet(f"{previous}\n{frame}" if previous else frame)
+        host.installEventFilter(_resize_filter())
 
-    def place(self, width: int | None = None) -> None:
-        """Lay the banner over the top edge (of the host, or as wide as ``width`` when the
-        host is about to be resized) and make room for it and the frame."""
-        width = self.host.width() if width is None else width
-        height = self.heightForWidth(width)
-        self.setGeometry(0, 0, width, height)
-        self.raise_()
-        added = QMargins(FRAME_PX, height, FRAME_PX, FRAME_PX)
-        if added != self.added:
-            self.added = added
-            self.host.setContentsMargins(self.previous_margins + added)
 
-    def restore(self) -> None:
-        self.host.removeEventFilter(self)
-        self.host.setContentsMargins(self.previous_margins)
-        self.host.setStyleSheet(self.previous_style)
-        self.host.setObjectName(self.previous_name)
+
+def _place(banner: QLabel, width: int | None = None) -> None:
+    """Lay ``banner`` over the top edge of its window (or as wide as ``width`` when the
+    window is about to be resized) and make room for it and the frame."""
+    host = banner.parentWidget()
+    if host is None:
+        return
+    width = host.width() if width is None else width
+    height = banner.heightForWidth(width)
+    banner.setGeometry(0, 0, width, height)
+    banner.raise_()
+    added = QMargins(FRAME_PX, height, FRAME_PX, FRAME_PX)
+    if added != banner.property("added"):
+        banner.setProperty("added", added)
+        host.setContentsMargins(banner.property("previous_margins") + added)
+
+
+def _restore(banner: QLabel) -> None:
+    """Give ``banner``'s window back the margins, stylesheet and name it had."""
+    host = banner.parentWidget()
+    if host is None:
+        return
+    host.removeEventFilter(_resize_filter())
+    host.setContentsMargins(banner.property("previous_margins"))
+    host.setStyleSheet(banner.property("previous_style") or "")
+    host.setObjectName(banner.property("previous_name") or "")
+
+
+class _ResizeFilter(QObject):
+    """Keeps each framed window's banner across its top as the window is resized.
+
+    One stateless filter for every framed window: it finds the banner among the watched
+    window's children, so nothing it needs can go missing with a Python wrapper.
+    """
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.host and event.type() == QEvent.Type.Resize:
-            self.place()
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+            banner = banner_of(watched)
+            if banner is not None:
+                _place(banner)
         return False
+
+
+_FILTER: _ResizeFilter | None = None
+
+
+def _resize_filter() -> _ResizeFilter:
+    """The one resize filter, made on first use and owned by the application."""
+    global _FILTER
+    if _FILTER is None or not shiboken6.isValid(_FILTER):
+        _FILTER = _ResizeFilter(QApplication.instance())
+    return _FILTER
 
 
 def banner_of(window: QWidget) -> QLabel | None:
     """The training banner on ``window``, or None when it is not framed."""
     label = window.findChild(QLabel, BANNER_NAME, Qt.FindChildOption.FindDirectChildrenOnly)
-    return label if isinstance(label, _Banner) else None
+    return label if label is not None and label.property("added") is not None else None
 
 
 def apply_training_frame(window: QWidget, text: str) -> None:
@@ -87,13 +126,13 @@ def apply_training_frame(window: QWidget, text: str) -> None:
     banner = banner_of(window)
     if banner is not None:
         banner.setText(text)
-        banner.place()
+        _place(banner)
         return
     before = window.size()
     banner = _Banner(window)
     banner.setText(text)
     if not isinstance(window, QDialog):
-        banner.place()
+        _place(banner)
         banner.show()
         return
     # grow the dialog rather than squeeze its content, and widen a narrow one so that the
@@ -103,9 +142,9 @@ def apply_training_frame(window: QWidget, text: str) -> None:
     width = max(before.width(), min(one_line, DIALOG_BANNER_MAX_WIDTH))
     added = QMargins(FRAME_PX, banner.heightForWidth(width), FRAME_PX, FRAME_PX)
     window.resize(QSize(width, before.height()).grownBy(added))  # its Resize places it
-    banner.place()
+    _place(banner)
     banner.show()
-    banner.grown = window.size() - before
+    banner.setProperty("grown", window.size() - before)
 
 
 def remove_training_frame(window: QWidget) -> None:
@@ -114,12 +153,12 @@ def remove_training_frame(window: QWidget) -> None:
     banner = banner_of(window)
     if banner is None:
         return
-    grown = banner.grown
-    banner.restore()
+    grown = banner.property("grown")
+    _restore(banner)
     banner.hide()
     banner.setParent(None)
     banner.deleteLater()
-    if not grown.isNull():
+    if isinstance(grown, QSize) and not grown.isNull():
         window.resize(window.size() - grown)
 
 
