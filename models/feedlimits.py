@@ -46,7 +46,7 @@ def short(value: object, limit: int = 60) -> str:
     "'xxxxxxxx…"
     """
     text = repr(value)
-    return text if len(text) <= limit else text[:limit - 2] + "…"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def check_time(value: object, field: str, now: dt.datetime) -> dt.datetime:

@@ -74,7 +74,7 @@ class IntakeResult:
 
 
 def payload_text(payload: object) -> str:
-    """The JSON text a payload is stored as: readable (not ASCII-escaped), but with NUL
+    r"""The JSON text a payload is stored as: readable (not ASCII-escaped), but with NUL
     escaped, since PostgreSQL text cannot hold it.
 
     >>> payload_text({"kind": "smoke\x00", "名": 1})
