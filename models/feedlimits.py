@@ -56,10 +56,10 @@ def check_time(value: object, field: str, now: dt.datetime) -> dt.datetime:
     >>> now = dt.datetime(2026, 11, 28, 9, tzinfo=dt.UTC)
     >>> check_time("2026-11-28T17:00:00+08:00", "time", now).isoformat()
     '2026-11-28T09:00:00+00:00'
-    >>> check_time("9999-12-31T00:00:00Z", "time", now)
+    >>> check_time("9999-12-31T00:00:00Z", "time", now)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    models.errors.ValidationError: time '9999-12-31T00:00:00Z' is in the future (more than 5 min ahead)
+    models.errors.ValidationError: time '9999-12-31T00:00:00Z' is in the future ...
     """
     if not isinstance(value, str):
         raise ValidationError(f"{field} must be an ISO 8601 text, got {short(value)}",

@@ -13,7 +13,6 @@ stored phone, so a masked phone is never submitted nor stored over the real one.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -306,7 +305,8 @@ class IntakeService:
             out[k] = [c_id[i] for i in near]
         return out
 
-    def _insert_quarantine(self, s, items: list[tuple[str, Mapping, str, str]]) -> list[int]:  # noqa: ANN001
+    def _insert_quarantine(self, s,  # noqa: ANN001
+                           items: list[tuple[str, Mapping, str, str]]) -> list[int]:
         """Insert (channel, payload, reason, source) items in the caller's transaction."""
         ids = list(s.scalars(insert(QuarantineItem).returning(
             QuarantineItem.id, sort_by_parameter_order=True), [{

@@ -3,7 +3,8 @@
 A dispatcher inspects an item, fixes its payload in a JSON editor if need be, and asks for a
 retry, or discards it with a reason. Any channel can be retried: hotline, snap, IoT alerts and
 staff positions. Residents' phones arrive masked; **Show phone** asks the controller for the
-item unmasked (an audited read), which comes back through :meth:`QuarantineWidget.show_revealed`. The widget never reaches the database: the controller
+item unmasked (an audited read), which comes back through
+:meth:`QuarantineWidget.show_revealed`. The widget never reaches the database: the controller
 gives it :class:`models.records.QuarantineRecord` rows and acts on its signals, then reports
 the outcome with :meth:`QuarantineWidget.show_result`.
 """
