@@ -6,8 +6,15 @@ Topics (``PREFIX`` defaults to ``citygrid``; payloads are UTF-8 JSON):
   the sensor must be registered (position, grid and the subcategory its alerts raise);
 * ``PREFIX/staff/<staff id>/position``: ``{"lon": 112.98, "lat": 28.19, "time": ISO 8601}``.
 
-Anything that does not parse or validate goes to the intake quarantine with its reason;
-alerts and positions are applied in batches (one transaction per batch, a few per second).
+Anything that does not parse or validate goes to the intake quarantine with its reason
+(the limits are in :mod:`models.feedlimits`); alerts and positions are applied in batches
+(one transaction per batch, a few per second).
+
+Nothing received is lost: an item leaves the queue only once the transaction that made it a
+case, a position or a quarantine entry has committed. A batch the database refuses is
+applied item by item, and the item it refuses goes to the quarantine with the reason; while
+the database itself fails (locked, unreachable) the items are tried again with a bounded
+backoff, then left queued for the next flush.
 """
 
 from __future__ import annotations
@@ -16,37 +23,49 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import paho.mqtt.client as mqtt
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.auth import Actor, SystemRole
-from models.cases import NewCase
 from models.db import Database
 from models.errors import CityGridError, ValidationError
-from models.intake import IntakeService, _num, _time
-from models.sensors import Sensor, SensorService
-from models.staff import PositionFix, StaffService
+from models.feedlimits import (
+    MAX_JSON_DEPTH,
+    MAX_PAYLOAD_BYTES,
+    CityExtent,
+    city_extent,
+    excerpt,
+    is_transient,
+    json_depth,
+    storage_reason,
+)
+from models.intake import IntakeService, payload_text
+from models.schema import utcnow
+from models.sensors import Sensor, SensorRegistry, iot_adapter
+from models.staff import PositionFix, StaffService, parse_fix
 
 log = logging.getLogger(__name__)
 
+# waits between attempts while the database fails (locked, unreachable), in seconds
+RETRY_DELAYS_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
+# one flush retries for at most this long (seconds), then leaves what is left queued
+RETRY_BUDGET_S = 10.0
+# how often the city's extent (for refusing positions outside it) is read again (seconds)
+EXTENT_TTL_S = 300.0
 
-def iot_adapter(registry: Mapping[str, Sensor] | Callable[[str], Sensor | None]):  # noqa: ANN201
-    """The IoT channel's adapter: a registered sensor's alert becomes a case at its place.
-    ``registry`` maps sensor ids to sensors (or is a lookup function)."""
-    lookup = registry if callable(registry) else registry.get
+__all__ = ["EXTENT_TTL_S", "RETRY_BUDGET_S", "RETRY_DELAYS_S", "MqttFeeds", "MqttPublisher",
+           "Sensor", "iot_adapter"]
 
-    def adapt(p: Mapping) -> NewCase:
-        sensor = lookup(str(p.get("sensor_id", "")))
-        if sensor is None:
-            raise ValidationError(f"unregistered sensor {p.get('sensor_id')!r}")
-        kind = str(p.get("kind", "alert"))
-        return NewCase(channel="iot", subcategory=sensor.subcategory, lon=sensor.lon,
-                       lat=sensor.lat, title=f"{sensor.name or sensor.sensor_id}: {kind}",
-                       description=f"sensor {sensor.sensor_id} reports {kind} "
-                                   f"(value {p.get('value')})",
-                       reported_at=_time(p, "time"))
-    return adapt
+T = TypeVar("T")
+
+
+class _GaveUp(Exception):
+    """The database kept failing for the whole retry budget; the items stay queued."""
 
 
 class MqttFeeds:
@@ -56,28 +75,44 @@ class MqttFeeds:
     ``interval`` seconds (or as soon as ``batch_size`` items wait): the alerts of a burst in
     one intake transaction, the positions in one staff transaction. ``backlog`` is what was
     received and not yet applied.
+
+    ``now`` (wall clock, for range checks), ``clock`` (monotonic seconds, for the registry's
+    age and the retry budget) and ``sleep`` (the backoff) are injectable for tests.
+    ``extent`` is the city's extent for refusing positions outside it; by default it is
+    read from the stored districts and grids (and again every :data:`EXTENT_TTL_S`).
     """
 
     def __init__(self, db: Database, *, host: str = "127.0.0.1", port: int = 1883,
                  prefix: str = "citygrid", sensors: Mapping[str, Sensor] | None = None,
-                 locate=None, batch_size: int = 2000, interval: float = 0.25) -> None:  # noqa: ANN001
+                 locate=None, batch_size: int = 2000, interval: float = 0.25,  # noqa: ANN001
+                 now: Callable[[], dt.datetime] = utcnow,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep,
+                 extent: CityExtent | None = None) -> None:
         self.prefix = prefix.rstrip("/")
         self.actor = Actor.system("mqtt", SystemRole.FEED)
-        # the registry: given, or the database's (read again when an unknown id reports, at
-        # most once a minute, so a newly registered sensor is picked up without a restart)
-        self._sensors = dict(sensors) if sensors is not None else None
-        self._sensors_read = 0.0
         self._db = db
-        adapters = {"iot": iot_adapter(self._sensor)}
-        self.intake = IntakeService(db, self.actor, locate=locate, adapters=adapters)
-        self.staff = StaffService(db, self.actor)
+        self._now, self._clock, self._sleep = now, clock, sleep
+        # the registry: given (fixed), or the database's, read again when it may have
+        # changed (a moved, new or deactivated sensor takes effect without a restart)
+        self.registry = dict(sensors) if sensors is not None else SensorRegistry(
+            db, self.actor, clock=clock)
+        self._extent_given = extent
+        self._extent: CityExtent | None = extent
+        self._extent_read: float | None = None
+        adapters = {"iot": iot_adapter(self.registry, now=now)}
+        self.intake = IntakeService(db, self.actor, locate=locate, adapters=adapters, now=now)
+        self.staff = StaffService(db, self.actor, now=now)
         self.batch_size = batch_size
         self.interval = interval
-        self._fixes: list[tuple[PositionFix, str]] = []
-        self._alerts: list[tuple[dict, str]] = []
-        self._bad: list[tuple[str, dict, str, str]] = []
+        # the queues: (payload, topic) / (fix, payload, topic) / (channel, payload, reason,
+        # topic); only flush() takes from their heads, and only after a commit
+        self._alerts: deque[tuple[dict, str]] = deque()
+        self._fixes: deque[tuple[PositionFix, dict, str]] = deque()
+        self._bad: deque[tuple[str, dict, str, str]] = deque()
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
+        self._deadline = 0.0
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._worker: threading.Thread | None = None
@@ -97,15 +132,6 @@ class MqttFeeds:
     def backlog(self) -> int:
         """Items received and not yet applied."""
         return self.received - self.processed
-
-    def _sensor(self, sensor_id: str) -> Sensor | None:
-        import time
-
-        if self._sensors is None or (sensor_id not in self._sensors and self._sensors_read
-                                     and time.monotonic() - self._sensors_read > 60):
-            self._sensors = SensorService(self._db, self.actor).registry()
-            self._sensors_read = time.monotonic()
-        return self._sensors.get(sensor_id)
 
     def start(self) -> None:
         self._stopping.clear()
@@ -139,85 +165,218 @@ class MqttFeeds:
         self.connected.set()
 
     def _on_message(self, client, userdata, msg) -> None:  # noqa: ANN001
-        parts = msg.topic.split("/")
-        channel = "iot" if "/iot/" in msg.topic else "staff_position"
-        item: tuple | None = None
-        bad: tuple | None = None
+        self.receive(msg.topic, bytes(msg.payload))
+
+    # -- parsing (the network thread) -----------------------------------------------------
+    def receive(self, topic: str, data: bytes) -> None:
+        """Parse one message and queue it: an alert, a position fix, or a bad item with its
+        reason (never raises: the network thread must go on)."""
         try:
-            payload = json.loads(msg.payload.decode("utf-8"))
-            if not isinstance(payload, dict):
-                raise ValueError("the payload is not a JSON object")
-        except (UnicodeDecodeError, ValueError) as exc:
-            bad = (channel, {"topic": msg.topic,
-                             "raw": msg.payload[:2000].decode("utf-8", "replace")},
-                   f"unreadable payload: {exc}", msg.topic)
-        else:
-            try:
-                if parts[-1] == "alert":
-                    item = ("alert", ({**payload, "sensor_id": parts[-2]}, msg.topic))
-                elif parts[-1] == "position":
-                    item = ("fix", (PositionFix(
-                        int(parts[-2]), _num(payload, "lon"), _num(payload, "lat"),
-                        _time(payload, "time") or dt.datetime.now(dt.UTC)), msg.topic))
-            except (CityGridError, ValueError) as exc:  # a bad position: keep it with why
-                bad = (channel, {"topic": msg.topic, **payload}, str(exc), msg.topic)
+            kind, item = self._parse(topic, data)
+        except Exception as exc:  # noqa: BLE001 - a message no check foresaw is kept, not lost
+            log.warning("a message on %s could not be parsed (%s)", topic[:200],
+                        type(exc).__name__)
+            kind, item = "bad", (self._channel(topic) or "iot", {
+                "topic": topic[:300], **excerpt(data)},
+                f"cannot be parsed ({type(exc).__name__})", topic)
         with self._lock:
             self.received += 1
-            if bad is not None:
-                self._bad.append(bad)
-            elif item is not None and item[0] == "alert":
-                self._alerts.append(item[1])
-            elif item is not None:
-                self._fixes.append(item[1])
+            if kind == "bad":
+                self._bad.append(item)  # type: ignore[arg-type]
+            elif kind == "alert":
+                self._alerts.append(item)  # type: ignore[arg-type]
+            elif kind == "fix":
+                self._fixes.append(item)  # type: ignore[arg-type]
             else:
                 self.processed += 1  # a topic we do not handle
             full = len(self._alerts) + len(self._fixes) >= self.batch_size
         if full:
             self._wake.set()
 
+    @staticmethod
+    def _channel(topic: str) -> str | None:
+        parts = topic.split("/")
+        if len(parts) >= 3 and parts[-3] == "iot" and parts[-1] == "alert":
+            return "iot"
+        if len(parts) >= 3 and parts[-3] == "staff" and parts[-1] == "position":
+            return "staff_position"
+        return None
+
+    def _parse(self, topic: str, data: bytes) -> tuple[str, tuple | None]:
+        channel = self._channel(topic)
+        if channel is None:
+            return "ignored", None
+        ident = topic.split("/")[-2]
+        key = "sensor_id" if channel == "iot" else "staff_id"
+        where = {"topic": topic[:300], key: ident[:60]}
+
+        def bad(payload: dict, reason: str) -> tuple[str, tuple]:
+            return "bad", (channel, payload, reason, topic)
+
+        if len(data) > MAX_PAYLOAD_BYTES:
+            return bad({**where, **excerpt(data)},
+                       f"payload of {len(data)} bytes is over the {MAX_PAYLOAD_BYTES}-byte "
+                       "limit (an excerpt is kept)")
+        try:
+            payload = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            return bad({**where, **excerpt(data)},
+                       f"unreadable payload: {str(exc).splitlines()[0][:200]}")
+        if not isinstance(payload, dict):
+            return bad({**where, **excerpt(data)}, "unreadable payload: the payload is not a "
+                       "JSON object")
+        if json_depth(payload) > MAX_JSON_DEPTH:
+            return bad({**where, **excerpt(data)},
+                       f"payload nested deeper than {MAX_JSON_DEPTH} levels")
+        payload = {**payload, **where}  # the topic's id wins over one in the payload
+        if channel == "iot":
+            return "alert", (payload, topic)
+        try:
+            fix = parse_fix(ident, payload, now=self._now(), extent=self.extent())
+        except ValidationError as exc:  # a bad position: keep it with why
+            return bad(payload, exc.message)
+        return "fix", (fix, payload, topic)
+
+    def extent(self) -> CityExtent | None:
+        """The city's extent positions are checked against (None: nothing stored yet)."""
+        if self._extent_given is not None:
+            return self._extent_given
+        if self._extent_read is None or self._clock() - self._extent_read >= EXTENT_TTL_S:
+            try:
+                self._extent = city_extent(self._db)
+                self._extent_read = self._clock()
+            except SQLAlchemyError as exc:  # keep the last one; the database will be back
+                log.warning("the city's extent cannot be read (%s)", type(exc).__name__)
+        return self._extent
+
+    # -- applying (the worker thread) -----------------------------------------------------
     def flush(self) -> int:
-        """Apply everything queued now (alerts, positions, bad items); returns the count."""
+        """Apply everything queued now (bad items, alerts, positions); returns how many
+        items were applied. What the database could not take stays queued."""
         with self._flush_lock:
-            with self._lock:
-                alerts, self._alerts = self._alerts, []
-                fixes, self._fixes = self._fixes, []
-                bad, self._bad = self._bad, []
+            self._deadline = self._clock() + RETRY_BUDGET_S
             done = 0
-            for channel, payload, reason, topic in bad:
-                self.quarantined.append(self.intake._quarantine(channel, payload, reason,
-                                                                topic))
-                done += 1
-            if alerts:
-                results = self.intake.submit_many("iot", [a for a, _ in alerts],
-                                                  source=f"{self.prefix}/iot")
-                for r in results:
-                    if r.case_id is not None:
-                        self.cases_created.append(r.case_id)
-                    else:
-                        self.quarantined.append(r.quarantine_id)
-                done += len(alerts)
-            if fixes:
-                self._apply_fixes(fixes)
-                done += len(fixes)
-            with self._lock:
-                self.processed += done
+            for queue, apply, refuse in (
+                    (self._bad, self._apply_bad, self._refuse_bad),
+                    (self._alerts, self._apply_alerts, self._refuse_alert),
+                    (self._fixes, self._apply_fixes, self._refuse_fix)):
+                n, complete = self._drain(queue, apply, refuse)
+                done += n
+                if not complete:
+                    break  # the database is failing: the rest waits for the next flush
             return done
 
     flush_positions = flush
 
-    def _apply_fixes(self, fixes: list[tuple[PositionFix, str]]) -> None:
+    def _drain(self, queue: deque, apply: Callable[[list], None],
+               refuse: Callable[[object, str], None]) -> tuple[int, bool]:
+        """Apply the items queued now as one batch, or item by item when the batch is
+        refused; returns (items applied, whether all of them were)."""
+        with self._lock:
+            items = list(queue)
+        if not items:
+            return 0, True
         try:
-            self.staff.update_positions([f for f, _ in fixes])
-            return
-        except CityGridError as exc:
-            log.warning("position batch refused (%s); applying one by one", exc)
-        for fix, topic in fixes:  # the slow path, only when a batch holds a bad fix
+            self._attempt(lambda: apply(items))
+        except _GaveUp:
+            return 0, False
+        except Exception as exc:  # noqa: BLE001 - one item is at fault: find it
+            log.warning("a batch of %d feed items was refused (%s); applying them one by "
+                        "one", len(items), type(exc).__name__)
+        else:
+            self._taken(queue, len(items))
+            return len(items), True
+        done = 0
+        for item in items:
             try:
-                self.staff.update_positions([fix])
-            except CityGridError as exc:
-                self.quarantined.append(self.intake._quarantine(
-                    "staff_position", {"topic": topic, "lon": fix.lon, "lat": fix.lat,
-                                       "time": fix.at.isoformat()}, str(exc), topic))
+                self._attempt(lambda: apply([item]))
+            except _GaveUp:
+                return done, False
+            except Exception as exc:  # noqa: BLE001 - this item is at fault
+                reason = self._reason(exc)
+                try:
+                    self._attempt(lambda: refuse(item, reason))
+                except _GaveUp:
+                    return done, False
+            self._taken(queue, 1)
+            done += 1
+        return done, True
+
+    def _attempt(self, fn: Callable[[], T]) -> T:
+        """Run ``fn``; while the database itself fails, again after each of
+        :data:`RETRY_DELAYS_S` within the flush's budget, then give up (raise _GaveUp)."""
+        for delay in (*RETRY_DELAYS_S, None):
+            try:
+                return fn()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                if delay is None or self._clock() + delay > self._deadline:
+                    log.warning("the database keeps failing (%s); the feed items wait for "
+                                "the next flush", storage_reason(exc))
+                    raise _GaveUp from None
+                log.info("the database failed (%s); again in %.2f s",
+                         type(exc).__name__, delay)
+                self._sleep(delay)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _reason(exc: Exception) -> str:
+        if isinstance(exc, CityGridError):
+            return exc.message
+        if isinstance(exc, SQLAlchemyError):
+            return storage_reason(exc)
+        log.warning("a feed item could not be applied (%s)", type(exc).__name__)
+        return f"cannot be taken in ({type(exc).__name__})"
+
+    def _taken(self, queue: deque, n: int) -> None:
+        """Committed: the first ``n`` items leave the queue."""
+        with self._lock:
+            for _ in range(n):
+                queue.popleft()
+            self.processed += n
+
+    def _apply_bad(self, items: list[tuple[str, dict, str, str]]) -> None:
+        self.quarantined.extend(self.intake.quarantine_many(list(items)))
+
+    def _refuse_bad(self, item: tuple[str, dict, str, str], reason: str) -> None:
+        channel, payload, first, topic = item
+        self._keep(channel, payload, first, topic)
+
+    def _apply_alerts(self, items: list[tuple[dict, str]]) -> None:
+        results = self.intake.submit_many("iot", [a for a, _ in items],
+                                          source=f"{self.prefix}/iot")
+        for r in results:
+            if r.case_id is not None:
+                self.cases_created.append(r.case_id)
+            else:
+                self.quarantined.append(r.quarantine_id)  # type: ignore[arg-type]
+
+    def _refuse_alert(self, item: tuple[dict, str], reason: str) -> None:
+        payload, topic = item
+        self._keep("iot", payload, reason, topic)
+
+    def _apply_fixes(self, items: list[tuple[PositionFix, dict, str]]) -> None:
+        self.staff.update_positions([f for f, _, _ in items])
+
+    def _refuse_fix(self, item: tuple[PositionFix, dict, str], reason: str) -> None:
+        _, payload, topic = item
+        self._keep("staff_position", payload, reason, topic)
+
+    def _keep(self, channel: str, payload: dict, reason: str, topic: str) -> None:
+        """Quarantine one item; a payload the database will not store is kept as an
+        excerpt of its text with its size and hash."""
+        try:
+            (qid,) = self.intake.quarantine_many([(channel, payload, reason, topic)])
+        except SQLAlchemyError as exc:
+            if is_transient(exc):
+                raise
+            log.warning("a %s payload cannot be stored (%s); keeping an excerpt", channel,
+                        type(exc).__name__)
+            (qid,) = self.intake.quarantine_many([(channel, {
+                "topic": topic[:300], **excerpt(payload_text(payload).encode())},
+                f"{reason} (kept as an excerpt)", topic)])
+        self.quarantined.append(qid)
 
 
 class MqttPublisher:

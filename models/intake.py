@@ -4,29 +4,40 @@ An item that cannot become a case is kept in the quarantine with its reason, whe
 dispatcher can inspect it, fix it and retry it: nothing that arrives is dropped silently.
 A new case that looks like an open one (same subcategory, near, recent) is reported with
 the likely duplicates, so the console can offer a merge.
+
+Residents' phones in quarantined payloads are masked in every listing; a role with contact
+rights asks for one item unmasked (:meth:`IntakeService.reveal`), and that read is audited.
+A retry of an edited payload that still carries the masked form of a phone keeps the
+stored phone, so a masked phone is never submitted nor stored over the real one.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
+import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from models import audit
 from models.auth import Actor, Perm, mask_phone
 from models.cases import CaseService, GridLocator, NewCase, _validated
 from models.catalogue import Catalogue, load_catalogue
 from models.db import Database
-from models.errors import NotFoundError, ValidationError
+from models.errors import ConflictError, NotFoundError, ValidationError
+from models.feedlimits import city_extent, is_transient, storage_reason
 from models.geo import geodesic_distance_m
 from models.records import QuarantineRecord
 from models.schema import Case, CaseStatus, QuarantineItem, utcnow
+from models.sensors import SensorRegistry, iot_adapter
+from models.staff import StaffService, parse_fix
+
+log = logging.getLogger(__name__)
 
 PHONE_KEYS = frozenset({"phone", "reporter_phone"})  # residents' phones in payloads
 OPEN = [CaseStatus.REPORTED, CaseStatus.ACCEPTED, CaseStatus.DISPATCHED, CaseStatus.HANDLING,
@@ -58,6 +69,46 @@ class IntakeResult:
     quarantine_id: int | None
     reason: str = ""
     duplicates: tuple[int, ...] = ()
+    staff_id: int | None = None  # a retried position: whose position it applied
+
+
+def payload_text(payload: object) -> str:
+    r"""The JSON text a payload is stored as: readable (not ASCII-escaped), but with NUL
+    escaped, since PostgreSQL text cannot hold it.
+
+    >>> payload_text({"kind": "smoke\x00", "名": 1})
+    '{"kind": "smoke\\u0000", "名": 1}'
+    """
+    # a raw NUL can only stand inside a JSON string, where \u0000 means the same
+    return json.dumps(payload, ensure_ascii=False, default=str).replace("\x00", "\\u0000")
+
+
+def _text(value: str) -> str:
+    return value.replace("\x00", "\ufffd")
+
+
+def keep_stored_phones(edited: Mapping, stored: Mapping) -> dict:
+    """The edited payload, with each phone that is the masked form of the stored phone put
+    back to the stored one (the editor showed it masked).
+
+    >>> keep_stored_phones({"phone": "138****5678", "lon": 1}, {"phone": "13812345678"})
+    {'phone': '13812345678', 'lon': 1}
+    >>> keep_stored_phones({"phone": "13900000000"}, {"phone": "13812345678"})
+    {'phone': '13900000000'}
+    """
+    out = dict(edited)
+    for key in PHONE_KEYS:
+        original = stored.get(key) if isinstance(stored, Mapping) else None
+        if (isinstance(original, str) and original and isinstance(out.get(key), str)
+                and out[key] != original and out[key] == mask_phone(original)):
+            out[key] = original
+    return out
+
+
+def _masked(payload: object) -> object:
+    if not isinstance(payload, dict):
+        return payload
+    return {k: mask_phone(str(v)) if k in PHONE_KEYS and v else v for k, v in payload.items()}
 
 
 def suggest_subcategory(text: str) -> str | None:
@@ -138,11 +189,15 @@ class IntakeService:
 
     def __init__(self, db: Database, actor: Actor, *, locate: GridLocator | None = None,
                  catalogue: Catalogue | None = None,
-                 adapters: Mapping[str, Callable[[Mapping], NewCase]] | None = None) -> None:
-        self.db, self.actor = db, actor
+                 adapters: Mapping[str, Callable[[Mapping], NewCase]] | None = None,
+                 now: Callable[[], dt.datetime] = utcnow) -> None:
+        self.db, self.actor, self.now = db, actor, now
         self.catalogue = catalogue or load_catalogue()
         self.cases = CaseService(db, actor, locate=locate, catalogue=self.catalogue)
-        self.adapters = dict(ADAPTERS if adapters is None else adapters)
+        if adapters is None:
+            # the IoT channel too, so a quarantined alert can be retried from anywhere
+            adapters = {**ADAPTERS, "iot": iot_adapter(SensorRegistry(db, actor), now=now)}
+        self.adapters = dict(adapters)
 
     def submit(self, channel: str, payload: Mapping, *, source: str = "") -> IntakeResult:
         """One item from ``channel``: a case, or a quarantine entry saying why not."""
@@ -160,10 +215,17 @@ class IntakeService:
 
     def submit_many(self, channel: str, payloads: list[Mapping], *,
                     source: str = "") -> list[IntakeResult]:
-        """A burst of items from one channel, in one transaction for the cases and one for
-        the quarantine: each item becomes a case or a quarantine entry (unlike a file
-        import, one bad item does not hold back the others). Duplicates are looked for
-        among the open cases and among the burst's earlier items."""
+        """A burst of items from one channel, in ONE transaction: each item becomes a case
+        or a quarantine entry (unlike a file import, one invalid item does not hold back
+        the others), and either all of that is written or, if the database fails, none.
+        Duplicates are looked for among the open cases and the burst's earlier items.
+
+        Raises
+        ------
+        sqlalchemy.exc.SQLAlchemyError
+            The database failed (locked, gone, or refused a value); nothing was written, so
+            the caller may try again, or item by item to find the item at fault.
+        """
         adapter = self.adapters.get(channel)
         results: list[IntakeResult | None] = [None] * len(payloads)
         good: list[tuple[int, NewCase, dict]] = []
@@ -178,19 +240,26 @@ class IntakeService:
                                                     self.cases.calendar)))
                 except ValidationError as exc:
                     bad.append((n, payload, exc.message))
+                except (ArithmeticError, ValueError, TypeError) as exc:
+                    # a value no check foresaw (a date at the end of the calendar): this
+                    # item is at fault, not the burst
+                    log.warning("%s item %d refused: %s", channel, n, type(exc).__name__)
+                    bad.append((n, payload, f"cannot be taken in ({type(exc).__name__})"))
             dups = self._duplicates_in_burst([g[1] for g in good])
-            if good:
-                with self.db.write() as s:
-                    ids = self.cases._insert(s, [g[2] for g in good])
+            if not good and not bad:
+                return []
+            with self.db.write() as s:
+                ids = self.cases._insert(s, [g[2] for g in good])
+                if ids:
                     audit.record(s, self.actor, "case.report", "case",
                                  f"{len(ids)} cases from {channel}")
-                for (n, _, _), case_id, d in zip(good, ids, dups, strict=True):
-                    results[n] = IntakeResult(case_id, None, duplicates=tuple(
-                        ids[-1 - j] if j < 0 else j for j in d))
-            if bad:
-                qids = self._quarantine_many(channel, bad, source)
-                for (n, _, reason), qid in zip(bad, qids, strict=True):
-                    results[n] = IntakeResult(None, qid, reason)
+                qids = self._insert_quarantine(s, [(channel, p, reason, source)
+                                                   for _, p, reason in bad]) if bad else []
+            for (n, _, _), case_id, d in zip(good, ids, dups, strict=True):
+                results[n] = IntakeResult(case_id, None, duplicates=tuple(
+                    ids[-1 - j] if j < 0 else j for j in d))
+            for (n, _, reason), qid in zip(bad, qids, strict=True):
+                results[n] = IntakeResult(None, qid, reason)
         return results  # type: ignore[return-value]
 
     def _duplicates_in_burst(self, news: list[NewCase]) -> list[list[int]]:
@@ -236,54 +305,77 @@ class IntakeService:
             out[k] = [c_id[i] for i in near]
         return out
 
-    def _quarantine_many(self, channel: str, items: list[tuple[int, Mapping, str]],
-                         source: str) -> list[int]:
-        with self.db.write() as s:
-            ids = list(s.scalars(insert(QuarantineItem).returning(
-                QuarantineItem.id, sort_by_parameter_order=True), [{
-                    "channel": channel, "received_at": utcnow(),
-                    "payload": json.dumps(p, ensure_ascii=False, default=str),
-                    "reason": reason, "status": "pending", "source": source[:300]}
-                    for _, p, reason in items]))
-            audit.record(s, self.actor, "intake.quarantine", "quarantine",
-                         f"{len(ids)} items from {channel}")
+    def _insert_quarantine(self, s,  # noqa: ANN001
+                           items: list[tuple[str, Mapping, str, str]]) -> list[int]:
+        """Insert (channel, payload, reason, source) items in the caller's transaction."""
+        ids = list(s.scalars(insert(QuarantineItem).returning(
+            QuarantineItem.id, sort_by_parameter_order=True), [{
+                "channel": channel, "received_at": utcnow(), "payload": payload_text(p),
+                "reason": _text(reason), "status": "pending", "source": _text(source[:300])}
+                for channel, p, reason, source in items]))
+        channels = ", ".join(sorted({i[0] for i in items}))
+        audit.record(s, self.actor, "intake.quarantine", "quarantine",
+                     f"{len(ids)} items from {channels}")
         return ids
+
+    def quarantine_many(self, items: list[tuple[str, Mapping, str, str]]) -> list[int]:
+        """Keep items ``(channel, payload, reason, source)`` in the quarantine, in one
+        transaction; returns their quarantine ids in order."""
+        if not items:
+            return []
+        with audit.guarded(self.db, self.actor, Perm.CASE_REPORT, "intake.quarantine",
+                           "quarantine"):
+            with self.db.write() as s:
+                return self._insert_quarantine(s, items)
 
     def _quarantine(self, channel: str, payload: Mapping, reason: str, source: str) -> int:
         with audit.guarded(self.db, self.actor, Perm.CASE_REPORT, "intake.quarantine",
                            "quarantine"):
             with self.db.write() as s:
                 item = QuarantineItem(channel=channel, received_at=utcnow(),
-                                      payload=json.dumps(payload, ensure_ascii=False,
-                                                         default=str),
-                                      reason=reason, status="pending", source=source[:300])
+                                      payload=payload_text(payload), reason=_text(reason),
+                                      status="pending", source=_text(source[:300]))
                 s.add(item)
                 s.flush()
                 audit.record(s, self.actor, "intake.quarantine", "quarantine", item.id,
-                             detail=reason)
+                             detail=_text(reason))
                 return item.id
 
     def quarantine(self, status: str = "pending") -> list[QuarantineRecord]:
-        """The items in the quarantine with ``status``, oldest first."""
+        """The items in the quarantine with ``status``, oldest first, residents' phones
+        masked (for every role: listing is not reading a phone; see :meth:`reveal`)."""
         with audit.guarded(self.db, self.actor, Perm.CASE_READ, "intake.list", "quarantine"):
             with self.db.read() as s:
                 rows = s.scalars(select(QuarantineItem).where(QuarantineItem.status == status)
                                  .order_by(QuarantineItem.id))
-                out = [QuarantineRecord(q.id, q.channel, q.received_at, q.reason, q.status,
-                                        q.source, json.loads(q.payload)) for q in rows]
-            unmask = self.actor.can(Perm.CONTACT_READ)
-            with_phone = [r.id for r in out if isinstance(r.payload, dict)
-                          and any(r.payload.get(k) for k in PHONE_KEYS)]
-            if not unmask:
-                # residents' phones are masked for roles that may not read them
-                return [dataclasses.replace(r, payload={
-                    k: mask_phone(str(v)) if k in PHONE_KEYS and v else v
-                    for k, v in r.payload.items()}) if r.id in with_phone else r for r in out]
-            if with_phone:  # an unmasked read of residents' phones leaves a trace
+                return [QuarantineRecord(q.id, q.channel, q.received_at, q.reason, q.status,
+                                         q.source, _masked(json.loads(q.payload)))
+                        for q in rows]
+
+    def reveal(self, quarantine_id: int) -> QuarantineRecord:
+        """One quarantined item with its phones unmasked, for a role with contact rights;
+        the read is audited (``contact.read``, once per call) when the item holds a phone.
+
+        Raises
+        ------
+        PermissionDenied
+            The actor may not read contacts (a ``denied`` audit row is written).
+        NotFoundError
+            No such item.
+        """
+        with audit.guarded(self.db, self.actor, Perm.CONTACT_READ, "contact.read",
+                           "quarantine", quarantine_id):
+            with self.db.read() as s:
+                q = s.get(QuarantineItem, quarantine_id)
+                if q is None:
+                    raise NotFoundError(f"no quarantine item {quarantine_id}")
+                record = QuarantineRecord(q.id, q.channel, q.received_at, q.reason, q.status,
+                                          q.source, json.loads(q.payload))
+            if isinstance(record.payload, dict) and any(record.payload.get(k)
+                                                        for k in PHONE_KEYS):
                 with self.db.write() as s:
-                    audit.record(s, self.actor, "contact.read", "quarantine",
-                                 f"{len(with_phone)} items")
-            return out
+                    audit.record(s, self.actor, "contact.read", "quarantine", quarantine_id)
+            return record
 
     def quarantine_count(self) -> int:
         """How many items wait in the quarantine (pending: not retried, not discarded)."""
@@ -295,38 +387,108 @@ class IntakeService:
     def retry(self, quarantine_id: int, fixed: Mapping | None = None) -> IntakeResult:
         """Try a quarantined item again (as fixed by the dispatcher, or as it was).
 
+        A case (or, for a ``staff_position`` item, the position) and the item's status
+        ``retried`` are written in ONE transaction: both or neither. A phone in ``fixed``
+        that is the masked form of the stored phone keeps the stored phone. When the item
+        is refused again, its reason and the edited payload are kept (with the stored
+        phones, never the masked ones) and the result says why.
+
         Raises
         ------
         PermissionDenied
-            The actor may not report cases (a ``denied`` audit row is written).
+            The actor may not report cases (or, for a position, track staff); a ``denied``
+            audit row is written.
+        NotFoundError
+            No pending item with this id (retried or discarded meanwhile).
+        ConflictError
+            The database is busy or unreachable; nothing was changed, try again.
         """
         with audit.guarded(self.db, self.actor, Perm.CASE_REPORT, "intake.retry",
                            "quarantine", quarantine_id):
-            pass  # the check alone: the report below is checked again by the case service
+            pass  # the check alone; the write below is one transaction
         with self.db.read() as s:
             item = s.get(QuarantineItem, quarantine_id)
             if item is None or item.status != "pending":
                 raise NotFoundError(f"no pending quarantine item {quarantine_id}")
-            channel, payload = item.channel, json.loads(item.payload)
-        adapter = self.adapters.get(channel)
+            channel, stored = item.channel, json.loads(item.payload)
+        payload = stored if fixed is None else keep_stored_phones(fixed, stored)
+        if channel == "staff_position":
+            with audit.guarded(self.db, self.actor, Perm.STAFF_TRACK, "intake.retry",
+                               "quarantine", quarantine_id):
+                pass
         try:
-            if adapter is None:
-                raise ValidationError(f"no intake adapter for channel {channel!r}")
-            new = adapter(fixed if fixed is not None else payload)
-            dups = self.duplicates_of(new)
-            case_id = self.cases.report(new).case_ids[0]
+            if not isinstance(payload, Mapping):
+                raise ValidationError("the payload is not a JSON object")
+            if channel == "staff_position":
+                return self._retry_position(quarantine_id, payload)
+            return self._retry_case(quarantine_id, channel, payload)
         except ValidationError as exc:
-            with self.db.write() as s:
-                s.execute(update(QuarantineItem).where(QuarantineItem.id == quarantine_id)
-                          .values(reason=exc.message,
-                                  payload=json.dumps(fixed if fixed is not None else payload,
-                                                     ensure_ascii=False, default=str)))
-            return IntakeResult(None, quarantine_id, exc.message)
+            reason = exc.message
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            reason = f"cannot be taken in ({type(exc).__name__})"  # a value no check foresaw
+        except SQLAlchemyError as exc:
+            if is_transient(exc):
+                raise ConflictError("the database is busy or unreachable; nothing was "
+                                    "changed, try again") from None
+            reason = storage_reason(exc)
+        self._keep_refused(quarantine_id, payload, reason, stored)
+        return IntakeResult(None, quarantine_id, reason)
+
+    def _claim(self, s, quarantine_id: int, **values: object) -> None:  # noqa: ANN001
+        """Mark the item retried in the caller's transaction, unless someone else did."""
+        done = s.execute(update(QuarantineItem).where(
+            QuarantineItem.id == quarantine_id, QuarantineItem.status == "pending")
+            .values(status="retried", **values)).rowcount
+        if done != 1:
+            raise NotFoundError(f"no pending quarantine item {quarantine_id}")
+        audit.record(s, self.actor, "intake.retry", "quarantine", quarantine_id)
+
+    def _retry_case(self, quarantine_id: int, channel: str, payload: Mapping) -> IntakeResult:
+        adapter = self.adapters.get(channel)
+        if adapter is None:
+            raise ValidationError(f"no intake adapter for channel {channel!r}")
+        new = adapter(payload)
+        values = _validated(new, self.catalogue, self.cases.calendar)
+        dups = self.duplicates_of(new)
         with self.db.write() as s:
-            s.execute(update(QuarantineItem).where(QuarantineItem.id == quarantine_id)
-                      .values(status="retried", case_id=case_id))
-            audit.record(s, self.actor, "intake.retry", "quarantine", quarantine_id)
+            (case_id,) = self.cases._insert(s, [values])
+            audit.record(s, self.actor, "case.report", "case", values["number"])
+            self._claim(s, quarantine_id, case_id=case_id)
         return IntakeResult(case_id, None, duplicates=dups)
+
+    def _retry_position(self, quarantine_id: int, payload: Mapping) -> IntakeResult:
+        staff_id = payload.get("staff_id")
+        if staff_id is None:  # items kept before the id was stored: it is in the topic
+            parts = str(payload.get("topic", "")).split("/")
+            staff_id = parts[-2] if len(parts) >= 2 else None
+        fix = parse_fix(staff_id, payload, now=self.now(), extent=city_extent(self.db))
+        staff = StaffService(self.db, self.actor, now=self.now)
+        with self.db.write() as s:
+            try:
+                staff.apply_positions(s, [fix])
+            except NotFoundError as exc:  # the staff id: the item's fault, not a lost item
+                raise ValidationError(exc.message) from None
+            self._claim(s, quarantine_id)
+        return IntakeResult(None, None, staff_id=fix.staff_id)
+
+    def _keep_refused(self, quarantine_id: int, payload: object, reason: str,
+                      stored: object) -> None:
+        """Keep the new reason and the payload as edited (a payload the database refuses
+        to store keeps the stored one)."""
+        values = {"reason": _text(reason), "payload": payload_text(payload)}
+        for attempt in (values, {"reason": _text(reason), "payload": payload_text(stored)}):
+            try:
+                with self.db.write() as s:
+                    s.execute(update(QuarantineItem).where(
+                        QuarantineItem.id == quarantine_id,
+                        QuarantineItem.status == "pending").values(**attempt))
+                return
+            except SQLAlchemyError as exc:
+                if is_transient(exc):
+                    raise ConflictError("the database is busy or unreachable; the item is "
+                                        "unchanged, try again") from None
+                log.warning("quarantine item %d: the edited payload cannot be stored (%s)",
+                            quarantine_id, type(exc).__name__)
 
     def discard(self, quarantine_id: int, reason: str) -> None:
         if not reason.strip():

@@ -3,24 +3,42 @@
 An alert from an unregistered sensor is quarantined (:mod:`models.feeds`), so a sensor is
 registered before it reports: from a JSON file (``main.py register-sensors FILE``) or by the
 demo city build (a few hundred smoke, gas, water-level, manhole and noise sensors).
+
+A running feed reads the registry through :class:`SensorRegistry`, which reads it again
+every :data:`REGISTRY_TTL_S` seconds (and sooner when an unknown id reports), so a moved,
+new or deactivated sensor takes effect without a restart.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
-from collections.abc import Iterable, Mapping
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from models import audit
 from models.auth import Actor, Perm
+from models.cases import NewCase
 from models.catalogue import Catalogue, load_catalogue
 from models.db import Database
 from models.errors import ValidationError
+from models.feedlimits import MAX_KIND_CHARS, check_number, check_time, short
 from models.schema import Sensor as SensorRow
+from models.schema import utcnow
+
+# how old the registry a feed holds may get before it is read again (seconds): a moved or
+# deactivated sensor takes effect within this time
+REGISTRY_TTL_S = 30.0
+# an unknown id reads the registry again, but not more often than this (a flood of alerts
+# from unregistered ids must not become a flood of reads)
+REGISTRY_MIN_INTERVAL_S = 5.0
 
 # what each kind of sensor raises (the catalogue's subcategory)
 KINDS: dict[str, str] = {"smoke": "M01", "gas": "M02", "water_level": "M03",
@@ -108,6 +126,21 @@ class SensorService:
             raise ValidationError(f"{path}: expected a JSON list of sensors")
         return self.register(parse_sensors(items))
 
+    def deactivate(self, sensor_ids: Iterable[str]) -> int:
+        """Take sensors out of service: their alerts are quarantined from now on (a running
+        feed notices within :data:`REGISTRY_TTL_S`). Returns how many were active."""
+        ids = sorted(set(sensor_ids))
+        with audit.guarded(self.db, self.actor, Perm.GRID_WRITE, "sensor.deactivate",
+                           "sensor"):
+            with self.db.write() as s:
+                n = 0
+                for k in range(0, len(ids), 500):
+                    n += s.execute(update(SensorRow).where(
+                        SensorRow.id.in_(ids[k:k + 500]), SensorRow.active.is_(True))
+                        .values(active=False)).rowcount
+                audit.record(s, self.actor, "sensor.deactivate", "sensor", f"{n} sensors")
+        return n
+
     def registry(self) -> dict[str, Sensor]:
         """Active sensors by id."""
         with audit.guarded(self.db, self.actor, Perm.GRID_READ, "sensor.list", "sensor"):
@@ -117,4 +150,70 @@ class SensorService:
                                      r.grid_id) for r in rows}
 
 
-__all__ = ["KINDS", "Sensor", "SensorService", "parse_sensors"]
+class SensorRegistry:
+    """The active sensors as a running feed sees them: read from the database, and read
+    again when older than ``ttl`` seconds, or when an unknown id reports and the last read
+    is older than ``min_interval`` seconds.
+
+    ``clock`` is a monotonic clock in seconds (injectable, so a test need not wait).
+    """
+
+    def __init__(self, db: Database, actor: Actor, *, ttl: float = REGISTRY_TTL_S,
+                 min_interval: float = REGISTRY_MIN_INTERVAL_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._service = SensorService(db, actor)
+        self.ttl, self.min_interval, self._clock = ttl, min_interval, clock
+        self._sensors: dict[str, Sensor] | None = None
+        self._read_at = 0.0
+        self._lock = threading.Lock()  # the feed's worker and a retry may ask at once
+
+    def get(self, sensor_id: str) -> Sensor | None:
+        """The active sensor with this id, or None."""
+        with self._lock:
+            age = self._clock() - self._read_at
+            if (self._sensors is None or age >= self.ttl
+                    or (sensor_id not in self._sensors and age >= self.min_interval)):
+                self._sensors = self._service.registry()
+                self._read_at = self._clock()
+            return self._sensors.get(sensor_id)
+
+    __call__ = get
+
+
+def iot_adapter(registry: Mapping[str, Sensor] | Callable[[str], Sensor | None], *,
+                now: Callable[[], dt.datetime] = utcnow) -> Callable[[Mapping], NewCase]:
+    """The IoT channel's adapter: a registered sensor's alert becomes a case at its place.
+
+    ``registry`` maps sensor ids to sensors (or is a lookup function such as a
+    :class:`SensorRegistry`). The alert's ``kind`` is a short text (default ``alert``), its
+    ``value`` a finite number if given, its ``time`` within the range
+    :func:`models.feedlimits.check_time` allows (``now`` when absent).
+    """
+    lookup = registry.get if isinstance(registry, Mapping) else registry
+
+    def adapt(p: Mapping) -> NewCase:
+        sid = p.get("sensor_id", "")
+        if not isinstance(sid, str) or not 0 < len(sid) <= 40:
+            raise ValidationError(f"bad sensor id {short(sid)} (1-40 characters)",
+                                  field="sensor_id")
+        sensor = lookup(sid)
+        if sensor is None:
+            raise ValidationError(f"unregistered sensor {short(sid)}", field="sensor_id")
+        kind = p.get("kind", "alert")
+        if (not isinstance(kind, str) or not 0 < len(kind) <= MAX_KIND_CHARS
+                or any(unicodedata.category(c)[0] == "C" for c in kind)):
+            raise ValidationError(f"kind must be a text of 1-{MAX_KIND_CHARS} printable "
+                                  f"characters, got {short(kind)}", field="kind")
+        value = None if p.get("value") is None else check_number(p, "value")
+        when = check_time(p["time"], "time", now()) if p.get("time") not in (None, "") \
+            else None
+        return NewCase(channel="iot", subcategory=sensor.subcategory, lon=sensor.lon,
+                       lat=sensor.lat, title=f"{sensor.name or sensor.sensor_id}: {kind}",
+                       description=f"sensor {sensor.sensor_id} reports {kind} "
+                                   f"(value {value})",
+                       reported_at=when)
+    return adapt
+
+
+__all__ = ["KINDS", "REGISTRY_MIN_INTERVAL_S", "REGISTRY_TTL_S", "Sensor", "SensorRegistry",
+           "SensorService", "iot_adapter", "parse_sensors"]

@@ -96,12 +96,20 @@ def test_the_quarantine_masks_phones_for_roles_that_may_not_read_them(tiny_city)
     (masked,) = IntakeService(tiny_city.db, trainer).quarantine()
     assert masked.payload["phone"] == "138****5678" and masked.payload["lon"] == "east"
     dispatcher = Actor("调度", StaffRole.DISPATCHER)
-    (plain,) = IntakeService(tiny_city.db, dispatcher).quarantine()
+    # listing is not reading: masked for every role, and no audit row however often
+    for _ in range(3):
+        (listed,) = IntakeService(tiny_city.db, dispatcher).quarantine()
+        assert listed.payload["phone"] == "138****5678"
+    # a role with contact rights reveals one item: that read is audited, once
+    plain = IntakeService(tiny_city.db, dispatcher).reveal(bad.quarantine_id)
     assert plain.payload["phone"] == "13812345678"
+    with pytest.raises(PermissionDenied):
+        IntakeService(tiny_city.db, trainer).reveal(bad.quarantine_id)
     with tiny_city.db.read() as s:
-        reads = s.scalars(select(AuditEntry.actor_name).where(
+        reads = s.execute(select(AuditEntry.actor_name, AuditEntry.outcome).where(
             AuditEntry.action == "contact.read")).all()
-    assert reads == ["调度"]
+    assert [(name, outcome.value) for name, outcome in reads] == [("调度", "ok"),
+                                                                  ("培训", "denied")]
     # retrying needs the right to report: an auditor may look, not retry
     with pytest.raises(PermissionDenied):
         IntakeService(tiny_city.db, auditor).retry(bad.quarantine_id, item())

@@ -116,3 +116,36 @@ def test_discard_asks_for_a_reason(widget, qtbot, monkeypatch) -> None:
 def test_show_result(widget) -> None:
     widget.show_result("Still not registered: lat must be finite")
     assert widget.result.text() == "Still not registered: lat must be finite"
+
+
+@pytest.mark.parametrize("channel, payload", [
+    ("iot", {"topic": "citygrid/iot/ghost-1/alert", "sensor_id": "ghost-1", "kind": "smoke"}),
+    ("staff_position", {"topic": "citygrid/staff/7/position", "staff_id": "7", "lon": "far",
+                        "lat": 28.19}),
+])
+def test_iot_and_position_items_can_be_retried(qtbot, channel, payload) -> None:
+    w = QuarantineWidget()
+    qtbot.addWidget(w)
+    w.set_items([record(4, channel, "bad", **payload)])
+    assert w.retry.isEnabled() and w.retry_edited.isEnabled()
+    with qtbot.waitSignal(w.sig_retry_requested) as blocker:
+        qtbot.mouseClick(w.retry_edited, Qt.MouseButton.LeftButton)
+    assert blocker.args == [4, payload]
+
+
+def test_show_phone_asks_for_the_item_and_shows_it_unmasked(qtbot) -> None:
+    w = QuarantineWidget()
+    qtbot.addWidget(w)
+    masked = record(5, "snap", "no subcategory", phone="138****5678", lon="east")
+    w.set_items([masked, record(6)])
+    assert w.reveal.isEnabled()
+    with qtbot.waitSignal(w.sig_reveal_requested) as blocker:
+        qtbot.mouseClick(w.reveal, Qt.MouseButton.LeftButton)
+    assert blocker.args == [5]
+    # an edit is kept: only the phone still shown masked is replaced
+    w.editor.setPlainText(json.dumps({"phone": "138****5678", "lon": 112.98}))
+    w.show_revealed(record(5, "snap", "no subcategory", phone="13812345678", lon="east"))
+    assert json.loads(w.editor.toPlainText()) == {"phone": "13812345678", "lon": 112.98}
+    assert not w.reveal.isEnabled()
+    w.table.selectRow(1)  # an item without a phone: nothing to show
+    assert not w.reveal.isEnabled()

@@ -1,7 +1,10 @@
 """The intake quarantine: items that could not become cases, kept with their reasons.
 
 A dispatcher inspects an item, fixes its payload in a JSON editor if need be, and asks for a
-retry, or discards it with a reason. The widget never reaches the database: the controller
+retry, or discards it with a reason. Any channel can be retried: hotline, snap, IoT alerts and
+staff positions. Residents' phones arrive masked; **Show phone** asks the controller for the
+item unmasked (an audited read), which comes back through
+:meth:`QuarantineWidget.show_revealed`. The widget never reaches the database: the controller
 gives it :class:`models.records.QuarantineRecord` rows and acts on its signals, then reports
 the outcome with :meth:`QuarantineWidget.show_result`.
 """
@@ -31,6 +34,10 @@ from PySide6.QtWidgets import (
 from models.records import QuarantineRecord
 from widgets import labels
 
+# the payload keys holding residents' phones: models.intake.PHONE_KEYS (widgets may not
+# import the intake service, which reaches the database)
+PHONE_KEYS = ("phone", "reporter_phone")
+
 
 class QuarantineWidget(QWidget):
     """The pending quarantine items, the selected item's payload, retry and discard."""
@@ -41,6 +48,10 @@ class QuarantineWidget(QWidget):
 
     sig_discard_requested = Signal(int, str)
     """Discard the quarantine item with this id, for the reason the dispatcher gave."""
+
+    sig_reveal_requested = Signal(int)
+    """Show the quarantine item with this id with its phones unmasked (an audited read,
+    for roles with contact rights); answered by :meth:`show_revealed`."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,12 +87,17 @@ class QuarantineWidget(QWidget):
         self.retry_edited = QPushButton(self.tr("Retry as edited"), self)
         self.retry_edited.setToolTip(self.tr("Try the item again with the payload in the editor"))
         self.discard = QPushButton(self.tr("Discard…"), self)
+        self.reveal = QPushButton(self.tr("Show phone"), self)
+        self.reveal.setToolTip(self.tr("Show the caller's phone unmasked (the read is "
+                                       "recorded in the audit trail)"))
+        self.reveal.clicked.connect(self._on_reveal_clicked)
         self.retry.clicked.connect(self._on_retry_clicked)
         self.retry_edited.clicked.connect(self._on_retry_edited_clicked)
         self.discard.clicked.connect(self._on_discard_clicked)
         buttons = QHBoxLayout()
         buttons.addWidget(self.retry)
         buttons.addWidget(self.retry_edited)
+        buttons.addWidget(self.reveal)
         buttons.addStretch(1)
         buttons.addWidget(self.discard)
 
@@ -128,6 +144,28 @@ class QuarantineWidget(QWidget):
         self.count.setText(self.tr("{0} item(s) waiting").format(len(records)))
         self._show_selected()
 
+    def show_revealed(self, record: QuarantineRecord) -> None:
+        """Put the unmasked phones of ``record`` into the editor: the whole payload when the
+        dispatcher has not edited it, else only the phones still shown masked."""
+        if record.id not in self._records or not isinstance(record.payload, dict):
+            return
+        shown = self._records[record.id]
+        self._records[record.id] = record
+        if record.id != self._shown_id:
+            return
+        try:
+            edited = json.loads(self.editor.toPlainText())
+        except json.JSONDecodeError:
+            return  # a half-typed edit: leave it; the retry keeps the stored phones anyway
+        if edited == shown.payload:
+            edited = record.payload
+        elif isinstance(edited, dict) and isinstance(shown.payload, dict):
+            for key in PHONE_KEYS:
+                if key in edited and edited[key] == shown.payload.get(key):
+                    edited[key] = record.payload.get(key)
+        self.editor.setPlainText(json.dumps(edited, ensure_ascii=False, indent=2))
+        self._update_reveal()
+
     def show_result(self, text: str) -> None:
         """Say what became of the last retry or discard (e.g. the new reason)."""
         self.result.setText(text)
@@ -166,12 +204,21 @@ class QuarantineWidget(QWidget):
         for w in (self.retry, self.retry_edited, self.discard, self.editor):
             w.setEnabled(qid is not None)
         if qid == self._shown_id:
+            self._update_reveal()
             return  # the same item (after a refresh): keep the dispatcher's edits
         self._shown_id = qid
         record = self._records.get(qid) if qid is not None else None
         self.editor.setPlainText("" if record is None else
                                  json.dumps(record.payload, ensure_ascii=False, indent=2))
         self._clear_error()
+        self._update_reveal()
+
+    def _update_reveal(self) -> None:
+        """Show phone: only while the shown item holds a masked phone."""
+        record = self._records.get(self._shown_id) if self._shown_id is not None else None
+        payload = record.payload if record is not None else None
+        self.reveal.setEnabled(isinstance(payload, dict) and any(
+            isinstance(payload.get(k), str) and "*" in payload[k] for k in PHONE_KEYS))
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -205,6 +252,11 @@ class QuarantineWidget(QWidget):
         payload = self.edited_payload()
         if payload is not None:
             self.sig_retry_requested.emit(qid, payload)
+
+    @Slot()
+    def _on_reveal_clicked(self) -> None:
+        if self._shown_id is not None:
+            self.sig_reveal_requested.emit(self._shown_id)
 
     @Slot()
     def _on_discard_clicked(self) -> None:
