@@ -175,6 +175,8 @@ class ConsoleController(QObject):
         self.replay = None  # models.replay.Replay while a scenario is replayed
         window.quarantine.sig_retry_requested.connect(self._on_quarantine_retry_requested)
         window.quarantine.sig_discard_requested.connect(self._on_quarantine_discard_requested)
+        window.quarantine.sig_reveal_requested.connect(self._on_quarantine_reveal_requested)
+        window.quarantine.reveal.setVisible(actor.can(Perm.CONTACT_READ))
         self.router = None  # routing.policy.Router, built on first use (off the hot path)
         self._points: dict[int, tuple[float, float]] | None = None
         self._adjacency = None
@@ -464,12 +466,25 @@ class ConsoleController(QObject):
         except CityGridError as exc:
             q.show_result(str(exc))
             return
-        if r.case_id is None:
+        if r.staff_id is not None:
+            q.show_result(self.tr("Position of staff member {0} applied").format(r.staff_id))
+            self.refresh()
+        elif r.case_id is None:
             q.show_result(self.tr("Still not accepted: {0}").format(r.reason))
         else:
             q.show_result(self.tr("Case {0} registered").format(r.case_id))
             self.refresh()
         self.refresh_quarantine()
+
+    @Slot(int)
+    def _on_quarantine_reveal_requested(self, item_id: int) -> None:
+        """One quarantined item unmasked for a role with contact rights (audited)."""
+        try:
+            record = self._intake().reveal(item_id)
+        except CityGridError as exc:
+            self.window.quarantine.show_result(str(exc))
+            return
+        self.window.quarantine.show_revealed(record)
 
     @Slot(int, str)
     def _on_quarantine_discard_requested(self, item_id: int, reason: str) -> None:
@@ -947,6 +962,7 @@ class ConsoleController(QObject):
         self.cases = CaseService(self.db, self.actor)
         self.staff = StaffService(self.db, self.actor)
         self.units = UnitService(self.db, self.actor)
+        self.window.quarantine.reveal.setVisible(self.actor.can(Perm.CONTACT_READ))
         self.window.statusBar().showMessage(self.tr("Working as {0} ({1})").format(
             self.actor.name, code), 5000)
         if self.window.detail.case_id is not None:

@@ -26,7 +26,8 @@ _ROLE = {"supervisor": QT_TRANSLATE_NOOP("labels", "Supervisor"), "manager": QT_
          "trainer": QT_TRANSLATE_NOOP("labels", "Trainer"), "auditor": QT_TRANSLATE_NOOP("labels", "Auditor"), "handler": QT_TRANSLATE_NOOP("labels", "Department handler")}
 _DUTY = {"on_duty": QT_TRANSLATE_NOOP("labels", "On duty"), "busy": QT_TRANSLATE_NOOP("labels", "Busy"), "off_duty": QT_TRANSLATE_NOOP("labels", "Off duty"), "leave": QT_TRANSLATE_NOOP("labels", "On leave")}
 _CHANNEL = {"patrol": QT_TRANSLATE_NOOP("labels", "Patrol"), "snap": QT_TRANSLATE_NOOP("labels", "Snap report"), "hotline_12345": QT_TRANSLATE_NOOP("labels", "12345 hotline"),
-            "emergency": QT_TRANSLATE_NOOP("labels", "Emergency hotline"), "iot": QT_TRANSLATE_NOOP("labels", "IoT sensor"), "resident": QT_TRANSLATE_NOOP("labels", "Resident")}
+            "emergency": QT_TRANSLATE_NOOP("labels", "Emergency hotline"), "iot": QT_TRANSLATE_NOOP("labels", "IoT sensor"), "resident": QT_TRANSLATE_NOOP("labels", "Resident"),
+            "staff_position": QT_TRANSLATE_NOOP("labels", "Staff position")}
 
 def category(code: str) -> str:
     return _t(_CATEGORY.get(code, code))

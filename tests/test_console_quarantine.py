@@ -1,0 +1,51 @@
+"""The console's quarantine dock: an audited "Show phone" for roles with contact rights."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from sqlalchemy import func, select
+
+from console.app import ConsoleController
+from console.mainwindow import MainWindow
+from models.auth import Actor
+from models.intake import IntakeService
+from models.schema import AuditEntry, StaffRole
+
+pytestmark = pytest.mark.gui
+
+
+def _contact_reads(db) -> int:  # noqa: ANN001
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(AuditEntry)
+                        .where(AuditEntry.action == "contact.read"))
+
+
+def test_show_phone_reveals_one_item_and_audits_it(qtbot, tiny_city) -> None:
+    dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
+    result = IntakeService(tiny_city.db, dispatcher).submit(
+        "hotline_12345", {"subcategory": "NOPE", "lon": 112.981, "lat": 28.189,
+                          "title": "噪声", "reporter_phone": "13912345678"})
+    assert result.quarantine_id is not None
+    win = MainWindow(tiny_city.db.url)
+    qtbot.addWidget(win)
+    controller = ConsoleController(tiny_city.db, dispatcher, win, build_demo=False)
+    win.show()
+    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
+        controller.start()
+    with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
+                          check_params_cb=lambda kind, _: kind == "quarantine"):
+        controller.refresh_quarantine()
+    q = win.quarantine
+    assert "13912345678" not in q.editor.toPlainText()
+    assert "139****5678" in q.editor.toPlainText()
+    before = _contact_reads(tiny_city.db)
+    assert q.reveal.isVisibleTo(win)
+    QTest.mouseClick(q.reveal, Qt.MouseButton.LeftButton)
+    assert "13912345678" in q.editor.toPlainText()
+    assert _contact_reads(tiny_city.db) == before + 1
+    # a role without contact rights has no such button
+    controller.set_role("trainer")
+    assert not q.reveal.isVisibleTo(win)
+    controller.runner.shutdown()
