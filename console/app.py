@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import shapely
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -39,7 +40,7 @@ from models.loop import TRANSITIONS, allowed
 from models.casetable import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
 from models.catalogue import CATEGORY_CODES
 from models.queue import load_case_table
-from models.records import DistrictSummary
+from models.records import DistrictSummary, RoutingDecision
 from models.schema import StaffRole
 from models.staff import StaffPositions, StaffService
 from models.units import (
@@ -179,6 +180,7 @@ class ConsoleController(QObject):
         window.quarantine.reveal.setVisible(actor.can(Perm.CONTACT_READ))
         self.router = None  # routing.policy.Router, built on first use (off the hot path)
         self._points: dict[int, tuple[float, float]] | None = None
+        self._districts: list | None = None  # (district id, boundary) for off-grid cases
         self._adjacency = None
         # how the controller asks the user for a reason, a note or a score; tests replace it
         self.ask: Callable[[str, str, list[str] | None], str | None] = self._ask_dialog
@@ -859,7 +861,7 @@ class ConsoleController(QObject):
     def _chain(self, case):  # noqa: ANN001, ANN202
         """The case's escalation chain as text, and as points for the map."""
         if case.grid_id is None:
-            return self.tr("outside every grid: the city centre"), None
+            return self.tr("outside every grid: the district containing it, else the city centre"), None
         router = self._router()
         try:
             chain = router.graph.chain(case.grid_id)
@@ -994,6 +996,27 @@ class ConsoleController(QObject):
                     return Actor(st.name, StaffRole(st.role), st.id)
         raise CityGridError(self.tr("grid {0} has no grid worker to act").format(case.grid_id))
 
+    def _route(self, case) -> RoutingDecision:  # noqa: ANN001
+        """The router's decision for ``case``; a case outside every grid goes to the
+        district whose boundary contains it (else the city smart centre)."""
+        district = None
+        if case.grid_id is None:
+            district = self._district_at(case.lon, case.lat)
+        return self._router().route(case.grid_id, case.subcategory, district_id=district)
+
+    def _district_at(self, lon: float, lat: float) -> int | None:
+        from sqlalchemy import select
+
+        from models.schema import AdminUnit, Level
+
+        if self._districts is None:
+            with self.db.read() as s:
+                rows = s.execute(select(AdminUnit.id, AdminUnit.geometry).where(
+                    AdminUnit.level == Level.DISTRICT, AdminUnit.geometry.is_not(None))).all()
+            self._districts = [(r[0], shapely.from_wkb(r[1])) for r in rows]
+        point = shapely.Point(lon, lat)
+        return next((uid for uid, geom in self._districts if geom.covers(point)), None)
+
     def _router(self):  # noqa: ANN202
         if self.router is None:
             from routing.graph import EscalationGraph
@@ -1036,12 +1059,13 @@ class ConsoleController(QObject):
             return str(value).strip()
 
         def current() -> RoutingDecision:
+            # where the case is now: its unit, else where the router sends it
             router = self._router()
             unit = case.assigned_unit_id
             return RoutingDecision(unit, router.graph.units[unit].code,
                                    router.graph.units[unit].level, None, None,
                                    router.policy.name, ()) if unit else \
-                router.route(case.grid_id, case.subcategory)
+                self._route(case)
 
         v = case.version
         if name == "merge":
@@ -1054,7 +1078,7 @@ class ConsoleController(QObject):
             loop.reject(case_id, need(self.tr("Reject"), self.tr("Reason"),
                                       ["invalid", "duplicate"]), expected_version=v)
         elif name == "dispatch":
-            decision = self._router().route(case.grid_id, case.subcategory)
+            decision = self._route(case)
             ranked = self.recommend(case)
             if ranked and decision.level == "community":
                 # a community-level case goes to the best-placed grid worker
@@ -1063,7 +1087,7 @@ class ConsoleController(QObject):
                     *decision.trace, f"recommended {who}: {'; '.join(best.reasons)}"))
             loop.dispatch(case_id, decision, expected_version=v)
         elif name == "transfer":
-            unit = self._router().route(case.grid_id, case.subcategory)
+            unit = self._route(case)
             loop.transfer(case_id, unit, need(self.tr("Transfer"), self.tr("Reason")),
                           expected_version=v)
         elif name == "override":
@@ -1073,18 +1097,25 @@ class ConsoleController(QObject):
             if unit is None:
                 raise CityGridError(self.tr("unknown unit code"))
             reason = need(self.tr("Override"), self.tr("Reason"))
-            loop.transfer(case_id, router.override(unit, case.category, self.actor.name, reason),
+            loop.transfer(case_id, router.override(unit, case.category, self.actor, reason,
+                                                   previous=current()),
                           reason, expected_version=v)
         elif name == "request_escalation":
             loop.request_escalation(case_id, need(self.tr("Request escalation"),
                                                   self.tr("Reason")), expected_version=v)
         elif name == "escalate":
             reason = need(self.tr("Escalate"), self.tr("Reason"))
-            loop.escalate(case_id, self._router().escalate(current(), reason, case.category),
-                          reason, expected_version=v)
+            # the subcategory keeps its rule one level up (a fire lane stays with the fire
+            # service); the trace names who escalated
+            loop.escalate(case_id, self._router().escalate(
+                current(), reason, case.category, who=self.actor,
+                subcategory=case.subcategory), reason, expected_version=v)
         elif name == "deescalate":
             reason = need(self.tr("De-escalate"), self.tr("Reason"))
-            decision = self._router().route(case.grid_id, case.subcategory)
+            # one level down from where the case is now, the router's own de-escalation
+            decision = self._router().deescalate(current(), case.grid_id, case.category,
+                                                 reason, who=self.actor,
+                                                 subcategory=case.subcategory)
             loop.deescalate(case_id, decision, reason, expected_version=v)
         elif name == "suspend":
             loop.suspend(case_id, need(self.tr("Suspend"), self.tr("Reason")),

@@ -72,14 +72,16 @@ def test_a_shift_lead_escalates(qtbot, console) -> None:
     assert case.level == "district"  # class C city management starts at the street
 
 
-def test_a_refused_action_says_why(qtbot, console, monkeypatch) -> None:
+def test_a_cancelled_action_changes_nothing_and_warns_nothing(qtbot, console,
+                                                              monkeypatch) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     win, controller, answers = console
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
     press(win, "reject")  # no reason given: cancelled, nothing changes
-    assert shown == ["cancelled"]
+    assert shown == []
+    assert "Cancelled" in win.statusBar().currentMessage()
     assert win.detail.fields["status"].text() == "Reported"
 
 
@@ -117,3 +119,93 @@ def test_a_shift_lead_overrides_and_reassigns_in_bulk(qtbot, console, tiny_city)
     controller.set_role("dispatcher")
     with pytest.raises(Exception, match="only a shift lead"):
         controller.reassign_bulk("430103001", "430103001001", "x")
+
+
+def _add_departments(city) -> None:  # noqa: ANN001
+    """City and district departments for emergencies and for public security."""
+    from sqlalchemy import select
+
+    from models.schema import AdminUnit, Department
+
+    with city.db.write() as s:
+        units = {u.code: u.id for u in s.scalars(select(AdminUnit))}
+        for unit, suffix, cats in (("430100", "YJ", ["emergency"]), ("430100", "GA", ["security"]),
+                                   ("430100", "CG", ["city"]),
+                                   ("430103", "YJ", ["emergency"]), ("430103", "GA", ["security"])):
+            s.add(Department(code=f"{unit}-{suffix}", name=suffix, unit_id=units[unit],
+                             categories=cats))
+
+
+def _fresh_router(controller):  # noqa: ANN001, ANN202
+    from routing.graph import EscalationGraph
+    from routing.policy import Router
+
+    controller.router = None  # the departments came after the console started
+    return Router(EscalationGraph.from_db(controller.db))
+
+
+def test_escalate_and_deescalate_reach_the_routers_decision(qtbot, console, tiny_city) -> None:
+    """Each case-detail action against the router's own answer for the same case: a fire
+    lane (S06) escalated from the district goes to the city's emergency (fire) service, not
+    the police; the trace names who acted; de-escalation goes back down the chain."""
+    from models.loop import CaseLoop
+
+    win, controller, answers = console
+    _add_departments(tiny_city)
+    router = _fresh_router(controller)
+    lead = Actor("值班长", StaffRole.SHIFT_LEAD, tiny_city.staff["shift_lead"])
+    case_id = CaseService(tiny_city.db, lead, locate=lambda lon, lat: tiny_city.grids[0]).report(
+        NewCase(channel="hotline_12345", subcategory="S06", lon=112.981, lat=28.189,
+                title="消防通道堵塞")).case_ids[0]
+    loop = CaseLoop(tiny_city.db, lead)
+    loop.accept(case_id, expected_version=controller.cases.get(case_id).version)
+    routed = router.route(tiny_city.grids[0], "S06")
+    assert routed.level == "district"
+    controller.set_role("shift_lead")
+    controller.show_case(case_id)
+    press(win, "dispatch")
+    case = controller.cases.get(case_id)
+    assert (case.assigned_unit_id, case.level) == (routed.unit_id, "district")
+    answers.append("现场需要消防支队")
+    press(win, "escalate")
+    expected = router.escalate(routed, "现场需要消防支队", "security", who=controller.actor,
+                               subcategory="S06")
+    with tiny_city.db.read() as s:
+        from models.schema import Case, Department
+
+        row = s.get(Case, case_id)
+        dept = s.get(Department, row.assigned_department_id)
+    assert (row.assigned_unit_id, row.level) == (expected.unit_id, "city")
+    assert row.assigned_department_id == expected.department_id
+    assert dept.code == "430100-YJ"  # the fire service, not the city police
+    trace = [win.detail.trace.item(i).text() for i in range(win.detail.trace.count())]
+    assert any(f"by {controller.actor.name}" in line for line in trace), trace
+    assert not any("by the system" in line for line in trace)
+    # twice down: the district, then the street (the old console raised IllegalTransition)
+    for level in ("district", "street"):
+        answers.append("回到下级处置")
+        press(win, "deescalate")
+        assert controller.cases.get(case_id).level == level
+
+
+def test_a_case_outside_every_grid_goes_to_the_district_containing_it(console, tiny_city) -> None:
+    """As docs/CASES.md says: the district whose boundary contains the point, else the
+    city smart centre; the console and the router agree."""
+    from types import SimpleNamespace
+
+    import shapely
+    from sqlalchemy import select
+
+    from models.schema import AdminUnit
+
+    win, controller, answers = console
+    with tiny_city.db.write() as s:
+        district = s.scalars(select(AdminUnit).where(AdminUnit.code == "430103")).one()
+        district.geometry = shapely.box(112.90, 28.10, 113.10, 28.30).wkb
+        district_id = district.id
+    off_grid = SimpleNamespace(grid_id=None, subcategory="C01", lon=112.95, lat=28.15)
+    decision = controller._route(off_grid)
+    assert decision.unit_id == district_id
+    assert decision == controller._router().route(None, "C01", district_id=district_id)
+    far = SimpleNamespace(grid_id=None, subcategory="C01", lon=116.4, lat=39.9)
+    assert controller._route(far).level == "city"

@@ -508,3 +508,21 @@ def test_grid_adjacency_on_the_demo_city(demo) -> None:
     assert sum(d == 0 for d in degrees) <= len(degrees) // 100
     assert 3 <= sum(degrees) / len(degrees) <= 8
     assert len(max(nx.connected_components(adjacency), key=len)) > 0.95 * len(degrees)
+
+
+@pytest.mark.parametrize("policy", ["default-2026", "street-first", "centralised"])
+def test_every_policy_sends_a_fire_lane_to_the_fire_service(policy) -> None:
+    """S06 (a blocked fire lane) is for emergency management (the fire service) under every
+    shipped policy, as default-2026's own note says; the police never get it."""
+    from routing.graph import DeptRow, EscalationGraph, UnitRow
+    from routing.policy import Router, load_policy
+
+    units = [UnitRow(1, "430100", "city", None), UnitRow(2, "430103", "district", 1),
+             UnitRow(3, "430103001", "street", 2), UnitRow(4, "430103001001", "community", 3)]
+    depts = [DeptRow(10 * u + i, f"{code}-{s}", s, u, cats)
+             for u, code in ((1, "430100"), (2, "430103"), (3, "430103001"))
+             for i, (s, cats) in enumerate((("GA", ("security",)), ("YJ", ("emergency",))))]
+    router = Router(EscalationGraph(units, {100: 4}, depts,
+                                    grid_codes={100: "430103001001001"}), load_policy(policy))
+    decision = router.route(100, "S06")
+    assert router.graph.departments[decision.department_id].code.endswith("-YJ"), decision.trace
