@@ -11,6 +11,7 @@ import argparse
 import collections
 import dataclasses
 import gc
+import json
 import datetime as dt
 import logging
 import os
@@ -1208,12 +1209,56 @@ def _mqtt_target(arg: str | None, settings) -> tuple[str, int, str] | None:  # n
     return (f.host, f.port, f.prefix) if f.mqtt else None
 
 
+SMOKE_TIMEOUT_MS = 180_000
+
+
+def _smoke_test(app: QApplication, window: MainWindow, map_widget: CityMapWidget,
+                controller: ConsoleController, out: Path) -> dict:
+    """``--smoke FILE``: once the window shows the demo city and the map has painted, take a
+    screenshot from the display (not a widget grab: what is on the screen), save it and
+    quit; the result (platform, map ready, cases shown) is printed as one JSON line."""
+    result: dict = {"ok": False, "png": str(out)}
+
+    def shoot() -> None:
+        screen = window.screen()
+        image = screen.grabWindow(0)  # the whole display, as a user would see it
+        image.save(str(out))
+        result.update(ok=bool(map_widget.ready and controller.ready and not image.isNull()),
+                      platform=QApplication.platformName(), map_ready=map_widget.ready,
+                      cases=int(controller.snapshot.table.ids.size)
+                      if controller.snapshot is not None else 0,
+                      size=[image.width(), image.height()])
+        app.quit()
+
+    def shoot_when_map_ready() -> None:
+        if map_widget.ready and controller.ready:
+            QTimer.singleShot(3000, shoot)  # let the layers paint
+        else:
+            QTimer.singleShot(200, shoot_when_map_ready)
+
+    def give_up() -> None:
+        result.update(error="the map did not get ready in time",
+                      platform=QApplication.platformName(), map_ready=map_widget.ready)
+        app.quit()
+
+    controller.sig_ready.connect(shoot_when_map_ready)
+    QTimer.singleShot(SMOKE_TIMEOUT_MS, give_up)
+    return result
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Open the console window; with ``--screenshot`` save a PNG once ready and exit."""
+    from console.startup import platform_problem, prepare_web_engine
+
     if args.screenshot:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
-        os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox")
+    problem = platform_problem()
+    if problem is not None:
+        print(f"CityGrid Console cannot start: {problem}", file=sys.stderr)
+        return 3
+    sandbox_warning = prepare_web_engine()
+    if sandbox_warning:
+        print(f"WARNING: {sandbox_warning}", file=sys.stderr)
     register_url_scheme()  # before the QApplication exists
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("CityGrid")
@@ -1265,6 +1310,9 @@ def run_gui(args: argparse.Namespace) -> int:
 
     window.sig_theme_toggled.connect(on_theme_toggled)
     window.sig_language_requested.connect(on_language_requested)
+    if sandbox_warning:
+        window.show_permanent_warning(window.tr("Root: map without sandbox"),
+                                      window.tr(sandbox_warning))
     window.show()
     controller.start()
     mqtt = _mqtt_target(getattr(args, "mqtt", None), settings)
@@ -1292,8 +1340,14 @@ def run_gui(args: argparse.Namespace) -> int:
                 QTimer.singleShot(200, shoot_when_map_ready)
 
         controller.sig_ready.connect(shoot_when_map_ready)
+    smoke: dict = {}
+    if getattr(args, "smoke", None):
+        smoke = _smoke_test(app, window, map_widget, controller, Path(args.smoke))
     code = app.exec()
-    if not args.screenshot:
+    if smoke:
+        code = 0 if smoke.get("ok") else 1
+        print(json.dumps(smoke), flush=True)
+    if not args.screenshot and not smoke:
         window.save_state(qsettings)
     map_widget.teardown()
     controller.stop_feeds()

@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(parser)
     parser.add_argument("--screenshot", metavar="FILE",
                         help="start offscreen, save a PNG of the main window and exit")
+    parser.add_argument("--smoke", metavar="FILE",
+                        help="start on the real display, wait for the map of the city, save a "
+                             "screenshot taken from the display to FILE, print a JSON line "
+                             "and exit (0 when the map showed)")
     parser.add_argument("--no-demo", action="store_true",
                         help="do not build the demo city into an empty database at start")
     parser.add_argument("--mqtt", metavar="HOST[:PORT]", default=None,

@@ -304,6 +304,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("CityGrid Console — replay: {0}").format(name) if on
                             else self.tr("CityGrid Console"))
 
+    def show_permanent_warning(self, text: str, detail: str = "") -> None:
+        """A warning that stays in the status bar for as long as the window is open (e.g.
+        the web engine running without its sandbox)."""
+        label = QLabel(f"⚠ {text}", self)
+        label.setObjectName("permanent_warning")
+        label.setToolTip(detail or text)
+        label.setStyleSheet("QLabel#permanent_warning { background: #b91c1c; color: white; "
+                            "font-weight: bold; padding: 2px 8px; }")
+        self.statusBar().insertPermanentWidget(0, label)
+        self.permanent_warning = label
+
     def set_feed_status(self, received: int, backlog: int, quarantined: int) -> None:
         """The live feeds: items received, waiting, and kept back in the quarantine."""
         self.status_feeds.setText(self.tr("Feeds: {0} received, {1} waiting").format(
