@@ -95,6 +95,8 @@ class DrillRun(QObject):
         if map_widget is not None:
             map_widget.sig_location_picked.connect(self._on_map_location_picked)
         self.report_path: Path | None = None
+        self._ending = False
+        self.window.close_guard = self._on_window_close_requested
 
     def _add_actions(self) -> None:
         w = self.window
@@ -168,6 +170,9 @@ class DrillRun(QObject):
         from routing.graph import EscalationGraph
         from routing.policy import Router
 
+        if self.report_path is not None or self._ending:
+            return self.report_path
+        self._ending = True
         self._timer.stop()
         try:
             recorded = {e.result.case_id: (e.item.recorded_unit, e.item.recorded_level)
@@ -178,8 +183,12 @@ class DrillRun(QObject):
             self.report_path = write_after_action_report(
                 score, self.path.with_suffix(".pdf"), trainee=self.trainee,
                 scenario=self.name)
-        except CityGridError as exc:
-            self.window.statusBar().showMessage(str(exc), 8000)
+        except (CityGridError, OSError) as exc:
+            # the drill goes on: injects keep coming, and End (or X) can be tried again
+            self._ending = False
+            self._timer.start()
+            self.window.statusBar().showMessage(
+                self.tr("The drill could not be scored and goes on: {0}").format(exc), 15000)
             return None
         self.frame.set_training(self.window, False)
         self.controller.stop_feeds()
@@ -190,6 +199,13 @@ class DrillRun(QObject):
         self.db.dispose()
         self.sig_ended.emit(str(self.report_path))
         return self.report_path
+
+    def _on_window_close_requested(self) -> bool:
+        """Closing the drill window (X) ends and scores the drill like End; the window
+        stays open when it cannot be scored."""
+        if self.report_path is not None or self._ending:
+            return True
+        return self.end() is not None
 
     def open_report(self) -> None:
         if self.report_path is not None:

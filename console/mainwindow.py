@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import datetime as dt
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
@@ -355,10 +357,17 @@ class MainWindow(QMainWindow):
             self.restoreState(state, STATE_VERSION)
         self.timeline_bar.hide()  # a window always opens live
 
+    close_guard: "Callable[[], bool] | None" = None
+    """Asked when the window is about to close (X, Alt+F4, Ctrl+Q); False keeps it open."""
+
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState(STATE_VERSION))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        # a drill window scores its drill before it goes; a failed score keeps it open
+        if self.close_guard is not None and not self.close_guard():
+            event.ignore()
+            return
         self._clock.stop()
         super().closeEvent(event)

@@ -110,3 +110,31 @@ def test_a_drill_merge_through_its_dialog(qtbot, drill) -> None:
     answerer = DialogAnswerer([choose(original)], framed=True)
     _click(qtbot, run.window, "merge", answerer)
     assert run.controller.cases.get(first).status == "merged"
+
+
+def test_a_failed_end_keeps_the_drill_running(qtbot, drill, monkeypatch) -> None:
+    import console.drill
+    from models.errors import CityGridError
+
+    run = drill
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise CityGridError("the drill database is busy")
+
+    monkeypatch.setattr(console.drill, "score_drill", broken)
+    assert run.end() is None
+    assert run._timer.isActive()  # injects keep coming
+    assert "goes on" in run.window.statusBar().currentMessage()
+    assert run.window.isVisible() and banner_of(run.window) is not None
+    # closing it with X cannot score it either: the window stays
+    run.window.close()
+    assert run.window.isVisible() and run.report_path is None
+
+
+def test_closing_the_drill_window_scores_the_drill(qtbot, drill) -> None:
+    run = drill
+    with qtbot.waitSignal(run.sig_ended, timeout=20_000) as ended:
+        run.window.close()
+    assert run.report_path is not None and run.report_path.read_bytes().startswith(b"%PDF")
+    assert ended.args == [str(run.report_path)]
+    assert not run.window.isVisible()
