@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
+    QGridLayout, QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -94,12 +94,13 @@ class QuarantineWidget(QWidget):
         self.retry.clicked.connect(self._on_retry_clicked)
         self.retry_edited.clicked.connect(self._on_retry_edited_clicked)
         self.discard.clicked.connect(self._on_discard_clicked)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.retry)
-        buttons.addWidget(self.retry_edited)
-        buttons.addWidget(self.reveal)
-        buttons.addStretch(1)
-        buttons.addWidget(self.discard)
+        # two rows: the dock stays narrow enough for the main window on a small screen
+        buttons = QGridLayout()
+        buttons.addWidget(self.retry, 0, 0)
+        buttons.addWidget(self.retry_edited, 0, 1)
+        buttons.addWidget(self.reveal, 1, 0)
+        buttons.addWidget(self.discard, 1, 1)
+        buttons.setColumnStretch(2, 1)
 
         below = QWidget(self)
         lower = QVBoxLayout(below)
