@@ -102,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-cases",
                        help="import cases from CSV (UTF-8 or GBK) or Open311 GeoReport v2 JSON")
     p.add_argument("file", help=".csv or .json")
+    p.add_argument("--service-map", metavar="FILE.json", default=None,
+                   help="a JSON object mapping the file's service codes to our subcategory "
+                        "codes; a code it does not name takes the subcategory the "
+                        "description suggests")
+    p.add_argument("--quarantine-invalid", action="store_true",
+                   help="import the valid rows and put each invalid row in the quarantine "
+                        "with its reason (default: all or nothing)")
     _add_db(p)
     p = sub.add_parser("export-cases", help="export every case as Open311 GeoReport v2 JSON")
     p.add_argument("file", help="output .json")
@@ -186,19 +193,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import_cases(args: argparse.Namespace) -> int:
-    from models.caseio import import_cases
+    from models.caseio import ServiceMap, import_cases
     from models.errors import ValidationError
     from models.gridindex import GridIndex
 
     db = _open_db(args.db)
     try:
-        n = import_cases(db, _admin(), args.file, locate=GridIndex.from_db(db).locate)
+        service_map = ServiceMap.read(args.service_map) if args.service_map else None
+        result = import_cases(db, _admin(), args.file, locate=GridIndex.from_db(db).locate,
+                              service_map=service_map,
+                              quarantine_invalid=args.quarantine_invalid)
     except ValidationError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         for row, message in exc.details.get("problems", []):
             print(f"  row {row}: {message}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"imported {n} cases from {args.file}")
+    print(f"imported {result.imported} cases from {args.file}")
+    if result.quarantined:
+        print(f"{len(result.quarantined)} invalid row(s) put in the quarantine with their "
+              "reasons", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 

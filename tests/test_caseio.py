@@ -29,7 +29,7 @@ def test_csv_in_any_common_encoding(tmp_path, tiny_city, encoding) -> None:
     path = tmp_path / "cases.csv"
     path.write_bytes((HEADER + "".join(ROWS)).encode(encoding))
     n = import_cases(tiny_city.db, ADMIN, path, locate=lambda lon, lat: tiny_city.grids[0])
-    assert n == 2 and count(tiny_city.db) == 2
+    assert n.imported == 2 and count(tiny_city.db) == 2
     with tiny_city.db.read() as s:
         titles = sorted(s.scalars(select(Case.title)))
     assert titles == ["占道经营", "噪声扰民"]
@@ -68,7 +68,7 @@ def test_open311_round_trip(tmp_path, tiny_city) -> None:
                  "requested_datetime": "2026-11-28T10:00:00+08:00"}]
     src = tmp_path / "in.json"
     src.write_text(json.dumps(requests, ensure_ascii=False), encoding="utf-8")
-    assert import_cases(tiny_city.db, ADMIN, src) == 1
+    assert import_cases(tiny_city.db, ADMIN, src).imported == 1
     case_id = 1
     with tiny_city.db.read() as s:
         case_id = s.scalar(select(Case.id))
