@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--datum", default=None,
                        help="datum of the file when it does not say: WGS84, CGCS2000, GCJ02")
         _add_db(p)
+        if name == "validate-grids":
+            p.add_argument("--boundary", metavar="FILE", default=None,
+                           help="GeoJSON polygons (communities, districts) the grids must "
+                                "cover; with --db the stored communities and districts are "
+                                "checked too")
         if name == "import-grids":
             p.add_argument("--replace", action="store_true",
                            help="replace grids whose code is already stored")
@@ -155,11 +160,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from models.geo import Datum
-    from models.gridio import validate_file
+    from models.gridio import read_boundary, validate_file
 
     datum = Datum.parse(args.datum) if args.datum else None
     db = _open_db(args.db) if args.db else None
-    problems = validate_file(args.file, datum=datum, db=db)
+    boundary = read_boundary(args.boundary) if args.boundary else None
+    problems = validate_file(args.file, datum=datum, db=db, boundary=boundary)
     for p in problems:
         where = f" at {p.location[0]:.6f},{p.location[1]:.6f}" if p.location else ""
         area = f" ({p.area_m2:,.1f} m²)" if p.area_m2 is not None else ""
