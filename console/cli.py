@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--datum", default=None,
                        help="datum of the file when it does not say: WGS84, CGCS2000, GCJ02")
         _add_db(p)
+        if name == "validate-grids":
+            p.add_argument("--boundary", metavar="FILE", default=None,
+                           help="GeoJSON polygons (communities, districts) the grids must "
+                                "cover; with --db the stored communities and districts are "
+                                "checked too")
         if name == "import-grids":
             p.add_argument("--replace", action="store_true",
                            help="replace grids whose code is already stored")
@@ -106,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-cases",
                        help="import cases from CSV (UTF-8 or GBK) or Open311 GeoReport v2 JSON")
     p.add_argument("file", help=".csv or .json")
+    p.add_argument("--service-map", metavar="FILE.json", default=None,
+                   help="a JSON object mapping the file's service codes to our subcategory "
+                        "codes; a code it does not name takes the subcategory the "
+                        "description suggests")
+    p.add_argument("--quarantine-invalid", action="store_true",
+                   help="import the valid rows and put each invalid row in the quarantine "
+                        "with its reason (default: all or nothing)")
     _add_db(p)
     p = sub.add_parser("export-cases", help="export every case as Open311 GeoReport v2 JSON")
     p.add_argument("file", help="output .json")
@@ -152,11 +164,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from models.geo import Datum
-    from models.gridio import validate_file
+    from models.gridio import read_boundary, validate_file
 
     datum = Datum.parse(args.datum) if args.datum else None
     db = _open_db(args.db) if args.db else None
-    problems = validate_file(args.file, datum=datum, db=db)
+    boundary = read_boundary(args.boundary) if args.boundary else None
+    problems = validate_file(args.file, datum=datum, db=db, boundary=boundary)
     for p in problems:
         where = f" at {p.location[0]:.6f},{p.location[1]:.6f}" if p.location else ""
         area = f" ({p.area_m2:,.1f} m²)" if p.area_m2 is not None else ""
@@ -190,19 +203,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import_cases(args: argparse.Namespace) -> int:
-    from models.caseio import import_cases
+    from models.caseio import ServiceMap, import_cases
     from models.errors import ValidationError
     from models.gridindex import GridIndex
 
     db = _open_db(args.db)
     try:
-        n = import_cases(db, _admin(), args.file, locate=GridIndex.from_db(db).locate)
+        service_map = ServiceMap.read(args.service_map) if args.service_map else None
+        result = import_cases(db, _admin(), args.file, locate=GridIndex.from_db(db).locate,
+                              service_map=service_map,
+                              quarantine_invalid=args.quarantine_invalid)
     except ValidationError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         for row, message in exc.details.get("problems", []):
             print(f"  row {row}: {message}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"imported {n} cases from {args.file}")
+    print(f"imported {result.imported} cases from {args.file}")
+    if result.quarantined:
+        print(f"{len(result.quarantined)} invalid row(s) put in the quarantine with their "
+              "reasons", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 

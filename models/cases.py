@@ -45,6 +45,14 @@ from models.worktime import WorkingCalendar, load_calendar, step_deadline, total
 GridLocator = Callable[[float, float], int | None]
 
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{2,18}[0-9]$")
+# Limits of what a case may hold, whatever its channel: they keep a hostile or broken input
+# (a 40 MB description, a date in year 9999) from being stored or from overflowing later.
+MAX_TITLE_CHARS = 200
+MAX_ADDRESS_CHARS = 300
+MAX_NAME_CHARS = 100
+MAX_DESCRIPTION_CHARS = 10_000  # a long hotline transcript is a few thousand characters
+EARLIEST_REPORT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # before the city's grid existed
+LATEST_REPORT = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)  # exclusive; far-future is a typo
 DEFAULT_PRIORITY = {"A": Priority.URGENT, "B": Priority.HIGH, "C": Priority.NORMAL,
                     "D": Priority.LOW}
 
@@ -66,6 +74,52 @@ class NewCase:
     reported_at: dt.datetime | None = None
 
 
+def check_text(name: str, value: object, limit: int) -> str:
+    """``value`` as a string of at most ``limit`` characters with no NUL, or ValidationError.
+
+    A NUL cannot be stored by PostgreSQL (and is never meant in a text field); the message
+    names the field and its length, never the value (it may hold personal data).
+
+    >>> check_text("title", "井盖缺失", 200)
+    '井盖缺失'
+    >>> check_text("title", "a\\x00b", 200)
+    Traceback (most recent call last):
+    ...
+    models.errors.ValidationError: the title holds a NUL character
+    """
+    if not isinstance(value, str):
+        raise ValidationError(f"the {name} must be text", field=name)
+    if "\x00" in value:
+        raise ValidationError(f"the {name} holds a NUL character", field=name)
+    if len(value) > limit:
+        raise ValidationError(f"the {name} is {len(value):,} characters; at most {limit:,}",
+                              field=name)
+    return value
+
+
+def check_reported_at(when: dt.datetime, *, not_after: dt.datetime | None = None,
+                      field: str = "reported_at") -> dt.datetime:
+    """Check a report time: with a time zone, from :data:`EARLIEST_REPORT` to before
+    :data:`LATEST_REPORT`, and not after ``not_after`` when given (an import of past
+    reports passes "now" plus a small clock skew).
+
+    >>> import datetime as dt
+    >>> check_reported_at(dt.datetime(9999, 1, 1, tzinfo=dt.UTC))
+    Traceback (most recent call last):
+    ...
+    models.errors.ValidationError: reported_at 9999-01-01T00:00:00+00:00 is outside 2000-01-01..2099-12-31
+    """
+    if not isinstance(when, dt.datetime) or when.tzinfo is None:
+        raise ValidationError(f"{field} must carry a time zone", field=field)
+    if not EARLIEST_REPORT <= when < LATEST_REPORT:
+        raise ValidationError(f"{field} {when.isoformat()} is outside "
+                              f"{EARLIEST_REPORT:%Y-%m-%d}..{LATEST_REPORT.year - 1}-12-31",
+                              field=field)
+    if not_after is not None and when > not_after:
+        raise ValidationError(f"{field} {when.isoformat()} is in the future", field=field)
+    return when
+
+
 def _validated(new: NewCase, catalogue: Catalogue,
                calendar: WorkingCalendar | None = None) -> dict:
     """Check a :class:`NewCase`; return the column values or raise ValidationError.
@@ -78,22 +132,30 @@ def _validated(new: NewCase, catalogue: Catalogue,
     except ValueError:
         raise ValidationError(f"unknown channel {new.channel!r}; one of "
                               f"{', '.join(c.value for c in Channel)}", field="channel") from None
+    if not isinstance(new.subcategory, str) or len(new.subcategory) > 20 \
+            or "\x00" in new.subcategory:
+        raise ValidationError("the subcategory must be a short code such as C04",
+                              field="subcategory")
     sub = catalogue.subcategory(new.subcategory)
     for name, value, low, high in (("lon", new.lon, -180, 180), ("lat", new.lat, -90, 90)):
         if not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValidationError(f"{name} must be a finite number, got {value!r}", field=name)
         if not low <= value <= high:
             raise ValidationError(f"{name} {value} is outside {low}..{high}", field=name)
-    title = new.title.strip()
+    title = check_text("title", new.title, MAX_DESCRIPTION_CHARS).strip()
     if not title:
         raise ValidationError("a case needs a title", field="title")
-    if len(title) > 200:
-        raise ValidationError("the title is longer than 200 characters", field="title")
-    if len(new.address) > 300:
-        raise ValidationError("the address is longer than 300 characters", field="address")
-    phone = new.reporter_phone.strip()
+    if len(title) > MAX_TITLE_CHARS:
+        raise ValidationError(f"the title is longer than {MAX_TITLE_CHARS} characters",
+                              field="title")
+    check_text("address", new.address, MAX_ADDRESS_CHARS)
+    check_text("description", new.description, MAX_DESCRIPTION_CHARS)
+    check_text("reporter name", new.reporter_name, MAX_NAME_CHARS)
+    phone = check_text("reporter phone", new.reporter_phone, 40).strip()
     if phone and not _PHONE.match(phone):
-        raise ValidationError(f"{phone!r} is not a phone number", field="reporter_phone")
+        # never the number itself: the message reaches logs, the quarantine and the CLI
+        raise ValidationError(f"the reporter phone ({len(phone)} characters) is not a phone "
+                              "number", field="reporter_phone")
     if new.priority is None:
         priority = DEFAULT_PRIORITY[sub.event_class]
     else:
@@ -101,9 +163,7 @@ def _validated(new: NewCase, catalogue: Catalogue,
             priority = Priority(new.priority)
         except ValueError:
             raise ValidationError(f"unknown priority {new.priority!r}", field="priority") from None
-    reported_at = new.reported_at or utcnow()
-    if reported_at.tzinfo is None:
-        raise ValidationError("reported_at must carry a time zone", field="reported_at")
+    reported_at = check_reported_at(new.reported_at or utcnow())
     limits = sub.limits
     return {
         "channel": channel, "catalogue_version": catalogue.version, "category": sub.category,

@@ -37,6 +37,8 @@ from models.geo import Datum, geodesic_area_m2, in_china, transform_geometry
 from models.schema import AdminUnit, DedicatedType, Grid, GridKind, Layer, Level
 
 MAX_FILE_BYTES = 40 * 1024 * 1024  # a city's grid layer is a few MB; 40 MB means a mistake
+MAX_VERTICES_PER_GRID = 20_000  # a drawn grid has tens to hundreds; a million is a mistake
+MAX_GRID_POPULATION = 5_000_000  # more than any district: a figure past it is a typo
 MIN_AREA_M2 = 0.01  # overlaps and gaps smaller than this are rounding, not drawing errors
 PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45,
              46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82}
@@ -104,6 +106,12 @@ def _check_rings(code: str, geometry: dict) -> list[Problem]:
                         f"grid {code}: geometry must be a Polygon, not {gtype!r}")]
     polygons = [coords] if gtype == "Polygon" else coords
     problems: list[Problem] = []
+    vertices = sum(len(ring) for rings in polygons if isinstance(rings, list)
+                   for ring in rings if isinstance(ring, list))
+    if vertices > MAX_VERTICES_PER_GRID:
+        return [Problem("too_many_vertices", (code,), None, None,
+                        f"grid {code}: {vertices:,} vertices; a grid has at most "
+                        f"{MAX_VERTICES_PER_GRID:,}")]
     swapped = 0
     for rings in polygons:
         for ring in rings if isinstance(rings, list) else []:
@@ -148,10 +156,14 @@ def _feature(code: str, props: dict, geom: shapely.Geometry | None) -> GridFeatu
 
     kind = text("kind") or "basic"
     dtype = text("dedicated_type") or None
-    try:
-        population = int(props.get("population") or 0)
-    except (TypeError, ValueError):
-        population = -1
+    raw = props.get("population") or 0
+    # a whole number in range, or -1 (refused by validation): int(1e30) is a 31-digit
+    # integer no database column holds, int(inf) raises
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    is_whole = isinstance(raw, (int, np.integer)) and not isinstance(raw, bool) or (
+        isinstance(raw, (float, np.floating)) and math.isfinite(raw) and raw == int(raw))
+    population = int(raw) if is_whole and 0 <= raw <= MAX_GRID_POPULATION else -1
     if geom is not None and geom.geom_type == "MultiPolygon" and len(geom.geoms) == 1:
         geom = geom.geoms[0]
     return GridFeature(code, kind, dtype, text("community_code") or code[:12], text("name"),
@@ -234,6 +246,11 @@ def _read_gpkg(path: Path) -> tuple[Datum | None, list[GridFeature], list[Proble
         if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
             problems.append(Problem("not_polygon", (code,), None, None,
                                     f"grid {code}: geometry must be a Polygon"))
+            geom = None
+        elif shapely.get_num_coordinates(geom) > MAX_VERTICES_PER_GRID:
+            problems.append(Problem("too_many_vertices", (code,), None, None,
+                                    f"grid {code}: {shapely.get_num_coordinates(geom):,} "
+                                    f"vertices; a grid has at most {MAX_VERTICES_PER_GRID:,}"))
             geom = None
         elif not np.all(np.isfinite(shapely.get_coordinates(geom))):
             problems.append(Problem("not_finite", (code,), None, None,
@@ -332,9 +349,23 @@ def _deg2_to_m2(area_deg2: float, lat: float) -> float:
     return area_deg2 * 111_320 * math.cos(math.radians(lat)) * 110_574
 
 
-def validate_grid_layer(layer: GridLayer, *, parents: dict[str, shapely.Geometry] | None = None
+def validate_grid_layer(layer: GridLayer, *, parents: dict[str, shapely.Geometry] | None = None,
+                        stored: dict[str, shapely.Geometry] | None = None,
+                        coverage: dict[str, shapely.Geometry] | None = None
                         ) -> list[Problem]:
-    """Every problem of a layer: geometry, codes, kinds, overlaps, gaps, parents."""
+    """Every problem of a layer: geometry, codes, kinds, overlaps, gaps, parents.
+
+    Parameters
+    ----------
+    parents : dict, optional
+        Community code -> boundary: each grid must lie inside its community.
+    stored : dict, optional
+        Grid code -> polygon of the grids already stored: a grid of the layer may not
+        overlap one of them (a stored grid of the same code is the one it replaces).
+    coverage : dict, optional
+        Name -> area (communities, districts, a boundary file) the layer's grids must cover:
+        what they leave uncovered inside is a gap.
+    """
     problems = list(layer.problems)
     seen: dict[str, int] = {}
     for f in layer.features:
@@ -366,7 +397,8 @@ def validate_grid_layer(layer: GridLayer, *, parents: dict[str, shapely.Geometry
                                     "grid none"))
         if f.population < 0:
             problems.append(Problem("bad_population", (f.code,), _where(f.geometry), None,
-                                    f"grid {f.code}: population must be a whole number >= 0"))
+                                    f"grid {f.code}: population must be a whole number from 0 "
+                                    f"to {MAX_GRID_POPULATION:,}"))
         if f.geometry is None:
             continue
         if f.geometry.geom_type != "Polygon":
@@ -386,7 +418,60 @@ def validate_grid_layer(layer: GridLayer, *, parents: dict[str, shapely.Geometry
     problems.extend(_gaps(good))
     if parents is not None:
         problems.extend(_outside_parents(good, parents))
+    others = {c: g for c, g in (stored or {}).items() if c not in seen}
+    if others:
+        problems.extend(_overlaps_stored(good, others))
+    if coverage:
+        problems.extend(_uncovered(good, coverage))
     return problems
+
+
+def _overlaps_stored(features: list[GridFeature], stored: dict[str, shapely.Geometry]
+                     ) -> Iterable[Problem]:
+    """Overlaps of the layer's grids with stored grids it does not replace."""
+    codes = list(stored)
+    geoms = np.array([stored[c] for c in codes], dtype=object)
+    if not len(geoms) or not features:
+        return []
+    tree = shapely.STRtree(geoms)
+    mine = np.array([f.geometry for f in features], dtype=object)
+    left, right = tree.query(mine, predicate="intersects")
+    out = []
+    for a, b in zip(left, right, strict=True):
+        inter = shapely.intersection(mine[a], geoms[b])
+        if inter.is_empty or _deg2_to_m2(inter.area, shapely.centroid(inter).y) < MIN_AREA_M2:
+            continue
+        m2 = geodesic_area_m2(inter)
+        out.append(Problem("overlap_stored", (features[a].code, codes[b]), _where(inter), m2,
+                           f"grid {features[a].code} overlaps the stored grid {codes[b]} by "
+                           f"{m2:,.1f} m²"))
+    return out
+
+
+def _uncovered(features: list[GridFeature], coverage: dict[str, shapely.Geometry]
+               ) -> Iterable[Problem]:
+    """Area inside each of ``coverage`` that no grid of the layer covers (the layer is the
+    unified grid of its districts: grids stored under other codes do not fill its gaps)."""
+    grids = [f.geometry for f in features]
+    # a hair of tolerance: boundaries drawn apart from the grids meet them only to rounding
+    covered = shapely.union_all(grids).buffer(2e-7) if grids else shapely.Polygon()
+    out = []
+    for name, area in coverage.items():
+        if area is None or area.is_empty:
+            continue
+        for part in shapely.get_parts(shapely.difference(area, covered)):
+            if part.geom_type not in ("Polygon", "MultiPolygon") or part.is_empty:
+                continue
+            if _deg2_to_m2(part.area, shapely.centroid(part).y) < MIN_AREA_M2:
+                continue
+            m2 = geodesic_area_m2(part)
+            where = _where(part)
+            bordering = tuple(sorted(f.code for f in features
+                                     if f.geometry.distance(part) < 1e-6))[:8]
+            out.append(Problem("gap", bordering, where, m2,
+                               f"{m2:,.1f} m² of {name} at {where[0]:.6f},{where[1]:.6f} are "
+                               "covered by no grid"))
+    return out
 
 
 def _overlaps(features: list[GridFeature]) -> Iterable[Problem]:
@@ -460,12 +545,86 @@ def _community_geometries(db: Database) -> dict[str, shapely.Geometry]:
     return UnitService(db, Actor.system("grid-validation")).unit_geometries("community")
 
 
+def _stored_grids(db: Database) -> dict[str, shapely.Geometry]:
+    from models.units import UnitService
+
+    _ids, codes, polygons = UnitService(db, Actor.system("grid-validation")).grid_geometries()
+    return dict(zip(codes, polygons, strict=True))
+
+
+def _coverage_in_db(db: Database, layer: GridLayer) -> dict[str, shapely.Geometry]:
+    """The communities and districts the layer's grids belong to, as stored: the area its
+    grids must cover."""
+    from models.units import UnitService
+
+    units = UnitService(db, Actor.system("grid-validation"))
+    communities = {f.community_code for f in layer.features}
+    districts = {f.district_code for f in layer.features}
+    out = {f"community {c}": g for c, g in units.unit_geometries("community").items()
+           if c in communities}
+    out |= {f"district {c}": g for c, g in units.unit_geometries("district").items()
+            if c in districts}
+    return out
+
+
+def read_boundary(path: str | os.PathLike) -> dict[str, shapely.Geometry]:
+    """The areas of a boundary file (GeoJSON polygons, WGS-84 unless it says ``"datum"``),
+    by their ``code`` or ``name`` property: what a grid layer must cover.
+
+    Raises
+    ------
+    GridLayerError
+        The file cannot be read or holds no polygon.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise GridLayerError(f"{p}: no such file")
+    if p.stat().st_size > MAX_FILE_BYTES:
+        raise GridLayerError(f"{p}: over the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
+    try:
+        doc = json.loads(p.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise GridLayerError(f"{p}: not a GeoJSON file") from None
+    if not isinstance(doc, dict):
+        raise GridLayerError(f"{p}: not a GeoJSON file")
+    datum = Datum.parse(doc["datum"]) if isinstance(doc.get("datum"), str) else Datum.WGS84
+    items = doc.get("features") if doc.get("type") == "FeatureCollection" else [doc]
+    out: dict[str, shapely.Geometry] = {}
+    for n, f in enumerate(items if isinstance(items, list) else [], start=1):
+        gj = f.get("geometry") if isinstance(f, dict) and f.get("type") == "Feature" else f
+        props = (f.get("properties") or {}) if isinstance(f, dict) else {}
+        try:
+            geom = shape(gj)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            raise GridLayerError(f"{p}: feature {n} is not a polygon") from None
+        if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid \
+                or shapely.get_num_coordinates(geom) > 50 * MAX_VERTICES_PER_GRID:
+            raise GridLayerError(f"{p}: feature {n} is not a valid polygon")
+        if datum is not Datum.WGS84:
+            geom = transform_geometry(geom, datum, Datum.WGS84)
+        label = str(props.get("code") or props.get("name") or f"boundary #{n}")
+        out[f"boundary {label}"] = geom
+    if not out:
+        raise GridLayerError(f"{p}: no boundary polygon in the file")
+    return out
+
+
 def validate_file(path: str | os.PathLike, *, datum: Datum | None = None,
-                  db: Database | None = None) -> list[Problem]:
-    """Read and validate a file; communities in ``db`` (if any) are the parents."""
+                  db: Database | None = None,
+                  boundary: dict[str, shapely.Geometry] | None = None) -> list[Problem]:
+    """Read and validate a file.
+
+    With ``db``: the stored communities are the parents, a grid may not overlap a stored
+    grid it does not replace, and the layer's communities and districts must be covered.
+    With ``boundary`` (:func:`read_boundary`): its areas must be covered.
+    """
     layer = read_grid_layer(path, datum=datum)
     parents = _community_geometries(db) if db is not None else None
-    return validate_grid_layer(layer, parents=parents or None)
+    stored = _stored_grids(db) if db is not None else None
+    coverage = dict(_coverage_in_db(db, layer)) if db is not None else {}
+    coverage |= boundary or {}
+    return validate_grid_layer(layer, parents=parents or None, stored=stored,
+                               coverage=coverage)
 
 
 # -- import and export -------------------------------------------------------------------
@@ -479,9 +638,14 @@ def import_grids(db: Database, actor: Actor, path: str | os.PathLike, *,
                            for uid, code, wkb in s.execute(
                                select(AdminUnit.id, AdminUnit.code, AdminUnit.geometry)
                                .where(AdminUnit.level == Level.COMMUNITY))}
-            existing = set(s.scalars(select(Grid.code)))
+            stored = {code: shapely.from_wkb(wkb) for code, wkb in
+                      s.execute(select(Grid.code, Grid.geometry))}
+        existing = set(stored)
         parents = {code: geom for code, (_, geom) in communities.items() if geom is not None}
-        problems = validate_grid_layer(layer, parents=parents)
+        # the stored grids this import does not replace must not be overlapped (with
+        # --replace a grid of the same code is the one it replaces; without it, the
+        # clash is refused below anyway)
+        problems = validate_grid_layer(layer, parents=parents, stored=stored)
         missing = sorted({f.community_code for f in layer.features
                           if f.community_code not in communities})
         problems = [p for p in problems if p.kind != "unknown_parent"]

@@ -25,14 +25,19 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import math
 import os
+import re
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from models.casetable import STATUS_CODES
+from models.catalogue import CATEGORY_CODES
 from models.errors import ValidationError
 
 FORMAT = "citygrid-scenario"
@@ -96,39 +101,167 @@ def write_scenario(path: Path, header: ScenarioHeader, events: Iterable[dict]) -
     return n
 
 
+MAX_SCENARIO_BYTES = 256 * 1024 * 1024  # decompressed; a recorded month is tens of MB
+MAX_LINE_BYTES = 64 * 1024  # one event (or the header) on one line
+MAX_EVENTS = 500_000  # a recorded month of the whole city; held in memory for the replay
+EARLIEST_T = 946_684_800.0  # 2000-01-01 UTC: before the city's grid existed
+LATEST_T = 4_102_444_800.0  # 2100-01-01 UTC
+# ``report``, ``position`` and ``action``, or a step of a case (a transition's name, as the
+# loop and the simulator write it: lower-case words): ``case`` and ``s`` say which and where
+EVENT_KINDS = frozenset({"report", "position", "action"})
+_STEP_KIND = re.compile(r"^[a-z][a-z_]{1,39}$")
+_HEADER_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,), "district": (str, type(None)), "seed": (int, type(None)),
+    "policy": (str,), "catalogue": (str,), "source": (str,), "created": (str,)}
+
+
+class _Bad(Exception):
+    """One line of a scenario that is not what the format says (the message says why)."""
+
+
+def _finite(value: object, what: str, low: float = -math.inf, high: float = math.inf
+            ) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        raise _Bad(f"{what} must be a finite number, not {_short(value)}")
+    if not low <= value <= high:
+        raise _Bad(f"{what} {value!r} is out of range")
+    return float(value)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _header(head: object) -> ScenarioHeader:
+    if not isinstance(head, dict) or head.get("format") != FORMAT:
+        raise _Bad("not a CityGrid scenario")
+    version = head.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _Bad(f"version must be a whole number from 1, not {_short(version)}")
+    if version > VERSION:
+        raise _Bad(f"scenario format version {version}; this console reads up to {VERSION}")
+    for key in ("start", "end"):
+        if key not in head:
+            raise _Bad(f"the header has no {key!r}")
+        _finite(head[key], key, EARLIEST_T, LATEST_T)
+    if head["end"] < head["start"]:
+        raise _Bad("the header's end is before its start")
+    for key, types in _HEADER_TYPES.items():
+        if key in head and (not isinstance(head[key], types) or isinstance(head[key], bool)):
+            raise _Bad(f"the header's {key!r} has the wrong type ({type(head[key]).__name__})")
+    return ScenarioHeader(**{k: v for k, v in head.items()
+                             if k in ScenarioHeader.__dataclass_fields__})
+
+
+def _event(ev: object) -> dict:
+    """Check one event for what the replay and the drills read from it."""
+    if not isinstance(ev, dict):
+        raise _Bad(f"an event is a JSON object, not {type(ev).__name__}")
+    if "k" not in ev:
+        raise _Bad("an event without k")
+    kind = ev["k"]
+    is_step = isinstance(kind, str) and kind not in EVENT_KINDS \
+        and bool(_STEP_KIND.match(kind)) and "case" in ev and "s" in ev
+    if not is_step and (not isinstance(kind, str) or kind not in EVENT_KINDS):
+        raise _Bad(f"unknown event kind {_short(kind)}")
+    _finite(ev.get("t"), "t", EARLIEST_T, LATEST_T)
+    if kind == "report" or is_step:
+        if isinstance(ev.get("case"), bool) or not isinstance(ev.get("case"), int):
+            raise _Bad(f"a {kind} event needs a whole-number case")
+        if not isinstance(ev.get("s"), str) or ev["s"] not in STATUS_CODES:
+            raise _Bad(f"a {kind} event needs a known status s, not {_short(ev.get('s'))}")
+    if kind in ("report", "position"):
+        _finite(ev.get("lon"), "lon", -180, 180)
+        _finite(ev.get("lat"), "lat", -90, 90)
+    if kind == "report":
+        if ev.get("cat") not in CATEGORY_CODES:
+            raise _Bad(f"a report needs a known category cat, not {_short(ev.get('cat'))}")
+        for key in ("sub", "cls"):
+            if not isinstance(ev.get(key), str):
+                raise _Bad(f"a report needs a text {key}")
+        if ev.get("deadline") is not None:
+            _finite(ev["deadline"], "deadline", EARLIEST_T, LATEST_T)
+        for key in ("title", "grid", "number"):
+            if ev.get(key) is not None and not isinstance(ev[key], str):
+                raise _Bad(f"a report's {key} must be text")
+    elif kind == "position" and (isinstance(ev.get("staff"), bool)
+                                 or not isinstance(ev.get("staff"), int)):
+        raise _Bad("a position event needs a whole-number staff id")
+    if kind == "report" or is_step:
+        for key in ("level", "unit"):
+            if ev.get(key) is not None and not isinstance(ev[key], str):
+                raise _Bad(f"a {kind} event's {key} must be text")
+    return ev
+
+
+class _Capped:
+    """A binary stream that refuses to give more than ``limit`` bytes in all."""
+
+    def __init__(self, raw, limit: int) -> None:  # noqa: ANN001
+        self.raw, self.left = raw, limit
+
+    def readline(self) -> bytes:
+        line = self.raw.readline(min(MAX_LINE_BYTES, self.left) + 1)
+        self.left -= len(line)
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            raise _Bad(f"a line is longer than {MAX_LINE_BYTES // 1024} KiB")
+        if self.left < 0:
+            raise _Bad(f"over {MAX_SCENARIO_BYTES // 2**20} MiB uncompressed")
+        return line
+
+
+def _json(line: bytes) -> object:
+    try:
+        return json.loads(line.decode("utf-8"), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):  # JSON, UTF-8 and over-long integers alike
+        raise _Bad("damaged (not a line of JSON)") from None
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(name)
+
+
 def read_scenario(path: Path) -> Scenario:
-    """Read a scenario file.
+    """Read a scenario file, streaming it with caps: at most :data:`MAX_SCENARIO_BYTES`
+    decompressed (a gzip bomb is refused, not expanded), :data:`MAX_LINE_BYTES` a line and
+    :data:`MAX_EVENTS` events; the header and every event are checked.
 
     Raises
     ------
     ValidationError
-        Not a scenario, a newer format version, a damaged or truncated file.
+        Not a scenario, a newer format version, a damaged or truncated file, a header or an
+        event that is not what the format says (the message names the line), too large.
     """
     path = Path(path)
+    n = 1
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            first = f.readline()
+        with gzip.open(path, "rb") as gz:
+            f = _Capped(gz, MAX_SCENARIO_BYTES)
             try:
-                head = json.loads(first)
-            except ValueError:
-                raise ValidationError(f"{path.name} is not a CityGrid scenario") from None
-            if not isinstance(head, dict) or head.get("format") != FORMAT:
-                raise ValidationError(f"{path.name} is not a CityGrid scenario")
-            if int(head.get("version", 0)) > VERSION:
-                raise ValidationError(f"{path.name} is scenario format version "
-                                      f"{head['version']}; this console reads up to {VERSION}")
-            header = ScenarioHeader(**{k: v for k, v in head.items()
-                                       if k in ScenarioHeader.__dataclass_fields__})
+                header = _header(_json(f.readline()))
+            except _Bad as exc:
+                msg = str(exc)
+                raise ValidationError(f"{path.name}: {msg}" if msg.startswith("scenario")
+                                      or msg.startswith("not a") else
+                                      f"{path.name}: the header (line 1): {msg}") from None
             events = []
-            for n, line in enumerate(f, start=2):
-                if line.strip():
-                    try:
-                        events.append(json.loads(line))
-                    except ValueError:
-                        raise ValidationError(f"{path.name}: line {n} is damaged") from None
+            while True:
+                n += 1
+                line = f.readline()
+                if not line:
+                    break
+                if n > MAX_EVENTS + 1:  # blank lines count: a bomb of newlines stops too
+                    raise _Bad(f"more than {MAX_EVENTS:,} lines")
+                if not line.strip():
+                    continue
+                events.append(_event(_json(line)))
+    except _Bad as exc:
+        raise ValidationError(f"{path.name}: line {n}: {exc}") from None
     except FileNotFoundError:
         raise ValidationError(f"no scenario file {path}") from None
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise ValidationError(f"{path.name} cannot be read (damaged or cut short: {exc})"
                               ) from None
     return Scenario(header, events)

@@ -24,28 +24,33 @@ arriving (its JSON unparseable or a photo missing, and written less than
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
+import stat
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from models.auth import Actor
-from models.cases import GridLocator
+from models.cases import GridLocator, check_reported_at
 from models.catalogue import Catalogue
 from models.db import Database
 from models.errors import ValidationError
 from models.intake import IntakeService, snap_case
-from models.photos import Photo
+from models.photos import MAX_PHOTO_BYTES, Photo, _too_big
 
 log = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 2.0  # a file written more recently than this may still be arriving
 MAX_PHOTOS = 20  # per report
 MAX_KEPT_TEXT = 20_000  # characters of an unreadable report kept in the quarantine
+MAX_CLOCK_SKEW = dt.timedelta(minutes=10)  # a report timed later than this is refused
+MAX_REPORT_BYTES = 1024 * 1024  # a report's JSON: text and a few names, never megabytes
 PROCESSED, REJECTED = "processed", "rejected"
+REASON_SUFFIX = ".reason.txt"  # beside a rejected report: why it was put aside
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,54 @@ def _photo_names(payload: Mapping) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+class _Unsafe(Exception):
+    """A file a report names that is not a regular file in the report's own folder."""
+
+
+def _confined(path: Path, folder: Path) -> Path:
+    """The real path of ``path``, which must be a regular file directly in ``folder``
+    (a link to a file elsewhere, to a device or to a FIFO is refused, not followed)."""
+    real = Path(os.path.realpath(path))
+    if real.parent != Path(os.path.realpath(folder)):
+        raise _Unsafe(f"{path.name!r} points outside the report's folder")
+    return real
+
+
+def _read_capped(path: Path, folder: Path, limit: int,
+                 too_big: Callable[[str, int], str] | None = None) -> bytes:
+    """The bytes of a regular file in ``folder``, at most ``limit`` (one more is read to
+    tell a file over the limit). Never blocks on a FIFO, never reads a device.
+
+    Raises
+    ------
+    _Unsafe
+        Not a regular file in the folder, or over ``limit`` bytes.
+    FileNotFoundError
+    """
+    real = _confined(path, folder)
+    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Unsafe(f"{path.name!r} is not a regular file")
+        if info.st_size > limit:  # refused unread
+            raise _Unsafe(too_big(path.name, info.st_size) if too_big else
+                          f"{path.name!r} is {info.st_size:,} bytes; the limit is {limit:,}")
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:  # it grew while being read
+        raise _Unsafe(f"{path.name!r} is over the limit of {limit:,} bytes")
+    return data
+
+
 def _load(path: Path, *, settle: float, now: float) -> _Report | None:
     """Read one report and its photos; None while it may still be arriving.
 
@@ -134,8 +187,12 @@ def _load(path: Path, *, settle: float, now: float) -> _Report | None:
     FileNotFoundError
         The JSON file is gone.
     """
-    fresh = now - path.stat().st_mtime < settle
-    raw = path.read_bytes()
+    folder = path.parent
+    fresh = now - path.lstat().st_mtime < settle
+    try:
+        raw = _read_capped(path, folder, MAX_REPORT_BYTES)
+    except _Unsafe as exc:
+        raise _Rejected(f"report {exc}", {"file": path.name}, (path,)) from None
     try:
         payload = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -147,9 +204,9 @@ def _load(path: Path, *, settle: float, now: float) -> _Report | None:
         kept = {"file": path.name, "text": raw.decode("utf-8", "replace")[:MAX_KEPT_TEXT]}
         raise _Rejected(f"{path.name} is not a JSON object", kept, (path,))
     listed = payload.get("photos")
-    found = tuple(dict.fromkeys(
-        path.parent / n for n in (listed if isinstance(listed, list) else ())
-        if _is_plain(n) and (path.parent / n).is_file()))
+    found = tuple(dict.fromkeys(  # what is there (a link or a FIFO too: it is put aside)
+        folder / n for n in (listed if isinstance(listed, list) else ())[:MAX_PHOTOS]
+        if _is_plain(n) and os.path.lexists(folder / n)))
     files = (path, *found)  # what is put aside with the report
     try:
         names = _photo_names(payload)
@@ -160,10 +217,17 @@ def _load(path: Path, *, settle: float, now: float) -> _Report | None:
         photo_path = path.parent / name
         if photo_path not in found and fresh:
             return None  # the phone (or the sync tool) is still copying it
-        if photo_path in found and now - photo_path.stat().st_mtime < settle:
+        if photo_path not in found:
+            raise _Rejected(f"photo {name!r} is missing", payload, files)
+        if now - photo_path.lstat().st_mtime < settle:
             return None
         try:
-            photos.append(Photo.read(photo_path))
+            photos.append(Photo.from_bytes(name, _read_capped(photo_path, folder,
+                                                              MAX_PHOTO_BYTES, _too_big)))
+        except _Unsafe as exc:
+            text = str(exc)
+            raise _Rejected(text if text.startswith("photo ") else f"photo {text}", payload,
+                            files) from None
         except ValidationError as exc:
             raise _Rejected(exc.message, payload, files) from None
     return _Report(payload, tuple(photos), files)
@@ -208,6 +272,9 @@ class SnapImporter:
             payload = report.payload
             try:
                 new = snap_case({k: v for k, v in payload.items() if k != "photos"})
+                if new.reported_at is not None:  # a phone's clock, a little fast at most
+                    check_reported_at(new.reported_at, field="time", not_after=dt.datetime
+                                      .fromtimestamp(now, dt.UTC) + MAX_CLOCK_SKEW)
                 duplicates = self.intake.duplicates_of(new)
                 changes = self.intake.cases.report_with_photos(new, report.photos)
             except ValidationError as exc:
@@ -255,8 +322,10 @@ class SnapFolder:
 
     def pending(self) -> list[Path]:
         """The report files waiting at the top of the folder, by name."""
+        # lstat, not is_file(): a link or a FIFO named *.json is taken (and put aside)
+        # rather than left in the folder forever; folders (processed/, ...) are not reports
         return sorted(p for p in self.folder.iterdir()
-                      if p.suffix.lower() == ".json" and p.is_file())
+                      if p.suffix.lower() == ".json" and not p.is_dir())
 
     def scan(self) -> ScanResult:
         """Take in every complete report in the folder; leave those still arriving."""
@@ -275,8 +344,22 @@ class SnapFolder:
                 waiting.append(path)
                 continue
             done = PROCESSED if outcome.case_id is not None else REJECTED
-            outcomes.append(replace(outcome, files=_move(outcome.files, self.folder / done)))
+            moved = _move(outcome.files, self.folder / done)
+            if outcome.case_id is None and moved:
+                _write_reason(moved[0], outcome)
+            outcomes.append(replace(outcome, files=moved))
         return ScanResult(tuple(outcomes), tuple(waiting))
+
+
+def _write_reason(report: Path, outcome: SnapOutcome) -> None:
+    """Put the reason beside a rejected report (``r.json`` -> ``r.reason.txt``), so whoever
+    looks in rejected/ sees why without the console. The reason holds no phone number."""
+    note = report.with_name(report.stem + REASON_SUFFIX)
+    try:
+        note.write_text(f"{outcome.reason}\nquarantine item {outcome.quarantine_id}\n",
+                        encoding="utf-8")
+    except OSError as exc:  # the quarantine holds the reason anyway
+        log.warning("cannot write %s: %s", note, exc)
 
 
 def _move(files: tuple[Path, ...], into: Path) -> tuple[Path, ...]:

@@ -267,3 +267,81 @@ def test_failed_export_leaves_no_file(tmp_path, tiny_city, monkeypatch) -> None:
     with pytest.raises(OSError, match="disk full"):
         export_grids(tiny_city.db, ADMIN, folder / "grids.geojson")
     assert list(folder.iterdir()) == []  # neither the target nor a temporary file
+
+
+# -- imports that can't hurt (issue 11) ----------------------------------------------------
+from models.gridio import MAX_VERTICES_PER_GRID, read_boundary, validate_file  # noqa: E402
+
+
+@pytest.mark.parametrize("population", [1e30, 1e400, -5, 2.5, True, "1e30", [1]])
+def test_a_population_out_of_range_is_a_problem(tmp_path, population) -> None:
+    features = block(2)
+    features[0]["properties"]["population"] = population
+    path = tmp_path / "p.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features})
+                    .replace("Infinity", "1e400"), encoding="utf-8")
+    problems = validate_grid_layer(read_grid_layer(path))
+    assert kinds(problems) == ["bad_population"]
+    assert "whole number from 0 to 5,000,000" in problems[0].message
+
+
+def test_a_population_of_1e30_is_not_imported(tmp_path, tiny_city) -> None:
+    features = [feature("430103001001009", cell(5, 5), population=1e30)]
+    path = write(tmp_path / "p.geojson", features)
+    with pytest.raises(GridLayerError) as info:
+        import_grids(tiny_city.db, ADMIN, path)
+    assert "bad_population" in kinds(info.value.problems)
+    assert _grid_and_layer_counts(tiny_city.db) == (4, 0)
+
+
+def test_a_grid_of_too_many_vertices_is_refused(tmp_path) -> None:
+    ring = shapely.Point(112.985, 28.185).buffer(0.002, quad_segs=MAX_VERTICES_PER_GRID // 4 + 1)
+    path = write(tmp_path / "v.geojson", [feature("430103001001001", ring)])
+    problems = validate_grid_layer(read_grid_layer(path))
+    assert kinds(problems) == ["too_many_vertices"]
+    assert f"at most {MAX_VERTICES_PER_GRID:,}" in problems[0].message
+
+
+def test_a_grid_overlapping_the_stored_grids_is_not_imported(tmp_path, tiny_city) -> None:
+    # across the corner of the four stored cells, under a new code
+    intruder = shapely.box(112.9825, 28.1825, 112.9875, 28.1875)
+    path = write(tmp_path / "o.geojson", [feature("430103001001009", intruder)])
+    with pytest.raises(GridLayerError) as info:
+        import_grids(tiny_city.db, ADMIN, path)
+    found = [p for p in info.value.problems if p.kind == "overlap_stored"]
+    assert sorted(p.codes[1] for p in found) == sorted(tiny_city.grid_codes)
+    assert all(p.codes[0] == "430103001001009" and p.area_m2 > 1000 for p in found)
+    assert _grid_and_layer_counts(tiny_city.db) == (4, 0)
+    # the same layer under the stored codes, with --replace, is a replacement, not an overlap
+    same = write(tmp_path / "same.geojson", [feature(c, g) for c, g in tiny_city.cells.items()])
+    assert import_grids(tiny_city.db, ADMIN, same, replace=True).updated == 4
+
+
+def test_a_grid_missing_at_the_outer_edge_is_a_gap(tmp_path, tiny_city) -> None:
+    codes = tiny_city.grid_codes
+    whole = write(tmp_path / "whole.geojson", [feature(c, tiny_city.cells[c]) for c in codes])
+    assert validate_file(whole, db=tiny_city.db) == []
+    missing = write(tmp_path / "three.geojson",
+                    [feature(c, tiny_city.cells[c]) for c in codes[:3]])
+    assert validate_file(missing) == []  # alone, nothing says the corner is missing
+    gaps = [p for p in validate_file(missing, db=tiny_city.db) if p.kind == "gap"]
+    assert {p.message.split(" of ")[1].split(" at ")[0] for p in gaps} == {
+        "community 430103001001", "district 430103"}
+    hole = tiny_city.cells[codes[3]]
+    for p in gaps:
+        assert p.area_m2 == pytest.approx(geodesic_area_m2(hole), rel=1e-3)
+        assert hole.contains(shapely.Point(p.location))
+
+
+def test_a_boundary_file_is_what_must_be_covered(tmp_path, tiny_city) -> None:
+    codes = tiny_city.grid_codes
+    missing = write(tmp_path / "three.geojson",
+                    [feature(c, tiny_city.cells[c]) for c in codes[:3]])
+    outline = shapely.union_all(list(tiny_city.cells.values()))
+    boundary = tmp_path / "b.geojson"
+    boundary.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "430103001001"},
+         "geometry": shapely.geometry.mapping(outline)}]}), encoding="utf-8")
+    (gap,) = validate_file(missing, boundary=read_boundary(boundary))
+    assert gap.kind == "gap" and "boundary 430103001001" in gap.message
+    assert tiny_city.cells[codes[3]].contains(shapely.Point(gap.location))

@@ -177,3 +177,96 @@ def test_a_slice_of_the_database_log_replays_to_the_database_state(tiny_city,
     actions = [e for e in scn.events if e["k"] == "action"]
     assert {a["what"] for a in actions} >= {"case.accept", "case.reject"}
     assert all(a["who"] == "调度" for a in actions)
+
+
+# -- files that can't hurt (issue 11) ------------------------------------------------------
+def _bomb(path, member: bytes, size: int) -> None:
+    """A gzip file of about ``size`` bytes: one small member repeated (gzip allows many),
+    each expanding a thousandfold."""
+    packed = gzip.compress(member, compresslevel=9, mtime=0)
+    with open(path, "wb") as f:
+        f.write(gzip.compress(b'{"format": "citygrid-scenario", "version": 1, "name": "b", '
+                              b'"start": 1764288000, "end": 1764374400}\n', mtime=0))
+        for _ in range(size // len(packed)):
+            f.write(packed)
+
+
+@pytest.mark.parametrize("mb", [4, 8])
+@pytest.mark.parametrize("member", [b"\0" * (1 << 20), b"\n" * (1 << 20),
+                                    b'{"t": 1764288000, "k": "action"}\n' * 30_000],
+                         ids=["zeros", "newlines", "events"])
+def test_a_gzip_bomb_is_refused_in_bounded_memory(tmp_path, mb, member) -> None:
+    import resource
+
+    path = tmp_path / "bomb.cgs"
+    _bomb(path, member, mb * 2**20)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValidationError, match=r"bomb.cgs: line \d+: (a line is longer|more "
+                                              r"than 500,000 lines|over 256 MiB)"):
+        read_scenario(path)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 600, f"peak memory grew by {grown_mib:.0f} MiB"
+
+
+HEAD = {"format": "citygrid-scenario", "version": 1, "name": "x", "start": 1764288000.0,
+        "end": 1764374400.0}
+REPORT = {"t": 1764288100.0, "k": "report", "case": 1, "sub": "C01", "cat": "city",
+          "cls": "C", "lon": 112.98, "lat": 28.19, "s": "reported"}
+
+
+def _lines(path, *lines) -> None:
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        for line in lines:
+            f.write((line if isinstance(line, str) else json.dumps(line)) + "\n")
+
+
+@pytest.mark.parametrize("header, message", [
+    (dict(HEAD, version="one"), "version must be a whole number"),
+    (dict(HEAD, version=None), "version must be a whole number"),
+    ({k: v for k, v in HEAD.items() if k != "start"}, "the header has no 'start'"),
+    (dict(HEAD, start=1e300), "start 1e+300 is out of range"),
+    (dict(HEAD, start="soon"), "start must be a finite number"),
+    (dict(HEAD, end=HEAD["start"] - 1), "end is before its start"),
+    (dict(HEAD, seed="x"), "'seed' has the wrong type"),
+])
+def test_a_bad_header_is_named(tmp_path, header, message) -> None:
+    path = tmp_path / "h.cgs"
+    _lines(path, header, REPORT)
+    with pytest.raises(ValidationError) as info:
+        read_scenario(path)
+    assert info.value.message.startswith("h.cgs: the header (line 1): ")
+    assert message in info.value.message and "\n" not in info.value.message
+
+
+@pytest.mark.parametrize("event, message", [
+    ({"t": 1764288100.0, "case": 1, "s": "accepted"}, "an event without k"),
+    (dict(REPORT, t="noon"), "t must be a finite number"),
+    (dict(REPORT, t=float("nan")), "damaged"),  # NaN is not JSON
+    (dict(REPORT, t=1e300), "t 1e+300 is out of range"),
+    ([1764288100.0, "report"], "an event is a JSON object, not list"),
+    (dict(REPORT, k=["report"]), "unknown event kind ['report']"),
+    ({"t": 1764288100.0, "k": "explode"}, "unknown event kind 'explode'"),
+    (dict(REPORT, case="one"), "needs a whole-number case"),
+    (dict(REPORT, s="gone"), "needs a known status s"),
+    (dict(REPORT, lon=None), "lon must be a finite number"),
+    (dict(REPORT, cat=["city"]), "needs a known category"),
+    ({"t": 1764288100.0, "k": "position", "staff": "x", "lon": 1, "lat": 1},
+     "needs a whole-number staff id"),
+])
+def test_a_bad_event_is_named_with_its_line(tmp_path, event, message) -> None:
+    path = tmp_path / "e.cgs"
+    _lines(path, HEAD, REPORT, event)
+    with pytest.raises(ValidationError) as info:
+        read_scenario(path)
+    assert info.value.message.startswith("e.cgs: line 3: ")
+    assert message in info.value.message
+
+
+def test_a_checked_scenario_replays(tmp_path) -> None:
+    from models.replay import Replay
+
+    path = tmp_path / "ok.cgs"
+    _lines(path, HEAD, REPORT, {"t": 1764288200.0, "k": "accept", "case": 1, "s": "accepted"},
+           {"t": 1764288300.0, "k": "position", "staff": 3, "lon": 112.98, "lat": 28.19})
+    replay = Replay(read_scenario(path))
+    assert (replay.n_cases, len(replay.ev_t), len(replay.pos_t)) == (1, 2, 1)

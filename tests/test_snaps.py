@@ -237,7 +237,8 @@ def test_bad_reports_go_to_the_quarantine_and_to_rejected(db, inbox, kind) -> No
     # the report, and the photos it named that were there, are put aside in rejected/
     assert [p.name for p in inbox.iterdir()] == ["rejected"]
     assert sorted(p.name for p in (inbox / "rejected").iterdir()) == sorted(
-        ["bad.json", *(p.name for p in present)])
+        ["bad.json", "bad.reason.txt", *(p.name for p in present)])
+    assert reason in (inbox / "rejected" / "bad.reason.txt").read_text(encoding="utf-8")
 
 
 def test_a_report_still_being_written_waits_for_the_next_scan(db, inbox) -> None:
@@ -332,3 +333,96 @@ def test_import_snaps_command(db_url, tmp_path, inbox) -> None:
         assert count(db, QuarantineItem) == 1
     finally:
         db.dispose()
+
+
+# -- files that can't hurt (issue 11) ------------------------------------------------------
+def _link_outside(inbox: Path, name: str) -> None:
+    outside = inbox.parent / "secret.jpg"
+    outside.write_bytes(JPEG)
+    os.symlink(outside, inbox / name)
+
+
+def _fifo(inbox: Path, name: str) -> None:
+    os.mkfifo(inbox / name)
+
+
+def _dev_zero(inbox: Path, name: str) -> None:
+    os.symlink("/dev/zero", inbox / name)
+
+
+@pytest.mark.parametrize("make, reason", [
+    (_link_outside, "photo 'p.jpg' points outside the report's folder"),
+    (_fifo, "photo 'p.jpg' is not a regular file"),
+    (_dev_zero, "photo 'p.jpg' points outside the report's folder"),
+])
+def test_a_photo_that_is_not_a_file_in_the_folder_is_refused(db, inbox, make, reason) -> None:
+    inbox.mkdir()
+    make(inbox, "p.jpg")
+    report = drop(inbox, "r.json", settled=True, photos=None)
+    report.write_text(json.dumps(payload(photos=["p.jpg"])), encoding="utf-8")
+    age(report)
+    os.utime(inbox / "p.jpg", (time.time() - 60,) * 2, follow_symlinks=False)
+
+    result = SnapFolder(db, FEED, inbox).scan()  # returns at once: the FIFO is not opened
+
+    assert (result.imported, result.quarantined) == (0, 1)
+    assert reason in result.outcomes[0].reason
+    assert count(db, Case) == 0 and count(db, CaseAttachment) == 0
+    assert sorted(p.name for p in (inbox / "rejected").iterdir()) == [
+        "p.jpg", "r.json", "r.reason.txt"]
+
+
+def test_a_link_to_a_photo_in_the_same_folder_is_fine(db, inbox) -> None:
+    drop(inbox, "r.json", {"real.png": RED})
+    os.symlink(inbox / "real.png", inbox / "alias.png")
+    (inbox / "r.json").write_text(json.dumps(payload(photos=["alias.png"])), encoding="utf-8")
+    age(inbox / "r.json", inbox / "real.png")
+    os.utime(inbox / "alias.png", (time.time() - 60,) * 2, follow_symlinks=False)
+    assert SnapFolder(db, FEED, inbox).scan().imported == 1
+
+
+def test_a_report_that_is_a_device_or_too_large_is_refused_unread(db, inbox) -> None:
+    from models.snaps import MAX_REPORT_BYTES
+
+    inbox.mkdir()
+    os.symlink("/dev/zero", inbox / "zero.json")
+    with open(inbox / "big.json", "wb") as f:  # sparse: 300 MB that take no disk
+        f.write(b'{"description": "')
+        f.truncate(300 * 1024 * 1024)
+    age(inbox / "big.json")
+    os.utime(inbox / "zero.json", (time.time() - 60,) * 2, follow_symlinks=False)
+
+    result = SnapFolder(db, FEED, inbox).scan()
+
+    assert (result.imported, result.quarantined) == (0, 2)
+    reasons = sorted(o.reason for o in result.outcomes)
+    assert f"the limit is {MAX_REPORT_BYTES:,}" in reasons[0]
+    assert "zero.json' points outside" in reasons[1]
+    assert count(db, Case) == 0
+    with db.read() as s:
+        assert max(len(p) for p in s.scalars(select(QuarantineItem.payload))) < 1000
+
+
+def test_a_report_dated_9999_is_put_aside_and_the_scan_goes_on(db, inbox) -> None:
+    drop(inbox, "a.json", {"a.png": RED}, time="9999-12-31T23:59:59+08:00")
+    drop(inbox, "b.json", {"b.png": BLUE})
+    drop(inbox, "c.json", time="2999-01-01T00:00:00+08:00")
+
+    result = SnapFolder(db, FEED, inbox).scan()
+
+    assert (result.imported, result.quarantined) == (1, 2)
+    assert count(db, Case) == 1
+    rejected = inbox / "rejected"
+    assert "time 9999-12-31T23:59:59+08:00 is outside" in (
+        rejected / "a.reason.txt").read_text(encoding="utf-8")
+    assert "time 2999-01-01T00:00:00+08:00 is outside" in (
+        rejected / "c.reason.txt").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (inbox / "processed").iterdir()) == ["b.json", "b.png"]
+
+
+def test_a_reason_never_holds_the_phone(db, inbox) -> None:
+    drop(inbox, "r.json", phone="139-1234-CALL")
+    result = SnapFolder(db, FEED, inbox).scan()
+    assert result.quarantined == 1 and "not a phone number" in result.outcomes[0].reason
+    text = (inbox / "rejected" / "r.reason.txt").read_text(encoding="utf-8")
+    assert "1234" not in text and "1234" not in result.outcomes[0].reason
