@@ -51,6 +51,7 @@ from models.schema import (
     StaffRole,
 )
 from models.schema import Sensor as SensorRow
+from models.simulator import CATEGORY_MIX
 
 GRID_SIZE = 1e-7  # precision grid of all generated geometry, in degrees (about 1 cm)
 CENTRE = (112.9770, 28.1965)  # Wuyi Square, WGS-84: the densest part of the old city
@@ -109,6 +110,16 @@ DEPARTMENTS: dict[Level, tuple[tuple[str, str, str, tuple[str, ...]], ...]] = {
     ),
 }
 DEPARTMENTS[Level.DISTRICT] = DEPARTMENTS[Level.CITY]
+
+# handlers on the roster of each department, by department code suffix: a street's squads
+# and stations send two each; a district's bureaus keep a duty team sized by how many
+# cases of their category reach the district (city management and police most, the party
+# office least); the city's bureaus a smaller team for what the districts pass up
+DEPARTMENT_HANDLERS: dict[Level, dict[str, int]] = {
+    Level.STREET: {"CG": 2, "PCS": 2, "ZZ": 2, "AJ": 2},
+    Level.DISTRICT: {"CG": 6, "GA": 6, "HB": 3, "YJ": 4, "ZJ": 3, "DJ": 2},
+    Level.CITY: {"CG": 4, "GA": 4, "HB": 2, "YJ": 3, "ZJ": 2, "DJ": 2},
+}
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红梅鹏飞斌辉建国志宏海波宁浩然晨阳欣怡佳琪子涵宇轩思远梓萱雨桐一诺俊杰文博嘉怡"
@@ -599,7 +610,7 @@ def build_demo_city(db: Database, *, seed: int = 2019, progress: Progress | None
                 dept_by_unit.setdefault(uid, []).append(next_dept)
         s.execute(insert(Department), dept_rows)
         staff_rows = _staff_rows(rng, plan, grid_ids, units_by_code, dept_by_unit, now,
-                                 base_ids[Staff])
+                                 base_ids[Staff], np.random.default_rng(seed + 13))
         s.execute(insert(Staff), staff_rows)
         sensors = _sensor_rows(np.random.default_rng(seed + 11), grid_ids)
         s.execute(insert(SensorRow), sensors)
@@ -650,8 +661,14 @@ def _sensor_rows(rng: np.random.Generator, grid_ids: list[tuple[int, int, GridPl
 def _staff_rows(rng: np.random.Generator, plan: CityPlan,
                 grid_ids: list[tuple[int, int, GridPlan]],
                 units_by_code: dict[str, tuple[int, UnitPlan]],
-                dept_by_unit: dict[int, list[int]], now: dt.datetime, base_id: int
-                ) -> list[dict]:
+                dept_by_unit: dict[int, list[int]], now: dt.datetime, base_id: int,
+                handler_rng: np.random.Generator) -> list[dict]:
+    """Every staff member's row: 1+3+X of each grid, the centres' operators, and the
+    handlers of each street, district and city department (:data:`DEPARTMENT_HANDLERS`).
+
+    The district and city handlers draw their names and phones from ``handler_rng`` and
+    come last, so the rest of the staff is the same as before they were added.
+    """
     rows: list[dict] = []
     n_vol = rng.choice(4, len(grid_ids), p=VOLUNTEER_WEIGHTS)
     # positions: a random point inside the home grid for the on-duty grid workers
@@ -661,9 +678,17 @@ def _staff_rows(rng: np.random.Generator, plan: CityPlan,
     centre_units = [(uid, u) for uid, u in units_by_code.values()
                     if u.level in (Level.CITY, Level.DISTRICT)]
     n_centre = sum(sum(CENTRE_STAFF[u.level]) for _, u in centre_units)
-    street_depts = [(uid, d) for uid, u in units_by_code.values() if u.level == Level.STREET
-                    for d in dept_by_unit.get(uid, [])]
-    n_handlers = 2 * len(street_depts)
+    def handlers_of(level: Level) -> list[tuple[int, int, int]]:
+        """(unit id, department id, handlers) of every department at ``level``."""
+        team = DEPARTMENT_HANDLERS[level]
+        return [(uid, dept, team[suffix]) for uid, u in units_by_code.values()
+                if u.level == level
+                for dept, (suffix, *_) in zip(dept_by_unit.get(uid, []), DEPARTMENTS[level],
+                                              strict=True)]
+
+    street_depts = handlers_of(Level.STREET)
+    upper_depts = handlers_of(Level.DISTRICT) + handlers_of(Level.CITY)
+    n_handlers = sum(count for *_, count in street_depts)
     n = total_grid_staff + n_centre + n_handlers
     names, phones = _names(rng, n), _phones(rng, n)
     duty_draw = rng.uniform(0, 1, n)
@@ -692,19 +717,18 @@ def _staff_rows(rng: np.random.Generator, plan: CityPlan,
             for _ in range(count):
                 rows.append(row(role, uid, None, None, None, DutyStatus.ON_DUTY))
     geometry_by_id = {unit_id: u.geometry for unit_id, u in units_by_code.values()}
-    for uid, dept in street_depts:
+    n_upper = sum(count for *_, count in upper_depts)
+    names += _names(handler_rng, n_upper)
+    phones += _phones(handler_rng, n_upper)
+    # a department has no address of its own: its handlers wait at the unit's centre
+    for uid, dept, count in street_depts + upper_depts:
         centre = shapely.get_coordinates(shapely.point_on_surface(geometry_by_id[uid]))[0]
-        for _ in range(2):
+        for _ in range(count):
             rows.append(row(StaffRole.HANDLER, uid, None, dept,
                             (float(centre[0]), float(centre[1])), DutyStatus.ON_DUTY))
     return rows
 
 
-
-# the report's mix for Tianxin 2019 (95,792 events): city management 60 %, public security
-# 21 %, property and other 9 %, party building 4 %, environment 3.5 %, emergency 2 %
-CATEGORY_MIX = {"city": 0.60, "security": 0.21, "other": 0.09, "party": 0.04,
-                "environment": 0.035, "emergency": 0.025}
 CHANNEL_MIX = {"patrol": 0.45, "hotline_12345": 0.25, "snap": 0.15, "iot": 0.08,
                "resident": 0.05, "emergency": 0.02}
 
@@ -712,7 +736,8 @@ CHANNEL_MIX = {"patrol": 0.45, "hotline_12345": 0.25, "snap": 0.15, "iot": 0.08,
 def seed_demo_cases(db: Database, *, n: int = 400, seed: int = 2019,
                     now: dt.datetime | None = None) -> int:
     """Report ``n`` cases of the last ninety minutes through the case service, with the
-    report's category mix, so a new demo database shows a working city.
+    report's category mix (:data:`models.simulator.CATEGORY_MIX`, the one calibrated
+    mix), so a new demo database shows a working city.
 
     Every case goes through :class:`models.cases.CaseService` (history and audit rows
     included), reported by the intake feed actor.
