@@ -878,23 +878,24 @@ class ConsoleController(QObject):
         path_labels = [case.number] + [f"{labels.level(u.level)} {u.code}" for u in units]
         return text, (path_points, path_labels, 0 if current is None else current + 1)
 
-    def recommend(self, case) -> list:  # noqa: ANN001
-        """Ranked staff for a case, with their names (see routing.recommend)."""
-        from routing.recommend import grid_adjacency, recommend
+    def recommend(self, case, decision: RoutingDecision | None = None) -> list:  # noqa: ANN001
+        """Ranked staff for a case at the level and department it is routed to (or for
+        ``decision``), with their names: the same ranking as the CLI and the benchmark
+        (see routing.candidates)."""
+        from routing.candidates import read_adjacency, read_staff_pool, recommend_for_case
 
         if self.snapshot is None or case.status not in ("accepted", "dispatched",
                                                         "handling", "reported"):
             return []
-        p = self.snapshot.positions
         if self._adjacency is None:
-            ids, _codes, polys = self.units.grid_geometries()
-            self._adjacency = grid_adjacency(ids, polys)
-        level = case.level or "community"
-        ranked = recommend(case.lon, case.lat, case.grid_id, level, staff_ids=p.ids,
-                           roles=p.roles, duty=p.duty, staff_lon=p.lon, staff_lat=p.lat,
-                           home_grid=p.home_grid, workload=self.cases.workload_by_staff(),
-                           adjacency=self._adjacency, limit=5)
-        return [(c, self.staff.get(c.staff_id).name) for c in ranked]
+            self._adjacency = read_adjacency(self.db, self.actor)
+        if decision is None and case.assigned_unit_id is None:
+            decision = self._route(case)
+        found = recommend_for_case(self.db, self.actor, case, self._router(),
+                                   decision=decision, pool=read_staff_pool(self.db, self.actor),
+                                   adjacency=self._adjacency,
+                                   workload=self.cases.workload_by_staff(), limit=5)
+        return [(c, self.staff.get(c.staff_id).name) for c in found.candidates]
 
     # -- the loop from the console -------------------------------------------------------
     def available_actions(self, status: str) -> dict[str, bool]:
@@ -1080,7 +1081,7 @@ class ConsoleController(QObject):
                                       ["invalid", "duplicate"]), expected_version=v)
         elif name == "dispatch":
             decision = self._route(case)
-            ranked = self.recommend(case)
+            ranked = self.recommend(case, decision)
             if ranked and decision.level == "community":
                 # a community-level case goes to the best-placed grid worker
                 best, who = ranked[0]

