@@ -105,6 +105,10 @@ def _check_rings(code: str, geometry: dict) -> list[Problem]:
         return [Problem("not_polygon", (code,), None, None,
                         f"grid {code}: geometry must be a Polygon, not {gtype!r}")]
     polygons = [coords] if gtype == "Polygon" else coords
+    if not all(isinstance(rings, list) and rings and all(isinstance(r, list) for r in rings)
+               for rings in polygons) or not polygons:
+        return [Problem("invalid_geometry", (code,), None, None,
+                        f"grid {code}: a polygon is a list of rings of positions")]
     problems: list[Problem] = []
     vertices = sum(len(ring) for rings in polygons if isinstance(rings, list)
                    for ring in rings if isinstance(ring, list))
@@ -214,9 +218,10 @@ def _read_geojson(path: Path) -> tuple[Datum | None, list[GridFeature], list[Pro
         if not found:
             try:
                 geom = shape(gj)
-            except (ValueError, TypeError, AttributeError) as exc:
+            except (ValueError, TypeError, AttributeError, IndexError, KeyError):
                 problems.append(Problem("invalid_geometry", (code,), None, None,
-                                        f"grid {code}: {exc}"))
+                                        f"grid {code}: the geometry's coordinates are not "
+                                        "rings of positions"))
         out.append(_feature(code, props, geom))
     return declared, out, problems
 
@@ -400,6 +405,10 @@ def validate_grid_layer(layer: GridLayer, *, parents: dict[str, shapely.Geometry
                                     f"grid {f.code}: population must be a whole number from 0 "
                                     f"to {MAX_GRID_POPULATION:,}"))
         if f.geometry is None:
+            continue
+        if f.geometry.is_empty or (f.geometry.is_valid and f.geometry.area <= 0):
+            problems.append(Problem("invalid_geometry", (f.code,), None, None,
+                                    f"grid {f.code}: the polygon is empty"))
             continue
         if f.geometry.geom_type != "Polygon":
             problems.append(Problem("multipart", (f.code,), _where(f.geometry),
