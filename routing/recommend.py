@@ -11,7 +11,8 @@ Candidates come in two tiers, and the first tier always ranks above the second:
 * a case handled at a **street, district or city** department (``RoutingDecision.level`` and
   ``department_id``): first the handlers of that department (when no department is named,
   the handlers of the routed unit), then everyone else who fits (handlers of other
-  departments, grid workers);
+  departments, grid workers); when that department (or unit) has nobody to send, the
+  rest form one tier ranked by score;
 * a **community-level** case: first the 1+3+X workers of the case's grid and of the grids
   up to :data:`NEARBY_HOPS` borders away (and handlers of the routed department, if it has
   any), then grid workers further away.
@@ -238,8 +239,11 @@ def recommend(lon: float, lat: float, grid_id: int | None, level: str, *,
         nearby = (hops >= 0) & (hops <= NEARBY_HOPS) if hops_known else \
             np.ones(len(pick), dtype=bool)
         first = (is_grid_role[pick] & nearby) | own[pick]
-    elif own.any():
+    elif own[pick].any():
         first = own[pick]
+    elif department_id is not None or unit_id is not None:
+        # the routed department (or unit) has nobody to send: the best of the rest
+        first = np.ones(len(pick), dtype=bool)
     else:  # no department or unit to prefer: every handler fits first
         first = is_handler[pick]
     tier = np.where(first, 0, 1)
