@@ -376,10 +376,12 @@ def import_cases(db: Database, actor: Actor, path: str | os.PathLike, *,
                     reason = exc.message
                 bad.append((n, _storable(row), f"{_row_word(source)} {n}: {reason}"))
                 if len(bad) >= batch_rows:
-                    quarantined += intake._quarantine_many(QUARANTINE_CHANNEL, bad, str(path))
+                    quarantined += intake.quarantine_many(
+                        [(QUARANTINE_CHANNEL, p, reason, str(path)) for _, p, reason in bad])
                     bad = []
             if bad:
-                quarantined += intake._quarantine_many(QUARANTINE_CHANNEL, bad, str(path))
+                quarantined += intake.quarantine_many(
+                    [(QUARANTINE_CHANNEL, p, reason, str(path)) for _, p, reason in bad])
     return ImportResult(imported, tuple(quarantined))
 
 
