@@ -183,6 +183,7 @@ class ConsoleController(QObject):
         self._points: dict[int, tuple[float, float]] | None = None
         self._districts: list | None = None  # (district id, boundary) for off-grid cases
         self._adjacency = None
+        self._staff_departments: dict[int, int] | None = None
         # how the controller asks the user for a reason, a note or a score; tests replace it
         self.ask: Callable[[str, str, list[str] | None], str | None] = self._ask_dialog
         self.map = map_widget
@@ -882,17 +883,26 @@ class ConsoleController(QObject):
         """Ranked staff for a case at the level and department it is routed to (or for
         ``decision``), with their names: the same ranking as the CLI and the benchmark
         (see routing.candidates)."""
-        from routing.candidates import read_adjacency, read_staff_pool, recommend_for_case
+        from routing.candidates import (
+            StaffPool,
+            read_adjacency,
+            read_staff_departments,
+            recommend_for_case,
+        )
 
         if self.snapshot is None or case.status not in ("accepted", "dispatched",
                                                         "handling", "reported"):
             return []
         if self._adjacency is None:
             self._adjacency = read_adjacency(self.db, self.actor)
+        if self._staff_departments is None:  # who belongs to which department: read once
+            self._staff_departments = read_staff_departments(self.db, self.actor)
+        # the positions the snapshot already holds, not a second read of every position
+        pool = StaffPool.from_positions(self.snapshot.positions, self._staff_departments)
         if decision is None and case.assigned_unit_id is None:
             decision = self._route(case)
         found = recommend_for_case(self.db, self.actor, case, self._router(),
-                                   decision=decision, pool=read_staff_pool(self.db, self.actor),
+                                   decision=decision, pool=pool,
                                    adjacency=self._adjacency,
                                    workload=self.cases.workload_by_staff(), limit=5)
         return [(c, self.staff.get(c.staff_id).name) for c in found.candidates]
@@ -1213,6 +1223,17 @@ def _mqtt_target(arg: str | None, settings) -> tuple[str, int, str] | None:  # n
 SMOKE_TIMEOUT_MS = 180_000
 
 
+def _once_map_painted(map_widget: CityMapWidget, controller: ConsoleController,
+                      settle_ms: int, then: Callable[[], None]) -> None:
+    """Call ``then`` once the map page and the window's data are ready, after
+    ``settle_ms`` more for the layers to paint (a screenshot, the smoke test)."""
+    if map_widget.ready and controller.ready:
+        QTimer.singleShot(settle_ms, then)
+    else:
+        QTimer.singleShot(200, lambda: _once_map_painted(map_widget, controller, settle_ms,
+                                                         then))
+
+
 def _smoke_test(app: QApplication, window: MainWindow, map_widget: CityMapWidget,
                 controller: ConsoleController, out: Path) -> dict:
     """``--smoke FILE``: once the window shows the demo city and the map has painted, take a
@@ -1231,18 +1252,12 @@ def _smoke_test(app: QApplication, window: MainWindow, map_widget: CityMapWidget
                       size=[image.width(), image.height()])
         app.quit()
 
-    def shoot_when_map_ready() -> None:
-        if map_widget.ready and controller.ready:
-            QTimer.singleShot(3000, shoot)  # let the layers paint
-        else:
-            QTimer.singleShot(200, shoot_when_map_ready)
-
     def give_up() -> None:
         result.update(error="the map did not get ready in time",
                       platform=QApplication.platformName(), map_ready=map_widget.ready)
         app.quit()
 
-    controller.sig_ready.connect(shoot_when_map_ready)
+    controller.sig_ready.connect(lambda: _once_map_painted(map_widget, controller, 3000, shoot))
     QTimer.singleShot(SMOKE_TIMEOUT_MS, give_up)
     return result
 
@@ -1334,13 +1349,8 @@ def run_gui(args: argparse.Namespace) -> int:
             log.info("screenshot saved to %s", out)
             app.quit()
 
-        def shoot_when_map_ready() -> None:
-            if map_widget.ready and controller.ready:
-                QTimer.singleShot(1500, shoot)  # let the layers paint
-            else:
-                QTimer.singleShot(200, shoot_when_map_ready)
-
-        controller.sig_ready.connect(shoot_when_map_ready)
+        controller.sig_ready.connect(
+            lambda: _once_map_painted(map_widget, controller, 1500, shoot))
     smoke: dict = {}
     if getattr(args, "smoke", None):
         smoke = _smoke_test(app, window, map_widget, controller, Path(args.smoke))
