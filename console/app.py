@@ -184,6 +184,7 @@ class ConsoleController(QObject):
         self._districts: list | None = None  # (district id, boundary) for off-grid cases
         self._adjacency = None
         self._staff_departments: dict[int, int] | None = None
+        self.span_picker = None  # widgets.spanpicker.SpanPicker while a span is marked
         # how the controller asks the user for a reason, a note or a score; tests replace it
         self.ask: Callable[[str, str, list[str] | None], str | None] = self._ask_dialog
         self.map = map_widget
@@ -573,8 +574,9 @@ class ConsoleController(QObject):
             # single turn holds the GUI thread for the whole refresh (under a surge the
             # worker threads take their share of the interpreter, and one long turn is a
             # visible stall). A newer snapshot supersedes the rest of an older one.
-            QTimer.singleShot(0, lambda: self._show_rest(snap, open_mask, overdue_mask,
-                                                         map_later=True))
+            # (the window as context: a window closed meanwhile cancels the call)
+            QTimer.singleShot(0, self.window, lambda: self._show_rest(
+                snap, open_mask, overdue_mask, map_later=True))
         if not self.ready:
             self.ready = True
             w.statusBar().showMessage(self.tr("Ready"), 3000)
@@ -599,8 +601,8 @@ class ConsoleController(QObject):
         if self.map is None:
             return
         if map_later:
-            QTimer.singleShot(0, lambda: self.snapshot is snap and self._show_on_map(
-                snap, open_mask, overdue_mask))
+            QTimer.singleShot(0, self.window, lambda: self.snapshot is snap and
+                              self._show_on_map(snap, open_mask, overdue_mask))
         else:
             self._show_on_map(snap, open_mask, overdue_mask)
 
@@ -694,6 +696,11 @@ class ConsoleController(QObject):
 
     @Slot(str)
     def _on_map_grid_clicked(self, code: str) -> None:
+        if self.span_picker is not None and self.span_picker.isVisible():
+            choice = self._grid_choice(code)
+            if choice is not None:
+                self.span_picker.toggle(choice)
+            return
         self.show_grid(code)
 
     @Slot(int)
@@ -843,7 +850,16 @@ class ConsoleController(QObject):
         self.window.detail.set_actions(actions)
         if self.map is not None and path is not None:
             self.map.show_path(*path)
+        if self.map is not None:
+            self._show_span_on_map(case.id)
         self.window.docks["detail"].raise_()
+
+    def _show_span_on_map(self, case_id: int) -> None:
+        from models.spans import case_grids
+
+        grids = case_grids(self.db, case_id)
+        codes = self._router().graph.grid_codes
+        self.map.show_span([codes[g] for g in grids if g in codes] if len(grids) > 1 else [])
 
     def _unit_points(self) -> dict[int, tuple[float, float]]:
         """A representative point of every unit (for drawing a case's chain), cached."""
@@ -1009,12 +1025,98 @@ class ConsoleController(QObject):
         raise CityGridError(self.tr("grid {0} has no grid worker to act").format(case.grid_id))
 
     def _route(self, case) -> RoutingDecision:  # noqa: ANN001
-        """The router's decision for ``case``; a case outside every grid goes to the
-        district whose boundary contains it (else the city smart centre)."""
+        """The router's decision for ``case``: a case marked as spanning several grids goes
+        to their lowest common unit; a case outside every grid goes to the district whose
+        boundary contains it (else the city smart centre)."""
+        from models.spans import case_grids
+
+        grids = case_grids(self.db, case.id)
         district = None
-        if case.grid_id is None:
+        if not grids:
             district = self._district_at(case.lon, case.lat)
-        return self._router().route(case.grid_id, case.subcategory, district_id=district)
+        return self._router().route(list(grids) or None, case.subcategory,
+                                    district_id=district)
+
+    # -- the grids a case spans ----------------------------------------------------------
+    def _grid_choice(self, code: str):  # noqa: ANN202
+        """A grid as the span picker lists it: code, name and community by name."""
+        from widgets.spanpicker import GridChoice
+
+        try:
+            grid = self.units.grid_by_code(code)
+        except CityGridError:
+            return None
+        community = self._router().graph.units.get(grid.community_id)
+        name = grid.name or code[-3:]
+        if community is None:
+            return GridChoice(grid.id, code, self.tr("grid {0} ({1})").format(name, code))
+        return GridChoice(grid.id, code, self.tr("grid {0} ({1}), {2}").format(
+            name, code, community.name or community.code))
+
+    def _describe_span(self, grid_ids: list[int], subcategory: str) -> str:
+        """Where a case spanning ``grid_ids`` goes (the router's answer, in words)."""
+        if not grid_ids:
+            return self.tr("Tick at least one grid")
+        decision = self._router().route(grid_ids, subcategory)
+        return self.tr("{0} grid(s): the case goes to {1}").format(
+            len(grid_ids), self._router().graph.describe(decision.unit_id))
+
+    def open_span_picker(self, case_id: int) -> None:
+        """Let the dispatcher tick the grids the case spans (beside the map, not modal); OK
+        marks them through the loop with the version the dialog was opened on."""
+        from models.spans import case_grids
+        from widgets.spanpicker import SpanPicker
+
+        case = self.cases.get(case_id)
+        version = case.version
+        graph = self._router().graph
+        grids = case_grids(self.db, case_id)
+        codes = graph.grid_codes
+        own = self._grid_choice(codes[case.grid_id]) if case.grid_id in codes else None
+        if self._adjacency is None:
+            from routing.candidates import read_adjacency
+
+            self._adjacency = read_adjacency(self.db, self.actor)
+        near = set(self._adjacency[case.grid_id]) if case.grid_id in self._adjacency else set()
+        listed = [c for g in sorted(near | set(grids))
+                  if g in codes and (c := self._grid_choice(codes[g]))]
+        if self.span_picker is not None:
+            self.span_picker.close()
+        picker = SpanPicker(case.number, own, listed, set(grids),
+                            lambda ids: self._describe_span(ids, case.subcategory), self.window)
+        if self.map is not None:
+            picker.sig_selection_changed.connect(self.map.show_span)
+            self.map.show_span([c.code for c in picker.selected()])
+
+        def done(result: int) -> None:
+            self.span_picker = None
+            if result != picker.DialogCode.Accepted:
+                self.window.statusBar().showMessage(self.tr("Cancelled: nothing changed"), 4000)
+                self.show_case(case_id)
+                return
+            from models.loop import CaseLoop
+
+            try:
+                CaseLoop(self.db, self.actor).mark_span(
+                    case_id, picker.selected_ids(), picker.note.text().strip(),
+                    expected_version=version)
+            except CityGridError as exc:
+                QMessageBox.warning(self.window, self.tr("Not done"), str(exc))
+                return
+            after = self.cases.get(case_id)
+            message = self.tr("Span of {0} marked").format(case.number)
+            if after.assigned_unit_id is not None:
+                routed = self._route(after)
+                if routed.unit_id != after.assigned_unit_id:
+                    message = self.tr("Span of {0} marked: it now belongs to {1}; transfer it "
+                                      "to send it there").format(
+                        case.number, graph.describe(routed.unit_id))
+            self.window.statusBar().showMessage(message, 8000)
+            self.show_case(case_id)
+            self.refresh()
+        picker.finished.connect(done)
+        self.span_picker = picker
+        picker.show()  # not open(): that makes it window-modal and the map unclickable
 
     def _district_at(self, lon: float, lat: float) -> int | None:
         from sqlalchemy import select
@@ -1041,6 +1143,9 @@ class ConsoleController(QObject):
     def _on_detail_action_requested(self, name: str) -> None:
         case_id = self.window.detail.case_id
         if case_id is None:
+            return
+        if name == "mark_span":  # beside the map, not a modal prompt
+            self.open_span_picker(case_id)
             return
         try:
             self._run_action(name, case_id)

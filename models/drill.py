@@ -57,7 +57,7 @@ from models.worktime import STEP_OF, WorkingCalendar, elapsed_hours, load_calend
 WORLD_TABLES: tuple[str, ...] = ("layer", "admin_unit", "grid", "department", "staff",
                                  "sensor", "meta")
 EVENT_TABLES: tuple[str, ...] = ("case_", "case_history", "case_report", "case_attachment",
-                                 "staff_track", "quarantine", "audit")
+                                 "case_grid", "staff_track", "quarantine", "audit")
 # settings a drill database carries about itself (never copied from the source)
 DRILL_SOURCE_KEY, DRILL_CREATED_KEY = "drill_source", "drill_created_at"
 _COPY_BATCH = 2000

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import audit
@@ -57,6 +58,7 @@ from models.schema import (
     StaffRole,
     utcnow,
 )
+from models.spans import replace_span
 from models.worktime import STEP_OF, WorkingCalendar, elapsed_hours, load_calendar, step_deadline
 
 S = CaseStatus
@@ -131,6 +133,8 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
                Perm.CASE_DISPATCH, ("the original case, still open",)),
     Transition("split", frozenset({S.ACCEPTED}), S.DISPATCHED, CENTRE, Perm.CASE_DISPATCH,
                ("two or more routing decisions",)),
+    Transition("mark_span", frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}),
+               None, CENTRE, Perm.CASE_DISPATCH, ("the grids the case spans",)),
 )}
 
 
@@ -546,6 +550,20 @@ class CaseLoop:
             return {"children": [ch.number for ch in children],
                     "touched": [c.id, *(ch.id for ch in children)]}
         return self._run("split", case_id, change, note=note, new_step=False, **kw)
+
+    def mark_span(self, case_id: int, grid_ids: Sequence[int], note: str = "",
+                  **kw) -> CaseChanges:
+        """Mark the grids the case spans (its own grid is always one of them; only its own
+        grid clears the span). Routing then goes to the grids' lowest common unit; a case
+        already dispatched keeps its assignment until it is transferred."""
+
+        def change(s: Session, c: Case) -> dict:
+            codes = replace_span(s, c, grid_ids)
+            # the span lives in its own table: touch the row so the version moves and a
+            # stale screen cannot route on the old span
+            flag_modified(c, "grid_id")
+            return {"grids": codes}
+        return self._run("mark_span", case_id, change, note=note, new_step=False, **kw)
 
 
 def _on_time(case: Case) -> bool | None:

@@ -245,6 +245,15 @@ class Case(Base):
     )
 
 
+class CaseGrid(Base):
+    """A grid a case spans beyond its own (marked by a dispatcher; routes by the grids'
+    lowest common unit). A case with no rows here lies in its own grid only."""
+
+    __tablename__ = "case_grid"
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_.id"), primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"), primary_key=True, index=True)
+
+
 class CaseHistory(Base):
     """Append-only history of a case: one row per transition."""
 

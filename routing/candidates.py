@@ -25,6 +25,7 @@ from models.cases import CaseService
 from models.db import Database
 from models.records import CaseRecord, RoutingDecision
 from models.schema import Case, Staff
+from models.spans import case_grids
 from models.staff import StaffPositions, StaffService
 from models.units import UnitService
 from routing.policy import Router
@@ -101,7 +102,8 @@ def case_decision(db: Database, actor: Actor, router: Router,
         The case's grid or unit is not in the router's graph.
     """
     if case.assigned_unit_id is None:
-        return router.route(case.grid_id, case.subcategory)
+        # a case marked as spanning several grids goes to their lowest common unit
+        return router.route(list(case_grids(db, case.id)) or None, case.subcategory)
     with audit.guarded(db, actor, Perm.CASE_READ, "case.read", "case", case.id):
         with db.read() as s:
             dept = s.scalar(select(Case.assigned_department_id).where(Case.id == case.id))

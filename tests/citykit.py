@@ -64,3 +64,25 @@ def make_tiny_city(db: Database) -> SimpleNamespace:
                               grid_codes=list(cells), cells=cells,
                               staff={st.role.value: st.id for st in staff})
     return ids
+
+
+def add_second_street(city: SimpleNamespace) -> SimpleNamespace:
+    """Add a second street of the tiny city's district, with one community and one grid
+    (east of the first block); sets ``street2``, ``community2`` and ``grid2`` on ``city``."""
+    poly = box(112.99, 28.18, 112.995, 28.185)
+    with city.db.write() as s:
+        street = AdminUnit(code="430103002", name="街道02", level=Level.STREET,
+                           parent_id=city.district, generated=True)
+        s.add(street)
+        s.flush()
+        community = AdminUnit(code="430103002001", name="社区02", level=Level.COMMUNITY,
+                              parent_id=street.id, generated=True)
+        s.add(community)
+        s.flush()
+        grid = Grid(code="430103002001001", kind=GridKind.BASIC, community_id=community.id,
+                    geometry=poly.wkb, min_lon=poly.bounds[0], min_lat=poly.bounds[1],
+                    max_lon=poly.bounds[2], max_lat=poly.bounds[3], area_m2=240_000.0)
+        s.add(grid)
+        s.flush()
+        city.street2, city.community2, city.grid2 = street.id, community.id, grid.id
+    return city

@@ -75,6 +75,23 @@ def test_grid_click_reaches_python(qtbot, map_widget) -> None:
     assert blocker.args == [CODES[2]]
 
 
+def test_a_case_span_is_outlined_and_cleared(qtbot, map_widget) -> None:
+    import json
+
+    def span() -> list[str]:
+        with qtbot.waitSignal(map_widget.bridge.sig_stats, timeout=10_000) as stats:
+            map_widget.request_stats()
+        return json.loads(stats.args[0])["span"]
+
+    map_widget.show_span([CODES[0], CODES[3], "430103009009009"])  # an unknown code: skipped
+    assert span() == [CODES[0], CODES[3]]
+    map_widget.show_span([CODES[1]])
+    assert span() == [CODES[1]]
+    map_widget.show_span([])
+    assert span() == []
+    assert map_widget.js_errors == []
+
+
 def test_pick_mode_gives_a_location(qtbot, map_widget) -> None:
     map_widget.set_pick_mode(True)
     with qtbot.waitSignal(map_widget.sig_location_picked, timeout=10_000) as blocker:

@@ -203,9 +203,9 @@ def test_a_case_outside_every_grid_goes_to_the_district_containing_it(console, t
         district = s.scalars(select(AdminUnit).where(AdminUnit.code == "430103")).one()
         district.geometry = shapely.box(112.90, 28.10, 113.10, 28.30).wkb
         district_id = district.id
-    off_grid = SimpleNamespace(grid_id=None, subcategory="C01", lon=112.95, lat=28.15)
+    off_grid = SimpleNamespace(id=0, grid_id=None, subcategory="C01", lon=112.95, lat=28.15)
     decision = controller._route(off_grid)
     assert decision.unit_id == district_id
     assert decision == controller._router().route(None, "C01", district_id=district_id)
-    far = SimpleNamespace(grid_id=None, subcategory="C01", lon=116.4, lat=39.9)
+    far = SimpleNamespace(id=0, grid_id=None, subcategory="C01", lon=116.4, lat=39.9)
     assert controller._route(far).level == "city"

@@ -56,6 +56,7 @@ ACTIONS = (
     ("assess", QT_TRANSLATE_NOOP("CaseDetailWidget", "Assess…")),
     ("reopen", QT_TRANSLATE_NOOP("CaseDetailWidget", "Reopen…")),
     ("merge", QT_TRANSLATE_NOOP("CaseDetailWidget", "Merge into duplicate…")),
+    ("mark_span", QT_TRANSLATE_NOOP("CaseDetailWidget", "Grids spanned…")),
 )
 
 THUMBNAIL = 96  # pixels, the longer side of a photo in the strip

@@ -488,6 +488,10 @@ class CityMapWidget(QWidget):
     def highlight_grid(self, code: str) -> None:
         self._call("highlightGrid", code)
 
+    def show_span(self, codes: Sequence[str]) -> None:
+        """Outline the grids a case spans (an empty list clears the outline)."""
+        self._call("showSpan", [str(c) for c in codes])
+
     def set_pick_mode(self, on: bool) -> None:
         self._call("setPickMode", bool(on))
 

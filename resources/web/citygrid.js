@@ -213,6 +213,7 @@
     grids: null, gridByCode: new Map(), choropleth: null, boundaries: {},
     staff: null, events: null, heat: null, highlight: null, selectedGrid: null,
     pick: false, measure: null, labels: L.layerGroup(), control: null, base: null,
+    span: [],
   };
   const GRID_STYLE = {
     basic: { color: "#3d5366", weight: 0.5, fillColor: "#1c2833", fillOpacity: 0.55 },
@@ -270,6 +271,7 @@
       if (state.grids) { map.removeLayer(state.grids); state.control.removeLayer(state.grids); }
       if (state.choropleth) { map.removeLayer(state.choropleth); state.control.removeLayer(state.choropleth); }
       state.gridByCode.clear();
+      state.span = [];
       state.grids = L.geoJSON(fc, {
         style: (f) => GRID_STYLE[f.properties.kind] || GRID_STYLE.basic,
         onEachFeature: (f, layer) => { state.gridByCode.set(f.properties.code, layer); },
@@ -345,6 +347,18 @@
           .bindTooltip(msg.labels[i], { permanent: here, direction: "right" });
       });
     },
+    showSpan: (codes) => {
+      // the grids a case spans (or is being marked as spanning): outlined in orange
+      for (const layer of state.span) state.grids.resetStyle(layer);
+      state.span = [];
+      for (const code of codes || []) {
+        const layer = state.gridByCode.get(code);
+        if (!layer) continue;
+        layer.setStyle({ color: "#ff9f1a", weight: 3, dashArray: "5 4", fillColor: "#ff9f1a", fillOpacity: 0.25 });
+        layer.bringToFront();
+        state.span.push(layer);
+      }
+    },
     setPickMode: (on) => { state.pick = !!on; document.body.classList.toggle("cg-pick", state.pick); },
     startMeasure: () => {
       if (state.measure) map.removeLayer(state.measure.line);
@@ -362,6 +376,7 @@
       center: [map.getCenter().lng, map.getCenter().lat],
       highlight: state.highlight ? [state.highlight.getLatLng().lng, state.highlight.getLatLng().lat] : null,
       selectedGrid: state.selectedGrid ? state.selectedGrid.feature.properties.code : null,
+      span: state.span.map((l) => l.feature.properties.code),
       path: state.path ? state.path.getLayers().length : 0,
       heat: state.heat._lon.length })),
   };
