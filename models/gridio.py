@@ -45,6 +45,10 @@ PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42,
 CHANGSHA_DISTRICTS = ("430102", "430103", "430104", "430105", "430111", "430112")
 
 
+class MislabelledDatum(GridLayerError):
+    """The layer claims WGS-84/CGCS2000 but its outline follows the GCJ-02 boundaries."""
+
+
 @dataclass(frozen=True)
 class GridFeature:
     """One grid as read from a file, in WGS-84."""
@@ -174,7 +178,8 @@ def _feature(code: str, props: dict, geom: shapely.Geometry | None) -> GridFeatu
                        population, geom)
 
 
-def _read_geojson(path: Path) -> tuple[Datum | None, list[GridFeature], list[Problem]]:
+def _read_geojson(path: Path, code_field: str = "code"
+                  ) -> tuple[Datum | None, list[GridFeature], list[Problem]]:
     raw = path.read_bytes()
     if not raw.strip():
         raise GridLayerError(f"{path}: the file is empty")
@@ -205,7 +210,7 @@ def _read_geojson(path: Path) -> tuple[Datum | None, list[GridFeature], list[Pro
     problems: list[Problem] = []
     for n, f in enumerate(features, start=1):
         props = (f.get("properties") or {}) if isinstance(f, dict) else {}
-        code = str(props.get("code", "")).strip() or f"#{n}"
+        code = str(props.get(code_field, "")).strip() or f"#{n}"
         gj = f.get("geometry") if isinstance(f, dict) else None
         if not isinstance(gj, dict):
             problems.append(Problem("not_polygon", (code,), None, None,
@@ -226,17 +231,21 @@ def _read_geojson(path: Path) -> tuple[Datum | None, list[GridFeature], list[Pro
     return declared, out, problems
 
 
-def _read_gpkg(path: Path) -> tuple[Datum | None, list[GridFeature], list[Problem]]:
+def _read_gpkg(path: Path, code_field: str = "code", *, declared: Datum | None = None
+               ) -> tuple[Datum | None, list[GridFeature], list[Problem]]:
+    """A GeoPackage or a Shapefile (through GDAL). A Shapefile without a .prj has no CRS:
+    its datum must then be given (``declared``) or is detected by the caller."""
     import pyogrio
 
+    kind = "Shapefile" if path.suffix.lower() == ".shp" else "GeoPackage"
     try:
         info = pyogrio.read_info(path)
         meta, _fids, wkb, field_data = pyogrio.raw.read(path)
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
-        raise GridLayerError(f"{path}: cannot read as GeoPackage ({exc})") from None
+        raise GridLayerError(f"{path}: cannot read as {kind} ({exc})") from None
     crs = (info.get("crs") or "").upper()
     datum = {"EPSG:4326": Datum.WGS84, "EPSG:4490": Datum.CGCS2000}.get(crs)
-    if datum is None:
+    if datum is None and not (kind == "Shapefile" and not crs):
         raise GridLayerError(f"{path}: layer CRS {crs or 'missing'} is not supported; "
                              "use EPSG:4326 (WGS-84) or EPSG:4490 (CGCS2000) lon/lat")
     if wkb is None or len(wkb) == 0:
@@ -246,7 +255,7 @@ def _read_gpkg(path: Path) -> tuple[Datum | None, list[GridFeature], list[Proble
     problems: list[Problem] = []
     for i, blob in enumerate(wkb):
         props = {name: field_data[j][i] for j, name in enumerate(names)}
-        code = str(props.get("code") or f"#{i + 1}").strip()
+        code = str(props.get(code_field) or f"#{i + 1}").strip()
         geom = shapely.from_wkb(blob) if blob is not None else None
         if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
             problems.append(Problem("not_polygon", (code,), None, None,
@@ -265,8 +274,12 @@ def _read_gpkg(path: Path) -> tuple[Datum | None, list[GridFeature], list[Proble
     return datum, out, problems
 
 
-def read_grid_layer(path: str | os.PathLike, *, datum: Datum | None = None) -> GridLayer:
-    """Read a grid layer (.geojson/.json or .gpkg) into WGS-84 features.
+def read_grid_layer(path: str | os.PathLike, *, datum: Datum | None = None,
+                    code_field: str = "code") -> GridLayer:
+    """Read a grid layer (.geojson/.json, .gpkg or .shp) into WGS-84 features.
+
+    ``code_field`` names the attribute holding each grid's code (departmental layers have
+    their own). The layer's ``datum`` is the one it was read in.
 
     Raises
     ------
@@ -285,13 +298,13 @@ def read_grid_layer(path: str | os.PathLike, *, datum: Datum | None = None) -> G
                              "by district")
     suffix = p.suffix.lower()
     if suffix in (".geojson", ".json"):
-        declared, features, problems = _read_geojson(p)
+        declared, features, problems = _read_geojson(p, code_field)
         file_datum = declared or Datum.WGS84
-    elif suffix == ".gpkg":
-        declared, features, problems = _read_gpkg(p)
+    elif suffix in (".gpkg", ".shp"):
+        declared, features, problems = _read_gpkg(p, code_field)
         file_datum = declared or Datum.WGS84
     else:
-        raise GridLayerError(f"{p}: unknown format {suffix!r}; use .geojson or .gpkg")
+        raise GridLayerError(f"{p}: unknown format {suffix!r}; use .geojson, .gpkg or .shp")
     if datum is not None and declared is not None and datum != declared and not (
             {datum, declared} <= {Datum.WGS84, Datum.CGCS2000}):
         raise GridLayerError(f"{p}: the file says its datum is {declared.value} but "
@@ -337,7 +350,7 @@ def _refuse_mislabelled_gcj02(path: Path, geoms: list[shapely.Geometry], datum: 
         return  # the layer does not follow a known boundary: cannot tell
     med_gcj, med_wgs = float(np.median(to_gcj[near])), float(np.median(to_wgs[near]))
     if med_gcj < 30 and med_wgs > 150:
-        raise GridLayerError(
+        raise MislabelledDatum(
             f"{path}: declared {datum.value}, but its outline follows the GCJ-02 district "
             f"boundaries (median {med_gcj:.0f} m from them, {med_wgs:.0f} m from the WGS-84 "
             "ones): the data looks like GCJ-02. Re-run with --datum GCJ02 (or add "
@@ -354,14 +367,45 @@ def _deg2_to_m2(area_deg2: float, lat: float) -> float:
     return area_deg2 * 111_320 * math.cos(math.radians(lat)) * 110_574
 
 
+def _code_problems(f: GridFeature) -> list[Problem]:
+    """The unified grid's rules for one grid: its code, kind and population."""
+    out = []
+    if not _plausible_code(f.code):
+        out.append(Problem("malformed_code", (f.code,), _where(f.geometry), None,
+                           f"grid code {f.code!r} is not 15 digits starting with a "
+                           "GB/T 2260 district code"))
+    elif f.community_code != f.code[:12]:
+        out.append(Problem("malformed_code", (f.code,), _where(f.geometry), None,
+                           f"grid {f.code}: community code {f.community_code} is not "
+                           "the first 12 digits of the grid code"))
+    if f.kind not in (GridKind.BASIC.value, GridKind.DEDICATED.value):
+        out.append(Problem("bad_kind", (f.code,), _where(f.geometry), None,
+                           f"grid {f.code}: kind must be basic or dedicated, not {f.kind!r}"))
+    elif (f.kind == GridKind.DEDICATED.value) != (f.dedicated_type is not None) or (
+            f.dedicated_type is not None
+            and f.dedicated_type not in {t.value for t in DedicatedType}):
+        out.append(Problem("bad_kind", (f.code,), _where(f.geometry), None,
+                           f"grid {f.code}: a dedicated grid needs a dedicated_type "
+                           "(government, school, hospital, business) and a basic grid none"))
+    if f.population < 0:
+        out.append(Problem("bad_population", (f.code,), _where(f.geometry), None,
+                           f"grid {f.code}: population must be a whole number from 0 "
+                           f"to {MAX_GRID_POPULATION:,}"))
+    return out
+
+
 def validate_grid_layer(layer: GridLayer, *, parents: dict[str, shapely.Geometry] | None = None,
                         stored: dict[str, shapely.Geometry] | None = None,
-                        coverage: dict[str, shapely.Geometry] | None = None
-                        ) -> list[Problem]:
+                        coverage: dict[str, shapely.Geometry] | None = None,
+                        code_rules: bool = True) -> list[Problem]:
     """Every problem of a layer: geometry, codes, kinds, overlaps, gaps, parents.
 
     Parameters
     ----------
+    code_rules : bool
+        Check the unified grid's rules (15-digit codes under their community, kinds,
+        population). A departmental layer has its own code scheme: ``False`` checks only
+        that its codes are unique, and its geometry.
     parents : dict, optional
         Community code -> boundary: each grid must lie inside its community.
     stored : dict, optional
@@ -381,29 +425,8 @@ def validate_grid_layer(layer: GridLayer, *, parents: dict[str, shapely.Geometry
                                     f"grid code {code} appears {n} times"))
     good: list[GridFeature] = []
     for f in layer.features:
-        if not _plausible_code(f.code):
-            problems.append(Problem("malformed_code", (f.code,), _where(f.geometry), None,
-                                    f"grid code {f.code!r} is not 15 digits starting with a "
-                                    "GB/T 2260 district code"))
-        elif f.community_code != f.code[:12]:
-            problems.append(Problem("malformed_code", (f.code,), _where(f.geometry), None,
-                                    f"grid {f.code}: community code {f.community_code} is not "
-                                    "the first 12 digits of the grid code"))
-        if f.kind not in (GridKind.BASIC.value, GridKind.DEDICATED.value):
-            problems.append(Problem("bad_kind", (f.code,), _where(f.geometry), None,
-                                    f"grid {f.code}: kind must be basic or dedicated, "
-                                    f"not {f.kind!r}"))
-        elif (f.kind == GridKind.DEDICATED.value) != (f.dedicated_type is not None) or (
-                f.dedicated_type is not None
-                and f.dedicated_type not in {t.value for t in DedicatedType}):
-            problems.append(Problem("bad_kind", (f.code,), _where(f.geometry), None,
-                                    f"grid {f.code}: a dedicated grid needs a dedicated_type "
-                                    "(government, school, hospital, business) and a basic "
-                                    "grid none"))
-        if f.population < 0:
-            problems.append(Problem("bad_population", (f.code,), _where(f.geometry), None,
-                                    f"grid {f.code}: population must be a whole number from 0 "
-                                    f"to {MAX_GRID_POPULATION:,}"))
+        if code_rules:
+            problems.extend(_code_problems(f))
         if f.geometry is None:
             continue
         if f.geometry.is_empty or (f.geometry.is_valid and f.geometry.area <= 0):

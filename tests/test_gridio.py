@@ -93,8 +93,11 @@ def test_oversized_file_is_refused_before_parsing(tmp_path) -> None:
 
 
 def test_unknown_format_and_missing_file(tmp_path) -> None:
-    (tmp_path / "x.shp").write_text("x")
+    (tmp_path / "x.kml").write_text("x")
     with pytest.raises(GridLayerError, match="unknown format"):
+        read_grid_layer(tmp_path / "x.kml")
+    (tmp_path / "x.shp").write_text("x")  # a Shapefile is read through GDAL: it says why not
+    with pytest.raises(GridLayerError, match="cannot read as Shapefile"):
         read_grid_layer(tmp_path / "x.shp")
     with pytest.raises(GridLayerError, match="no such file"):
         read_grid_layer(tmp_path / "missing.geojson")
