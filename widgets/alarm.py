@@ -151,9 +151,11 @@ def linear_volume(volume: int) -> float:
 class AlarmSound(QObject):
     """The alarm's player: ``play()`` loops the sound until ``stop()``.
 
-    ``effect`` is the QSoundEffect that plays it, ``None`` when no sound can play on this
-    machine; then ``fallback_reason`` says why and the alarm beeps instead. ``playing`` is
-    whether the alarm was asked to ring (the effect may still be loading its file)."""
+    ``effect`` is the QSoundEffect that plays it (``None`` when QtMultimedia, an audio output
+    or the file is missing). Where no sound can play ``fallback_reason`` says why and the
+    alarm beeps instead; an effect that failed to load stays, stopped, with the source,
+    loop count and volume it was given. ``playing`` is whether the alarm was asked to ring
+    (the effect may still be loading its file)."""
 
     sig_fallback_used = Signal(str)
     """The alarm cannot play its sound and beeps instead; the reason."""
@@ -191,10 +193,11 @@ class AlarmSound(QObject):
         self.playing = True
         if self.effect is not None:
             self.effect.setLoopCount(LOOP_FOREVER)
-            self.effect.play()
-        else:
+        if self.fallback_reason:
             QApplication.beep()
             self._beep.start()
+        else:
+            self.effect.play()
 
     def stop(self) -> None:
         self.playing = False
@@ -207,11 +210,11 @@ class AlarmSound(QObject):
         while the alarm rings, which is already heard."""
         if self.playing:
             return
-        if self.effect is not None:
+        if self.fallback_reason:
+            QApplication.beep()
+        else:
             self.effect.setLoopCount(1)
             self.effect.play()
-        else:
-            QApplication.beep()
 
     def set_volume(self, volume: int) -> None:
         """0 (silent) to 100; applies at once, also while ringing."""
@@ -227,12 +230,11 @@ class AlarmSound(QObject):
 
     @Slot()
     def _on_effect_status_changed(self) -> None:
-        effect = self.effect
-        if effect is None or effect.status() != QSoundEffect.Status.Error:
+        # a file the player cannot decode, or an output that cannot play it; this can come
+        # during setSource() when the file is in Qt's sample cache already
+        if self.effect.status() != QSoundEffect.Status.Error or self.fallback_reason:
             return
-        self.effect = None
-        effect.stop()
-        effect.deleteLater()
+        self.effect.stop()
         self._fall_back("the audio output could not load or play it")
         if self.playing:  # ringing already: the beep takes over now
             QApplication.beep()
