@@ -17,7 +17,7 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtMultimedia import QSoundEffect
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox
 
 import widgets.alarm as alarm
 from console.mainwindow import MainWindow
@@ -289,5 +289,4 @@ def test_the_dialog_says_when_the_alarm_can_only_beep(qtbot, monkeypatch) -> Non
     win.show()
     dialog = _open_volume_dialog(qtbot, win)
     assert dialog.note.isVisible() and "no audio output device" in dialog.note.text()
-    QApplication.processEvents()
     dialog.reject()
