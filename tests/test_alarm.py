@@ -7,7 +7,10 @@ import dataclasses
 import fnmatch
 import json
 import logging
+import os
 import runpy
+import subprocess
+import sys
 import tomllib
 import wave
 from pathlib import Path
@@ -116,7 +119,8 @@ def test_the_alarm_loops_the_shipped_file_at_the_volume_until_stopped(
 
 @pytest.mark.parametrize("problem", [
     "no audio output device (PulseAudioService: pa_context_connect() failed)",
-    "QtMultimedia does not load (libpulse.so.0: cannot open shared object file)"])
+    "QtMultimedia does not load (libpulse.so.0: cannot open shared object file); install "
+    "libpulse0 (scripts/system-deps.sh --console)"])
 def test_where_no_sound_can_play_the_alarm_beeps_and_says_why(
         qtbot, monkeypatch, beeps, caplog, problem) -> None:
     monkeypatch.setattr(alarm, "audio_output_problem", lambda: problem)
@@ -290,3 +294,41 @@ def test_the_dialog_says_when_the_alarm_can_only_beep(qtbot, monkeypatch) -> Non
     dialog = _open_volume_dialog(qtbot, win)
     assert dialog.note.isVisible() and "no audio output device" in dialog.note.text()
     dialog.reject()
+
+
+_FRESH = """
+import logging, sys
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+if sys.argv[1] == "without-qtmultimedia":
+    sys.modules["PySide6.QtMultimedia"] = None  # as if libpulse.so.0 were missing
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from widgets.alarm import audio_output_problem
+from widgets.alerts import AlertList
+alerts = AlertList()
+alerts.ring([(1, "C-1")])
+print("effect", alerts.sound.effect is not None, "beeping", alerts.sound.beeping,
+      "problem", audio_output_problem() or "-", flush=True)
+"""
+
+
+@pytest.mark.parametrize("mode", ["without-qtmultimedia", "as-installed"])
+def test_a_fresh_console_says_in_its_log_why_it_only_beeps(mode) -> None:
+    run = subprocess.run([sys.executable, "-c", _FRESH, mode], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
+                              "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr
+    problem = run.stdout.split("problem ", 1)[1].strip()
+    warnings = [line for line in run.stderr.splitlines() if line.startswith("WARNING")]
+    if mode == "without-qtmultimedia":
+        assert problem.startswith("QtMultimedia does not load")
+    if problem == "-":  # QtMultimedia and an audio output: the sound plays, nothing to say
+        assert "effect True beeping False" in run.stdout and warnings == []
+        return
+    assert "effect False beeping True" in run.stdout
+    [warning] = warnings
+    assert "widgets.alarm" in warning and "system beep" in warning and problem in warning
+    # the backend's start-up chatter went to the log (at DEBUG), not to stderr
+    assert "symbolsresolver" not in run.stderr and "Couldn't load" not in run.stderr
+    assert "pa_context_connect" not in run.stderr.replace(warning, "")

@@ -89,8 +89,9 @@ with _backend_chatter_to_log() as _import_chatter:
         from PySide6.QtMultimedia import QMediaDevices, QSoundEffect, QtAudio
     except ImportError as exc:  # libpulse.so.0 missing: QtMultimedia's library does not load
         QMediaDevices = QSoundEffect = QtAudio = None  # type: ignore[assignment,misc]
-        MULTIMEDIA_ERROR = (f"QtMultimedia does not load ({exc}); install libpulse0 "
-                            "(scripts/system-deps.sh --console)")
+        MULTIMEDIA_ERROR = f"QtMultimedia does not load ({exc})" + (
+            "; install libpulse0 (scripts/system-deps.sh --console)" if "libpulse" in str(exc)
+            else "")
     else:
         MULTIMEDIA_ERROR = ""
 
