@@ -2,7 +2,8 @@
 
 Where no sound can play (QtMultimedia does not import because libpulse0 is missing, no audio
 output is reachable, the file does not load) the alarm falls back to the system beep every two
-seconds and says so in the log, once, with the reason; it is never silent without a word.
+seconds and says so, with the reason, in the log (when the window's alarm is made) and on the
+Acknowledge button's tooltip; it is never silent without a word.
 
 The audio backend's start-up chatter (optional libraries it looked for, a sound server it
 could not reach) is routed to this module's log while the backend starts, once per process:
