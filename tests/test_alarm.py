@@ -332,3 +332,25 @@ def test_a_fresh_console_says_in_its_log_why_it_only_beeps(mode) -> None:
     # the backend's start-up chatter went to the log (at DEBUG), not to stderr
     assert "symbolsresolver" not in run.stderr and "Couldn't load" not in run.stderr
     assert "pa_context_connect" not in run.stderr.replace(warning, "")
+
+
+def test_system_deps_names_libpulse0_for_the_console(tmp_path) -> None:
+    """QtMultimedia's library needs libpulse.so.0 (Debian: libpulse0) to import at all, so
+    the console's system packages include it. Run as a user on a machine with none of them:
+    the script names what to install (and installs nothing)."""
+    import PySide6
+
+    qt_multimedia = Path(PySide6.__file__).parent / "Qt" / "lib" / "libQt6Multimedia.so.6"
+    linked = subprocess.run(["ldd", str(qt_multimedia)], capture_output=True, text=True)
+    assert "libpulse.so.0" in linked.stdout
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for name, body in (("dpkg-query", "exit 1"), ("id", "echo 1000"), ("fc-list", "true")):
+        (fake / name).write_text(f"#!/bin/sh\n{body}\n")
+        (fake / name).chmod(0o755)
+    run = subprocess.run(["bash", str(ROOT / "scripts" / "system-deps.sh"), "--console"],
+                         capture_output=True, text=True, timeout=60,
+                         env={"PATH": f"{fake}:/usr/bin:/bin"})
+    assert run.returncode == 0
+    [line] = [li for li in run.stderr.splitlines() if li.startswith("missing system packages")]
+    assert "libpulse0" in line.split("(install them:")[0].split()
