@@ -85,7 +85,7 @@ def _backend_chatter_to_log() -> Iterator[list[str]]:
         qInstallMessageHandler(previous)
 
 
-with _backend_chatter_to_log() as _import_chatter:
+with _backend_chatter_to_log():  # importing it looks for optional libraries
     try:
         from PySide6.QtMultimedia import QMediaDevices, QSoundEffect, QtAudio
     except ImportError as exc:  # libpulse.so.0 missing: QtMultimedia's library does not load
