@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.alarm import AlarmVolumeDialog
 from widgets.alerts import AlertList
 from widgets.casedetail import CaseDetailWidget
 from widgets.casequeue import CaseQueueWidget
@@ -81,6 +82,9 @@ class MainWindow(QMainWindow):
 
     sig_language_requested = Signal(str)
     """The user chose an interface language (``zh_CN``, ``en`` or ``system``)."""
+
+    sig_alarm_volume_changed = Signal(int)
+    """The user set the emergency alarm's volume (0-100) in View → Alarm volume."""
 
     def __init__(self, db_label: str, central: QWidget | None = None,
                  parent: QWidget | None = None) -> None:
@@ -215,6 +219,8 @@ class MainWindow(QMainWindow):
                            ("en", "English")):
             lang.addAction(self._action(text, None,
                                         lambda _=False, c=code: self.sig_language_requested.emit(c)))
+        m.addAction(self._action(self.tr("Alarm &volume…"), None,
+                                 self._on_alarm_volume_triggered))
 
         m = self.menuBar().addMenu(self.tr("&Cases"))
         m.addAction(self._action(self.tr("&New hotline call…"), QKeySequence.StandardKey.New,
@@ -280,6 +286,13 @@ class MainWindow(QMainWindow):
         text = self.search_box.text().strip()
         if text:
             self.sig_search_requested.emit(text)
+
+    @Slot()
+    def _on_alarm_volume_triggered(self) -> None:
+        dialog = AlarmVolumeDialog(self.alerts.sound, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.sig_alarm_volume_changed.emit(dialog.volume))
+        dialog.open()
 
     @Slot()
     def _on_about_triggered(self) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from models.db import data_dir
 
 log = logging.getLogger(__name__)
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,14 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class AlarmSettings:
+    """The emergency alarm. ``volume`` 0 (silent: the banner and the tray only) to 100, on
+    the perceived-loudness scale of the slider in View → Alarm volume."""
+
+    volume: int = 80
+
+
+@dataclass(frozen=True)
 class Settings:
     version: int = SETTINGS_VERSION
     language: str = "system"  # system | zh_CN | en
@@ -50,6 +58,7 @@ class Settings:
     base_map: BaseMapSettings = field(default_factory=BaseMapSettings)
     simulator: bool = True
     feeds: FeedSettings = field(default_factory=FeedSettings)
+    alarm: AlarmSettings = field(default_factory=AlarmSettings)
 
     def validated(self) -> "Settings":
         if self.language not in ("system", "zh_CN", "en"):
@@ -62,6 +71,9 @@ class Settings:
             raise ValueError(f"MQTT port must be 1-65535, not {self.feeds.port!r}")
         if not self.feeds.prefix or any(c in self.feeds.prefix for c in "+#"):
             raise ValueError(f"bad MQTT topic prefix {self.feeds.prefix!r}")
+        volume = self.alarm.volume
+        if isinstance(volume, bool) or not isinstance(volume, int) or not 0 <= volume <= 100:
+            raise ValueError(f"alarm volume must be a whole number 0-100, not {volume!r}")
         return self
 
 
@@ -69,14 +81,31 @@ def settings_path() -> Path:
     return data_dir() / "settings.json"
 
 
+def _v1_to_v2(doc: dict) -> dict:
+    """Version 2 added the alarm (its volume); a version 1 file gets the default."""
+    return {**doc, "alarm": dataclasses.asdict(AlarmSettings())}
+
+
+_MIGRATIONS = {1: _v1_to_v2}
+"""``version -> step`` that turns a document of that version into one of the next."""
+
+
 def _from_dict(doc: dict) -> Settings:
+    if not isinstance(doc, dict):
+        raise ValueError("settings must be a JSON object")
     version = doc.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"bad settings version {version!r}")
     if version > SETTINGS_VERSION:
         raise ValueError(f"settings version {version} is newer than this console")
+    for step in range(version, SETTINGS_VERSION):
+        doc = _MIGRATIONS[step](doc)
     base = BaseMapSettings(**doc.get("base_map", {}))
     feeds = FeedSettings(**doc.get("feeds", {}))
-    rest = {k: v for k, v in doc.items() if k not in ("base_map", "feeds", "version")}
-    return Settings(version=SETTINGS_VERSION, base_map=base, feeds=feeds, **rest).validated()
+    alarm = AlarmSettings(**doc.get("alarm", {}))
+    rest = {k: v for k, v in doc.items() if k not in ("base_map", "feeds", "alarm", "version")}
+    return Settings(version=SETTINGS_VERSION, base_map=base, feeds=feeds, alarm=alarm,
+                    **rest).validated()
 
 
 def load_settings(path: Path | None = None) -> Settings:

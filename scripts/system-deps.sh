@@ -5,14 +5,16 @@
 #                                     font, poppler (the drill PDF must render and read back),
 #                                     Xvfb and the X11 libraries (the console's smoke test opens a
 #                                     real X11 window)
-#   scripts/system-deps.sh --console  the console: the X11 libraries Qt's xcb platform loads
-#                                     and a CJK font
+#   scripts/system-deps.sh --console  the console: the X11 libraries Qt's xcb platform loads,
+#                                     libpulse0 (QtMultimedia will not import without it: no
+#                                     alarm sound) and a CJK font
 set -uo pipefail
 mode=${1:-test}
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 xcb=(libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1
      libxkbcommon-x11-0 libxcb-cursor0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0
-     libxcb-xfixes0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libnss3 libasound2)
+     libxcb-xfixes0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libnss3 libasound2
+     libpulse0)
 need=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${xcb[@]}"; do have_pkg "$p" || need+=("$p"); done

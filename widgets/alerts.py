@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -16,6 +15,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from widgets.alarm import AlarmSound
 
 
 class AlertList(QWidget):
@@ -43,9 +44,10 @@ class AlertList(QWidget):
         self.alarm.hide()
         self.ack.hide()
         self._ringing: list[int] = []
-        self._bell = QTimer(self)
-        self._bell.setInterval(2000)
-        self._bell.timeout.connect(QApplication.beep)
+        self.sound = AlarmSound(parent=self)
+        self.sound.sig_fallback_used.connect(self._on_sound_fallback_used)
+        if self.sound.fallback_reason:  # known before the connection was made
+            self._on_sound_fallback_used(self.sound.fallback_reason)
         self.tray: QSystemTrayIcon | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -75,9 +77,7 @@ class AlertList(QWidget):
             len(self._ringing), emergencies[0][1]))
         self.alarm.show()
         self.ack.show()
-        if not self._bell.isActive():
-            self._bell.start()
-            QApplication.beep()
+        self.sound.play()  # loops until acknowledged; ringing already: no change
         if new and QSystemTrayIcon.isSystemTrayAvailable():
             if self.tray is None:
                 self.tray = QSystemTrayIcon(self.windowIcon(), self)
@@ -87,10 +87,19 @@ class AlertList(QWidget):
 
     @property
     def ringing(self) -> bool:
-        return self._bell.isActive()
+        return self.sound.playing
+
+    @property
+    def alarm_volume(self) -> int:
+        """The alarm's volume, 0-100."""
+        return self.sound.volume
+
+    def set_alarm_volume(self, volume: int) -> None:
+        """The alarm's volume, 0 (silent) to 100, from the settings."""
+        self.sound.set_volume(volume)
 
     def _silence(self) -> None:
-        self._bell.stop()
+        self.sound.stop()
         self.alarm.hide()
         self.ack.hide()
 
@@ -99,6 +108,11 @@ class AlertList(QWidget):
         acknowledged, self._ringing = self._ringing, []
         self._silence()
         self.sig_emergencies_acknowledged.emit(acknowledged)
+
+    @Slot(str)
+    def _on_sound_fallback_used(self, reason: str) -> None:
+        self.ack.setToolTip(self.tr("No alarm sound here, the system beep instead: {0}")
+                            .format(reason))
 
     @Slot(QListWidgetItem)
     def _on_item_activated(self, item: QListWidgetItem) -> None:
