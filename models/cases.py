@@ -23,6 +23,7 @@ from models.catalogue import Catalogue, load_catalogue
 from models.db import Database
 from models.errors import NotFoundError, ValidationError
 from models.photos import Photo
+from models.privacy import mask_personal_data
 from models.records import (
     AttachmentRecord,
     CaseChanges,
@@ -50,6 +51,7 @@ _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{2,18}[0-9]$")
 MAX_TITLE_CHARS = 200
 MAX_ADDRESS_CHARS = 300
 MAX_NAME_CHARS = 100
+MAX_PHONE_CHARS = 20  # the width of the phone columns
 MAX_DESCRIPTION_CHARS = 10_000  # a long hotline transcript is a few thousand characters
 EARLIEST_REPORT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # before the city's grid existed
 LATEST_REPORT = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)  # exclusive; far-future is a typo
@@ -152,7 +154,7 @@ def _validated(new: NewCase, catalogue: Catalogue,
     check_text("description", new.description, MAX_DESCRIPTION_CHARS)
     check_text("reporter name", new.reporter_name, MAX_NAME_CHARS)
     phone = check_text("reporter phone", new.reporter_phone, 40).strip()
-    if phone and not _PHONE.match(phone):
+    if phone and (len(phone) > MAX_PHONE_CHARS or not _PHONE.match(phone)):
         # never the number itself: the message reaches logs, the quarantine and the CLI
         raise ValidationError(f"the reporter phone ({len(phone)} characters) is not a phone "
                               "number", field="reporter_phone")
@@ -318,12 +320,19 @@ class CaseService:
         return ids
 
     # -- reads ---------------------------------------------------------------------------
+    def free_text(self, text: str) -> str:
+        """``text`` (a title, description, address or note) as the actor may see it: with
+        the phone and ID numbers written in it masked unless the actor may read contacts."""
+        return text if self.actor.can(Perm.CONTACT_READ) else mask_personal_data(text)
+
     def _record(self, c: Case, unmask: bool) -> CaseRecord:
         phone = c.reporter_phone if unmask else mask_phone(c.reporter_phone)
+        free = self.free_text
         return CaseRecord(
             c.id, c.number, c.channel.value, c.catalogue_version, c.category, c.subcategory,
-            c.event_class, c.priority.value, c.status.value, c.title, c.description,
-            c.address, c.lon, c.lat, c.grid_id, c.reporter_name, phone, c.assigned_unit_id,
+            c.event_class, c.priority.value, c.status.value, free(c.title),
+            free(c.description), free(c.address), c.lon, c.lat, c.grid_id,
+            free(c.reporter_name), phone, c.assigned_unit_id,
             c.reported_at, c.step_deadline, c.version, c.step_started_at, c.level,
             c.rework_count, c.escalation_requested)
 
@@ -343,6 +352,30 @@ class CaseService:
                 if unmask:
                     audit.record(s, self.actor, "contact.read", "case", c.number)
                 return self._record(c, unmask)
+
+    def reveal_contact(self, case_id: int) -> str:
+        """The reporter's phone of one case, unmasked, for a role that may read contacts (a
+        dispatcher calling the resident back). Every reveal writes ONE ``contact.read`` audit
+        row, in the transaction that reads the phone; the ordinary reads (:meth:`get`,
+        :meth:`list`) never unmask and never audit, however often a screen refreshes.
+
+        Raises
+        ------
+        PermissionDenied
+            The actor may not read contacts (a ``denied`` audit row is written).
+        NotFoundError
+            There is no such case.
+        """
+        with audit.guarded(self.db, self.actor, Perm.CONTACT_READ, "contact.read", "case",
+                           case_id):
+            with self.db.write() as s:
+                row = s.execute(select(Case.number, Case.reporter_phone)
+                                .where(Case.id == case_id)).first()
+                if row is None:
+                    raise NotFoundError(f"no case with id {case_id}")
+                audit.record(s, self.actor, "contact.read", "case", row.number,
+                             detail="reporter phone revealed")
+                return row.reporter_phone
 
     def list(self, *, statuses: tuple[str, ...] | None = None, limit: int = 100_000
              ) -> list[CaseRecord]:
@@ -389,7 +422,8 @@ class CaseService:
                 return [ReportRecord(r.channel, r.reporter_name,
                                      r.reporter_phone if with_contact
                                      else mask_phone(r.reporter_phone),
-                                     r.reported_at, r.description, r.original_number)
+                                     r.reported_at, self.free_text(r.description),
+                                     r.original_number)
                         for r in rows]
 
     def attachments(self, case_id: int) -> list[AttachmentRecord]:
@@ -422,7 +456,7 @@ class CaseService:
                 rows = s.scalars(select(CaseHistory).where(CaseHistory.case_id == case_id)
                                  .order_by(CaseHistory.id))
                 return [HistoryRecord(h.at, h.actor_id, h.actor_role, h.action, h.from_status,
-                                      h.to_status, h.note) for h in rows]
+                                      h.to_status, self.free_text(h.note)) for h in rows]
 
     def workload_by_staff(self) -> dict[int, int]:
         """Open cases assigned to each staff member."""
