@@ -339,7 +339,7 @@ def import_cases(db: Database, actor: Actor, path: str | os.PathLike, *,
             except ValidationError as exc:
                 invalid.add(n)
                 if len(problems) < MAX_PROBLEMS_LISTED:
-                    problems.append((n, exc.message))
+                    problems.append((n, mask_personal_data(exc.message)))
         if total == 0:
             raise ValidationError(f"{path}: no cases in the file")
         if invalid and not quarantine_invalid:

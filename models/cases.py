@@ -246,7 +246,8 @@ class CaseService:
                 try:
                     values.append(_validated(new, self.catalogue, self.calendar))
                 except ValidationError as exc:
-                    problems.append((n, exc.message))
+                    # a message may quote a value (an unknown code): never a number
+                    problems.append((n, mask_personal_data(exc.message)))
             if problems:
                 raise ValidationError(f"{len(problems)} of {len(items)} item(s) are invalid; "
                                       "nothing was imported", problems=problems)
