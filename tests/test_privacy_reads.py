@@ -123,3 +123,13 @@ def test_a_quarantine_reason_holding_a_phone_is_masked_in_the_listing(tiny_city)
     with db.read() as s:
         details = list(s.scalars(select(AuditEntry.detail)))
     assert not any(holds_personal_data(d) for d in details)
+
+
+def test_listing_the_quarantine_never_audits_a_contact_read(tiny_city) -> None:
+    db = tiny_city.db
+    IntakeService(db, FEED).submit("snap", {"subcategory": "C03", "lon": "east", "lat": 28.19,
+                                            "title": "x", "phone": "13812345678"})
+    dispatcher = IntakeService(db, DISPATCHER)
+    for _ in range(3):  # the console refreshing its quarantine dock
+        assert dispatcher.quarantine()[0].payload["phone"] == "138****5678"
+    assert _contact_reads(db) == []
