@@ -326,8 +326,8 @@ class CaseService:
         the phone and ID numbers written in it masked unless the actor may read contacts."""
         return text if self.actor.can(Perm.CONTACT_READ) else mask_personal_data(text)
 
-    def _record(self, c: Case, unmask: bool) -> CaseRecord:
-        phone = c.reporter_phone if unmask else mask_phone(c.reporter_phone)
+    def _record(self, c: Case) -> CaseRecord:
+        phone = mask_phone(c.reporter_phone)
         free = self.free_text
         return CaseRecord(
             c.id, c.number, c.channel.value, c.catalogue_version, c.category, c.subcategory,
@@ -337,22 +337,16 @@ class CaseService:
             c.reported_at, c.step_deadline, c.version, c.step_started_at, c.level,
             c.rework_count, c.escalation_requested)
 
-    def get(self, case_id: int, *, with_contact: bool = False) -> CaseRecord:
-        """One case. ``with_contact`` unmasks the reporter's phone for roles allowed to see it;
-        such a read leaves an audit row (every access to residents' data leaves a trace)."""
+    def get(self, case_id: int) -> CaseRecord:
+        """One case, the reporter's phone masked for every role (a contact role reads it
+        with :meth:`reveal_contact`, which leaves the audit row); free text as
+        :meth:`free_text` shows it."""
         with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.read", "case", case_id):
-            if with_contact:  # refused (and audited as denied) for roles without the right
-                with audit.guarded(self.db, self.actor, Perm.CONTACT_READ, "contact.read",
-                                   "case", case_id):
-                    pass
-            unmask = with_contact
-            with self.db.write() if unmask else self.db.read() as s:
+            with self.db.read() as s:
                 c = s.get(Case, case_id)
                 if c is None:
                     raise NotFoundError(f"no case with id {case_id}")
-                if unmask:
-                    audit.record(s, self.actor, "contact.read", "case", c.number)
-                return self._record(c, unmask)
+                return self._record(c)
 
     def reveal_contact(self, case_id: int) -> str:
         """The reporter's phone of one case, unmasked, for a role that may read contacts (a
@@ -386,7 +380,7 @@ class CaseService:
             if statuses:
                 q = q.where(Case.status.in_([CaseStatus(x) for x in statuses]))
             with self.db.read() as s:
-                return [self._record(c, False) for c in s.scalars(q)]
+                return [self._record(c) for c in s.scalars(q)]
 
     def routing_trace(self, case_id: int) -> tuple[str, ...]:
         """The rule trace of the case's latest routing decision (dispatch, transfer,
@@ -403,7 +397,7 @@ class CaseService:
     def reports(self, case_id: int, *, with_contact: bool = False) -> list[ReportRecord]:
         """Every report of one case, oldest first: its own and those of the duplicates
         merged into it, with each reporter. Phones are masked unless ``with_contact`` (for
-        roles allowed to read contacts; such a read leaves an audit row, as in :meth:`get`).
+        roles allowed to read contacts; such a read leaves an audit row, as in :meth:`reveal_contact`).
         """
         with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.reports", "case",
                            case_id):
