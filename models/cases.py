@@ -397,7 +397,8 @@ class CaseService:
     def reports(self, case_id: int, *, with_contact: bool = False) -> list[ReportRecord]:
         """Every report of one case, oldest first: its own and those of the duplicates
         merged into it, with each reporter. Phones are masked unless ``with_contact`` (for
-        roles allowed to read contacts; such a read leaves an audit row, as in :meth:`reveal_contact`).
+        roles allowed to read contacts; such a read leaves an audit row, as
+        :meth:`reveal_contact` does).
         """
         with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.reports", "case",
                            case_id):
