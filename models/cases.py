@@ -132,8 +132,9 @@ def _validated(new: NewCase, catalogue: Catalogue,
     try:
         channel = Channel(new.channel)
     except ValueError:
-        raise ValidationError(f"unknown channel {new.channel!r}; one of "
-                              f"{', '.join(c.value for c in Channel)}", field="channel") from None
+        raise ValidationError(mask_personal_data(f"unknown channel {new.channel!r}; one of "
+                                                 f"{', '.join(c.value for c in Channel)}"),
+                              field="channel") from None
     if not isinstance(new.subcategory, str) or len(new.subcategory) > 20 \
             or "\x00" in new.subcategory:
         raise ValidationError("the subcategory must be a short code such as C04",
@@ -141,7 +142,8 @@ def _validated(new: NewCase, catalogue: Catalogue,
     sub = catalogue.subcategory(new.subcategory)
     for name, value, low, high in (("lon", new.lon, -180, 180), ("lat", new.lat, -90, 90)):
         if not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValidationError(f"{name} must be a finite number, got {value!r}", field=name)
+            raise ValidationError(mask_personal_data(f"{name} must be a finite number, got "
+                                                     f"{value!r}"), field=name)
         if not low <= value <= high:
             raise ValidationError(f"{name} {value} is outside {low}..{high}", field=name)
     title = check_text("title", new.title, MAX_DESCRIPTION_CHARS).strip()
@@ -164,7 +166,8 @@ def _validated(new: NewCase, catalogue: Catalogue,
         try:
             priority = Priority(new.priority)
         except ValueError:
-            raise ValidationError(f"unknown priority {new.priority!r}", field="priority") from None
+            raise ValidationError(mask_personal_data(f"unknown priority {new.priority!r}"),
+                                  field="priority") from None
     reported_at = check_reported_at(new.reported_at or utcnow())
     limits = sub.limits
     return {

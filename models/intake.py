@@ -151,7 +151,9 @@ def _num(payload: Mapping, key: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValidationError(f"{key} must be a number, got {value!r}", field=key) from None
+        # the value is quoted masked: it may be a phone typed in the wrong field
+        raise ValidationError(mask_personal_data(f"{key} must be a number, got {value!r}"),
+                              field=key) from None
     if not math.isfinite(number):
         raise ValidationError(f"{key} must be finite", field=key)
     return number
@@ -164,7 +166,8 @@ def _time(payload: Mapping, key: str) -> dt.datetime | None:
     try:
         when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationError(f"{key} is not an ISO 8601 time: {value!r}", field=key) from None
+        raise ValidationError(mask_personal_data(f"{key} is not an ISO 8601 time: {value!r}"),
+                              field=key) from None
     if when.tzinfo is None:
         raise ValidationError(f"{key} needs a time zone (e.g. +08:00)", field=key)
     return when

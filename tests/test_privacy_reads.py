@@ -133,3 +133,15 @@ def test_listing_the_quarantine_never_audits_a_contact_read(tiny_city) -> None:
     for _ in range(3):  # the console refreshing its quarantine dock
         assert dispatcher.quarantine()[0].payload["phone"] == "138****5678"
     assert _contact_reads(db) == []
+
+
+def test_an_intake_error_quotes_a_misplaced_phone_masked(tiny_city) -> None:
+    bad = IntakeService(tiny_city.db, FEED).submit("snap", {
+        "subcategory": "C03", "lon": "tel 13812345678", "lat": 28.1893, "title": "垃圾",
+        "time": "回电 13900001111"})
+    assert bad.case_id is None and "lon must be a number" in bad.reason
+    assert not holds_personal_data(bad.reason)
+    with pytest.raises(ValidationError) as err:
+        CaseService(tiny_city.db, DISPATCHER).report(NewCase(
+            channel="13812345678", subcategory="C04", lon=112.98, lat=28.18, title="x"))
+    assert "unknown channel '138****5678'" in str(err.value)
