@@ -41,6 +41,7 @@ RESIDENT_ID = re.compile(
 """An 18-character resident ID number (GB 11643), optionally grouped 6-8-4."""
 
 _SEPARATORS = str.maketrans("", "", " -")
+_DIGIT = re.compile(r"[0-9]")
 
 
 def _mask_id(match: re.Match) -> str:
@@ -69,7 +70,7 @@ def mask_personal_data(text: str) -> str:
     >>> mask_personal_data("")
     ''
     """
-    if not text or not any(ch.isdigit() for ch in text):
+    if not text or not _DIGIT.search(text):
         return text
     while True:
         masked = MOBILE.sub(_mask_mobile, RESIDENT_ID.sub(_mask_id, text))
