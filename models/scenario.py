@@ -141,7 +141,7 @@ def _finite(value: object, what: str, low: float = -math.inf, high: float = math
 
 
 def _short(value: object) -> str:
-    text = repr(value)
+    text = mask_personal_data(repr(value))  # before the cut: a cut number is not found
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -204,6 +204,9 @@ def _event(ev: object) -> dict:
         for key in ("level", "unit"):
             if ev.get(key) is not None and not isinstance(ev[key], str):
                 raise _Bad(f"a {kind} event's {key} must be text")
+    for key in FREE_TEXT_KEYS:  # a file written elsewhere (or before masking) is masked too
+        if isinstance(ev.get(key), str):
+            ev[key] = mask_personal_data(ev[key])
     return ev
 
 

@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 import stat
+from dataclasses import asdict
 
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from models.caseio import export_cases
 from models.cases import CaseService, NewCase
 from models.drill import DrillInject, DrillSession, create_drill_db
 from models.privacy import holds_personal_data
-from models.scenario import export_scenario, read_scenario
+from models.scenario import ScenarioHeader, export_scenario, read_scenario
 from models.schema import Staff
 
 ADMIN = Actor.system()
@@ -73,3 +74,16 @@ def test_scenario_files_and_exports_mask_free_text(tiny_city, tmp_path) -> None:
     (req,) = json.loads(text)
     assert (req["description"], req["address"]) == ("身份证430****1234", "+86-139****1111 楼下")
     assert not holds_personal_data(text)
+
+
+def test_a_scenario_written_elsewhere_is_read_masked(tmp_path) -> None:
+    start = T0.timestamp()
+    header = asdict(ScenarioHeader("外来", start, start + 3600))
+    event = {"t": start + 1, "k": "report", "case": 1, "sub": "C03", "cat": "city",
+             "cls": "C", "s": "reported", "lon": IN_GRID[0], "lat": IN_GRID[1],
+             "title": "垃圾 回电13812345678"}
+    path = tmp_path / "foreign.jsonl.gz"
+    path.write_bytes(gzip.compress(
+        (json.dumps(header) + "\n" + json.dumps(event, ensure_ascii=False) + "\n").encode()))
+    (ev,) = read_scenario(path).events
+    assert ev["title"] == "垃圾 回电138****5678"
