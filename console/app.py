@@ -167,6 +167,9 @@ class ConsoleController(QObject):
         self._watch_timer.setInterval(60_000)
         self._watch_timer.timeout.connect(self._on_watch_timer_timeout)
         window.detail.sig_action_requested.connect(self._on_detail_action_requested)
+        window.detail.sig_contact_reveal_requested.connect(
+            self._on_detail_contact_reveal_requested)
+        window.detail.set_contact_reveal_allowed(actor.can(Perm.CONTACT_READ))
         window.sig_scenario_requested.connect(self.open_scenario)
         window.sig_drill_requested.connect(self._on_window_drill_requested)
         self.drills: list = []  # console.drill.DrillRun, running
@@ -490,6 +493,16 @@ class ConsoleController(QObject):
             self.window.quarantine.show_result(str(exc))
             return
         self.window.quarantine.show_revealed(record)
+
+    @Slot(int)
+    def _on_detail_contact_reveal_requested(self, case_id: int) -> None:
+        """The reporter's phone of the shown case in full, to call back (one audited read)."""
+        try:
+            phone = self.cases.reveal_contact(case_id)
+        except CityGridError as exc:
+            self.window.statusBar().showMessage(str(exc), 5000)
+            return
+        self.window.detail.show_revealed_contact(case_id, phone)
 
     @Slot(int, str)
     def _on_quarantine_discard_requested(self, item_id: int, reason: str) -> None:
@@ -993,6 +1006,7 @@ class ConsoleController(QObject):
         self.staff = StaffService(self.db, self.actor)
         self.units = UnitService(self.db, self.actor)
         self.window.quarantine.reveal.setVisible(self.actor.can(Perm.CONTACT_READ))
+        self.window.detail.set_contact_reveal_allowed(self.actor.can(Perm.CONTACT_READ))
         self.window.statusBar().showMessage(self.tr("Working as {0} ({1})").format(
             self.actor.name, code), 5000)
         if self.window.detail.case_id is not None:

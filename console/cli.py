@@ -413,13 +413,22 @@ COMMANDS = {"simulate": cmd_simulate, "import-cases": cmd_import_cases, "export-
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``main.py`` and the ``citygrid`` script."""
+    """Entry point of ``main.py`` and the ``citygrid`` script.
+
+    Log lines (the console's too: it starts from here) and the error printed on a failure
+    carry no phone or ID number (:mod:`models.privacy`); a database error is named by its
+    kind, never with the statement's parameters (which hold the rows' contents).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
     from models.errors import CityGridError, GridLayerError
+    from models.privacy import install_log_masking, mask_personal_data
 
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_masking()
     if args.command is None:
         from console.app import run_gui
 
@@ -427,15 +436,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except GridLayerError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {mask_personal_data(exc.message)}", file=sys.stderr)
         for p in exc.problems:
-            print(f"  {getattr(p, 'kind', '')}\t{getattr(p, 'message', p)}", file=sys.stderr)
+            line = f"  {getattr(p, 'kind', '')}\t{getattr(p, 'message', p)}"
+            print(mask_personal_data(line), file=sys.stderr)
         return EXIT_PROBLEMS
     except CityGridError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {mask_personal_data(exc.message)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        first = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+        if cause is exc:  # SQLAlchemy's own text ends in the SQL and its parameters
+            first = first.split(" [SQL:")[0].split("(Background on")[0].strip()
+        print(f"error: the database refused the operation ({type(exc).__name__}: "
+              f"{mask_personal_data(first)})", file=sys.stderr)
         return EXIT_PROBLEMS
     except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {mask_personal_data(str(exc))}", file=sys.stderr)
         return EXIT_PROBLEMS
 
 

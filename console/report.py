@@ -29,6 +29,7 @@ from PySide6.QtGui import (
 )
 
 from models.drill import CaseScore, DrillScore
+from models.privacy import mask_personal_data
 from widgets import labels
 
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
@@ -45,6 +46,13 @@ NOWRAP = 'style="white-space:nowrap"'
 CASE_COLUMNS = (19, 12, 8, 9, 12, 12, 9, 11, 8)
 
 translate = QCoreApplication.translate  # lupdate reads translate("report", "...") calls
+
+
+def _e(text: str) -> str:
+    """Escaped for the report's HTML, with phone and ID numbers masked first: masked before
+    the layout, since a number wrapped across two lines of a cell can no longer be found
+    (and the report goes to trainees, who have no contact rights)."""
+    return html.escape(mask_personal_data(text))
 
 
 def _duration(seconds: float | None) -> str:
@@ -103,8 +111,8 @@ def findings(score: DrillScore) -> list[str]:
         if row.wrong:
             out.append(translate(
                 "report", "{case} ({title}) went to {unit}; the policy sends it to {expected}.")
-                .format(case=row.number, title=row.title, unit=row.trainee_unit,
-                        expected=row.expected_unit))
+                .format(case=row.number, title=mask_personal_data(row.title),
+                        unit=row.trainee_unit, expected=row.expected_unit))
     never = [r.number for r in score.rows if r.accepted_at is None and r.status == "reported"]
     if never:
         out.append(translate("report", "Not accepted by the end of the drill: {cases}.")
@@ -128,7 +136,7 @@ def findings(score: DrillScore) -> list[str]:
 
 
 def _case_row(row: CaseScore) -> str:
-    e = html.escape
+    e = _e
     if row.wrong:
         verdict = f'<b style="color:{WRONG_FG}">{e(translate("report", "Wrong"))}</b>'
     elif row.right:
@@ -166,8 +174,9 @@ def _table(header: list[str] | None, rows: list[str], *, widths: tuple[int, ...]
 
 
 def after_action_html(score: DrillScore, *, trainee: str, scenario: str) -> str:
-    """The report as Qt rich text (HTML); every value from the drill is escaped."""
-    e = html.escape
+    """The report as Qt rich text (HTML); every value from the drill is escaped, with the
+    phone and ID numbers in it masked."""
+    e = _e
     meta = [(translate("report", "Scenario"), scenario),
             (translate("report", "Trainee"), trainee),
             (translate("report", "Scored at"), _time(score.scored_at)),
@@ -307,7 +316,8 @@ def write_after_action_report(score: DrillScore, path: Path, *, trainee: str,
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
                                      QPageLayout.Orientation.Portrait, MARGINS_MM,
                                      QPageLayout.Unit.Millimeter))
-    writer.setTitle(translate("report", "After-action report") + f": {scenario}")
+    writer.setTitle(translate("report", "After-action report")
+                    + f": {mask_personal_data(scenario)}")
     writer.setCreator("CityGrid Console")
     doc = QTextDocument()
     font = QFont()

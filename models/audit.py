@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from models.auth import Actor, Perm, require
 from models.db import Database
 from models.errors import PermissionDenied
+from models.privacy import mask_personal_data
 from models.records import AuditRecord
 from models.schema import AuditEntry, AuditOutcome, utcnow
 
@@ -25,12 +26,17 @@ log = logging.getLogger(__name__)
 
 def record(session: Session, actor: Actor, action: str, object_type: str, object_id: object,
            outcome: AuditOutcome = AuditOutcome.OK, detail: str = "") -> None:
-    """Append one audit row in ``session``'s transaction."""
+    """Append one audit row in ``session``'s transaction.
+
+    The detail often repeats a reason or a note written by someone else (a quarantine
+    reason, a discard reason): phone and ID numbers in it are masked before it is stored,
+    since every auditor reads the trail and an audit row is never changed afterwards."""
     session.execute(insert(AuditEntry), [{
         "at": utcnow(), "actor_id": actor.staff_id, "actor_name": actor.name[:60],
         "actor_role": actor.role.value, "action": action, "object_type": object_type,
         # long ids (file paths) keep their end, which names the object
-        "object_id": str(object_id)[-200:], "outcome": outcome, "detail": detail[:2000],
+        "object_id": str(object_id)[-200:], "outcome": outcome,
+        "detail": mask_personal_data(detail[:2000]),
     }])
 
 

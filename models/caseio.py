@@ -34,6 +34,7 @@ from models.errors import ValidationError
 from models.extent import CityExtent
 from models.intake import IntakeService, _time, suggest_subcategory
 from models.intake import _num as _intake_num
+from models.privacy import mask_personal_data
 from models.schema import AdminUnit, Case
 from models.worktime import WorkingCalendar
 
@@ -338,7 +339,7 @@ def import_cases(db: Database, actor: Actor, path: str | os.PathLike, *,
             except ValidationError as exc:
                 invalid.add(n)
                 if len(problems) < MAX_PROBLEMS_LISTED:
-                    problems.append((n, exc.message))
+                    problems.append((n, mask_personal_data(exc.message)))
         if total == 0:
             raise ValidationError(f"{path}: no cases in the file")
         if invalid and not quarantine_invalid:
@@ -405,7 +406,10 @@ def _storable(row: Mapping) -> dict:
 
 
 def export_cases(db: Database, actor: Actor, path: str | os.PathLike) -> int:
-    """Write every case as Open311 GeoReport v2 JSON (phones masked); atomic."""
+    """Write every case as Open311 GeoReport v2 JSON; atomic. A file leaves the console
+    whoever writes it: the reporter's phone is masked, and so is every phone or ID number
+    written in a description, title or address
+    (:func:`models.privacy.mask_personal_data`)."""
     catalogue = load_catalogue()
     names = {s.code: s.name_en for s in catalogue.all_subcategories()}
     with audit.guarded(db, actor, Perm.CASE_READ, "case.export", "case", str(path)):
@@ -422,12 +426,13 @@ def export_cases(db: Database, actor: Actor, path: str | os.PathLike) -> int:
             requests.append({
                 "service_request_id": c.number, "status": "closed" if closed else "open",
                 "status_notes": note, "service_name": names.get(c.subcategory, c.subcategory),
-                "service_code": c.subcategory, "description": c.description or c.title,
+                "service_code": c.subcategory,
+                "description": mask_personal_data(c.description or c.title),
                 "agency_responsible": unit_code or "", "service_notice": "",
                 "requested_datetime": c.reported_at.isoformat(),
                 "updated_datetime": (c.closed_at or c.step_started_at).isoformat(),
                 "expected_datetime": c.step_deadline.isoformat() if c.step_deadline else None,
-                "address": c.address, "address_id": "", "zipcode": "",
+                "address": mask_personal_data(c.address), "address_id": "", "zipcode": "",
                 "lat": round(c.lat, 7), "long": round(c.lon, 7), "media_url": "",
                 # not part of GeoReport v2: the reporter's phone, masked as everywhere
                 "x_reporter_phone": mask_phone(c.reporter_phone)})

@@ -23,6 +23,7 @@ from models.catalogue import Catalogue, load_catalogue
 from models.db import Database
 from models.errors import NotFoundError, ValidationError
 from models.photos import Photo
+from models.privacy import mask_personal_data
 from models.records import (
     AttachmentRecord,
     CaseChanges,
@@ -50,6 +51,7 @@ _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{2,18}[0-9]$")
 MAX_TITLE_CHARS = 200
 MAX_ADDRESS_CHARS = 300
 MAX_NAME_CHARS = 100
+MAX_PHONE_CHARS = 20  # the width of the phone columns
 MAX_DESCRIPTION_CHARS = 10_000  # a long hotline transcript is a few thousand characters
 EARLIEST_REPORT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # before the city's grid existed
 LATEST_REPORT = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)  # exclusive; far-future is a typo
@@ -130,8 +132,9 @@ def _validated(new: NewCase, catalogue: Catalogue,
     try:
         channel = Channel(new.channel)
     except ValueError:
-        raise ValidationError(f"unknown channel {new.channel!r}; one of "
-                              f"{', '.join(c.value for c in Channel)}", field="channel") from None
+        raise ValidationError(mask_personal_data(f"unknown channel {new.channel!r}; one of "
+                                                 f"{', '.join(c.value for c in Channel)}"),
+                              field="channel") from None
     if not isinstance(new.subcategory, str) or len(new.subcategory) > 20 \
             or "\x00" in new.subcategory:
         raise ValidationError("the subcategory must be a short code such as C04",
@@ -139,7 +142,8 @@ def _validated(new: NewCase, catalogue: Catalogue,
     sub = catalogue.subcategory(new.subcategory)
     for name, value, low, high in (("lon", new.lon, -180, 180), ("lat", new.lat, -90, 90)):
         if not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValidationError(f"{name} must be a finite number, got {value!r}", field=name)
+            raise ValidationError(mask_personal_data(f"{name} must be a finite number, got "
+                                                     f"{value!r}"), field=name)
         if not low <= value <= high:
             raise ValidationError(f"{name} {value} is outside {low}..{high}", field=name)
     title = check_text("title", new.title, MAX_DESCRIPTION_CHARS).strip()
@@ -152,7 +156,7 @@ def _validated(new: NewCase, catalogue: Catalogue,
     check_text("description", new.description, MAX_DESCRIPTION_CHARS)
     check_text("reporter name", new.reporter_name, MAX_NAME_CHARS)
     phone = check_text("reporter phone", new.reporter_phone, 40).strip()
-    if phone and not _PHONE.match(phone):
+    if phone and (len(phone) > MAX_PHONE_CHARS or not _PHONE.match(phone)):
         # never the number itself: the message reaches logs, the quarantine and the CLI
         raise ValidationError(f"the reporter phone ({len(phone)} characters) is not a phone "
                               "number", field="reporter_phone")
@@ -162,7 +166,8 @@ def _validated(new: NewCase, catalogue: Catalogue,
         try:
             priority = Priority(new.priority)
         except ValueError:
-            raise ValidationError(f"unknown priority {new.priority!r}", field="priority") from None
+            raise ValidationError(mask_personal_data(f"unknown priority {new.priority!r}"),
+                                  field="priority") from None
     reported_at = check_reported_at(new.reported_at or utcnow())
     limits = sub.limits
     return {
@@ -244,7 +249,8 @@ class CaseService:
                 try:
                     values.append(_validated(new, self.catalogue, self.calendar))
                 except ValidationError as exc:
-                    problems.append((n, exc.message))
+                    # a message may quote a value (an unknown code): never a number
+                    problems.append((n, mask_personal_data(exc.message)))
             if problems:
                 raise ValidationError(f"{len(problems)} of {len(items)} item(s) are invalid; "
                                       "nothing was imported", problems=problems)
@@ -318,31 +324,56 @@ class CaseService:
         return ids
 
     # -- reads ---------------------------------------------------------------------------
-    def _record(self, c: Case, unmask: bool) -> CaseRecord:
-        phone = c.reporter_phone if unmask else mask_phone(c.reporter_phone)
+    def free_text(self, text: str) -> str:
+        """``text`` (a title, description, address or note) as the actor may see it: with
+        the phone and ID numbers written in it masked unless the actor may read contacts."""
+        return text if self.actor.can(Perm.CONTACT_READ) else mask_personal_data(text)
+
+    def _record(self, c: Case) -> CaseRecord:
+        phone = mask_phone(c.reporter_phone)
+        free = self.free_text
         return CaseRecord(
             c.id, c.number, c.channel.value, c.catalogue_version, c.category, c.subcategory,
-            c.event_class, c.priority.value, c.status.value, c.title, c.description,
-            c.address, c.lon, c.lat, c.grid_id, c.reporter_name, phone, c.assigned_unit_id,
+            c.event_class, c.priority.value, c.status.value, free(c.title),
+            free(c.description), free(c.address), c.lon, c.lat, c.grid_id,
+            free(c.reporter_name), phone, c.assigned_unit_id,
             c.reported_at, c.step_deadline, c.version, c.step_started_at, c.level,
             c.rework_count, c.escalation_requested)
 
-    def get(self, case_id: int, *, with_contact: bool = False) -> CaseRecord:
-        """One case. ``with_contact`` unmasks the reporter's phone for roles allowed to see it;
-        such a read leaves an audit row (every access to residents' data leaves a trace)."""
+    def get(self, case_id: int) -> CaseRecord:
+        """One case, the reporter's phone masked for every role (a contact role reads it
+        with :meth:`reveal_contact`, which leaves the audit row); free text as
+        :meth:`free_text` shows it."""
         with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.read", "case", case_id):
-            if with_contact:  # refused (and audited as denied) for roles without the right
-                with audit.guarded(self.db, self.actor, Perm.CONTACT_READ, "contact.read",
-                                   "case", case_id):
-                    pass
-            unmask = with_contact
-            with self.db.write() if unmask else self.db.read() as s:
+            with self.db.read() as s:
                 c = s.get(Case, case_id)
                 if c is None:
                     raise NotFoundError(f"no case with id {case_id}")
-                if unmask:
-                    audit.record(s, self.actor, "contact.read", "case", c.number)
-                return self._record(c, unmask)
+                return self._record(c)
+
+    def reveal_contact(self, case_id: int) -> str:
+        """The reporter's phone of one case, unmasked, for a role that may read contacts (a
+        dispatcher calling the resident back). Every reveal writes ONE ``contact.read`` audit
+        row, in the transaction that reads the phone; the ordinary reads (:meth:`get`,
+        :meth:`list`) never unmask and never audit, however often a screen refreshes.
+
+        Raises
+        ------
+        PermissionDenied
+            The actor may not read contacts (a ``denied`` audit row is written).
+        NotFoundError
+            There is no such case.
+        """
+        with audit.guarded(self.db, self.actor, Perm.CONTACT_READ, "contact.read", "case",
+                           case_id):
+            with self.db.write() as s:
+                row = s.execute(select(Case.number, Case.reporter_phone)
+                                .where(Case.id == case_id)).first()
+                if row is None:
+                    raise NotFoundError(f"no case with id {case_id}")
+                audit.record(s, self.actor, "contact.read", "case", row.number,
+                             detail="reporter phone revealed")
+                return row.reporter_phone
 
     def list(self, *, statuses: tuple[str, ...] | None = None, limit: int = 100_000
              ) -> list[CaseRecord]:
@@ -352,7 +383,7 @@ class CaseService:
             if statuses:
                 q = q.where(Case.status.in_([CaseStatus(x) for x in statuses]))
             with self.db.read() as s:
-                return [self._record(c, False) for c in s.scalars(q)]
+                return [self._record(c) for c in s.scalars(q)]
 
     def routing_trace(self, case_id: int) -> tuple[str, ...]:
         """The rule trace of the case's latest routing decision (dispatch, transfer,
@@ -369,7 +400,8 @@ class CaseService:
     def reports(self, case_id: int, *, with_contact: bool = False) -> list[ReportRecord]:
         """Every report of one case, oldest first: its own and those of the duplicates
         merged into it, with each reporter. Phones are masked unless ``with_contact`` (for
-        roles allowed to read contacts; such a read leaves an audit row, as in :meth:`get`).
+        roles allowed to read contacts; such a read leaves an audit row, as
+        :meth:`reveal_contact` does).
         """
         with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.reports", "case",
                            case_id):
@@ -389,7 +421,8 @@ class CaseService:
                 return [ReportRecord(r.channel, r.reporter_name,
                                      r.reporter_phone if with_contact
                                      else mask_phone(r.reporter_phone),
-                                     r.reported_at, r.description, r.original_number)
+                                     r.reported_at, self.free_text(r.description),
+                                     r.original_number)
                         for r in rows]
 
     def attachments(self, case_id: int) -> list[AttachmentRecord]:
@@ -422,7 +455,7 @@ class CaseService:
                 rows = s.scalars(select(CaseHistory).where(CaseHistory.case_id == case_id)
                                  .order_by(CaseHistory.id))
                 return [HistoryRecord(h.at, h.actor_id, h.actor_role, h.action, h.from_status,
-                                      h.to_status, h.note) for h in rows]
+                                      h.to_status, self.free_text(h.note)) for h in rows]
 
     def workload_by_staff(self) -> dict[int, int]:
         """Open cases assigned to each staff member."""

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,13 +41,14 @@ from typing import Protocol
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from models.auth import Actor, SystemRole
+from models.auth import Actor, SystemRole, mask_phone
 from models.cases import GridLocator, NewCase
 from models.catalogue import Catalogue, TimeLimits, limits_for, load_catalogue
 from models.db import Database
 from models.enums import Channel
 from models.errors import CityGridError, ConflictError, ValidationError
 from models.intake import IntakeResult, IntakeService
+from models.privacy import mask_personal_data
 from models.records import RoutingDecision
 from models.schema import AdminUnit, Base, Case, CaseHistory, CaseStatus, Setting, utcnow
 from models.worktime import STEP_OF, WorkingCalendar, elapsed_hours, load_calendar, step_deadline
@@ -56,6 +58,10 @@ from models.worktime import STEP_OF, WorkingCalendar, elapsed_hours, load_calend
 # neither, so nobody adds a table that drills silently leave behind.
 WORLD_TABLES: tuple[str, ...] = ("layer", "admin_unit", "grid", "department", "staff",
                                  "sensor", "meta")
+# a drill copy is handed to trainers and trainees: staff phones are kept masked, the file is
+# its owner's alone
+PHONE_COLUMNS = frozenset({"phone", "reporter_phone"})
+DRILL_FILE_MODE = 0o600
 EVENT_TABLES: tuple[str, ...] = ("case_", "case_history", "case_report", "case_attachment",
                                  "case_grid", "staff_track", "quarantine", "audit")
 # settings a drill database carries about itself (never copied from the source)
@@ -83,7 +89,9 @@ def create_drill_db(live: Database, path: Path) -> Database:
     their primary keys, in one write transaction on the drill side and one read-only
     transaction (a consistent snapshot) on the live side; nothing is written to ``live``.
     The drill's settings also record where it came from (``drill_source``) and when
-    (``drill_created_at``), which is how :func:`is_drill_db` knows it.
+    (``drill_created_at``), which is how :func:`is_drill_db` knows it. The file is created
+    0600 (its owner's alone) before anything is written to it, and the staff's phones are
+    copied masked (:data:`PHONE_COLUMNS`): a drill needs no one's real number.
 
     Parameters
     ----------
@@ -115,7 +123,12 @@ def create_drill_db(live: Database, path: Path) -> Database:
         raise ValidationError("the live database holds no city to copy: build the demo city "
                               "or import the grids first")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(path)
         drill = Database.open(f"sqlite:///{path}")
+    except FileExistsError:
+        raise ConflictError(f"{path} exists already: a drill starts from a new file",
+                            path=str(path)) from None
     except BaseException:
         _remove_sqlite(path)
         raise
@@ -133,8 +146,10 @@ def create_drill_db(live: Database, path: Path) -> Database:
                     query = query.where(Setting.key.not_in([DRILL_SOURCE_KEY,
                                                             DRILL_CREATED_KEY]))
                 result = src.execute(query.execution_options(yield_per=_COPY_BATCH))
+                phones = [c.name for c in table.columns if c.name in PHONE_COLUMNS]
                 for rows in result.partitions():
-                    dst.execute(insert(table), [dict(r._mapping) for r in rows])
+                    dst.execute(insert(table), [_masked_row(r._mapping, phones)
+                                                for r in rows])
             dst.execute(insert(Setting), [
                 {"key": DRILL_SOURCE_KEY, "value": live.url},
                 {"key": DRILL_CREATED_KEY, "value": utcnow().isoformat()}])
@@ -143,6 +158,26 @@ def create_drill_db(live: Database, path: Path) -> Database:
         _remove_sqlite(path)
         raise
     return drill
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty, readable and writable by its owner only (0600), before a byte
+    of the world is written to it; SQLite gives its WAL and shared-memory files the mode of
+    the database file. Raises FileExistsError when ``path`` exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DRILL_FILE_MODE)
+    try:
+        os.fchmod(fd, DRILL_FILE_MODE)  # the umask may only take bits away: say it exactly
+    finally:
+        os.close(fd)
+
+
+def _masked_row(row: Mapping, phones: Sequence[str]) -> dict:
+    """A world row as a drill keeps it: its phone columns masked."""
+    out = dict(row)
+    for name in phones:
+        if out.get(name):
+            out[name] = mask_phone(out[name])
+    return out
 
 
 def _remove_sqlite(path: Path) -> None:
@@ -188,9 +223,10 @@ class DrillInject:
 
     def new_case(self, at: dt.datetime) -> NewCase:
         """The event as a new case reported at ``at``."""
+        # a drill database holds no resident's number, not even one written in a script
         return NewCase(channel=self.channel, subcategory=self.subcategory, lon=self.lon,
-                       lat=self.lat, title=self.title, description=self.description,
-                       reported_at=at)
+                       lat=self.lat, title=mask_personal_data(self.title),
+                       description=mask_personal_data(self.description), reported_at=at)
 
 
 def _inject_number(raw: object, key: str, low: float, high: float) -> float:

@@ -32,6 +32,7 @@ from models.db import Database
 from models.errors import ConflictError, NotFoundError, ValidationError
 from models.feedlimits import city_extent, is_transient, storage_reason
 from models.geo import geodesic_distance_m
+from models.privacy import holds_personal_data, mask_personal_data
 from models.records import QuarantineRecord
 from models.schema import Case, CaseStatus, QuarantineItem, utcnow
 from models.sensors import SensorRegistry, iot_adapter
@@ -89,26 +90,45 @@ def _text(value: str) -> str:
 
 def keep_stored_phones(edited: Mapping, stored: Mapping) -> dict:
     """The edited payload, with each phone that is the masked form of the stored phone put
-    back to the stored one (the editor showed it masked).
+    back to the stored one (the editor showed it masked), and each text that is the stored
+    text with its phone and ID numbers masked (:func:`models.privacy.mask_personal_data`)
+    put back likewise.
 
     >>> keep_stored_phones({"phone": "138****5678", "lon": 1}, {"phone": "13812345678"})
     {'phone': '13812345678', 'lon': 1}
     >>> keep_stored_phones({"phone": "13900000000"}, {"phone": "13812345678"})
     {'phone': '13900000000'}
+    >>> keep_stored_phones({"title": "回电 138****5678"}, {"title": "回电 13812345678"})
+    {'title': '回电 13812345678'}
     """
     out = dict(edited)
-    for key in PHONE_KEYS:
-        original = stored.get(key) if isinstance(stored, Mapping) else None
-        if (isinstance(original, str) and original and isinstance(out.get(key), str)
-                and out[key] != original and out[key] == mask_phone(original)):
+    if not isinstance(stored, Mapping):
+        return out
+    for key, original in stored.items():
+        if not (isinstance(original, str) and original and isinstance(out.get(key), str)):
+            continue
+        shown = mask_phone(original) if key in PHONE_KEYS else mask_personal_data(original)
+        if out[key] != original and out[key] == shown:
             out[key] = original
     return out
 
 
 def _masked(payload: object) -> object:
+    """A payload as the quarantine lists it: phones masked, and phone and ID numbers
+    written in its texts (a title, a description) masked too."""
     if not isinstance(payload, dict):
         return payload
-    return {k: mask_phone(str(v)) if k in PHONE_KEYS and v else v for k, v in payload.items()}
+    return {k: (mask_phone(str(v)) if k in PHONE_KEYS and v
+                else mask_personal_data(v) if isinstance(v, str) else v)
+            for k, v in payload.items()}
+
+
+def _holds_contact(record: QuarantineRecord) -> bool:
+    """Whether an item shows personal data once unmasked: a phone field, or a phone or ID
+    number in its reason or in a text of its payload."""
+    payload = record.payload if isinstance(record.payload, dict) else {}
+    return (any(payload.get(k) for k in PHONE_KEYS) or holds_personal_data(record.reason)
+            or any(isinstance(v, str) and holds_personal_data(v) for v in payload.values()))
 
 
 def suggest_subcategory(text: str) -> str | None:
@@ -131,7 +151,9 @@ def _num(payload: Mapping, key: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValidationError(f"{key} must be a number, got {value!r}", field=key) from None
+        # the value is quoted masked: it may be a phone typed in the wrong field
+        raise ValidationError(mask_personal_data(f"{key} must be a number, got {value!r}"),
+                              field=key) from None
     if not math.isfinite(number):
         raise ValidationError(f"{key} must be finite", field=key)
     return number
@@ -144,7 +166,8 @@ def _time(payload: Mapping, key: str) -> dt.datetime | None:
     try:
         when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationError(f"{key} is not an ISO 8601 time: {value!r}", field=key) from None
+        raise ValidationError(mask_personal_data(f"{key} is not an ISO 8601 time: {value!r}"),
+                              field=key) from None
     if when.tzinfo is None:
         raise ValidationError(f"{key} needs a time zone (e.g. +08:00)", field=key)
     return when
@@ -348,8 +371,10 @@ class IntakeService:
             with self.db.read() as s:
                 rows = s.scalars(select(QuarantineItem).where(QuarantineItem.status == status)
                                  .order_by(QuarantineItem.id))
-                return [QuarantineRecord(q.id, q.channel, q.received_at, q.reason, q.status,
-                                         q.source, _masked(json.loads(q.payload)))
+                return [QuarantineRecord(q.id, q.channel, q.received_at,
+                                         mask_personal_data(q.reason), q.status,
+                                         mask_personal_data(q.source),
+                                         _masked(json.loads(q.payload)))
                         for q in rows]
 
     def reveal(self, quarantine_id: int) -> QuarantineRecord:
@@ -371,8 +396,7 @@ class IntakeService:
                     raise NotFoundError(f"no quarantine item {quarantine_id}")
                 record = QuarantineRecord(q.id, q.channel, q.received_at, q.reason, q.status,
                                           q.source, json.loads(q.payload))
-            if isinstance(record.payload, dict) and any(record.payload.get(k)
-                                                        for k in PHONE_KEYS):
+            if _holds_contact(record):
                 with self.db.write() as s:
                     audit.record(s, self.actor, "contact.read", "quarantine", quarantine_id)
             return record

@@ -39,6 +39,7 @@ import numpy as np
 from models.casetable import STATUS_CODES
 from models.catalogue import CATEGORY_CODES
 from models.errors import ValidationError
+from models.privacy import mask_personal_data
 
 FORMAT = "citygrid-scenario"
 VERSION = 1
@@ -74,9 +75,16 @@ class Scenario:
     events: list[dict]
 
 
+# texts of an event that people wrote (and may have put a phone or ID number in)
+FREE_TEXT_KEYS = ("title", "description", "address", "note", "reason")
+
+
 def write_scenario(path: Path, header: ScenarioHeader, events: Iterable[dict]) -> int:
     """Write atomically (a temporary file renamed into place): a crash never leaves half a
-    scenario under the final name. Returns the number of events."""
+    scenario under the final name. Returns the number of events.
+
+    A scenario file is handed to trainers and other sites: phone and ID numbers written in
+    an event's texts (:data:`FREE_TEXT_KEYS`) are masked whoever records it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scenario-", suffix=".part")
@@ -87,6 +95,9 @@ def write_scenario(path: Path, header: ScenarioHeader, events: Iterable[dict]) -
             gz.write((json.dumps(asdict(header), ensure_ascii=False) + "\n").encode())
             lines = []
             for ev in events:
+                for key in FREE_TEXT_KEYS:
+                    if isinstance(ev.get(key), str):
+                        ev = {**ev, key: mask_personal_data(ev[key])}
                 lines.append(json.dumps(ev, ensure_ascii=False, separators=(",", ":")))
                 n += 1
                 if len(lines) >= 10_000:
@@ -130,7 +141,7 @@ def _finite(value: object, what: str, low: float = -math.inf, high: float = math
 
 
 def _short(value: object) -> str:
-    text = repr(value)
+    text = mask_personal_data(repr(value))  # before the cut: a cut number is not found
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -193,6 +204,9 @@ def _event(ev: object) -> dict:
         for key in ("level", "unit"):
             if ev.get(key) is not None and not isinstance(ev[key], str):
                 raise _Bad(f"a {kind} event's {key} must be text")
+    for key in FREE_TEXT_KEYS:  # a file written elsewhere (or before masking) is masked too
+        if isinstance(ev.get(key), str):
+            ev[key] = mask_personal_data(ev[key])
     return ev
 
 

@@ -106,6 +106,10 @@ class CaseDetailWidget(QWidget):
     sig_action_requested = Signal(str)
     """The user pressed the button of this transition for the shown case."""
 
+    sig_contact_reveal_requested = Signal(int)
+    """The user asked for the shown case's reporter phone in full (the case id), to call
+    back; the controller reveals it (an audited read) with :meth:`show_revealed_contact`."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.case_id: int | None = None
@@ -130,6 +134,16 @@ class CaseDetailWidget(QWidget):
             label.setWordWrap(True)
             self.fields[key] = label
             form.addRow(text, label)
+        # the reporter's phone is shown masked until a user with contact rights asks for it
+        self.reveal = QPushButton(self.tr("Reveal contact"), self)
+        self.reveal.setObjectName("revealContact")
+        self.reveal.setToolTip(self.tr("Show the reporter's full phone number to call back; "
+                                       "the read is recorded in the audit trail"))
+        self.reveal.clicked.connect(self._on_reveal_clicked)
+        self.reveal.hide()
+        form.addRow("", self.reveal)
+        self._reveal_allowed = False
+        self._revealed: tuple[int, str] | None = None  # (case id, phone) revealed
         self.countdown = QProgressBar(self)
         self.countdown.setRange(0, 1000)
         self.countdown.setTextVisible(True)
@@ -193,7 +207,12 @@ class CaseDetailWidget(QWidget):
         f["priority"].setText(labels.priority(case.priority))
         f["channel"].setText(labels.channel(case.channel))
         f["address"].setText(case.address or f"{case.lon:.6f}, {case.lat:.6f}")
-        f["reporter"].setText(" ".join(x for x in (case.reporter_name, case.reporter_phone) if x))
+        if self._revealed is not None and self._revealed[0] != case.id:
+            self._revealed = None  # another case: its phone is masked until revealed
+        phone = self._revealed[1] if self._revealed else case.reporter_phone
+        f["reporter"].setText(" ".join(x for x in (case.reporter_name, phone) if x))
+        self.reveal.setVisible(self._reveal_allowed and bool(case.reporter_phone))
+        self.reveal.setEnabled(self._revealed is None)
         f["grid"].setText(grid_code or self.tr("outside every grid"))
         f["chain"].setText(chain)
         f["deadline"].setText(case.step_deadline.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -212,6 +231,35 @@ class CaseDetailWidget(QWidget):
         self._case = case
         self._on_tick_timeout()
         self._tick.start()
+
+    def set_contact_reveal_allowed(self, allowed: bool) -> None:
+        """Offer "Reveal contact" (the user's role may read contacts) or not; a number
+        revealed before is masked again when it is taken away."""
+        self._reveal_allowed = allowed
+        if not allowed and self._revealed is not None:
+            self._revealed = None
+            if self._case is not None:
+                f = self.fields["reporter"]
+                f.setText(" ".join(x for x in (self._case.reporter_name,
+                                               self._case.reporter_phone) if x))
+        self.reveal.setVisible(allowed and self._case is not None
+                               and bool(self._case.reporter_phone))
+
+    def show_revealed_contact(self, case_id: int, phone: str) -> None:
+        """Show the reporter's phone of case ``case_id`` in full, if it is still the shown
+        case; it stays shown through refreshes of that case (one audited read, not one per
+        refresh), until another case is shown."""
+        if case_id != self.case_id or self._case is None:
+            return
+        self._revealed = (case_id, phone)
+        self.fields["reporter"].setText(" ".join(x for x in (self._case.reporter_name, phone)
+                                                 if x))
+        self.reveal.setEnabled(False)
+
+    @Slot()
+    def _on_reveal_clicked(self) -> None:
+        if self.case_id is not None:
+            self.sig_contact_reveal_requested.emit(self.case_id)
 
     def set_photos(self, photos: Sequence[tuple[str, bytes]]) -> None:
         """Show the shown case's photos, each a (file name, bytes) pair as kept with the
@@ -281,6 +329,8 @@ class CaseDetailWidget(QWidget):
         self.recommended.clear()
         self.set_photos(())
         self._case = None
+        self._revealed = None
+        self.reveal.hide()
         self._tick.stop()
         self.countdown.hide()
         self.set_actions({})
