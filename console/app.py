@@ -310,6 +310,8 @@ class ConsoleController(QObject):
         from console.drill import DrillRun
 
         run = DrillRun(db, path, self._drill_trainee, injects, with_map=self.map is not None)
+        # the drill window rings as loud as the live one (the user's setting)
+        run.window.alerts.set_alarm_volume(self.window.alerts.alarm_volume)
         run.sig_ended.connect(self._on_drill_ended)
         self.drills.append(run)
         run.start()
@@ -1445,6 +1447,15 @@ def run_gui(args: argparse.Namespace) -> int:
 
     window.sig_theme_toggled.connect(on_theme_toggled)
     window.sig_language_requested.connect(on_language_requested)
+    window.alerts.set_alarm_volume(settings.alarm.volume)
+
+    def on_alarm_volume_changed(volume: int) -> None:
+        nonlocal settings
+        settings = dataclasses.replace(
+            settings, alarm=dataclasses.replace(settings.alarm, volume=volume))
+        save_settings(settings)
+
+    window.sig_alarm_volume_changed.connect(on_alarm_volume_changed)
     if sandbox_warning:
         window.show_permanent_warning(window.tr("Root: map without sandbox"),
                                       window.tr(sandbox_warning))

@@ -10,6 +10,7 @@ from models import audit
 from models.auth import Actor, Perm
 from models.casetable import CaseTable
 from models.db import Database
+from models.privacy import mask_personal_data
 from models.schema import AdminUnit, Case, Grid
 
 def load_case_table(db: Database, actor: Actor, *, limit: int = 500_000) -> CaseTable:
@@ -28,4 +29,7 @@ def load_case_table(db: Database, actor: Actor, *, limit: int = 500_000) -> Case
              .order_by(Case.id.desc()).limit(limit))
         with db.read() as s:
             rows = s.execute(q).all()
-    return CaseTable.from_rows([tuple(r) for r in rows])
+    table = CaseTable.from_rows([tuple(r) for r in rows])
+    if not actor.can(Perm.CONTACT_READ):  # a phone typed into a title stays private
+        table.titles[:] = [mask_personal_data(t) for t in table.titles]
+    return table

@@ -101,12 +101,14 @@ def test_a_drill_runs_on_a_copy_and_ends_with_a_report(qtbot, console, tiny_city
                     s.scalar(select(func.count()).select_from(CaseHistory)))
 
     before = live_rows()
+    win.alerts.set_alarm_volume(35)  # the user's alarm volume
     with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=20_000,
                           check_params_cb=lambda kind, _: kind == "drill"):
         controller.start_drill("张三", str(injects), root=tmp_path)
     (run,) = controller.drills
     drill_win = run.window
     qtbot.addWidget(drill_win)
+    assert drill_win.alerts.alarm_volume == 35  # the drill window rings as loud
     assert banner_of(drill_win) is not None and banner_of(win) is None
     assert str(run.path).startswith(str(tmp_path))
     # the first inject is due at once; the trainer adds one by a click on the map

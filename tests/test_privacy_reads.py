@@ -145,3 +145,13 @@ def test_an_intake_error_quotes_a_misplaced_phone_masked(tiny_city) -> None:
         CaseService(tiny_city.db, DISPATCHER).report(NewCase(
             channel="13812345678", subcategory="C04", lon=112.98, lat=28.18, title="x"))
     assert "unknown channel '138****5678'" in str(err.value)
+
+
+def test_the_queue_masks_titles_for_roles_without_contact_rights(tiny_city) -> None:
+    """The queue, the alerts and the search read titles from one bulk read: masked there."""
+    from models.queue import load_case_table
+
+    _report(tiny_city.db)
+    assert load_case_table(tiny_city.db, TRAINER).titles.tolist() == ["井盖缺失 回电138****5678"]
+    assert load_case_table(tiny_city.db, DISPATCHER).titles.tolist() == [
+        "井盖缺失 回电13812345678"]
