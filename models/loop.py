@@ -219,25 +219,28 @@ class CaseLoop:
                             transition=name)
                     before = case.status
                     old = {k: getattr(case, k) for k in _COLUMNS}
-                    data = change(s, case) or {}
-                    starts = case.status is not before if new_step is None else new_step
-                    if case.status in CLOSED:
-                        case.step_deadline = None  # no clock runs on a closed case
-                    elif starts and case.status in OPEN:
-                        self._start_step(case)
-                    fields = tuple(k for k in _COLUMNS if getattr(case, k) != old[k])
-                    if not fields:
-                        # a transition that changes no column (a second escalation request,
-                        # a transfer to the same unit) still moves the version on: a screen
-                        # opened before it is out of date (its history has a new row)
-                        flag_modified(case, "status")
-                    # the state the transition left the case in, so the history is an event
-                    # log a replay can rebuild the case from
-                    after = {k: _plain(getattr(case, k)) for k in fields if k in _LOGGED}
-                    add_history(s, case.id, self.actor, name, before.value, case.status.value,
-                                note, {**data, "set": after} if after else data)
-                    audit.record(s, self.actor, f"case.{name}", "case", case.number,
-                                 detail=note[:500])
+                    # one flush at the end, so the version moves on exactly once (a query inside the
+                    # change would otherwise flush the case half-changed, and again at the end)
+                    with s.no_autoflush:
+                        data = change(s, case) or {}
+                        starts = case.status is not before if new_step is None else new_step
+                        if case.status in CLOSED:
+                            case.step_deadline = None  # no clock runs on a closed case
+                        elif starts and case.status in OPEN:
+                            self._start_step(case)
+                        fields = tuple(k for k in _COLUMNS if getattr(case, k) != old[k])
+                        if not fields:
+                            # a transition that changes no column (a second escalation request,
+                            # a transfer to the same unit) still moves the version on: a screen
+                            # opened before it is out of date (its history has a new row)
+                            flag_modified(case, "status")
+                        # the state the transition left the case in, so the history is an event
+                        # log a replay can rebuild the case from
+                        after = {k: _plain(getattr(case, k)) for k in fields if k in _LOGGED}
+                        add_history(s, case.id, self.actor, name, before.value, case.status.value,
+                                    note, {**data, "set": after} if after else data)
+                        audit.record(s, self.actor, f"case.{name}", "case", case.number,
+                                     detail=note[:500])
                     s.flush()
                     touched = tuple(data.get("touched", ())) or (case.id,)
             except StaleDataError:

@@ -518,9 +518,13 @@ def test_a_stale_merge_writes_nothing_on_either_case(world) -> None:
         L["dispatcher"].loop.merge(dup, original, expected_version=seen_dup,
                                    original_version=status(tc.db, original).version)
     assert (snapshot(tc.db, original), snapshot(tc.db, dup)) == before
-    L["dispatcher"].loop.merge(dup, original, expected_version=status(tc.db, dup).version,
-                               original_version=status(tc.db, original).version)
-    assert status(tc.db, dup).status.value == "merged"
+    v_dup, v_original = status(tc.db, dup).version, status(tc.db, original).version
+    L["dispatcher"].loop.merge(dup, original, expected_version=v_dup,
+                               original_version=v_original)
+    # the duplicate moves on by exactly one; the original's row is not changed
+    assert (status(tc.db, dup).status.value, status(tc.db, dup).version) == ("merged",
+                                                                             v_dup + 1)
+    assert status(tc.db, original).version == v_original
 
 
 def test_a_transfer_from_a_stale_screen_does_not_overwrite_a_dispatch(world) -> None:
