@@ -677,3 +677,53 @@ def test_every_transition_moves_the_version_on(world) -> None:
     with pytest.raises(StaleVersionError):
         L["lead"].loop.escalate(cid, decision(tc, "street", "street"), "超期",
                                 expected_version=seen)
+
+
+def test_two_dispatchers_at_once_claim_each_case_once(world) -> None:
+    """Two dispatchers on two threads dispatch the same accepted cases, each from the screen
+    (a read) it has: every case is dispatched exactly once, the other attempt is refused as
+    stale (or, read after the winner, as illegal), and the case's unit is the winner's."""
+    import threading
+
+    from models.errors import CityGridError
+
+    tc, _, L, report = world
+    n = 20
+    ids = [report() for _ in range(n)]
+    for cid in ids:
+        L["dispatcher"].accept(cid)
+    loops = {"community": L["dispatcher"].loop,
+             "street": CaseLoop(tc.db, Actor("调度二", StaffRole.DISPATCHER,
+                                             tc.staff["dispatcher"]))}
+    start = threading.Barrier(2)
+    outcomes: dict[str, list] = {"community": [], "street": []}
+
+    def work(unit: str) -> None:
+        start.wait()
+        for cid in ids if unit == "community" else reversed(ids):
+            screen = status(tc.db, cid)
+            try:
+                loops[unit].dispatch(cid, decision(tc, unit, unit),
+                                     expected_version=screen.version)
+                outcomes[unit].append((cid, "ok"))
+            except StaleVersionError:
+                outcomes[unit].append((cid, "stale"))
+            except CityGridError as exc:
+                outcomes[unit].append((cid, type(exc).__name__))
+
+    threads = [threading.Thread(target=work, args=(u,)) for u in loops]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(len(v) == n for v in outcomes.values())
+    won = {cid: unit for unit, got in outcomes.items() for cid, what in got if what == "ok"}
+    assert sorted(won) == sorted(ids)  # each case claimed by exactly one of the two
+    assert sum(what == "ok" for got in outcomes.values() for _, what in got) == n
+    with tc.db.read() as s:
+        dispatches = dict(s.execute(
+            select(CaseHistory.case_id, func.count()).where(CaseHistory.action == "dispatch")
+            .group_by(CaseHistory.case_id)).all())
+    assert dispatches == {cid: 1 for cid in ids}
+    for cid, unit in won.items():
+        assert status(tc.db, cid).assigned_unit_id == getattr(tc, unit)
