@@ -390,3 +390,40 @@ def test_a_bulk_reassignment_leaves_the_cases_changed_since_they_were_listed(
     assert _written(tiny_city.db, ids[1], whole_audit=False) == listed["before"]
     assert [controller.cases.get(c).assigned_unit_id for c in ids] == [
         tiny_city.community, tiny_city.street, tiny_city.community, tiny_city.community]
+
+
+def test_a_hotline_merge_offer_uses_the_versions_it_offered(qtbot, console, tiny_city,
+                                                            monkeypatch) -> None:
+    """A new hotline case looks like an open one: the offer lists the open case as it was;
+    changed while the offer is open, nothing is merged and the dispatcher is told; offered
+    again and taken, the merge goes through."""
+    win, controller, answers = console
+    shown = _warnings(monkeypatch)
+    original_id = win.detail.case_id
+    original = controller.cases.get(original_id)
+    rival = _rival(tiny_city)
+
+    def call() -> int:
+        win.sig_hotline_requested.emit()
+        form = controller.hotline
+        form.caller.setText("王女士")
+        form.phone.setText("13912345678")
+        form.set_location(112.981, 28.189)
+        form.description.setPlainText("门口占道经营")
+        form.subcategory.setCurrentIndex(form.subcategory.findData("C01"))
+        form._on_buttons_accepted()
+        return controller.last_hotline.case_id
+
+    def choose_while_the_rival_acts(kind, prompt, options):  # noqa: ANN001, ANN202
+        rival.accept(original_id, expected_version=original.version)
+        return original.number
+
+    controller.ask = choose_while_the_rival_acts
+    dup_id = call()
+    assert controller.last_hotline.duplicates == (original_id,)
+    assert _stale_told(shown, original.number), shown
+    assert controller.cases.get(dup_id).status == "reported"
+    controller.ask = lambda kind, prompt, options: original.number
+    again = call()
+    assert controller.cases.get(again).status == "merged"
+    assert _written(tiny_city.db, again)[0][4] == original_id  # merged into the original
