@@ -36,7 +36,7 @@ from widgets.citymap import BaseMap, CityMapWidget, register_url_scheme
 from models.auth import Actor, Perm
 from models.cases import CaseService
 from models.db import Database
-from models.errors import CityGridError
+from models.errors import CityGridError, StaleVersionError
 from models.loop import TRANSITIONS, allowed
 from models.casetable import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
 from models.catalogue import CATEGORY_CODES
@@ -113,6 +113,15 @@ def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
                   for u in loads]
     return Snapshot(districts, table, staff.count_on_duty(), positions, layers,
                     dt.datetime.now(dt.UTC), unit_loads, street_names, quarantine)
+
+
+@dataclass(frozen=True)
+class BulkReassignment:
+    """What a bulk reassignment did: the case numbers moved, and those left as they were
+    because someone else changed them after they were listed."""
+
+    moved: tuple[str, ...]
+    stale: tuple[str, ...]
 
 
 class ActionCancelled(Exception):
@@ -766,7 +775,13 @@ class ConsoleController(QObject):
         form.accept()
         self.hotline = None
         if result.duplicates:
-            self.offer_merge(result.case_id, result.duplicates)
+            try:
+                # the case the form just registered, at the version it was registered at
+                self.offer_merge(result.case_id, result.duplicates,
+                                 duplicate_version=self.cases.get(result.case_id).version)
+            except StaleVersionError as exc:
+                self._report_stale(exc)
+                return
         self.refresh()
 
     def likely_duplicates(self, case) -> tuple[int, ...]:  # noqa: ANN001
@@ -778,27 +793,35 @@ class ConsoleController(QObject):
                       reported_at=case.reported_at)
         return tuple(d for d in self._intake().duplicates_of(new) if d != case.id)
 
-    def offer_merge(self, case_id: int, originals: Sequence[int]) -> int | None:
-        """Offer to merge ``case_id`` into one of the open cases it looks like; the merged
-        case keeps every report and reporter. Returns the case merged into, if any."""
+    def offer_merge(self, case_id: int, originals: Sequence[int], *,
+                    duplicate_version: int) -> int | None:
+        """Offer to merge ``case_id`` (as the user saw it, at ``duplicate_version``) into one
+        of the open cases it looks like, as the offer lists them; the merged case keeps
+        every report and reporter. Returns the case merged into, if any. Either case changed
+        by someone else meanwhile raises :class:`StaleVersionError` (nothing merged)."""
         from models.loop import CaseLoop
 
-        numbers = {self.cases.get(d).number: d for d in list(originals)[:5]}
+        offered = {c.number: c for c in (self.cases.get(d) for d in list(originals)[:5])}
         keep = self.tr("Keep it as a separate case")
         choice = self.ask(self.tr("Likely duplicate"), self.tr(
             "The new case looks like open case(s) nearby. Merge it into:"),
-            [*numbers, keep])
-        if not choice or choice not in numbers:
+            [*offered, keep])
+        if not choice or choice not in offered:
             return None
+        original = offered[choice]
         try:
-            CaseLoop(self.db, self.actor).merge(case_id, numbers[choice],
-                                                self.tr("merged as a duplicate"))
+            CaseLoop(self.db, self.actor).merge(case_id, original.id,
+                                                self.tr("merged as a duplicate"),
+                                                expected_version=duplicate_version,
+                                                original_version=original.version)
+        except StaleVersionError:
+            raise
         except CityGridError as exc:
             self.window.statusBar().showMessage(str(exc), 8000)
             return None
         self.window.statusBar().showMessage(self.tr("Merged into {0}; its reports and "
                                                     "reporters are kept").format(choice), 8000)
-        return numbers[choice]
+        return original.id
 
     @Slot(float, float)
     def _on_map_location_picked(self, lon: float, lat: float) -> None:
@@ -955,40 +978,68 @@ class ConsoleController(QObject):
             out["override"] = allowed("transfer", status, self.actor.role)
         return out
 
-    def reassign_bulk(self, from_code: str, to_code: str, reason: str) -> int:
-        """Move every open, dispatched or handling case of one unit to another (shift lead)."""
+    def bulk_candidates(self, from_code: str) -> list:
+        """The dispatched or handling cases of one unit, as the shift lead is shown them
+        before moving them in bulk (each record carries the version seen)."""
+        if self.actor.role is not StaffRole.SHIFT_LEAD:
+            raise CityGridError(self.tr("only a shift lead reassigns in bulk"))
+        units = {u.code: u.id for u in self._router().graph.units.values()}
+        if from_code not in units:
+            raise CityGridError(self.tr("unknown unit code"))
+        return [c for c in self.cases.list(statuses=("dispatched", "handling"))
+                if c.assigned_unit_id == units[from_code]]
+
+    def reassign_bulk(self, cases: Sequence, to_code: str, reason: str) -> BulkReassignment:
+        """Move the cases the shift lead was shown (:meth:`bulk_candidates`) to another unit,
+        each at the version it was shown at: one changed by someone else since is left as it
+        is (and named), the others move."""
         from models.loop import CaseLoop
 
         if self.actor.role is not StaffRole.SHIFT_LEAD:
             raise CityGridError(self.tr("only a shift lead reassigns in bulk"))
         router = self._router()
-        by_code = {u.code: u.id for u in router.graph.units.values()}
-        if from_code not in by_code or to_code not in by_code:
+        units = {u.code: u.id for u in router.graph.units.values()}
+        if to_code not in units:
             raise CityGridError(self.tr("unknown unit code"))
         loop = CaseLoop(self.db, self.actor)
-        moved = 0
-        for case in self.cases.list(statuses=("dispatched", "handling")):
-            if case.assigned_unit_id != by_code[from_code]:
+        moved, stale = [], []
+        for case in cases:
+            decision = router.override(units[to_code], case.category, self.actor.name, reason)
+            try:
+                loop.transfer(case.id, decision, reason, expected_version=case.version)
+            except StaleVersionError:
+                stale.append(case.number)
                 continue
-            decision = router.override(by_code[to_code], case.category, self.actor.name, reason)
-            loop.transfer(case.id, decision, reason, expected_version=case.version)
-            moved += 1
-        return moved
+            moved.append(case.number)
+        return BulkReassignment(tuple(moved), tuple(stale))
 
     @Slot()
     def _on_window_bulk_reassign_requested(self) -> None:
         try:
             from_code = self.ask(self.tr("Reassign in bulk"), self.tr("From unit code"), None)
-            to_code = self.ask(self.tr("Reassign in bulk"), self.tr("To unit code"), None)
-            reason = self.ask(self.tr("Reassign in bulk"), self.tr("Reason"), None)
-            if not (from_code and to_code and reason):
+            if not from_code:
                 raise CityGridError(self.tr("cancelled"))
-            moved = self.reassign_bulk(from_code.strip(), to_code.strip(), reason.strip())
+            cases = self.bulk_candidates(from_code.strip())
+            if not cases:
+                raise CityGridError(self.tr("unit {0} has no dispatched or handling case")
+                                    .format(from_code.strip()))
+            listed = ", ".join(c.number for c in cases[:10]) + (" …" if len(cases) > 10 else "")
+            to_code = self.ask(self.tr("Reassign in bulk"), self.tr(
+                "Move {0} case(s) ({1}) to unit code").format(len(cases), listed), None)
+            reason = self.ask(self.tr("Reassign in bulk"), self.tr("Reason"), None)
+            if not (to_code and reason):
+                raise CityGridError(self.tr("cancelled"))
+            done = self.reassign_bulk(cases, to_code.strip(), reason.strip())
         except CityGridError as exc:
             QMessageBox.warning(self.window, self.tr("Not done"), str(exc))
             return
-        self.window.statusBar().showMessage(self.tr("{0} case(s) reassigned").format(moved),
-                                            8000)
+        if done.stale:
+            QMessageBox.warning(self.window, self.tr("Not all done"), self.tr(
+                "{0} case(s) reassigned. {1} changed by someone else since they were listed "
+                "and were left as they are: {2}").format(len(done.moved), len(done.stale),
+                                                          ", ".join(done.stale)))
+        self.window.statusBar().showMessage(
+            self.tr("{0} case(s) reassigned").format(len(done.moved)), 8000)
         self.refresh()
 
     @Slot(str)
@@ -1169,6 +1220,9 @@ class ConsoleController(QObject):
             # the user closed the dialog: nothing to warn about, nothing changed
             self.window.statusBar().showMessage(self.tr("Cancelled: nothing changed"), 4000)
             return
+        except StaleVersionError as exc:
+            self._report_stale(exc)
+            return
         except CityGridError as exc:
             QMessageBox.warning(self.window, self.tr("Not done"), str(exc))
             return
@@ -1178,11 +1232,29 @@ class ConsoleController(QObject):
     def _merge_roles(self) -> tuple[str, ...]:
         return ("merge",) if self.actor.role in TRANSITIONS["merge"].roles else ()
 
+    def _report_stale(self, exc: StaleVersionError) -> None:
+        """Someone else changed the case since this screen showed it, so nothing was written:
+        say so, and show the case as it is now."""
+        QMessageBox.warning(self.window, self.tr("Not done"), self.tr(
+            "Case {0} was changed by someone else since you opened it, so nothing was "
+            "written. It has been reloaded: check it and try again.").format(exc.case))
+        if self.window.detail.case_id is not None:
+            self.show_case(self.window.detail.case_id)
+        self.refresh()
+
     def _run_action(self, name: str, case_id: int) -> None:
+        """Make transition ``name`` on the case as the detail shows it: its version is the
+        one the detail was showing (changed since, the action is refused as stale and
+        nothing is written), never one read at the click."""
         from models.loop import CaseLoop
         from models.records import RoutingDecision
 
-        case = self.cases.get(case_id)
+        v = self.window.detail.shown_version
+        assert v is not None  # show_case sets it with the case id
+        case = self.cases.get(case_id)  # for the routing the dialogs propose
+        if case.version != v:
+            # changed since it was shown: refuse before asking for a reason for nothing
+            raise StaleVersionError(case.number, v, case.version)
         loop = CaseLoop(self.db, self.actor)
 
         def need(kind: str, prompt: str, options: list[str] | None = None) -> str:
@@ -1200,9 +1272,9 @@ class ConsoleController(QObject):
                                    router.policy.name, ()) if unit else \
                 self._route(case)
 
-        v = case.version
         if name == "merge":
-            if self.offer_merge(case_id, self.likely_duplicates(case)) is None:
+            if self.offer_merge(case_id, self.likely_duplicates(case),
+                                duplicate_version=v) is None:
                 raise ActionCancelled(name)
             return
         if name == "accept":

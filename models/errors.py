@@ -45,6 +45,23 @@ class ConflictError(CityGridError):
     code = "conflict"
 
 
+class StaleVersionError(ConflictError):
+    """A case action named a version of the case that is no longer the stored one: someone
+    else changed the case since the user (or the caller) read it. Nothing was written.
+
+    ``case`` is the case's number, ``expected`` the version the caller saw, ``actual`` the
+    stored one (None when a concurrent writer got in between the check and the write).
+    """
+
+    code = "stale_version"
+
+    def __init__(self, case: str, expected: int, actual: int | None) -> None:
+        now = f"version {actual} now" if actual is not None else "a newer version now"
+        super().__init__(f"case {case} was changed by someone else: {now}, not version "
+                         f"{expected} as seen", case=case, expected=expected, actual=actual)
+        self.case, self.expected, self.actual = case, expected, actual
+
+
 class DatumError(ValidationError):
     """A coordinate datum is unknown, mislabelled or cannot be converted."""
 

@@ -14,6 +14,13 @@ history row and one audit row in the same transaction as the change; an illegal 
 changes nothing (a refusal for lack of a role, or of a verifier's grid, leaves only a
 ``denied`` audit row).
 
+Versions: every action takes the version of the case the caller saw, keyword-only and
+required (``expected_version``; a merge also ``original_version``). If the stored case has
+moved on, the action raises :class:`~models.errors.StaleVersionError` and writes nothing (no
+history, no audit row): a screen that is out of date cannot overwrite another user's work.
+Every transition moves the version on by one, even one that changes no column.
+A caller that acts on a fresh read (a batch job, the simulator) passes the version it read.
+
 Time: each step's deadline is set when the step starts, from the catalogue's limit in the
 item's basis (working or calendar hours, :mod:`models.worktime`). The handle step runs from
 dispatch (starting work does not restart it). A pause credits the time it stopped, and an
@@ -40,10 +47,10 @@ from models.cases import add_history
 from models.catalogue import Catalogue, TimeLimits, load_catalogue
 from models.db import Database
 from models.errors import (
-    ConflictError,
     IllegalTransition,
     NotFoundError,
     PermissionDenied,
+    StaleVersionError,
     ValidationError,
 )
 from models.photos import Photo
@@ -180,11 +187,15 @@ class CaseLoop:
         raise PermissionDenied(why, transition=name)
 
     def _run(self, name: str, case_id: int, change: Callable[[Session, Case], dict | None], *,
-             note: str = "", expected_version: int | None = None,
+             expected_version: int, note: str = "",
              new_step: bool | None = None) -> CaseChanges:
-        """Run one transition. ``new_step``: None starts a new step (and deadline) when the
+        """Run one transition on the case as the caller saw it, at ``expected_version``
+        (a different stored version raises :class:`~models.errors.StaleVersionError`, with
+        nothing written). ``new_step``: None starts a new step (and deadline) when the
         status changes, True always (a new assignment), False never (a resumed step)."""
+        _require_version(expected_version, "expected_version")
         t = TRANSITIONS[name]
+        number = str(case_id)
         with audit.guarded(self.db, self.actor, t.perm, f"case.{name}", "case", case_id):
             role = self.actor.role
             if isinstance(role, StaffRole) and role not in t.roles:
@@ -196,9 +207,9 @@ class CaseLoop:
                     case = s.get(Case, case_id)
                     if case is None:
                         raise NotFoundError(f"no case with id {case_id}")
-                    if expected_version is not None and case.version != expected_version:
-                        raise ConflictError(f"case {case.number} changed since it was read "
-                                            f"(version {case.version}, not {expected_version})")
+                    number = case.number
+                    if case.version != expected_version:
+                        raise StaleVersionError(case.number, expected_version, case.version)
                     if case.status not in t.sources:
                         raise IllegalTransition(
                             f"case {case.number} is {case.status.value}: cannot {name} it "
@@ -211,25 +222,36 @@ class CaseLoop:
                             transition=name)
                     before = case.status
                     old = {k: getattr(case, k) for k in _COLUMNS}
-                    data = change(s, case) or {}
-                    starts = case.status is not before if new_step is None else new_step
-                    if case.status in CLOSED:
-                        case.step_deadline = None  # no clock runs on a closed case
-                    elif starts and case.status in OPEN:
-                        self._start_step(case)
-                    fields = tuple(k for k in _COLUMNS if getattr(case, k) != old[k])
-                    # the state the transition left the case in, so the history is an event
-                    # log a replay can rebuild the case from
-                    after = {k: _plain(getattr(case, k)) for k in fields if k in _LOGGED}
-                    add_history(s, case.id, self.actor, name, before.value, case.status.value,
-                                note, {**data, "set": after} if after else data)
-                    audit.record(s, self.actor, f"case.{name}", "case", case.number,
-                                 detail=note[:500])
+                    # one flush at the end, so the version moves on exactly once (a query inside the
+                    # change would otherwise flush the case half-changed, and again at the end)
+                    with s.no_autoflush:
+                        data = change(s, case) or {}
+                        starts = case.status is not before if new_step is None else new_step
+                        if case.status in CLOSED:
+                            case.step_deadline = None  # no clock runs on a closed case
+                        elif starts and case.status in OPEN:
+                            self._start_step(case)
+                        fields = tuple(k for k in _COLUMNS if getattr(case, k) != old[k])
+                        if not fields:
+                            # a transition that changes no column (a second escalation request,
+                            # a transfer to the same unit) still moves the version on: a screen
+                            # opened before it is out of date (its history has a new row)
+                            flag_modified(case, "status")
+                        # the state the transition left the case in, so the history is an event
+                        # log a replay can rebuild the case from
+                        after = {k: _plain(getattr(case, k)) for k in fields if k in _LOGGED}
+                        add_history(s, case.id, self.actor, name, before.value, case.status.value,
+                                    note, {**data, "set": after} if after else data)
+                        audit.record(s, self.actor, f"case.{name}", "case", case.number,
+                                     detail=note[:500])
                     s.flush()
                     touched = tuple(data.get("touched", ())) or (case.id,)
             except StaleDataError:
-                raise ConflictError(f"case {case_id} was changed by someone else meanwhile; "
-                                    "reload it and try again") from None
+                # another writer committed between the check and the write (PostgreSQL): the
+                # version lock refused the write; name the version that won
+                with self.db.read() as s:
+                    now = s.scalar(select(Case.version).where(Case.id == case_id))
+                raise StaleVersionError(number, expected_version, now) from None
             except PermissionDenied as exc:  # a check that needs the case (verifier's grid)
                 self._record_denied(name, case_id, exc.message)
                 raise
@@ -291,12 +313,13 @@ class CaseLoop:
                 "policy": decision.policy, "trace": list(decision.trace)}
 
     # -- the loop ------------------------------------------------------------------------
-    def accept(self, case_id: int, note: str = "", **kw) -> CaseChanges:
+    def accept(self, case_id: int, note: str = "", *, expected_version: int) -> CaseChanges:
         def change(s: Session, c: Case) -> None:
             c.status = S.ACCEPTED
-        return self._run("accept", case_id, change, note=note, **kw)
+        return self._run("accept", case_id, change, note=note, expected_version=expected_version)
 
-    def reject(self, case_id: int, reason: str, note: str = "", **kw) -> CaseChanges:
+    def reject(self, case_id: int, reason: str, note: str = "", *,
+               expected_version: int) -> CaseChanges:
         if reason not in REJECT_REASONS:
             raise ValidationError(f"a rejection needs a reason: {' or '.join(REJECT_REASONS)}")
 
@@ -304,32 +327,36 @@ class CaseLoop:
             c.status = S.REJECTED
             c.closed_at = self.now()
             return {"reason": reason}
-        return self._run("reject", case_id, change, note=note, **kw)
+        return self._run("reject", case_id, change, note=note, expected_version=expected_version)
 
     def dispatch(self, case_id: int, decision: RoutingDecision, note: str = "",
-                 **kw) -> CaseChanges:
+                 *, expected_version: int) -> CaseChanges:
         def change(s: Session, c: Case) -> dict:
             c.status = S.DISPATCHED
             return self._assign(c, decision)
-        return self._run("dispatch", case_id, change, note=note, **kw)
+        return self._run("dispatch", case_id, change, note=note,
+                         expected_version=expected_version)
 
     def transfer(self, case_id: int, decision: RoutingDecision, reason: str,
-                 **kw) -> CaseChanges:
+                 *, expected_version: int) -> CaseChanges:
         reason = self._require_note(reason, "a reason")
 
         def change(s: Session, c: Case) -> dict:
             c.status = S.DISPATCHED
             return self._assign(c, decision)
-        return self._run("transfer", case_id, change, note=reason, new_step=True, **kw)
+        return self._run("transfer", case_id, change, note=reason, new_step=True,
+                         expected_version=expected_version)
 
-    def start(self, case_id: int, note: str = "", **kw) -> CaseChanges:
+    def start(self, case_id: int, note: str = "", *, expected_version: int) -> CaseChanges:
         """The handler starts work; the handle step (and its deadline) runs from dispatch."""
         def change(s: Session, c: Case) -> None:
             c.status = S.HANDLING
-        return self._run("start", case_id, change, note=note, new_step=False, **kw)
+        return self._run("start", case_id, change, note=note, new_step=False,
+                         expected_version=expected_version)
 
     def feedback(self, case_id: int, note: str,
-                 photos: Sequence[tuple[str, str, bytes]] = (), **kw) -> CaseChanges:
+                 photos: Sequence[tuple[str, str, bytes]] = (), *,
+                 expected_version: int) -> CaseChanges:
         """The handler reports back: a note and optional photos (name, media type, bytes).
 
         Each photo is checked like a snap report's (:class:`models.photos.Photo`: JPEG, PNG
@@ -346,7 +373,8 @@ class CaseLoop:
                                      media_type=p.media_type, sha256=p.sha256, data=p.data,
                                      added_at=self.now()))
             return {"photos": [p.filename for p in checked]}
-        return self._run("feedback", case_id, change, note=note, **kw)
+        return self._run("feedback", case_id, change, note=note,
+                         expected_version=expected_version)
 
     def _check_verifier(self, s: Session, c: Case) -> None:
         if isinstance(self.actor.role, SystemRole):
@@ -356,7 +384,8 @@ class CaseLoop:
             raise PermissionDenied(f"case {c.number} is verified on site by a grid worker of "
                                    "its own grid")
 
-    def verify(self, case_id: int, passed: bool, note: str = "", **kw) -> CaseChanges:
+    def verify(self, case_id: int, passed: bool, note: str = "", *,
+               expected_version: int) -> CaseChanges:
         """On-site verification: pass archives the case, fail sends it back (rework)."""
         if not passed:
             note = self._require_note(note, "a failed verification's note")
@@ -373,7 +402,7 @@ class CaseLoop:
             c.rework_count += 1
             return {"passed": False, "rework": c.rework_count}
         return self._run("verify_pass" if passed else "verify_fail", case_id, change,
-                         note=note, **kw)
+                         note=note, expected_version=expected_version)
 
     def _close_parent_if_done(self, s: Session, child: Case) -> list[int]:
         if child.parent_case_id is None:
@@ -398,7 +427,7 @@ class CaseLoop:
         return [parent.id]
 
     def assess(self, case_id: int, effective: bool, satisfaction: int, note: str = "",
-               **kw) -> CaseChanges:
+               *, expected_version: int) -> CaseChanges:
         if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
             raise ValidationError("satisfaction is a whole number from 1 to 5")
 
@@ -407,9 +436,9 @@ class CaseLoop:
             c.effective, c.satisfaction = bool(effective), satisfaction
             return {"effective": bool(effective), "satisfaction": satisfaction,
                     "on_time": c.on_time}
-        return self._run("assess", case_id, change, note=note, **kw)
+        return self._run("assess", case_id, change, note=note, expected_version=expected_version)
 
-    def reopen(self, case_id: int, reason: str, **kw) -> CaseChanges:
+    def reopen(self, case_id: int, reason: str, *, expected_version: int) -> CaseChanges:
         reason = self._require_note(reason, "a reason")
 
         def change(s: Session, c: Case) -> None:
@@ -421,9 +450,10 @@ class CaseLoop:
             c.rework_count += 1
             # the assessment judged the closure now undone (the history keeps it)
             c.on_time = c.effective = c.satisfaction = None
-        return self._run("reopen", case_id, change, note=reason, **kw)
+        return self._run("reopen", case_id, change, note=reason,
+                         expected_version=expected_version)
 
-    def suspend(self, case_id: int, reason: str, **kw) -> CaseChanges:
+    def suspend(self, case_id: int, reason: str, *, expected_version: int) -> CaseChanges:
         reason = self._require_note(reason, "a reason")
 
         def change(s: Session, c: Case) -> dict:
@@ -431,9 +461,10 @@ class CaseLoop:
             c.status = S.SUSPENDED
             c.paused_at = self.now()
             return {"paused_at": c.paused_at.isoformat()}
-        return self._run("suspend", case_id, change, note=reason, **kw)
+        return self._run("suspend", case_id, change, note=reason,
+                         expected_version=expected_version)
 
-    def resume(self, case_id: int, note: str = "", **kw) -> CaseChanges:
+    def resume(self, case_id: int, note: str = "", *, expected_version: int) -> CaseChanges:
         """Back to the step the case paused in; its deadlines move on by the pause, counted
         in the case's basis (a working-hours case is credited the working hours it lost)."""
         def change(s: Session, c: Case) -> dict:
@@ -449,9 +480,11 @@ class CaseLoop:
             c.paused_at, c.status_before_pause = None, None
             return {"paused_seconds": paused, "credited_hours": credit, "basis": basis}
         # resuming continues the step it paused: keep its start, only move the deadline
-        return self._run("resume", case_id, change, note=note, new_step=False, **kw)
+        return self._run("resume", case_id, change, note=note, new_step=False,
+                         expected_version=expected_version)
 
-    def extend(self, case_id: int, hours: float, reason: str, **kw) -> CaseChanges:
+    def extend(self, case_id: int, hours: float, reason: str, *,
+               expected_version: int) -> CaseChanges:
         reason = self._require_note(reason, "a reason")
         if not hours > 0:
             raise ValidationError("an extension is a positive number of hours")
@@ -459,17 +492,20 @@ class CaseLoop:
         def change(s: Session, c: Case) -> dict:
             # from the deadline, not from now: an overdue case needs a long enough extension
             return {"hours": hours, "basis": self._move_deadlines(c, hours)}
-        return self._run("extend", case_id, change, note=reason, **kw)
+        return self._run("extend", case_id, change, note=reason,
+                         expected_version=expected_version)
 
-    def request_escalation(self, case_id: int, reason: str, **kw) -> CaseChanges:
+    def request_escalation(self, case_id: int, reason: str, *,
+                           expected_version: int) -> CaseChanges:
         reason = self._require_note(reason, "a reason")
 
         def change(s: Session, c: Case) -> None:
             c.escalation_requested = True
-        return self._run("request_escalation", case_id, change, note=reason, **kw)
+        return self._run("request_escalation", case_id, change, note=reason,
+                         expected_version=expected_version)
 
     def escalate(self, case_id: int, decision: RoutingDecision, reason: str,
-                 **kw) -> CaseChanges:
+                 *, expected_version: int) -> CaseChanges:
         reason = self._require_note(reason, "a reason")
 
         def change(s: Session, c: Case) -> dict:
@@ -479,10 +515,11 @@ class CaseLoop:
                                         f"{decision.level}")
             c.status = S.DISPATCHED
             return self._assign(c, decision)
-        return self._run("escalate", case_id, change, note=reason, new_step=True, **kw)
+        return self._run("escalate", case_id, change, note=reason, new_step=True,
+                         expected_version=expected_version)
 
     def deescalate(self, case_id: int, decision: RoutingDecision, reason: str,
-                   **kw) -> CaseChanges:
+                   *, expected_version: int) -> CaseChanges:
         reason = self._require_note(reason, "a reason")
 
         def change(s: Session, c: Case) -> dict:
@@ -490,12 +527,23 @@ class CaseLoop:
                 raise IllegalTransition(f"de-escalation goes one level down from {c.level}")
             c.status = S.DISPATCHED
             return self._assign(c, decision)
-        return self._run("deescalate", case_id, change, note=reason, new_step=True, **kw)
+        return self._run("deescalate", case_id, change, note=reason, new_step=True,
+                         expected_version=expected_version)
 
-    def merge(self, duplicate_id: int, original_id: int, note: str = "", **kw) -> CaseChanges:
-        """Merge a duplicate into its original: the original keeps every report."""
+    def merge(self, duplicate_id: int, original_id: int, note: str = "", *,
+              expected_version: int, original_version: int) -> CaseChanges:
+        """Merge a duplicate into its original: the original keeps every report.
+
+        Both versions are required, the ones the user saw: ``expected_version`` of the
+        duplicate (the case that changes) and ``original_version`` of the case it goes into
+        (the user chose it as it was then; re-routed or changed since, it may no longer be
+        the right one). Either stale raises :class:`~models.errors.StaleVersionError` and
+        nothing is written. The merge itself changes no column of the original (its reports
+        grow and it gets a history row), so the original's version stays as it was.
+        """
         if duplicate_id == original_id:
             raise ValidationError("a case cannot be merged into itself")
+        _require_version(original_version, "original_version")
 
         def change(s: Session, c: Case) -> dict:
             # locked, so it cannot close while its new reports move in
@@ -503,6 +551,8 @@ class CaseLoop:
                                  .with_for_update()).scalar_one_or_none()
             if original is None:
                 raise NotFoundError(f"no case with id {original_id}")
+            if original.version != original_version:
+                raise StaleVersionError(original.number, original_version, original.version)
             if original.status not in OPEN:
                 raise IllegalTransition(f"case {original.number} is {original.status.value}: "
                                         "merge into an open case")
@@ -514,10 +564,11 @@ class CaseLoop:
             add_history(s, original.id, self.actor, "merged_in", original.status.value,
                         original.status.value, f"{c.number} merged in", {"from": c.number})
             return {"into": original.number, "touched": [c.id, original.id]}
-        return self._run("merge", duplicate_id, change, note=note, **kw)
+        return self._run("merge", duplicate_id, change, note=note,
+                         expected_version=expected_version)
 
     def split(self, case_id: int, decisions: Sequence[RoutingDecision], note: str = "",
-              **kw) -> CaseChanges:
+              *, expected_version: int) -> CaseChanges:
         """Split into child tasks, one per department; the parent closes when every child
         is verified."""
         if len(decisions) < 2:
@@ -549,7 +600,15 @@ class CaseLoop:
             c.step_started_at, c.step_deadline = self.now(), None
             return {"children": [ch.number for ch in children],
                     "touched": [c.id, *(ch.id for ch in children)]}
-        return self._run("split", case_id, change, note=note, new_step=False, **kw)
+        return self._run("split", case_id, change, note=note, new_step=False,
+                         expected_version=expected_version)
+
+
+def _require_version(version: object, name: str) -> None:
+    """Refuse a case action that does not say which version of the case it acts on."""
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise TypeError(f"a case action needs {name}=<the version of the case the user saw>, "
+                        f"not {version!r}")
 
     def mark_span(self, case_id: int, grid_ids: Sequence[int], note: str = "",
                   **kw) -> CaseChanges:

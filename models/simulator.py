@@ -307,31 +307,37 @@ class CitySimulator:
                     case = s.get(Case, case_id)
                     event_class, grid_id = case.event_class, case.grid_id
                     where = (case.lon, case.lat)
+                    # the version acted on: the one just read (a dispatcher's later change
+                    # refuses the step as stale)
+                    v = case.version
                 nxt = None
                 if action == "accept":
-                    loop.accept(case_id)
+                    loop.accept(case_id, expected_version=v)
                     nxt = "dispatch"
                 elif action == "dispatch":
                     loop.dispatch(case_id, RoutingDecision(
                         self._community_of(grid_id), "", "community", None, None, "simulator",
                         ("simulator: the grid's community handles it",)) if grid_id else
                         RoutingDecision(self._city(), "", "city", None, None, "simulator",
-                                        ("simulator: outside every grid",)))
+                                        ("simulator: outside every grid",)),
+                        expected_version=v)
                     nxt = "start"
                 elif action == "start":
-                    loop.start(case_id)
+                    loop.start(case_id, expected_version=v)
                     self._send_worker(case_id, grid_id, where)
                     nxt = "feedback"
                 elif action == "feedback":
-                    loop.feedback(case_id, "处置完毕 (simulated)")
+                    loop.feedback(case_id, "处置完毕 (simulated)", expected_version=v)
                     self._release_worker(case_id)
                     nxt = "verify"
                 elif action == "verify":
                     passed = self.rng.uniform() > VERIFY_FAIL_RATE
-                    loop.verify(case_id, passed, "" if passed else "复查未通过 (simulated)")
+                    loop.verify(case_id, passed, "" if passed else "复查未通过 (simulated)",
+                                expected_version=v)
                     nxt = "assess" if passed else "feedback"
                 elif action == "assess":
-                    loop.assess(case_id, True, int(self.rng.choice([3, 4, 5, 5, 5])))
+                    loop.assess(case_id, True, int(self.rng.choice([3, 4, 5, 5, 5])),
+                                expected_version=v)
                     self._tracked.discard(case_id)
                 self.advanced += 1
                 if nxt:

@@ -646,7 +646,9 @@ def escalate_overdue(db, router: Router, now=None) -> list[int]:  # noqa: ANN001
     """Escalate every dispatched or handling case past its step deadline one level up
     (the deadline-breach rule), as the system. Returns the ids escalated.
 
-    Cases already at the city centre stay where they are (there is no level above).
+    Cases already at the city centre stay where they are (there is no level above). Each
+    escalation is made from the case as read here (its version with it): a case someone
+    changed in the meantime is left alone, not escalated from where it used to be.
     """
     import datetime as dt
 
@@ -659,14 +661,14 @@ def escalate_overdue(db, router: Router, now=None) -> list[int]:  # noqa: ANN001
     now = now or dt.datetime.now(dt.UTC)
     with db.read() as s:
         rows = s.execute(select(Case.id, Case.assigned_unit_id, Case.category,
-                                Case.subcategory)
+                                Case.subcategory, Case.version)
                          .where(Case.status.in_([CaseStatus.DISPATCHED, CaseStatus.HANDLING]),
                                 Case.step_deadline < now, Case.assigned_unit_id.is_not(None),
                                 Case.level != "city")).all()
     watch = Actor.system("deadline-watch")
     loop = CaseLoop(db, watch, now=lambda: now)
     done = []
-    for case_id, unit_id, category, subcategory in rows:
+    for case_id, unit_id, category, subcategory, version in rows:
         unit = router.graph.units.get(unit_id)
         if unit is None:
             continue
@@ -676,7 +678,8 @@ def escalate_overdue(db, router: Router, now=None) -> list[int]:  # noqa: ANN001
             up = router.escalate(current, "deadline breached", category, who=watch,
                                  subcategory=subcategory if subcategory in router.sub_index
                                  else None)  # a case of an older catalogue: by category
-            loop.escalate(case_id, up, "deadline breached: escalated one level up")
+            loop.escalate(case_id, up, "deadline breached: escalated one level up",
+                          expected_version=version)
             done.append(case_id)
         except CityGridError:
             continue  # changed meanwhile, or nowhere to go: the board shows it

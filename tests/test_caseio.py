@@ -12,6 +12,7 @@ from models.caseio import export_cases, import_cases
 from models.errors import ValidationError
 from models.loop import CaseLoop
 from models.schema import Case
+from tests.freshloop import FreshLoop
 
 ADMIN = Actor.system("import")
 HEADER = "channel,subcategory,lon,lat,title,description,address,reporter_name,reporter_phone,reported_at\n"
@@ -72,7 +73,7 @@ def test_open311_round_trip(tmp_path, tiny_city) -> None:
     case_id = 1
     with tiny_city.db.read() as s:
         case_id = s.scalar(select(Case.id))
-    CaseLoop(tiny_city.db, ADMIN).accept(case_id)
+    FreshLoop(CaseLoop(tiny_city.db, ADMIN)).accept(case_id)
     out = tmp_path / "out.json"
     assert export_cases(tiny_city.db, ADMIN, out) == 1
     (req,) = json.loads(out.read_text(encoding="utf-8"))

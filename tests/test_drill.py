@@ -30,6 +30,7 @@ from models.schema import Base, Case, CaseHistory, Setting, StaffRole
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from tests.citykit import make_tiny_city
+from tests.freshloop import FreshLoop
 
 T0 = dt.datetime(2026, 3, 9, 2, 0, tzinfo=dt.UTC)  # Monday 10:00 in Changsha
 MIN = dt.timedelta(minutes=1)
@@ -162,7 +163,7 @@ def test_a_drill_leaves_the_live_database_untouched(tiny_city, tmp_path) -> None
             session.inject(item, start)
         clicked = session.inject_at(*IN_GRID[2], "M03", "路口积水")
         router = Router(EscalationGraph.from_db(drill))
-        loop = CaseLoop(drill, dispatcher(tiny_city))
+        loop = FreshLoop(CaseLoop(drill, dispatcher(tiny_city)))
         for event in session.injected:
             case_id = event.result.case_id
             loop.accept(case_id)
@@ -291,7 +292,8 @@ def hand_made_drill(drill: Database, city) -> tuple[Router, list[int]]:
                                          ("M02", IN_GRID[1], "燃气泄漏"),
                                          ("M03", IN_GRID[2], "内涝积水")))
     router = Router(EscalationGraph.from_db(drill))
-    loop, worker = CaseLoop(drill, dispatcher(city)), CaseLoop(drill, manager(city))
+    loop = FreshLoop(CaseLoop(drill, dispatcher(city)))
+    worker = FreshLoop(CaseLoop(drill, manager(city)))
     loop.accept(a)
     loop.dispatch(a, router.route(city.grids[0], "M01"))
     worker.start(a)

@@ -11,6 +11,7 @@ from models.schema import StaffRole
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from routing.scenarios import record_simulation
+from tests.freshloop import FreshLoop
 
 START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 
@@ -36,7 +37,7 @@ def test_injects_from_a_scenario_carry_the_recorded_decisions(tiny_city, tmp_pat
         session.inject(item, started)
     router = Router(EscalationGraph.from_db(drill_db))
     trainee = Actor("张三", StaffRole.DISPATCHER)
-    loop = CaseLoop(drill_db, trainee)
+    loop = FreshLoop(CaseLoop(drill_db, trainee))
     ids = [e.result.case_id for e in session.injected]
     for case_id, item in zip(ids, injects, strict=False):
         loop.accept(case_id)

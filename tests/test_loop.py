@@ -9,11 +9,18 @@ from sqlalchemy import func, select
 
 from models.auth import PERMISSIONS, Actor
 from models.cases import CaseService, NewCase
-from models.errors import ConflictError, IllegalTransition, PermissionDenied, ValidationError
+from models.errors import (
+    ConflictError,
+    IllegalTransition,
+    PermissionDenied,
+    StaleVersionError,
+    ValidationError,
+)
 from models.loop import TRANSITIONS, CaseLoop, allowed
 from models.records import RoutingDecision
 from models.schema import AuditEntry, Case, CaseAttachment, CaseHistory, CaseReport, StaffRole
 from models.worktime import load_calendar, total_hours
+from tests.freshloop import FreshLoop
 
 CAL = load_calendar()
 
@@ -44,7 +51,8 @@ def world(tiny_city):
         "supervisor": Actor("监督员", StaffRole.SUPERVISOR, tc.staff["supervisor"]),
         "trainer": Actor("培训", StaffRole.TRAINER),
     }
-    loops = {k: CaseLoop(tc.db, a, now=clock) for k, a in people.items()}
+    # not about versions: each action passes the version stored just before it
+    loops = {k: FreshLoop(CaseLoop(tc.db, a, now=clock)) for k, a in people.items()}
 
     def report(**over) -> int:
         args = dict(channel="hotline_12345", subcategory="C01", lon=112.981, lat=28.189,
@@ -131,7 +139,7 @@ def test_only_a_worker_of_the_case_grid_verifies(world) -> None:
     with tc.db.read() as s:  # the refusal leaves a trace, as every refusal does
         denied = s.scalars(select(AuditEntry.action).where(AuditEntry.outcome == "denied"))
         assert denied.all() == ["case.verify_pass"]
-    CaseLoop(tc.db, Actor.system()).verify(cid, passed=True)  # the system may
+    FreshLoop(CaseLoop(tc.db, Actor.system())).verify(cid, passed=True)  # the system may
 
 
 def test_failed_verification_is_rework(world) -> None:
@@ -410,26 +418,156 @@ def test_escalation_goes_one_level_up(world) -> None:
     assert status(tc.db, cid).level == "community"
 
 
-def test_stale_version_is_a_conflict(world) -> None:
+def snapshot(db, case_id: int) -> tuple:
+    """Everything a transition writes about a case: its row, its history, the audit."""
+    with db.read() as s:
+        c = s.get(Case, case_id)
+        row = tuple(getattr(c, k) for k in ("status", "version", "assigned_unit_id", "level",
+                                            "step_deadline", "merged_into_id", "closed_at"))
+        history = s.scalars(select(CaseHistory.id).where(CaseHistory.case_id == case_id)
+                            .order_by(CaseHistory.id)).all()
+        audit = s.scalars(select(AuditEntry.id).order_by(AuditEntry.id)).all()
+    return row, tuple(history), tuple(audit)
+
+
+# every action with the arguments it needs besides the case and the version
+ACTION_ARGS = {
+    "accept": (), "reject": ("duplicate",), "dispatch": ("DECISION",),
+    "transfer": ("DECISION", "r"), "start": (), "feedback": ("n",), "verify": (True,),
+    "assess": (True, 4), "reopen": ("r",), "suspend": ("r",), "resume": (), "extend": (1, "r"),
+    "request_escalation": ("r",), "escalate": ("DECISION", "r"),
+    "deescalate": ("DECISION", "r"), "merge": (0,), "split": (["DECISION", "DECISION"],),
+}
+
+
+def test_every_action_refuses_to_run_without_a_version(world) -> None:
+    """No default: an action that does not say which version it saw is refused before
+    anything is read or written, including ``expected_version=None``."""
+    from tests.freshloop import ACTIONS
+
+    tc, _, L, report = world
+    assert set(ACTION_ARGS) == ACTIONS and len(ACTIONS) == 17
+    cid = report()
+    before = snapshot(tc.db, cid)
+    loop = L["lead"].loop  # the plain loop, without the fresh version
+
+    def args(name: str) -> list:
+        out = [decision(tc) if a == "DECISION" else a for a in ACTION_ARGS[name]]
+        if name == "split":
+            out = [[decision(tc), decision(tc)]]
+        return out
+
+    for name in ACTION_ARGS:
+        extra = {"original_version": 1} if name == "merge" else {}
+        with pytest.raises(TypeError, match="expected_version"):
+            getattr(loop, name)(cid, *args(name), **extra)
+        with pytest.raises(TypeError, match="expected_version"):
+            getattr(loop, name)(cid, *args(name), expected_version=None, **extra)
+        with pytest.raises(TypeError, match="expected_version"):
+            getattr(loop, name)(cid, *args(name), expected_version="1", **extra)
+    assert snapshot(tc.db, cid) == before
+
+
+def test_a_merge_needs_the_originals_version_too(world) -> None:
+    tc, _, L, report = world
+    original, dup = report(), report()
+    v = status(tc.db, dup).version
+    with pytest.raises(TypeError, match="original_version"):
+        L["dispatcher"].loop.merge(dup, original, expected_version=v)
+    with pytest.raises(TypeError, match="original_version"):
+        L["dispatcher"].loop.merge(dup, original, expected_version=v, original_version=None)
+
+
+def test_stale_version_is_refused_and_nothing_is_written(world) -> None:
+    """On SQLite and PostgreSQL (the fixture runs both): the stored case, its history and
+    the audit trail are exactly as before the refused action."""
     tc, _, L, report = world
     cid = report()
     seen = status(tc.db, cid).version
     L["dispatcher"].accept(cid)
-    before = counts(tc.db, cid)
-    with pytest.raises(ConflictError, match="changed since"):
-        L["lead"].suspend(cid, "x", expected_version=seen)
-    assert counts(tc.db, cid) == before and status(tc.db, cid).status.value == "accepted"
+    number, now = status(tc.db, cid).number, status(tc.db, cid).version
+    before = snapshot(tc.db, cid)
+    with pytest.raises(StaleVersionError) as caught:
+        L["lead"].loop.suspend(cid, "x", expected_version=seen)
+    err = caught.value
+    assert isinstance(err, ConflictError) and err.code == "stale_version"
+    assert (err.case, err.expected, err.actual) == (number, seen, now)
+    assert str(err) == (f"case {number} was changed by someone else: version {now} now, "
+                        f"not version {seen} as seen")
+    assert "\n" not in str(err)
+    assert snapshot(tc.db, cid) == before and status(tc.db, cid).status.value == "accepted"
+    # a version from the future is as stale as one from the past
+    with pytest.raises(StaleVersionError):
+        L["lead"].loop.suspend(cid, "x", expected_version=now + 1)
+    assert snapshot(tc.db, cid) == before
+
+
+def test_a_stale_merge_writes_nothing_on_either_case(world) -> None:
+    tc, _, L, report = world
+    original, dup = report(), report()
+    seen_original, seen_dup = status(tc.db, original).version, status(tc.db, dup).version
+    L["dispatcher"].accept(original)  # another dispatcher moves the original on
+    before = snapshot(tc.db, original), snapshot(tc.db, dup)
+    with pytest.raises(StaleVersionError, match=status(tc.db, original).number):
+        L["dispatcher"].loop.merge(dup, original, expected_version=seen_dup,
+                                   original_version=seen_original)
+    assert (snapshot(tc.db, original), snapshot(tc.db, dup)) == before
+    L["dispatcher"].accept(dup)  # and the duplicate
+    before = snapshot(tc.db, original), snapshot(tc.db, dup)
+    with pytest.raises(StaleVersionError, match=status(tc.db, dup).number):
+        L["dispatcher"].loop.merge(dup, original, expected_version=seen_dup,
+                                   original_version=status(tc.db, original).version)
+    assert (snapshot(tc.db, original), snapshot(tc.db, dup)) == before
+    v_dup, v_original = status(tc.db, dup).version, status(tc.db, original).version
+    L["dispatcher"].loop.merge(dup, original, expected_version=v_dup,
+                               original_version=v_original)
+    # the duplicate moves on by exactly one; the original's row is not changed
+    assert (status(tc.db, dup).status.value, status(tc.db, dup).version) == ("merged",
+                                                                             v_dup + 1)
+    assert status(tc.db, original).version == v_original
+
+
+def test_a_transfer_from_a_stale_screen_does_not_overwrite_a_dispatch(world) -> None:
+    """The issue's experiment with a smaller n: two dispatchers open the same accepted
+    cases; one dispatches each, then the other transfers each from the screen it opened
+    before. Without a required version some transfers overwrote the dispatch; now every one
+    is refused and every case keeps the first dispatcher's unit."""
+    tc, _, L, report = world
+    one, two = L["dispatcher"].loop, CaseLoop(tc.db, Actor("调度二", StaffRole.DISPATCHER,
+                                                           tc.staff["dispatcher"]))
+    n = 12
+    ids = [report() for _ in range(n)]
+    for cid in ids:
+        one.accept(cid, expected_version=status(tc.db, cid).version)
+    seen_by_two = {cid: status(tc.db, cid).version for cid in ids}  # both screens open
+    for cid in ids:
+        one.dispatch(cid, decision(tc), expected_version=status(tc.db, cid).version)
+    refused = 0
+    for cid in ids:
+        before = snapshot(tc.db, cid)
+        try:
+            # the second dispatcher's screen still shows the case accepted: it would route
+            # the case elsewhere (the transfer is legal from dispatched)
+            two.transfer(cid, decision(tc, "street", "street"), "另派",
+                         expected_version=seen_by_two[cid])
+        except StaleVersionError:
+            refused += 1
+            assert snapshot(tc.db, cid) == before
+    assert refused == n
+    assert {status(tc.db, cid).assigned_unit_id for cid in ids} == {tc.community}
+    assert {status(tc.db, cid).level for cid in ids} == {"community"}
 
 
 def test_a_concurrent_write_is_a_conflict(world) -> None:
-    """Two consoles on PostgreSQL: another commits between our read and our write, and the
-    version lock turns our write into a conflict (SQLite serialises writers instead)."""
+    """Two consoles on PostgreSQL: another commits between our check and our write, and the
+    version lock turns our write into a stale version (SQLite serialises writers instead)."""
     from sqlalchemy import update
 
     tc, clock, L, report = world
     if tc.db.is_sqlite:
         pytest.skip("SQLite takes the write lock at BEGIN: writers cannot interleave")
     cid = report()
+    seen = status(tc.db, cid).version
     before = counts(tc.db, cid)
 
     def clock_with_a_rival() -> dt.datetime:  # called inside the transition's transaction
@@ -438,8 +576,10 @@ def test_a_concurrent_write_is_a_conflict(world) -> None:
                          .values(title="改过", version=Case.version + 1))
         return clock.t
 
-    with pytest.raises(ConflictError, match="someone else"):
-        CaseLoop(tc.db, L["dispatcher"].actor, now=clock_with_a_rival).accept(cid)
+    with pytest.raises(StaleVersionError, match="someone else") as caught:
+        CaseLoop(tc.db, L["dispatcher"].actor, now=clock_with_a_rival).accept(
+            cid, expected_version=seen)
+    assert (caught.value.expected, caught.value.actual) == (seen, seen + 1)
     c = status(tc.db, cid)
     assert (c.status.value, c.title) == ("reported", "改过")
     assert counts(tc.db, cid) == before
@@ -492,3 +632,98 @@ def test_a_deadline_breach_escalates_one_level_up(world) -> None:
         last = s.scalars(select(CaseHistory).where(CaseHistory.case_id == cid)
                          .order_by(CaseHistory.id.desc())).first()
     assert last.action == "escalate" and "deadline breached" in last.note
+
+
+def test_the_deadline_watch_leaves_a_case_changed_since_it_read_it(world) -> None:
+    """The watch escalates from the unit it read; a dispatcher who transferred the case
+    after that read keeps the transfer (the escalation is refused as stale)."""
+    from routing.graph import EscalationGraph
+    from routing.policy import Router, escalate_overdue
+
+    tc, clock, L, report = world
+    cid = report()
+    L["dispatcher"].accept(cid)
+    L["dispatcher"].dispatch(cid, decision(tc))  # community
+    router = Router(EscalationGraph.from_db(tc.db))
+    later = status(tc.db, cid).step_deadline + dt.timedelta(minutes=1)
+    escalate = router.escalate
+
+    def escalate_after_a_transfer(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        # the dispatcher moves the case between the watch's read and its escalation
+        # (to another worker of the same community: a new step with a new deadline)
+        L["dispatcher"].transfer(cid, decision(tc), "换人处置")
+        return escalate(*args, **kwargs)
+
+    router.escalate = escalate_after_a_transfer
+    assert escalate_overdue(tc.db, router, now=later) == []
+    after = status(tc.db, cid)
+    assert (after.level, after.assigned_unit_id) == ("community", tc.community)
+    with tc.db.read() as s:
+        last = s.scalars(select(CaseHistory.action).where(CaseHistory.case_id == cid)
+                         .order_by(CaseHistory.id.desc())).first()
+    assert last == "transfer"  # and no escalation after it
+
+
+def test_every_transition_moves_the_version_on(world) -> None:
+    """Even one that changes no column: a screen opened before it is out of date."""
+    tc, _, L, report = world
+    cid = report()
+    L["dispatcher"].accept(cid)
+    L["dispatcher"].dispatch(cid, decision(tc))
+    L["dispatcher"].request_escalation(cid, "人手不够")
+    seen = status(tc.db, cid).version
+    changes = L["dispatcher"].request_escalation(cid, "还是不够")  # already requested
+    assert changes.fields == () and status(tc.db, cid).version == seen + 1
+    with pytest.raises(StaleVersionError):
+        L["lead"].loop.escalate(cid, decision(tc, "street", "street"), "超期",
+                                expected_version=seen)
+
+
+def test_two_dispatchers_at_once_claim_each_case_once(world) -> None:
+    """Two dispatchers on two threads dispatch the same accepted cases, each from the screen
+    (a read) it has: every case is dispatched exactly once, the other attempt is refused as
+    stale (or, read after the winner, as illegal), and the case's unit is the winner's."""
+    import threading
+
+    from models.errors import CityGridError
+
+    tc, _, L, report = world
+    n = 20
+    ids = [report() for _ in range(n)]
+    for cid in ids:
+        L["dispatcher"].accept(cid)
+    loops = {"community": L["dispatcher"].loop,
+             "street": CaseLoop(tc.db, Actor("调度二", StaffRole.DISPATCHER,
+                                             tc.staff["dispatcher"]))}
+    start = threading.Barrier(2)
+    outcomes: dict[str, list] = {"community": [], "street": []}
+
+    def work(unit: str) -> None:
+        start.wait()
+        for cid in ids if unit == "community" else reversed(ids):
+            screen = status(tc.db, cid)
+            try:
+                loops[unit].dispatch(cid, decision(tc, unit, unit),
+                                     expected_version=screen.version)
+                outcomes[unit].append((cid, "ok"))
+            except StaleVersionError:
+                outcomes[unit].append((cid, "stale"))
+            except CityGridError as exc:
+                outcomes[unit].append((cid, type(exc).__name__))
+
+    threads = [threading.Thread(target=work, args=(u,)) for u in loops]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(len(v) == n for v in outcomes.values())
+    won = {cid: unit for unit, got in outcomes.items() for cid, what in got if what == "ok"}
+    assert sorted(won) == sorted(ids)  # each case claimed by exactly one of the two
+    assert sum(what == "ok" for got in outcomes.values() for _, what in got) == n
+    with tc.db.read() as s:
+        dispatches = dict(s.execute(
+            select(CaseHistory.case_id, func.count()).where(CaseHistory.action == "dispatch")
+            .group_by(CaseHistory.case_id)).all())
+    assert dispatches == {cid: 1 for cid in ids}
+    for cid, unit in won.items():
+        assert status(tc.db, cid).assigned_unit_id == getattr(tc, unit)

@@ -29,7 +29,7 @@ from models.auth import PERMISSIONS, Actor, SystemRole
 from models.cases import CaseService, NewCase
 from models.catalogue import load_catalogue
 from models.db import Database
-from models.errors import CityGridError
+from models.errors import CityGridError, StaleVersionError
 from models.loop import CLOSED, DONE, LEVEL_UP, OPEN, TRANSITIONS, CaseLoop, allowed
 from models.records import RoutingDecision
 from models.schema import (
@@ -95,6 +95,18 @@ def _template() -> tuple[Path, tuple]:
 
 
 _TEMPLATE: list = []
+
+
+class _Seen:
+    """A loop whose actions pass ``version`` as the version seen, unless told another."""
+
+    def __init__(self, loop: CaseLoop, version: int) -> None:
+        self.loop, self.version = loop, version
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        action = getattr(self.loop, name)
+        return lambda *args, **kwargs: action(*args, **{"expected_version": self.version,
+                                                        **kwargs})
 
 
 class LoopMachine(RuleBasedStateMachine):
@@ -175,9 +187,11 @@ class LoopMachine(RuleBasedStateMachine):
             return other is not None and rows[other]["status"] in OPEN
         return True
 
-    def denied(self, action: str, who: str, case: dict, other: int | None) -> bool:
+    def denied(self, action: str, who: str, case: dict, other: int | None,
+               stale: bool = False) -> bool:
         """Whether an attempt leaves a "denied" audit row: the role may not make the
-        transition at all, or (verification) the worker is not of the case's grid."""
+        transition at all, or (verification) the worker is not of the case's grid (looked
+        at only once the version given is found current)."""
         if action == "merge" and other is None:
             return False  # refused as invalid input before anyone's role is looked at
         actor, t = self.actors[who], TRANSITIONS[action]
@@ -185,13 +199,16 @@ class LoopMachine(RuleBasedStateMachine):
             return actor.role is not SystemRole.ADMIN
         if t.perm not in PERMISSIONS[actor.role] or actor.role not in t.roles:
             return True
-        return (action in ("verify_pass", "verify_fail") and case["status"] in t.sources
+        return (not stale and action in ("verify_pass", "verify_fail")
+                and case["status"] in t.sources
                 and not self.open_children(case["id"])
                 and self.home_grid.get(who) != case["grid_id"])
 
     def call(self, action: str, who: str, case: dict, other: int | None,
-             satisfaction: int) -> None:
-        loop = CaseLoop(self.db, self.actors[who], now=self.clock)
+             satisfaction: int, rows: dict[int, dict], stale: int = 0) -> None:
+        """Make the attempt with the versions the machine read (``stale``: off by that)."""
+        seen = case["version"] + stale
+        loop = _Seen(CaseLoop(self.db, self.actors[who], now=self.clock), seen)
         cid = case["id"]
         up = LEVEL_UP.get(case["level"] or "", "street")
         down = DOWN.get(case["level"] or "", "community")
@@ -213,7 +230,9 @@ class LoopMachine(RuleBasedStateMachine):
             "request_escalation": lambda: loop.request_escalation(cid, "需协调"),
             "escalate": lambda: loop.escalate(cid, self.decision(up), "超期"),
             "deescalate": lambda: loop.deescalate(cid, self.decision(down), "可下放"),
-            "merge": lambda: loop.merge(cid, cid if other is None else other),
+            "merge": lambda: loop.merge(cid, cid if other is None else other,
+                                        original_version=rows[other]["version"]
+                                        if other is not None else case["version"]),
             "split": lambda: loop.split(cid, [self.decision("community"),
                                               self.decision("street")]),
         }
@@ -237,14 +256,16 @@ class LoopMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.cases)
     @rule(data=st.data(), tries=st.integers(1, 6), satisfaction=st.integers(1, 5))
     def act(self, data, tries: int, satisfaction: int) -> None:
-        """Any actions by anyone on one case: each outcome must match the prediction."""
+        """Any actions by anyone on one case, now and then from a stale screen (a version
+        off by one or two): each outcome must match the prediction."""
         case_id = data.draw(st.sampled_from(self.cases))
         for _ in range(tries):
             action = data.draw(st.sampled_from(ACTIONS))
             who = data.draw(st.sampled_from(sorted(self.actors)))
             other = data.draw(st.sampled_from(self.cases))
+            stale = data.draw(st.sampled_from([0, 0, 0, 0, -1, -2, 1]))
             self.attempt(action, who, case_id, None if other == case_id else other,
-                         satisfaction)
+                         satisfaction, stale)
 
     @precondition(lambda self: self.cases)
     @rule(data=st.data(), steps=st.integers(1, 8), satisfaction=st.integers(1, 5))
@@ -275,28 +296,35 @@ class LoopMachine(RuleBasedStateMachine):
                                 satisfaction)
 
     def attempt(self, action: str, who: str, case_id: int, other: int | None,
-                satisfaction: int) -> bool:
+                satisfaction: int, stale: int = 0) -> bool:
         rows = self.rows()
         before = rows[case_id]
-        legal = self.legal(action, who, before, other, rows)
+        legal = self.legal(action, who, before, other, rows) and not stale
         history = self.count(CaseHistory)
         own_history = self.count(CaseHistory, CaseHistory.case_id == case_id)
         audits = self.ok_audits()
         denied = self.count(AuditEntry, AuditEntry.outcome == "denied")
-        expect_denied = self.denied(action, who, before, other)
+        expect_denied = self.denied(action, who, before, other, bool(stale))
         original_reports = (self.count(CaseReport, CaseReport.case_id == other)
                             if other else 0)
         own_reports = self.count(CaseReport, CaseReport.case_id == case_id)
         parent = before["parent_case_id"]
+        refused_as_stale = False
         try:
-            self.call(action, who, before, other, satisfaction)
+            self.call(action, who, before, other, satisfaction, rows, stale)
             happened = True
+        except StaleVersionError:
+            happened, refused_as_stale = False, True
         except CityGridError:
             happened = False
         after_rows = self.rows()
         after = after_rows[case_id]
         assert happened == legal, (action, who, before["status"], before["level"])
 
+        # a stale version is refused as such whenever the role and the input pass
+        assert refused_as_stale == (bool(stale) and not expect_denied
+                                    and not (action == "merge" and other is None)), \
+            (action, who, stale)
         if not happened:
             assert after_rows == rows, (action, who)  # a refusal changes no case ...
             assert self.count(CaseHistory) == history  # ... writes no history ...
@@ -325,6 +353,7 @@ class LoopMachine(RuleBasedStateMachine):
         assert self.count(CaseHistory) == history + 1 + extra
         assert self.ok_audits() == audits + 1 + int(parent_closed)
 
+        assert after["version"] == before["version"] + 1  # every transition moves it on
         target = TRANSITIONS[action].target
         if target is not None:
             assert after["status"] is target

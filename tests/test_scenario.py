@@ -20,6 +20,7 @@ from models.replay import Replay
 from models.scenario import ScenarioHeader, export_scenario, read_scenario, write_scenario
 from models.schema import StaffRole
 from routing.scenarios import compare_policies, record_simulation
+from tests.freshloop import FreshLoop
 
 START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 
@@ -160,7 +161,7 @@ def test_a_slice_of_the_database_log_replays_to_the_database_state(tiny_city,
     ids = [cases.report(NewCase(channel="hotline_12345", subcategory=sub, lon=112.981,
                                 lat=28.189, title=f"case {sub}")).case_ids[0]
            for sub in ("C01", "C03", "S01")]
-    loop = CaseLoop(tiny_city.db, dispatcher)
+    loop = FreshLoop(CaseLoop(tiny_city.db, dispatcher))
     loop.accept(ids[0])
     loop.accept(ids[1])
     loop.reject(ids[2], "duplicate")

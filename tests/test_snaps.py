@@ -31,6 +31,7 @@ from models.schema import (
     StaffRole,
 )
 from models.snaps import SnapFolder, SnapImporter
+from tests.freshloop import FreshLoop
 
 ROOT = Path(__file__).resolve().parents[1]
 FEED = Actor.system("snaps", SystemRole.FEED)
@@ -147,7 +148,8 @@ def test_feedback_photos_are_listed_with_the_snap_photos(db, inbox) -> None:
     admin = Actor.system("test", SystemRole.ADMIN)
     with db.write() as s:  # straight to handling: the loop's own tests walk every step
         s.get(Case, case_id).status = CaseStatus.HANDLING
-    CaseLoop(db, admin).feedback(case_id, "修好了", photos=[("after.jpg", "image/png", JPEG)])
+    FreshLoop(CaseLoop(db, admin)).feedback(case_id, "修好了",
+                                            photos=[("after.jpg", "image/png", JPEG)])
 
     photos = CaseService(db, DISPATCHER).attachments(case_id)
     assert [(p.kind, p.file_name, p.media_type, p.data) for p in photos] == [
@@ -161,7 +163,7 @@ def test_refused_feedback_photos_are_not_stored(db, inbox) -> None:
     case_id = SnapFolder(db, FEED, inbox).scan().case_ids[0]
     with db.write() as s:
         s.get(Case, case_id).status = CaseStatus.HANDLING
-    loop = CaseLoop(db, Actor.system("test", SystemRole.ADMIN))
+    loop = FreshLoop(CaseLoop(db, Actor.system("test", SystemRole.ADMIN)))
     with pytest.raises(ValidationError, match="not a JPEG, PNG or WebP"):
         loop.feedback(case_id, "done", photos=[("x.gif", "image/gif", b"GIF89a\x01\x00")])
     with pytest.raises(ValidationError, match="the limit is 10 MB"):

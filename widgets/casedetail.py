@@ -113,6 +113,8 @@ class CaseDetailWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.case_id: int | None = None
+        self.shown_version: int | None = None
+        """The version of the case as shown: what the user's actions on it are based on."""
         self._case = None
         self.title = QLabel(self.tr("No case selected"), self)
         self.title.setObjectName("caseTitle")
@@ -198,6 +200,7 @@ class CaseDetailWidget(QWidget):
         if case.id != self.case_id:
             self.set_photos(())  # another case: its photos come with set_photos
         self.case_id = case.id
+        self.shown_version = case.version
         self.title.setText(case.title)
         f = self.fields
         f["number"].setText(case.number)
@@ -321,6 +324,7 @@ class CaseDetailWidget(QWidget):
 
     def clear(self) -> None:
         self.case_id = None
+        self.shown_version = None
         self.title.setText(self.tr("No case selected"))
         for label in self.fields.values():
             label.clear()
