@@ -349,6 +349,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
           f"{ind.mean_hours_to_close:.1f} h to close, {ind.mean_minutes_to_accept:.1f} min "
           f"to accept, {ind.mean_minutes_to_dispatch:.1f} min to dispatch; rework "
           f"{ind.rework}; open {ind.open} (overdue {ind.overdue})")
+    print(f"closed {ind.closure_rate:.2%} of {ind.events} events; by category "
+          + ", ".join(f"{c} {v:.2%}" for c, v in ind.category_share.items()))
     # the whole replay: reading the file, indexing it, running it
     result = ind.as_dict() | {"replay_s": round(time.perf_counter() - t0, 3),
                               "load_s": round(load_s, 3)}
