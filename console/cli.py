@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --record: one district (e.g. 430103 Tianxin); default all")
     p.add_argument("--days", type=float, default=None,
                    help="with --record: simulated days (default 1)")
-    p.add_argument("--policy", default="default-2026", help="with --record: routing policy")
+    p.add_argument("--policy", default="default-2026",
+                   help="routing policy the simulated dispatchers follow")
     _add_db(p)
 
     p = sub.add_parser("replay", help="replay a scenario file headless and print its "
@@ -269,6 +270,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from models.simulator import CitySimulator
+    from routing.graph import EscalationGraph
+    from routing.policy import Router, load_policy
 
     if args.record:
         return _record(args)
@@ -280,7 +283,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     db = _open_db(args.db)
     start = dt.datetime.now(dt.UTC)
-    sim = CitySimulator(db, seed=args.seed, start=start, surge=args.surge)
+    router = Router(EscalationGraph.from_db(db), load_policy(args.policy))
+    sim = CitySimulator(db, seed=args.seed, start=start, surge=args.surge, router=router)
     t0 = time.perf_counter()
     stats = sim.run_until(start + dt.timedelta(hours=args.hours))
     took = time.perf_counter() - t0
