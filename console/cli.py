@@ -282,12 +282,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print("error: --hours must be positive", file=sys.stderr)
         return EXIT_USAGE
     db = _open_db(args.db)
-    start = dt.datetime.now(dt.UTC)
-    router = Router(EscalationGraph.from_db(db), load_policy(args.policy))
-    sim = CitySimulator(db, seed=args.seed, start=start, surge=args.surge, router=router)
-    t0 = time.perf_counter()
-    stats = sim.run_until(start + dt.timedelta(hours=args.hours))
-    took = time.perf_counter() - t0
+    try:
+        start = dt.datetime.now(dt.UTC)
+        # the simulated dispatchers send each case where the policy's router does
+        router = Router(EscalationGraph.from_db(db), load_policy(args.policy))
+        sim = CitySimulator(db, seed=args.seed, start=start, surge=args.surge, router=router)
+        t0 = time.perf_counter()
+        stats = sim.run_until(start + dt.timedelta(hours=args.hours))
+        took = time.perf_counter() - t0
+    finally:
+        db.dispose()
     print(f"simulated {args.hours:g} h in {took:.1f} s: {stats['reported']} events reported, "
           f"{stats['advanced']} steps taken, {stats['waiting']} cases waiting for their next step")
     return EXIT_OK
@@ -360,7 +364,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
                               "load_s": round(load_s, 3)}
     if args.policy:
         db = _open_db(args.db)
-        table = compare_policies(replay, db, args.policy)
+        try:
+            table = compare_policies(replay, db, args.policy)
+        finally:
+            db.dispose()
         names = list(table)
         keys = list(table[names[0]])
         print(f"{'':28}" + "".join(f"{n:>16}" for n in names))

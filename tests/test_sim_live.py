@@ -103,3 +103,17 @@ def test_the_simulator_adopts_its_own_alerts_only(tiny_city) -> None:
     assert len(own) == stats["alerts_published"]
     assert CaseStatus.REPORTED not in own
     assert not sim._published  # every published alert was seen as a case
+
+
+@pytest.mark.slow
+def test_the_simulate_command_dispatches_by_the_policy_given(demo, capsys) -> None:
+    from console.cli import main
+
+    assert main(["simulate", "--hours", "1", "--surge", "--policy", "street-first",
+                 "--db", demo.url]) == 0
+    assert "events reported" in capsys.readouterr().out
+    with demo.read() as s:
+        levels = s.execute(select(Case.level).where(
+            Case.routing_policy == "street-first")).scalars().all()
+    # street-first sends nothing to a community (default-2026 sends class C/D there)
+    assert len(levels) > 100 and "community" not in levels
