@@ -188,6 +188,26 @@ class _CategoryUrn:
         return self.rng.permutation(np.repeat(np.arange(len(self.full)), counts))
 
 
+def subcategory_choices(catalogue: Catalogue | None = None
+                        ) -> dict[str, tuple[list[str], np.ndarray]]:
+    """For each category of ``catalogue``: its subcategory codes and the probability of
+    each (the calibration's weights, normalised).
+
+    Raises
+    ------
+    ValidationError
+        The calibration does not fit the catalogue.
+    """
+    catalogue = catalogue or load_catalogue()
+    _CAL.check(catalogue)
+    out = {}
+    for c in catalogue.categories:
+        codes = [s.code for s in c.subcategories]
+        w = np.array([_CAL.subcategory_weights[c.code][code] for code in codes])
+        out[c.code] = (codes, w / w.sum())
+    return out
+
+
 def plan_events(start: dt.datetime, end: dt.datetime, grid_weights: np.ndarray, *,
                 seed: int = 2019, surge: bool = False,
                 catalogue: Catalogue | None = None) -> Iterator[PlannedEvent]:
@@ -198,15 +218,9 @@ def plan_events(start: dt.datetime, end: dt.datetime, grid_weights: np.ndarray, 
     from its counts); subcategories the calibration's weights; ``closes`` is true for
     :data:`CLOSURE_RATE` of the events.
     """
-    catalogue = catalogue or load_catalogue()
-    _CAL.check(catalogue)
+    choices = subcategory_choices(catalogue)
     rng = np.random.default_rng(seed)
     cats = list(_CAL.category_counts)
-    subs_of, sub_p = {}, {}
-    for c in catalogue.categories:
-        subs_of[c.code] = [s.code for s in c.subcategories]
-        w = np.array([_CAL.subcategory_weights[c.code][s] for s in subs_of[c.code]])
-        sub_p[c.code] = w / w.sum()
     urn = _CategoryUrn(rng)
     chans = list(CHANNEL_MIX)
     chan_p = np.array([CHANNEL_MIX[c] for c in chans])
@@ -225,13 +239,14 @@ def plan_events(start: dt.datetime, end: dt.datetime, grid_weights: np.ndarray, 
         for i, cat in enumerate(cats):
             mine = np.flatnonzero(cat_draw == i)
             if len(mine):
-                sub_draw[mine] = rng.choice(len(subs_of[cat]), len(mine), p=sub_p[cat])
+                codes, p = choices[cat]
+                sub_draw[mine] = rng.choice(len(codes), len(mine), p=p)
         for k in range(n):
             at = hour + dt.timedelta(seconds=float(offsets[k]))
             if not start <= at < end:
                 continue
             cat = cats[cat_draw[k]]
-            yield PlannedEvent(at, int(grids[k]), cat, subs_of[cat][sub_draw[k]],
+            yield PlannedEvent(at, int(grids[k]), cat, choices[cat][0][sub_draw[k]],
                                chans[chan_draw[k]], bool(closes[k]))
         hour += dt.timedelta(hours=1)
 
@@ -637,4 +652,4 @@ def closure_share(events: list[PlannedEvent]) -> float:
 
 __all__ = ["CATEGORY_MIX", "CLOSURE_RATE", "Calibration", "CaseRouter", "CitySimulator",
            "PlannedEvent", "closure_share", "events_per_hour", "load_calibration",
-           "monthly_mix", "plan_events", "rate_factor"]
+           "monthly_mix", "plan_events", "rate_factor", "subcategory_choices"]

@@ -24,6 +24,7 @@ from models.simulator import (
     monthly_mix,
     plan_events,
     rate_factor,
+    subcategory_choices,
 )
 
 YEAR = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -103,6 +104,9 @@ def test_a_calibration_must_fit_the_catalogue() -> None:
     catalogue = load_catalogue()
     cal = load_calibration()
     cal.check(catalogue)
+    codes, p = subcategory_choices(catalogue)["emergency"]
+    assert codes == ["M01", "M02", "M03", "M04", "M05"]
+    assert list(p) == pytest.approx([0.20, 0.15, 0.35, 0.20, 0.10])
     weights = {c: dict(w) for c, w in cal.subcategory_weights.items()}
     del weights["city"]["C04"]
     weights["party"]["X99"] = 1.0
