@@ -285,8 +285,14 @@ class ConsoleController(QObject):
         from models.simulator import CitySimulator
 
         if self.simulator is None:
+            from routing.graph import EscalationGraph
+            from routing.policy import Router
+
+            # the simulator's dispatchers send each case where the router does
+            router = Router(EscalationGraph.from_db(self.db))
             self.simulator = CitySimulator(self.db, start=dt.datetime.now(dt.UTC),
-                                           surge=self._surge, publisher=self.publisher)
+                                           surge=self._surge, publisher=self.publisher,
+                                           router=router)
         state.check()
         return self.simulator.run_until(dt.datetime.now(dt.UTC))
 

@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --record: one district (e.g. 430103 Tianxin); default all")
     p.add_argument("--days", type=float, default=None,
                    help="with --record: simulated days (default 1)")
-    p.add_argument("--policy", default="default-2026", help="with --record: routing policy")
+    p.add_argument("--policy", default="default-2026",
+                   help="routing policy the simulated dispatchers follow")
     _add_db(p)
 
     p = sub.add_parser("replay", help="replay a scenario file headless and print its "
@@ -269,6 +270,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from models.simulator import CitySimulator
+    from routing.graph import EscalationGraph
+    from routing.policy import Router, load_policy
 
     if args.record:
         return _record(args)
@@ -279,11 +282,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print("error: --hours must be positive", file=sys.stderr)
         return EXIT_USAGE
     db = _open_db(args.db)
-    start = dt.datetime.now(dt.UTC)
-    sim = CitySimulator(db, seed=args.seed, start=start, surge=args.surge)
-    t0 = time.perf_counter()
-    stats = sim.run_until(start + dt.timedelta(hours=args.hours))
-    took = time.perf_counter() - t0
+    try:
+        start = dt.datetime.now(dt.UTC)
+        # the simulated dispatchers send each case where the policy's router does
+        router = Router(EscalationGraph.from_db(db), load_policy(args.policy))
+        sim = CitySimulator(db, seed=args.seed, start=start, surge=args.surge, router=router)
+        t0 = time.perf_counter()
+        stats = sim.run_until(start + dt.timedelta(hours=args.hours))
+        took = time.perf_counter() - t0
+    finally:
+        db.dispose()
     print(f"simulated {args.hours:g} h in {took:.1f} s: {stats['reported']} events reported, "
           f"{stats['advanced']} steps taken, {stats['waiting']} cases waiting for their next step")
     return EXIT_OK
@@ -349,12 +357,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
           f"{ind.mean_hours_to_close:.1f} h to close, {ind.mean_minutes_to_accept:.1f} min "
           f"to accept, {ind.mean_minutes_to_dispatch:.1f} min to dispatch; rework "
           f"{ind.rework}; open {ind.open} (overdue {ind.overdue})")
+    print(f"closed {ind.closure_rate:.2%} of {ind.events} events; by category "
+          + ", ".join(f"{c} {v:.2%}" for c, v in ind.category_share.items()))
     # the whole replay: reading the file, indexing it, running it
     result = ind.as_dict() | {"replay_s": round(time.perf_counter() - t0, 3),
                               "load_s": round(load_s, 3)}
     if args.policy:
         db = _open_db(args.db)
-        table = compare_policies(replay, db, args.policy)
+        try:
+            table = compare_policies(replay, db, args.policy)
+        finally:
+            db.dispose()
         names = list(table)
         keys = list(table[names[0]])
         print(f"{'':28}" + "".join(f"{n:>16}" for n in names))

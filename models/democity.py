@@ -51,7 +51,7 @@ from models.schema import (
     StaffRole,
 )
 from models.schema import Sensor as SensorRow
-from models.simulator import CATEGORY_MIX
+from models.simulator import CATEGORY_MIX, CHANNEL_MIX, subcategory_choices
 
 GRID_SIZE = 1e-7  # precision grid of all generated geometry, in degrees (about 1 cm)
 CENTRE = (112.9770, 28.1965)  # Wuyi Square, WGS-84: the densest part of the old city
@@ -729,10 +729,6 @@ def _staff_rows(rng: np.random.Generator, plan: CityPlan,
     return rows
 
 
-CHANNEL_MIX = {"patrol": 0.45, "hotline_12345": 0.25, "snap": 0.15, "iot": 0.08,
-               "resident": 0.05, "emergency": 0.02}
-
-
 def seed_demo_cases(db: Database, *, n: int = 400, seed: int = 2019,
                     now: dt.datetime | None = None) -> int:
     """Report ``n`` cases of the last ninety minutes through the case service, with the
@@ -753,7 +749,8 @@ def seed_demo_cases(db: Database, *, n: int = 400, seed: int = 2019,
     catalogue = load_catalogue()
     service = CaseService(db, Actor.system("demo-intake", SystemRole.FEED), locate=index.locate,
                           catalogue=catalogue)
-    by_category = {c.code: c.subcategories for c in catalogue.categories}
+    # the calibrated subcategory weights within each category, as the simulator draws them
+    choices = subcategory_choices(catalogue)
     cats = list(CATEGORY_MIX)
     cat_draw = rng.choice(len(cats), n, p=np.array(list(CATEGORY_MIX.values())) /
                           sum(CATEGORY_MIX.values()))
@@ -768,8 +765,8 @@ def seed_demo_cases(db: Database, *, n: int = 400, seed: int = 2019,
     for i in range(n):
         poly = shapely.from_wkb(rows[grid_draw[i]][0])
         lon, lat = _sample_points(rng, poly, 1)[0]
-        subs = by_category[cats[cat_draw[i]]]
-        sub = subs[int(rng.integers(len(subs)))]
+        codes, p = choices[cats[cat_draw[i]]]
+        sub = catalogue.subcategory(codes[int(rng.choice(len(codes), p=p))])
         channel = chans[chan_draw[i]]
         resident = channel in ("hotline_12345", "resident", "emergency", "snap")
         service.report(NewCase(

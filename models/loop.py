@@ -603,26 +603,26 @@ class CaseLoop:
         return self._run("split", case_id, change, note=note, new_step=False,
                          expected_version=expected_version)
 
+    def mark_span(self, case_id: int, grid_ids: Sequence[int], note: str = "", *,
+                  expected_version: int) -> CaseChanges:
+        """Mark the grids the case spans (its own grid is always one of them; only its own
+        grid clears the span). Routing then goes to the grids' lowest common unit; a case
+        already dispatched keeps its assignment until it is transferred."""
+        _require_version(expected_version, "expected_version")
+
+        def change(s: Session, c: Case) -> dict:
+            # the span lives in its own table; the version still moves (as on every
+            # transition), so a stale screen cannot route on the old span
+            return {"grids": replace_span(s, c, grid_ids)}
+        return self._run("mark_span", case_id, change, note=note, new_step=False,
+                         expected_version=expected_version)
+
 
 def _require_version(version: object, name: str) -> None:
     """Refuse a case action that does not say which version of the case it acts on."""
     if isinstance(version, bool) or not isinstance(version, int):
         raise TypeError(f"a case action needs {name}=<the version of the case the user saw>, "
                         f"not {version!r}")
-
-    def mark_span(self, case_id: int, grid_ids: Sequence[int], note: str = "",
-                  **kw) -> CaseChanges:
-        """Mark the grids the case spans (its own grid is always one of them; only its own
-        grid clears the span). Routing then goes to the grids' lowest common unit; a case
-        already dispatched keeps its assignment until it is transferred."""
-
-        def change(s: Session, c: Case) -> dict:
-            codes = replace_span(s, c, grid_ids)
-            # the span lives in its own table: touch the row so the version moves and a
-            # stale screen cannot route on the old span
-            flag_modified(c, "grid_id")
-            return {"grids": codes}
-        return self._run("mark_span", case_id, change, note=note, new_step=False, **kw)
 
 
 def _on_time(case: Case) -> bool | None:

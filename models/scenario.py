@@ -114,7 +114,7 @@ def write_scenario(path: Path, header: ScenarioHeader, events: Iterable[dict]) -
 
 MAX_SCENARIO_BYTES = 256 * 1024 * 1024  # decompressed; a recorded month is tens of MB
 MAX_LINE_BYTES = 64 * 1024  # one event (or the header) on one line
-MAX_EVENTS = 500_000  # a recorded month of the whole city; held in memory for the replay
+MAX_EVENTS = 1_000_000  # a recorded year of a district (about 771,000); held in memory
 EARLIEST_T = 946_684_800.0  # 2000-01-01 UTC: before the city's grid existed
 LATEST_T = 4_102_444_800.0  # 2100-01-01 UTC
 # ``report``, ``position`` and ``action``, or a step of a case (a transition's name, as the

@@ -26,8 +26,10 @@ def record_simulation(db, path: Path, *, district: str | None = None, days: floa
     daily profile); each case is routed by the policy (:class:`routing.policy.Router`) and
     runs the loop with the simulator's delays (:data:`models.simulator.STEP_DELAYS`): a
     verification fails now and then and the case is handled again; the grid worker who
-    handles it rides there (a ``position`` event). The database is only read (the grids,
-    the escalation graph): nothing is written to it.
+    handles it rides there (a ``position`` event). A case the plan does not close
+    (:attr:`models.simulator.PlannedEvent.closes`, 1.49 % as in the report) stays in
+    handling: it has no feedback, verification or assessment. The database is only read
+    (the grids, the escalation graph): nothing is written to it.
     """
     import shapely
     from sqlalchemy import select
@@ -121,6 +123,8 @@ def record_simulation(db, path: Path, *, district: str | None = None, days: floa
                                       "lon": round(float(lon[k]), 6),
                                       "lat": round(float(lat[k]), 6)}))
         order += 1
+        if not ev.closes:
+            continue  # the handler never reports back: the case stays in handling
         while True:
             step("feedback", "verifying", STEP_DELAYS["feedback"][cls], by="handler")
             if rng.uniform() < VERIFY_FAIL_RATE:

@@ -235,6 +235,7 @@ class LoopMachine(RuleBasedStateMachine):
                                         if other is not None else case["version"]),
             "split": lambda: loop.split(cid, [self.decision("community"),
                                               self.decision("street")]),
+            "mark_span": lambda: loop.mark_span(cid, self.city.grids[:2]),
         }
         calls[action]()
 

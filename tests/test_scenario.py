@@ -56,10 +56,16 @@ def test_a_recorded_period_has_every_case_around_the_loop(tianxin) -> None:
     for e in scn.events:
         if "s" in e:
             by_case.setdefault(e["case"], []).append(e["k"])
+    open_ended = 0
     for kinds in by_case.values():
         assert kinds[:4] == ["report", "accept", "dispatch", "start"]
+        if kinds == ["report", "accept", "dispatch", "start"]:
+            open_ended += 1  # a case the report would not close: it stays in handling
+            continue
         assert kinds[-2:] == ["verify", "assess"]
         assert kinds.count("feedback") == kinds.count("verify_fail") + 1
+    # the report closes 98.51 %: a few of some 520 cases stay open
+    assert 0 < open_ended < 0.04 * len(by_case)
     dispatches = [e for e in scn.events if e["k"] == "dispatch"]
     assert {e["level"] for e in dispatches} <= {"community", "street", "district", "city"}
     assert all(e["unit"] for e in dispatches)
@@ -111,7 +117,17 @@ def test_the_indicators_of_a_replay_and_of_a_seek_agree(tianxin) -> None:
     ran = replay.run()
     seeked = replay.indicators()
     assert ran.as_dict() | {"replay_s": 0} == seeked.as_dict() | {"replay_s": 0}
-    assert ran.events == replay.n_cases and ran.closed == replay.n_cases and ran.open == 0
+    assert ran.events == replay.n_cases and ran.closed + ran.open == replay.n_cases
+    # the cases the plan does not close are still open (in handling) at the end
+    handling = STATUS_CODES.index("handling")
+    assert ran.open == int((replay.state_at(replay.end).table.status == handling).sum()) > 0
+    assert ran.closure_rate == pytest.approx(ran.closed / ran.events)
+    assert 0.96 < ran.closure_rate < 1
+    shares = ran.category_share
+    assert list(shares) == ["party", "city", "security", "environment", "emergency", "other"]
+    assert sum(shares.values()) == pytest.approx(1)
+    assert shares["city"] == pytest.approx(
+        sum(1 for c in replay.category if c == 1) / replay.n_cases)
     assert 0 < ran.closed_on_time_rate <= 1
     assert ran.rework == sum(1 for k in replay.ev_kind if k == "verify_fail")
     # half way through, some cases are still open
@@ -203,7 +219,7 @@ def test_a_gzip_bomb_is_refused_in_bounded_memory(tmp_path, mb, member) -> None:
     _bomb(path, member, mb * 2**20)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(ValidationError, match=r"bomb.cgs: line \d+: (a line is longer|more "
-                                              r"than 500,000 lines|over 256 MiB)"):
+                                              r"than 1,000,000 lines|over 256 MiB)"):
         read_scenario(path)
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mib < 600, f"peak memory grew by {grown_mib:.0f} MiB"
