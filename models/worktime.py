@@ -72,7 +72,7 @@ class WorkingCalendar:
     adjusted: frozenset[dt.date]
     years: frozenset[int] = frozenset()
     # the years computations so far counted on the fallback (not part of the value)
-    _missing: set[int] = field(default_factory=set, compare=False, repr=False)
+    _missing: set[int] = field(default_factory=set, init=False, compare=False, repr=False)
 
     @property
     def missing_years(self) -> frozenset[int]:
@@ -275,7 +275,7 @@ def load_calendar_file(source: str | Path | Traversable, *, year: int | None = N
         year, a date that is not a date or lies outside the year, a date that is both a
         holiday and an adjusted working day.
     """
-    name = getattr(source, "name", str(source))
+    name = str(source)
 
     def fail(why: str) -> CalendarFileError:
         return CalendarFileError(f"{name}: {why}", file=str(source))
