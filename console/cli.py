@@ -419,7 +419,7 @@ def cmd_add_calendar(args: argparse.Namespace) -> int:
           f"{len(notice.adjusted)} adjusted working day(s)) as {path}"
           + (" (replacing the one installed before)" if replaced else ""))
     user = user_calendar_dir()
-    years = ", ".join(f"{y} ({'installed' if f.parent == user else 'shipped'})"
+    years = ", ".join(f"{y} ({'installed' if getattr(f, 'parent', None) == user else 'shipped'})"
                       for y, f in sorted(calendar_files().items()))
     print(f"working calendars: {years}; other years count weekends only")
     return EXIT_OK
