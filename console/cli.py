@@ -128,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "every .json in a folder; the files stay where they are")
     p.add_argument("path", help="a report .json, or a folder of them")
     _add_db(p)
+    p = sub.add_parser("add-calendar",
+                       help="check a year's working calendar (public holidays and adjusted "
+                            "working days of the State Council's notice, JSON: see "
+                            "docs/CASES.md) and install it in the user data directory, "
+                            "where later runs load it (it overrides a shipped year)")
+    p.add_argument("file", help="working-calendar-YYYY.json")
     return parser
 
 
@@ -418,11 +424,25 @@ def cmd_export_scenario(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_add_calendar(args: argparse.Namespace) -> int:
+    from models.worktime import calendar_files, install_calendar_file, user_calendar_dir
+
+    notice, path, replaced = install_calendar_file(args.file)
+    print(f"installed the {notice.year} working calendar ({len(notice.holidays)} holiday(s), "
+          f"{len(notice.adjusted)} adjusted working day(s)) as {path}"
+          + (" (replacing the one installed before)" if replaced else ""))
+    user = user_calendar_dir()
+    years = ", ".join(f"{y} ({'installed' if getattr(f, 'parent', None) == user else 'shipped'})"
+                      for y, f in sorted(calendar_files().items()))
+    print(f"working calendars: {years}; other years count weekends only")
+    return EXIT_OK
+
+
 COMMANDS = {"simulate": cmd_simulate, "import-cases": cmd_import_cases, "export-cases": cmd_export_cases,
             "demo": cmd_demo, "validate-grids": cmd_validate, "import-grids": cmd_import,
             "export-grids": cmd_export, "import-snaps": cmd_import_snaps,
             "replay": cmd_replay, "export-scenario": cmd_export_scenario,
-            "register-sensors": cmd_register_sensors}
+            "register-sensors": cmd_register_sensors, "add-calendar": cmd_add_calendar}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

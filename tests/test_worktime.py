@@ -113,6 +113,10 @@ def test_the_working_clock_agrees_with_the_calendar() -> None:
     single = np.array([cal.working_seconds([t])[0] for t in a[:50]])
     assert single == pytest.approx(clock_a[:50])
     assert np.isnan(cal.working_seconds([np.nan, a[0]])[0])
+    # the years without a calendar file (2025 and 2027 unless installed) were counted on
+    # weekends only, and recorded as such
+    assert {2025, 2026, 2027} - cal.years <= cal.missing_years
+    assert 2026 in cal.years and 2026 not in cal.missing_years
 
 
 def test_the_clock_stands_still_on_holidays_and_runs_on_adjusted_days() -> None:
