@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import shapely
@@ -236,21 +236,110 @@ def _capacity_kmeans(rng: np.random.Generator, xy: NDArray, w: NDArray, k: int,
 
 def _tile(region: shapely.Geometry, seeds: NDArray) -> list[shapely.Polygon]:
     """The Voronoi cells of ``seeds`` clipped to ``region``, each one polygon, tiling the
-    region exactly (also when its vertices are not on the precision grid)."""
+    region exactly.
+
+    :func:`models.democity._voronoi_cells` clips on the precision grid, which moves every
+    point where a cell edge meets the outline by up to half a step (5 mm), off a slanted
+    outline: gaps and overlaps with the next community. So its cells are taken clipped to
+    a box around the region (their shared edges snapped alike) and then clipped to the
+    region exactly, which leaves the outline where it is.
+    """
     seeds = np.unique(np.round(seeds / GRID_SIZE) * GRID_SIZE, axis=0)
     if len(seeds) < 2:
-        cells = [region]
+        cells = np.array([region], dtype=object)
     else:
-        cells = list(_voronoi_cells(seeds, region))
-        # _voronoi_cells clips on the precision grid; an input off that grid leaves
-        # centimetre slivers along its outline: clip exactly, and give the slivers back
-        cells = [shapely.intersection(c, region) for c in cells]
-        covered = shapely.union_all(cells)
-        rest = [p for p in shapely.get_parts(shapely.difference(region, covered))
-                if p.geom_type == "Polygon" and p.area > 0]
-        cells.extend(rest)
-    polys = _explode_to_polygons(np.array(cells, dtype=object))
-    return [p for p in polys if p.area > 0]
+        box = shapely.box(*region.buffer(1e-4).bounds)
+        cells = shapely.intersection(_voronoi_cells(seeds, box), region)
+    # floating-point crumbs of a clip are not grids: drop parts below 1e-12 of the region
+    tiny = 1e-12 * region.area
+    cells = np.array([shapely.union_all([p for p in shapely.get_parts(c)
+                                         if p.geom_type == "Polygon" and p.area > tiny])
+                      for c in cells], dtype=object)
+    return [p for p in _explode_to_polygons(cells) if p.area > tiny]
+
+
+PUSH_DEG = 1e-12  # how far a new vertex is moved into a kept grid it lies on (~0.1 µm)
+
+
+def _push_onto_fixed(polys: list[shapely.Polygon], fixed: Sequence[shapely.Geometry]
+                     ) -> list[shapely.Polygon]:
+    """Move each new vertex that lies on an edge of a kept (dedicated) grid a hair inside it.
+
+    Such a vertex is computed in floating point and lies a hair off the kept edge, on
+    either side; on the outer side the layer's union keeps a hairline hole, and a hole's
+    area is measured on the ellipsoid, where its edges bow apart by millimetres: a "gap" of
+    a tenth of a square metre for the validator. The kept grid may not gain the vertex, so
+    the new grids give way: moved :data:`PUSH_DEG` inside, the hole becomes an overlap of
+    about 1e-15 square degrees (well below 1e-9 of any grid). The same point moves the same
+    way in every grid that has it, so the new grids still share their edges exactly.
+    """
+    if not polys or not fixed:
+        return polys
+    tree = shapely.STRtree(list(fixed))
+    moved: dict[tuple[float, float], tuple[float, float]] = {}
+    for p in polys:
+        for j in tree.query(p.buffer(1e-9)):
+            f = fixed[j]
+            corners = {tuple(c) for c in shapely.get_coordinates(f)}
+            ring = f.boundary
+            for x, y in shapely.get_coordinates(p.exterior):
+                if (x, y) in corners or (x, y) in moved:
+                    continue
+                v = shapely.Point(x, y)
+                if ring.distance(v) > 1e-10:
+                    continue
+                at = ring.line_locate_point(v)
+                a, b = ring.interpolate(max(at - 1e-7, 0.0)), ring.interpolate(at + 1e-7)
+                t = np.array([b.x - a.x, b.y - a.y])
+                n = np.array([-t[1], t[0]]) / (np.hypot(*t) or 1.0)
+                if not f.contains(shapely.Point(x + 1e-9 * n[0], y + 1e-9 * n[1])):
+                    n = -n
+                moved[(x, y)] = (x + PUSH_DEG * n[0], y + PUSH_DEG * n[1])
+    if not moved:
+        return polys
+
+    def move(xy: NDArray) -> NDArray:
+        return np.array([moved.get((x, y), (x, y)) for x, y in xy])
+
+    out = []
+    for p in polys:
+        q = shapely.transform(p, move)
+        out.append(q if q.is_valid else p)
+    return out
+
+
+def _node_shared_edges(polys: list[shapely.Polygon], fixed: Sequence[shapely.Geometry]
+                       ) -> list[shapely.Polygon]:
+    """Put into each of ``polys`` the vertices its neighbours have on their shared edges.
+
+    Where a new grid's edge meets a neighbour's edge midway (at a community outline), the
+    point is computed in floating point and lies a hair off that edge; with the same
+    vertices on both sides the edges are identical and the layer has no hairline holes
+    (see :func:`_push_onto_fixed` for the kept grids, which may not gain vertices).
+    """
+    polys = _push_onto_fixed(polys, fixed)
+    if len(polys) < 2:
+        return polys
+    tree = shapely.STRtree(polys)
+    out = list(polys)
+    for i, p in enumerate(polys):
+        near = [j for j in tree.query(p.buffer(1e-9)) if j != i]
+        if not near:
+            continue
+        own = {tuple(c) for c in shapely.get_coordinates(p)}
+        cand = np.unique(np.concatenate([shapely.get_coordinates(polys[j]) for j in near]),
+                         axis=0)
+        cand = np.array([c for c in cand if tuple(c) not in own])
+        if not len(cand):
+            continue
+        d = shapely.distance(p.boundary, shapely.points(cand))
+        on = cand[d < 1e-10]
+        if not len(on):
+            continue
+        snapped = shapely.snap(p, shapely.multipoints(on), 1e-10)
+        if snapped.geom_type == "Polygon" and snapped.is_valid:
+            out[i] = snapped
+    return out
 
 
 def _share_population(polys: Sequence[shapely.Geometry],
@@ -489,6 +578,13 @@ def propose_grids(communities: Mapping[str, shapely.Geometry],
                                       staff(e, int(people[i]))))
             after_ev.append(e)
             after_area.append(float(trial.areas[i]))
+    # one set of vertices on every shared edge, across communities too
+    basic_ix = [i for i, g in enumerate(grids) if g.kind == GridKind.BASIC.value]
+    noded = _node_shared_edges([grids[i].polygon for i in basic_ix],
+                               [g.polygon for g in grids if g.kind != GridKind.BASIC.value])
+    for i, poly in zip(basic_ix, noded, strict=True):
+        if poly is not grids[i].polygon:
+            grids[i] = replace(grids[i], polygon=poly)
     grids.sort(key=lambda g: g.code)
     return Proposal(tuple(grids), balance(before_ev, before_area),
                     balance(after_ev, after_area), tuple(unmet), k_by)
