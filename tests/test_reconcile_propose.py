@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from models.democity import _sample_points, generate_city
+from models.errors import ValidationError
 from models.geo import Datum, geodesic_area_m2
 from models.gridio import GridFeature, GridLayer, _plausible_code, validate_grid_layer
 from models.reconcile import propose
@@ -185,6 +186,7 @@ def test_impossible_bounds_are_reported_and_minimums_respected() -> None:
     assert "max_events" in p.unmet[0] and "min_events" in p.unmet[0]
     assert "10 grids" in p.unmet[0] and "at most 2" in p.unmet[0]
     assert p.after.n == 2  # not below the minimum
+    assert p.unmet_bounds == {COMM: ("max_events", "min_events")}
     assert_tiles(p, {COMM: SQUARE})
 
 
@@ -192,6 +194,7 @@ def test_a_community_below_the_minimum_stays_one_grid() -> None:
     lon, lat = corner_events(5)
     p = propose_grids({COMM: SQUARE}, four_basic(), lon, lat, bounds=Bounds(min_events=50))
     assert p.after.n == 1 and len(p.unmet) == 1 and "min_events" in p.unmet[0]
+    assert p.unmet_bounds == {COMM: ("min_events",)}
 
 
 def test_max_area_against_min_area() -> None:
@@ -202,7 +205,7 @@ def test_max_area_against_min_area() -> None:
 
 
 def test_unknown_community_is_refused() -> None:
-    with pytest.raises(ValueError, match="430102001009"):
+    with pytest.raises(ValidationError, match="430102001009"):
         propose_grids({COMM: SQUARE}, [("430102001009001", "430102001009", "basic", None,
                                         SQUARE)], [], [])
 

@@ -46,6 +46,7 @@ from models.democity import (
     _voronoi_cells,
 )
 from models.enums import GridKind, StaffRole
+from models.errors import ValidationError
 from models.geo import geodesic_area_m2
 
 # Volunteers (the X of 1+3+X) a grid needs: one per this many events a year, and one per
@@ -105,6 +106,9 @@ class Proposal:
     after: Balance
     unmet: tuple[str, ...]  # "<community code>: <why>" for every community off its bounds
     k_by_community: dict[str, int] = field(default_factory=dict, compare=False)
+    # community -> the bounds it is off, as codes for the UI ("max_events", "min_area_m2",
+    # "max_population", "serials", ...)
+    unmet_bounds: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
 
 # -- balance -----------------------------------------------------------------------------
@@ -363,31 +367,33 @@ class _Try:
     events: NDArray
     areas: NDArray
     population: NDArray
-    broken: list[str]
+    broken: list[tuple[str, str]]
 
 
-def _check(b: Bounds, events: NDArray, areas: NDArray, pop: NDArray) -> list[str]:
+def _check(b: Bounds, events: NDArray, areas: NDArray, pop: NDArray
+           ) -> list[tuple[str, str]]:
+    """(bound, why) of every bound some grid breaks."""
     broken = []
     if events.max() > b.max_events:
-        broken.append(f"the busiest grid has {events.max():g} events a year, more than "
-                      f"max_events {b.max_events:g}")
+        broken.append(("max_events", f"the busiest grid has {events.max():g} events a year, more than "
+                      f"max_events {b.max_events:g}"))
     if events.min() < b.min_events:
-        broken.append(f"the quietest grid has {events.min():g} events a year, fewer than "
-                      f"min_events {b.min_events:g}")
+        broken.append(("min_events", f"the quietest grid has {events.min():g} events a year, fewer than "
+                      f"min_events {b.min_events:g}"))
     if areas.max() > b.max_area_m2:
-        broken.append(f"the largest grid has {areas.max():,.0f} m², more than max_area_m2 "
-                      f"{b.max_area_m2:,.0f}")
+        broken.append(("max_area_m2", f"the largest grid has {areas.max():,.0f} m², more than max_area_m2 "
+                      f"{b.max_area_m2:,.0f}"))
     if areas.min() < b.min_area_m2:
-        broken.append(f"the smallest grid has {areas.min():,.0f} m², less than min_area_m2 "
-                      f"{b.min_area_m2:,.0f}")
+        broken.append(("min_area_m2", f"the smallest grid has {areas.min():,.0f} m², less than min_area_m2 "
+                      f"{b.min_area_m2:,.0f}"))
     if b.max_population is not None and pop.max() > b.max_population:
-        broken.append(f"the most populous grid has {pop.max():,.0f} residents, more than "
-                      f"max_population {b.max_population:,}")
+        broken.append(("max_population", f"the most populous grid has {pop.max():,.0f} residents, more than "
+                      f"max_population {b.max_population:,}"))
     return broken
 
 
 def _k_range(b: Bounds, events: float, area: float, pop: float, k_cap: int
-             ) -> tuple[int, int, list[str]]:
+             ) -> tuple[int, int, list[tuple[tuple[str, ...], str]]]:
     """The smallest ``k`` the maximums ask for, the largest the minimums allow, and why
     they cannot both be met (empty when they can)."""
     need = [(1, "")]
@@ -397,7 +403,7 @@ def _k_range(b: Bounds, events: float, area: float, pop: float, k_cap: int
         need.append((math.ceil(area / b.max_area_m2 - 1e-9), "max_area_m2"))
     if b.max_population is not None and pop > 0:
         need.append((math.ceil(pop / max(b.max_population, 1e-9) - 1e-9), "max_population"))
-    allow = [(k_cap, f"the {MAX_SERIAL}-grid limit of a community's codes")]
+    allow = [(k_cap, "serials")]  # the 999 serials of a community's codes
     if b.min_events > 0:
         allow.append((math.floor(events / b.min_events + 1e-9), "min_events"))
     if b.min_area_m2 > 0:
@@ -407,10 +413,12 @@ def _k_range(b: Bounds, events: float, area: float, pop: float, k_cap: int
     if k_hi < 1:
         totals = {"min_events": f"{events:g} events a year",
                   "min_area_m2": f"{area:,.0f} m²"}
-        return 1, 1, [f"one grid of {totals.get(why_hi, '')} is already below {why_hi}"]
+        return 1, 1, [((why_hi,), f"one grid of {totals.get(why_hi, '')} is already below "
+                                  f"{why_hi}")]
     if k_lo > k_hi:
-        return k_hi, k_hi, [f"{why_lo} asks for at least {k_lo} grids but {why_hi} allows "
-                            f"at most {k_hi} ({events:g} events a year, {area:,.0f} m²)"]
+        return k_hi, k_hi, [((why_lo, why_hi),
+                             f"{why_lo} asks for at least {k_lo} grids but {why_hi} allows "
+                             f"at most {k_hi} ({events:g} events a year, {area:,.0f} m²)")]
     return k_lo, k_hi, []
 
 
@@ -462,7 +470,8 @@ def _redraw(rng: np.random.Generator, region: shapely.Geometry, lon: NDArray, la
             break
     assert best is not None
     if best.broken and not why:
-        why = [f"with {len(best.polys)} grids " + "; ".join(best.broken)]
+        why = [(tuple(bd for bd, _ in best.broken),
+                f"with {len(best.polys)} grids " + "; ".join(t for _, t in best.broken))]
     return best, why
 
 
@@ -507,7 +516,7 @@ def propose_grids(communities: Mapping[str, shapely.Geometry],
 
     Raises
     ------
-    ValueError
+    models.errors.ValidationError
         A grid of ``current`` names a community not in ``communities``, or a community
         would need more than 999 grids.
     """
@@ -518,11 +527,13 @@ def propose_grids(communities: Mapping[str, shapely.Geometry],
         c: [] for c in communities}
     for row in current:
         if row[1] not in by_comm:
-            raise ValueError(f"grid {row[0]} names community {row[1]}, which is not given")
+            raise ValidationError(f"grid {row[0]} names community {row[1]}, which is not "
+                                  "given", grid=row[0], community=row[1])
         by_comm[row[1]].append(row)
     grids: list[ProposedGrid] = []
     unmet: list[str] = []
     k_by: dict[str, int] = {}
+    unmet_bounds: dict[str, tuple[str, ...]] = {}
     before_ev: list[float] = []
     before_area: list[float] = []
     after_ev: list[float] = []
@@ -552,7 +563,8 @@ def propose_grids(communities: Mapping[str, shapely.Geometry],
         if dedicated:
             region = shapely.difference(boundary, shapely.union_all([r[4] for r in dedicated]))
         region = shapely.union_all([p for p in shapely.get_parts(region)
-                                    if p.geom_type == "Polygon" and p.area > 0])
+                                    if p.geom_type == "Polygon"
+                                    and p.area > 1e-12 * boundary.area])  # not crumbs
         if region.is_empty:
             k_by[code] = 0
             continue
@@ -564,9 +576,11 @@ def propose_grids(communities: Mapping[str, shapely.Geometry],
         trial, why = _redraw(rng, region, lon, lat, today, bounds, k_cap,
                              area_weight, population_weight)
         if len(trial.polys) > k_cap:
-            raise ValueError(f"community {code} would need {len(trial.polys)} grids, more "
-                             f"than its {k_cap} free serials")
-        unmet.extend(f"{code}: {w}" for w in why)
+            raise ValidationError(f"community {code} would need {len(trial.polys)} grids, more "
+                                  f"than its {k_cap} free serials", community=code)
+        unmet.extend(f"{code}: {text}" for _, text in why)
+        if why:
+            unmet_bounds[code] = tuple(sorted({bd for bds, _ in why for bd in bds}))
         k_by[code] = len(trial.polys)
         serials = (s for s in range(1, MAX_SERIAL + 1) if s not in taken)
         row_h = float(np.sqrt(np.mean(shapely.area(trial.polys))))
@@ -587,4 +601,4 @@ def propose_grids(communities: Mapping[str, shapely.Geometry],
             grids[i] = replace(grids[i], polygon=poly)
     grids.sort(key=lambda g: g.code)
     return Proposal(tuple(grids), balance(before_ev, before_area),
-                    balance(after_ev, after_area), tuple(unmet), k_by)
+                    balance(after_ev, after_area), tuple(unmet), k_by, unmet_bounds)
