@@ -40,7 +40,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from models.democity import (
     GRID_SIZE,
-    _explode_to_polygons,
     _kmeans,
     _reading_order,
     _voronoi_cells,
@@ -254,12 +253,43 @@ def _tile(region: shapely.Geometry, seeds: NDArray) -> list[shapely.Polygon]:
     else:
         box = shapely.box(*region.buffer(1e-4).bounds)
         cells = shapely.intersection(_voronoi_cells(seeds, box), region)
-    # floating-point crumbs of a clip are not grids: drop parts below 1e-12 of the region
-    tiny = 1e-12 * region.area
-    cells = np.array([shapely.union_all([p for p in shapely.get_parts(c)
-                                         if p.geom_type == "Polygon" and p.area > tiny])
-                      for c in cells], dtype=object)
-    return [p for p in _explode_to_polygons(cells) if p.area > tiny]
+    return _one_polygon_each(list(cells), 1e-12 * region.area)
+
+
+def _one_polygon_each(cells: list[shapely.Geometry], tiny: float) -> list[shapely.Polygon]:
+    """Every cell as one polygon: a cell the clip cut in several parts keeps its largest,
+    and each other part joins the cell it shares the longest edge with (or stays a grid of
+    its own when it shares none, e.g. a part cut off by dedicated grids).
+
+    :func:`models.democity._explode_to_polygons` does the same but joins on the precision
+    grid, which would move vertices off an outline not drawn on it; here the union is
+    exact. Parts below ``tiny`` are floating-point crumbs of the clip and are dropped.
+    """
+    main: list[shapely.Polygon] = []
+    strays: list[shapely.Polygon] = []
+    for cell in cells:
+        parts = sorted((p for p in shapely.get_parts(cell)
+                        if p.geom_type == "Polygon" and p.area > tiny),
+                       key=lambda p: p.area, reverse=True)
+        if parts:
+            main.append(parts[0])
+            strays.extend(parts[1:])
+    for stray in sorted(strays, key=lambda p: p.area, reverse=True):
+        tree = shapely.STRtree(main)
+        near = tree.query(stray, predicate="intersects")
+        shared = shapely.length(shapely.intersection(stray.boundary,
+                                                     [main[i].boundary for i in near]))
+        joined = False
+        for j in np.argsort(-shared, kind="stable"):
+            if shared[j] <= 0:  # touching at a point is not sharing an edge
+                break
+            merged = shapely.union(main[near[j]], stray)
+            if merged.geom_type == "Polygon":
+                main[near[j]], joined = merged, True
+                break
+        if not joined:
+            main.append(stray)
+    return main
 
 
 PUSH_DEG = 1e-12  # how far a new vertex is moved into a kept grid it lies on (~0.1 µm)
