@@ -576,14 +576,19 @@ def propose_grids(communities: Mapping[str, shapely.Geometry],
     for code in sorted(communities):
         boundary = communities[code]
         rows = by_comm[code]
+        # only the events in the community's bounding box (a city has hundreds of
+        # thousands; each community needs its own few)
+        x0, y0, x1, y1 = shapely.bounds(shapely.union_all([boundary] + [r[4] for r in rows]))
+        near = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+        c_lon, c_lat = lon[near], lat[near]
         dedicated = [r for r in rows if r[2] == GridKind.DEDICATED.value]
         basic = [r for r in rows if r[2] != GridKind.DEDICATED.value]
         if basic:
             polys = [r[4] for r in basic]
-            before_ev.extend(_count_in(polys, lon, lat).tolist())
+            before_ev.extend(_count_in(polys, c_lon, c_lat).tolist())
             before_area.extend(geodesic_area_m2(p) for p in polys)
         # dedicated grids: as they are
-        ded_events = _count_in([r[4] for r in dedicated], lon, lat)
+        ded_events = _count_in([r[4] for r in dedicated], c_lon, c_lat)
         for r, e in zip(dedicated, ded_events, strict=True):
             people = int(pops.get(r[0], 0))
             grids.append(ProposedGrid(r[0], code, GridKind.DEDICATED.value, r[3], r[4],
@@ -603,7 +608,7 @@ def propose_grids(communities: Mapping[str, shapely.Geometry],
         rng = np.random.default_rng([seed, int(code) if code.isdigit() else 0])
         today = [(r[4], int(pops.get(r[0], 0))) for r in basic]
         # events inside a dedicated grid are its own; only the rest shape the basic grids
-        trial, why = _redraw(rng, region, lon, lat, today, bounds, k_cap,
+        trial, why = _redraw(rng, region, c_lon, c_lat, today, bounds, k_cap,
                              area_weight, population_weight)
         if len(trial.polys) > k_cap:
             raise ValidationError(f"community {code} would need {len(trial.polys)} grids, more "
