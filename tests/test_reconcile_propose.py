@@ -273,6 +273,25 @@ def test_a_region_cut_in_two_by_dedicated_grids() -> None:
     assert validate_grid_layer(as_layer(p), parents={COMM: SQUARE}) == []
 
 
+def test_a_bound_no_k_can_meet_adds_no_grids() -> None:
+    # the south half, cut off by a dedicated band, has 3 events: below min_events with any
+    # k. More grids cannot help, so the smallest k stays: the north half in one grid
+    band = shapely.box(112.90, 28.104, 112.91, 28.106)
+    current = [(f"{COMM}001", COMM, "dedicated", "government", band)]
+    rng = np.random.default_rng(2)
+    lon = np.r_[rng.uniform(112.90, 112.91, 50), 112.901, 112.905, 112.909]
+    lat = np.r_[rng.uniform(28.107, 28.11, 50), 28.101, 28.102, 28.103]
+    p = propose_grids({COMM: SQUARE}, current, lon, lat, bounds=Bounds(min_events=10))
+    assert p.unmet_bounds == {COMM: ("min_events",)}
+    assert "with 2 grids the quietest grid has 3 events a year" in p.unmet[0]
+    assert sorted(g.events for g in p.grids if g.kind == "basic") == [3, 50]
+    # with a maximum as well, the north half is split for it; only the minimum stays unmet
+    p = propose_grids({COMM: SQUARE}, current, lon, lat,
+                      bounds=Bounds(min_events=10, max_events=30))
+    assert p.unmet_bounds == {COMM: ("min_events",)} and p.after.largest <= 30
+    assert_tiles(p, {COMM: SQUARE})
+
+
 # -- the demo city -----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo():

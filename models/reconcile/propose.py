@@ -492,9 +492,9 @@ def _redraw(rng: np.random.Generator, region: shapely.Geometry, lon: NDArray, la
                      np.array([geodesic_area_m2(p) for p in polys]),
                      _share_population(polys, today), [])
         trial.broken = _check(b, trial.events, trial.areas, trial.population)
-        if best is None or len(trial.broken) < len(best.broken) or (
-                len(trial.broken) == len(best.broken)
-                and trial.events.max() < best.events.max()):
+        # a larger k is kept only when it breaks fewer bounds: a bound no k can meet (a part
+        # cut off by dedicated grids too quiet for min_events) must not add grids
+        if best is None or len(trial.broken) < len(best.broken):
             best = trial
         if not trial.broken:
             break
