@@ -23,7 +23,11 @@ How one community is redrawn
    the clip cuts in several parts keeps its largest and gives the others to the neighbour
    they share the longest edge with, so every grid is one polygon.
 5. If a grid still breaks a bound (the partition is not perfectly even), the next ``k`` is
-   tried, up to what the minimums allow.
+   tried, up to what the minimums allow; a larger ``k`` is kept only when it breaks fewer
+   bounds, and what the kept one still breaks is reported in ``unmet``.
+
+The grids tile each community exactly (see :func:`_tile` and :func:`_node_shared_edges`)
+and pass :func:`models.gridio.validate_grid_layer` with the communities as parents.
 
 Nothing here imports Qt or touches the database.
 """
@@ -454,7 +458,8 @@ def _k_range(b: Bounds, events: float, area: float, pop: float, k_cap: int
 
 def _redraw(rng: np.random.Generator, region: shapely.Geometry, lon: NDArray, lat: NDArray,
             today: Sequence[tuple[shapely.Geometry, int]], b: Bounds, k_cap: int,
-            area_weight: float, population_weight: float) -> tuple[_Try, list[str]]:
+            area_weight: float, population_weight: float
+            ) -> tuple[_Try, list[tuple[tuple[str, ...], str]]]:
     """The basic grids of one community's ``region``, and why its bounds are not met."""
     area = geodesic_area_m2(region)
     shapely.prepare(region)
