@@ -14,9 +14,17 @@ import shapely
 from models.democity import _sample_points, generate_city
 from models.errors import ValidationError
 from models.geo import Datum, geodesic_area_m2
-from models.gridio import GridFeature, GridLayer, _plausible_code, validate_grid_layer
+from models.gridio import _plausible_code, validate_grid_layer
 from models.reconcile import propose
-from models.reconcile.propose import Bounds, Proposal, balance, gini, propose_grids, staff_for
+from models.reconcile.propose import (
+    Bounds,
+    Proposal,
+    balance,
+    gini,
+    propose_grids,
+    staff_for,
+    to_grid_layer,
+)
 
 COMM = "430102001001"
 SQUARE = shapely.box(112.90, 28.10, 112.91, 28.11)  # about 980 m x 1,110 m
@@ -52,12 +60,6 @@ def assert_tiles(proposal: Proposal, communities: dict[str, shapely.Geometry]) -
         assert abs(sum(p.area for p in polys) - area) <= 1e-9 * area, code  # no overlaps
         for a, b in itertools.combinations(polys, 2):
             assert shapely.intersection(a, b).area <= 1e-9 * area
-
-
-def as_layer(proposal: Proposal) -> GridLayer:
-    return GridLayer("proposal", Datum.WGS84, tuple(
-        GridFeature(g.code, g.kind, g.dedicated_type, g.community_code, g.code, g.population,
-                    g.polygon) for g in proposal.grids))
 
 
 # -- gini and balance --------------------------------------------------------------------
@@ -112,7 +114,11 @@ def test_corner_events_are_spread_over_more_grids() -> None:
     # the codes: the community's 12 digits and serials 001... in reading order
     codes = [g.code for g in p.grids]
     assert codes == [f"{COMM}{i:03d}" for i in range(1, len(codes) + 1)]
-    assert validate_grid_layer(as_layer(p), parents={COMM: SQUARE}) == []
+    layer = to_grid_layer(p)
+    assert [(f.code, f.kind, f.community_code, f.geometry) for f in layer.features] == \
+        [(g.code, "basic", COMM, g.polygon) for g in p.grids]
+    assert layer.datum is Datum.WGS84
+    assert validate_grid_layer(layer, parents={COMM: SQUARE}) == []
 
 
 def test_the_smallest_k_meeting_max_events_is_chosen() -> None:
@@ -166,7 +172,7 @@ def test_a_dedicated_grid_is_kept_bit_for_bit() -> None:
     # the school's events are the school's: before and after count basic grids only
     assert p.before.n == 1 and p.before.largest == 400
     assert_tiles(p, {COMM: SQUARE})
-    assert validate_grid_layer(as_layer(p), parents={COMM: SQUARE}) == []
+    assert validate_grid_layer(to_grid_layer(p), parents={COMM: SQUARE}) == []
 
 
 def test_a_community_that_is_all_dedicated_keeps_only_that() -> None:
@@ -226,7 +232,7 @@ def test_neighbouring_communities_off_the_precision_grid() -> None:
     bounds = Bounds(max_events=60)
     p = propose_grids(comms, current, lon, lat, bounds=bounds, seed=5)
     assert_tiles(p, comms)
-    assert validate_grid_layer(as_layer(p), parents=comms) == []
+    assert validate_grid_layer(to_grid_layer(p), parents=comms) == []
     assert p.before.n == 2 and p.after.n > 2 and p.after.gini < p.before.gini
     assert {g.community_code for g in p.grids} == set(comms)
     assert all(_plausible_code(g.code) and g.code[:12] == g.community_code for g in p.grids)
@@ -270,7 +276,7 @@ def test_a_region_cut_in_two_by_dedicated_grids() -> None:
     assert north.events == 50 and north.polygon.bounds[1] == pytest.approx(28.106)
     assert shapely.symmetric_difference(north.polygon, current[2][4]).area < 1e-15
     assert_tiles(p, {COMM: SQUARE})
-    assert validate_grid_layer(as_layer(p), parents={COMM: SQUARE}) == []
+    assert validate_grid_layer(to_grid_layer(p), parents={COMM: SQUARE}) == []
 
 
 def test_a_bound_no_k_can_meet_adds_no_grids() -> None:
@@ -332,7 +338,7 @@ def test_demo_communities(demo, record_property) -> None:
     assert p.after.largest <= bounds.max_events or p.unmet
     assert p.after.smallest >= bounds.min_events or p.unmet
     assert_tiles(p, comms)
-    assert validate_grid_layer(as_layer(p), parents=comms) == []
+    assert validate_grid_layer(to_grid_layer(p), parents=comms) == []
     # every dedicated grid of the plan is there, as it was
     dedicated = {g.code: g.geometry for c in chosen for g in c.grids if g.kind.value ==
                  "dedicated"}

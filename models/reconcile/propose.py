@@ -50,7 +50,8 @@ from models.democity import (
 )
 from models.enums import GridKind, StaffRole
 from models.errors import ValidationError
-from models.geo import geodesic_area_m2
+from models.geo import Datum, geodesic_area_m2
+from models.gridio import GridFeature, GridLayer
 
 # Volunteers (the X of 1+3+X) a grid needs: one per this many events a year, and one per
 # this many residents, whichever asks for more. These are the console's planning
@@ -511,6 +512,16 @@ def _redraw(rng: np.random.Generator, region: shapely.Geometry, lon: NDArray, la
 
 
 # -- the proposal ------------------------------------------------------------------------
+def to_grid_layer(proposal: Proposal, path: str = "proposal") -> GridLayer:
+    """The proposal as a :class:`models.gridio.GridLayer` (WGS-84), to validate or write.
+
+    A proposed grid has no name yet: its name is its code.
+    """
+    return GridLayer(path, Datum.WGS84, tuple(
+        GridFeature(g.code, g.kind, g.dedicated_type, g.community_code, g.code, g.population,
+                    g.polygon) for g in proposal.grids))
+
+
 def propose_grids(communities: Mapping[str, shapely.Geometry],
                   current: Sequence[tuple[str, str, str, str | None, shapely.Polygon]],
                   event_lon: ArrayLike, event_lat: ArrayLike, *,
