@@ -408,23 +408,25 @@ class _Try:
 def _check(b: Bounds, events: NDArray, areas: NDArray, pop: NDArray
            ) -> list[tuple[str, str]]:
     """(bound, why) of every bound some grid breaks."""
-    broken = []
-    if events.max() > b.max_events:
-        broken.append(("max_events", f"the busiest grid has {events.max():g} events a year, more than "
-                      f"max_events {b.max_events:g}"))
-    if events.min() < b.min_events:
-        broken.append(("min_events", f"the quietest grid has {events.min():g} events a year, fewer than "
-                      f"min_events {b.min_events:g}"))
-    if areas.max() > b.max_area_m2:
-        broken.append(("max_area_m2", f"the largest grid has {areas.max():,.0f} m², more than max_area_m2 "
-                      f"{b.max_area_m2:,.0f}"))
-    if areas.min() < b.min_area_m2:
-        broken.append(("min_area_m2", f"the smallest grid has {areas.min():,.0f} m², less than min_area_m2 "
-                      f"{b.min_area_m2:,.0f}"))
-    if b.max_population is not None and pop.max() > b.max_population:
-        broken.append(("max_population", f"the most populous grid has {pop.max():,.0f} residents, more than "
-                      f"max_population {b.max_population:,}"))
-    return broken
+    max_pop = math.inf if b.max_population is None else b.max_population
+    checks = [
+        ("max_events", events.max() > b.max_events,
+         f"the busiest grid has {events.max():g} events a year, more than max_events "
+         f"{b.max_events:g}"),
+        ("min_events", events.min() < b.min_events,
+         f"the quietest grid has {events.min():g} events a year, fewer than min_events "
+         f"{b.min_events:g}"),
+        ("max_area_m2", areas.max() > b.max_area_m2,
+         f"the largest grid has {areas.max():,.0f} m², more than max_area_m2 "
+         f"{b.max_area_m2:,.0f}"),
+        ("min_area_m2", areas.min() < b.min_area_m2,
+         f"the smallest grid has {areas.min():,.0f} m², less than min_area_m2 "
+         f"{b.min_area_m2:,.0f}"),
+        ("max_population", pop.max() > max_pop,
+         f"the most populous grid has {pop.max():,.0f} residents, more than max_population "
+         f"{max_pop:,.0f}"),
+    ]
+    return [(bound, why) for bound, broken, why in checks if broken]
 
 
 def _k_range(b: Bounds, events: float, area: float, pop: float, k_cap: int
