@@ -38,6 +38,7 @@ from models.cases import CaseService
 from models.db import Database
 from models.errors import CityGridError, StaleVersionError
 from models.loop import TRANSITIONS, allowed
+from models.worktime import case_fallback_years, load_calendar
 from models.casetable import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
 from models.catalogue import CATEGORY_CODES
 from models.queue import load_case_table
@@ -584,6 +585,8 @@ class ConsoleController(QObject):
                   for i, c in enumerate(CATEGORY_CODES)}
         w.stats.set_open_by_category(by_cat, int(overdue_mask.sum()))
         states = snap.table.deadline_states(now)
+        # deadlines counted across a year with no calendar: say so, never silently
+        w.set_calendar_warning(load_calendar().missing_years)
         alerts = [(int(snap.table.ids[i]), f"{snap.table.numbers[i]} {snap.table.titles[i]}",
                    "overdue") for i in np.flatnonzero(states == 2)[:200]]
         alerts += [(int(snap.table.ids[i]), f"{snap.table.numbers[i]} {snap.table.titles[i]}",
@@ -887,6 +890,7 @@ class ConsoleController(QObject):
                        for c, name in self.recommend(case)]
         self.window.detail.show_case(case, history, grid_code, trace, chain, recommended)
         self.window.detail.set_photos(photos)  # after show_case, which clears the strip
+        self.window.detail.set_calendar_fallback(case_fallback_years(case))
         actions = self.available_actions(case.status)
         if "merge" in self._merge_roles() and case.status in ("reported", "accepted") and \
                 self.likely_duplicates(case):

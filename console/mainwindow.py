@@ -330,6 +330,30 @@ class MainWindow(QMainWindow):
         self.statusBar().insertPermanentWidget(0, label)
         self.permanent_warning = label
 
+    def set_calendar_warning(self, years) -> None:  # noqa: ANN001
+        """A banner while deadlines run into years with no working calendar (they count
+        weekends only there); hidden once every year has its calendar."""
+        years = tuple(sorted(years))
+        label = getattr(self, "calendar_warning", None)
+        if not years:
+            if label is not None:
+                label.hide()
+            return
+        if label is None:
+            label = QLabel(self)
+            label.setObjectName("calendar_warning")
+            label.setStyleSheet("QLabel#calendar_warning { background: #b45309; color: white; "
+                                "font-weight: bold; padding: 2px 8px; }")
+            self.statusBar().insertPermanentWidget(0, label)
+            self.calendar_warning = label
+        which = ", ".join(map(str, years))
+        label.setText(self.tr("⚠ No working calendar for {0}").format(which))
+        label.setToolTip(self.tr("Deadlines that run into {0} count weekends only: that "
+                                 "year's holidays and adjusted working days are not known. "
+                                 "Add the State Council's notice with: main.py add-calendar "
+                                 "FILE").format(which))
+        label.show()
+
     def set_feed_status(self, received: int, backlog: int, quarantined: int) -> None:
         """The live feeds: items received, waiting, and kept back in the quarantine."""
         self.status_feeds.setText(self.tr("Feeds: {0} received, {1} waiting").format(

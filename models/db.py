@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-import platformdirs
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -34,19 +32,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.errors import ValidationError
+from models.paths import data_dir
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "CityGridConsole"
 BUSY_TIMEOUT_MS = 30_000
-
-
-def data_dir() -> Path:
-    """Where the console keeps its data (``$CITYGRID_DATA_DIR`` overrides the platform's)."""
-    override = os.environ.get("CITYGRID_DATA_DIR")
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def default_url() -> str:

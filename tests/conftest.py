@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -15,6 +16,9 @@ from collections.abc import Iterator
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+# The suite never reads or writes the developer's own data directory (installed working
+# calendars, settings, drills): one fresh folder for the session.
+os.environ["CITYGRID_DATA_DIR"] = tempfile.mkdtemp(prefix="citygrid-test-data-")
 
 import pytest
 

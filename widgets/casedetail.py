@@ -220,6 +220,8 @@ class CaseDetailWidget(QWidget):
         f["chain"].setText(chain)
         f["deadline"].setText(case.step_deadline.astimezone().strftime("%Y-%m-%d %H:%M")
                               if case.step_deadline else "—")
+        f["deadline"].setToolTip("")
+        self.calendar_fallback: tuple[int, ...] = ()  # set_calendar_fallback says otherwise
         self.history.clear()
         for h in history:
             when = h.at.astimezone().strftime("%m-%d %H:%M:%S")
@@ -294,6 +296,21 @@ class CaseDetailWidget(QWidget):
             self.photo_dialog.deleteLater()
         self.photo_dialog = PhotoDialog(*self._photos[row], self)
         self.photo_dialog.open()
+
+    def set_calendar_fallback(self, years) -> None:  # noqa: ANN001
+        """Flag the step deadline when it was counted across years with no working calendar
+        (weekends only: holidays there are not known)."""
+        self.calendar_fallback = tuple(sorted(years))
+        if not self.calendar_fallback or self._case is None:
+            return
+        label = self.fields["deadline"]
+        which = ", ".join(map(str, self.calendar_fallback))
+        label.setText(label.text() + "  " + self.tr("⚠ no working calendar for {0}: "
+                                                    "weekends only").format(which))
+        label.setToolTip(self.tr("The deadline runs into {0}, for which no official holiday "
+                                 "notice is installed: it counts weekends only. An "
+                                 "administrator adds the notice with main.py add-calendar "
+                                 "FILE.").format(which))
 
     def set_actions(self, available: dict[str, bool]) -> None:
         """Show the buttons of the transitions open to the user; enable the legal ones."""
