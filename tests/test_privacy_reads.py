@@ -16,6 +16,7 @@ from models.intake import IntakeService
 from models.loop import CaseLoop
 from models.privacy import holds_personal_data
 from models.schema import AuditEntry, Case, StaffRole
+from tests.freshloop import stored_version
 
 DISPATCHER = Actor("调度员", StaffRole.DISPATCHER)
 TRAINER = Actor("培训师", StaffRole.TRAINER)
@@ -59,7 +60,8 @@ def test_free_text_is_masked_for_roles_without_contact_rights(tiny_city) -> None
 def test_history_notes_are_masked_for_roles_without_contact_rights(tiny_city) -> None:
     db = tiny_city.db
     case_id = _report(db)
-    CaseLoop(db, DISPATCHER).accept(case_id, note="已联系 13812345678")
+    CaseLoop(db, DISPATCHER).accept(case_id, note="已联系 13812345678",
+                                    expected_version=stored_version(db, case_id))
     notes = [h.note for h in CaseService(db, TRAINER).history(case_id)]
     assert "已联系 138****5678" in notes
     assert "已联系 13812345678" in [h.note for h in CaseService(db, DISPATCHER).history(case_id)]
