@@ -180,15 +180,34 @@ def read_dept_layer(path: str | os.PathLike, *, name: str | None = None, departm
         if f.geometry is not None and not f.geometry.is_empty:
             grids.append(DeptGrid(f.code, shapely.make_valid(f.geometry)
                                   if not f.geometry.is_valid else f.geometry))
-    generated = False
-    if p.suffix.lower() in (".geojson", ".json"):
+    own_name, generated = _own_name(p)
+    return DeptLayer(name or own_name or p.stem, department, str(p), _sha256(p), layer.datum,
+                     source, tuple(grids), tuple(problems), generated)
+
+
+def _own_name(path: Path) -> tuple[str, bool]:
+    """The name a file gives its layer (a GeoJSON ``name``, a GeoPackage's layer name) and
+    whether it says it is generated."""
+    suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json"):
         try:
-            doc = json.loads(p.read_bytes().decode("utf-8-sig"))
-            generated = bool(isinstance(doc, dict) and doc.get("generated"))
+            doc = json.loads(path.read_bytes().decode("utf-8-sig"))
         except (ValueError, UnicodeDecodeError):
-            pass
-    return DeptLayer(name or p.stem, department, str(p), _sha256(p), layer.datum, source,
-                     tuple(grids), tuple(problems), generated)
+            return "", False
+        if not isinstance(doc, dict):
+            return "", False
+        name = doc.get("name")
+        return (name.strip()[:60] if isinstance(name, str) else ""), bool(doc.get("generated"))
+    if suffix == ".gpkg":
+        import pyogrio
+
+        try:
+            layers = pyogrio.list_layers(path)
+            meta = pyogrio.read_info(path).get("layer_metadata") or {}
+        except Exception:  # noqa: BLE001 (pyogrio raises its own kinds; read already checked)
+            return "", False
+        return (str(layers[0][0]) if len(layers) == 1 else ""), meta.get("generated") == "yes"
+    return "", False
 
 
 # -- the demo city's departmental layers -------------------------------------------------
@@ -291,9 +310,10 @@ def _add_defects(rng: np.random.Generator, cells: list[shapely.Polygon], spec: L
     n = len(cells)
     out = list(cells)
     pick = rng.permutation(n)
-    a = int(n * spec.overlap_share)
-    b = a + int(n * spec.gap_share)
-    c = b + int(n * spec.sliver_share)
+    # at least one of each defect, even in a small test layer
+    a = max(1, round(n * spec.overlap_share))
+    b = a + max(1, round(n * spec.gap_share))
+    c = b + max(1, round(n * spec.sliver_share))
     for i in pick[:a]:
         out[i] = out[i].buffer(_metres_to_degrees(rng.uniform(8, 25)), join_style="mitre")
     for i in pick[a:b]:
@@ -337,7 +357,7 @@ def _write_layer(path: Path, spec: LayerSpec, codes: list[str],
                  cells: list[shapely.Polygon]) -> None:
     shown = [transform_geometry(c, Datum.WGS84, spec.datum) if spec.datum is Datum.GCJ02
              else c for c in cells]
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f"{path.stem}.part{path.suffix}")  # GDAL wants the suffix
     if tmp.exists():
         tmp.unlink()
     if spec.suffix == ".gpkg":
@@ -345,11 +365,14 @@ def _write_layer(path: Path, spec: LayerSpec, codes: list[str],
 
         epsg = 4490 if spec.datum is Datum.CGCS2000 else 4326
         pyogrio.raw.write(
-            tmp, np.array(shapely.to_wkb(shown), dtype=object), ["code", "department", "note"],
-            geometry_type="Polygon", crs=f"EPSG:{epsg}", driver="GPKG", layer=spec.name,
+            tmp, geometry=np.array(shapely.to_wkb(shown), dtype=object),
+            fields=["code", "department", "note"],
             field_data=[np.array(codes, dtype=object),
                         np.array([spec.department] * len(codes), dtype=object),
-                        np.array([GENERATED_NOTE] * len(codes), dtype=object)])
+                        np.array([GENERATED_NOTE] * len(codes), dtype=object)],
+            geometry_type="Polygon", crs=f"EPSG:{epsg}", driver="GPKG", layer=spec.name,
+            layer_metadata={"generated": "yes", "note": GENERATED_NOTE,
+                            "department": spec.department})
     else:
         # GCJ-02 as the department's web map drew it, with no datum member: the reader
         # has to detect it (as with real files)
@@ -372,7 +395,15 @@ def _write_records(rng: np.random.Generator, path: Path, spec: LayerSpec, codes:
     rows: list[dict] = []
     areas = np.array([geodesic_area_m2(c) for c in cells])
     pick = rng.choice(len(cells), size=n_events, p=areas / areas.sum())
-    for k, i in enumerate(pick, start=1):
+    # what old ledgers hold: 3 % code only, 0.5 % a code the layer lacks, 0.5 % a location
+    # outside the city (a typo); at least one of each, so every case is exercised
+    defect = np.zeros(n_events, dtype=np.int8)
+    order = rng.permutation(n_events)
+    n_code, n_unknown, n_outside = (max(1, round(n_events * f)) for f in (0.03, 0.005, 0.005))
+    defect[order[:n_code]] = 1
+    defect[order[n_code:n_code + n_unknown]] = 2
+    defect[order[n_code + n_unknown:n_code + n_unknown + n_outside]] = 3
+    for k, (i, kind) in enumerate(zip(pick, defect, strict=True), start=1):
         cell = cells[i]
         minx, miny, maxx, maxy = cell.bounds
         for _ in range(50):
@@ -383,13 +414,12 @@ def _write_records(rng: np.random.Generator, path: Path, spec: LayerSpec, codes:
             p = shapely.point_on_surface(cell)
             x, y = p.x, p.y
         code, lon, lat = codes[i], x, y
-        roll = rng.uniform()
-        if roll < 0.03:
+        if kind == 1:
             lon = lat = None                      # an old ledger: the grid code only
-        elif roll < 0.035:
+        elif kind == 2:
             code = f"{code}X"                    # a code the layer does not have
             lon = lat = None
-        elif roll < 0.04:
+        elif kind == 3:
             lon, lat = x + 0.5, y + 0.5           # outside the city (a typo)
         if lon is not None and spec.datum is Datum.GCJ02:
             gx, gy = transform_geometry(shapely.Point(lon, lat), Datum.WGS84, Datum.GCJ02).coords[0]
