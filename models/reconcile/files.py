@@ -227,3 +227,36 @@ def write_outputs(run: Reconciliation, folder: str | os.PathLike) -> dict[str, P
     os.replace(part, summary)
     return {"gpkg": gpkg, "crosswalk": out / "crosswalk.csv", "rekeyed": out / "rekeyed.csv",
             "unplaced": out / "unplaced.csv", "summary": summary}
+
+
+def case_points(db: Database, actor: Actor, *, days: int = 365
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Where the cases of the last ``days`` days were reported (the workload a proposed
+    grid balances), as WGS-84 longitude and latitude arrays."""
+    from sqlalchemy import select
+
+    from models import audit
+    from models.auth import Perm
+    from models.schema import Case
+
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    with audit.guarded(db, actor, Perm.CASE_READ, "case.locations", "case"):
+        with db.read() as s:
+            rows = s.execute(select(Case.lon, Case.lat).where(Case.reported_at >= since)).all()
+    return (np.array([r[0] for r in rows], dtype=float),
+            np.array([r[1] for r in rows], dtype=float))
+
+
+def current_grids(db: Database, actor: Actor
+                  ) -> tuple[list[tuple[str, str, str, str | None, shapely.Geometry]],
+                             dict[str, int]]:
+    """Today's unified grids as :func:`models.reconcile.propose.propose_grids` takes them,
+    and their population by code."""
+    from models.units import UnitService
+
+    units = UnitService(db, actor)
+    _ids, codes, polys = units.grid_geometries()
+    geom = dict(zip(codes, polys, strict=True))
+    records = units.grids()
+    return ([(g.code, g.community_code, g.kind, g.dedicated_type, geom[g.code])
+             for g in records], {g.code: g.population for g in records})
