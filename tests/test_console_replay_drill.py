@@ -54,13 +54,16 @@ def test_the_window_follows_the_replay_clock(qtbot, console, tiny_city, tmp_path
     assert win.timeline_bar.isVisible() and win.live_action.isEnabled()
     assert "replay" in win.windowTitle()
     win.queue.open_only.setChecked(False)  # closed cases too
-    # at the start nothing is reported yet; at the end every case is there, assessed
+    # at the start nothing is reported yet; at the end every case is there, assessed but
+    # for the few the report's city would not close (1.49 %: they stay in handling)
     assert win.queue.model.rowCount() == 0
     with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
                           check_params_cb=lambda kind, _: kind == "replay-seek"):
         win.timeline.sig_time_changed.emit(dt.datetime.fromtimestamp(replay.end, dt.UTC))
     assert win.queue.model.rowCount() == replay.n_cases
-    assert set(controller.snapshot.table.status) == {STATUS_CODES.index("assessed")}
+    status = controller.snapshot.table.status
+    assert set(status) <= {STATUS_CODES.index("assessed"), STATUS_CODES.index("handling")}
+    assert (status == STATUS_CODES.index("assessed")).mean() > 0.9
     # half way: the dashboard and the queue show the cases of the first days only
     mid = START + dt.timedelta(days=3)
     with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,

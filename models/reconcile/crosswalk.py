@@ -120,11 +120,13 @@ class Crosswalk:
 
 def build_crosswalk(layer: DeptLayer, grid_codes: Sequence[str],
                     grid_polygons: Sequence[shapely.Geometry], *,
-                    min_m2: float = 0.01) -> Crosswalk:
+                    min_m2: float = 0.0) -> Crosswalk:
     """Every departmental grid of ``layer`` against the unified grids by area share.
 
-    Pieces below ``min_m2`` (rounding along shared edges) are dropped from the rows but
-    not from the covered area, so :meth:`Crosswalk.area_share_error_max` shows them.
+    Every piece with an area is kept by default (a departmental edge drawn a centimetre
+    over a unified one leaves a piece of a few cm²: small, but part of the share). Pieces
+    up to ``min_m2`` are dropped from the rows but not from the covered area, so
+    :meth:`Crosswalk.area_share_error_max` shows what dropping them costs.
     """
     codes = np.array(layer.codes, dtype=object)
     n_dept = len(codes)
@@ -135,7 +137,7 @@ def build_crosswalk(layer: DeptLayer, grid_codes: Sequence[str],
     d_ix, u_ix = tree.query(dept, predicate="intersects")
     pieces = shapely.intersection(dept[d_ix], unified[u_ix])
     areas = shapely.area(pieces)
-    keep = areas >= min_m2
+    keep = areas > min_m2
     d_ix, u_ix, areas = d_ix[keep], u_ix[keep], areas[keep]
     dept_area = shapely.area(dept)
     city = shapely.union_all(unified)
