@@ -34,17 +34,21 @@ A = layer("A", {"A1": cell(0, 0, 1.5, 1),        # all of U00, half of U10
 B = layer("B", {"B1": cell(0, 0, 1, 2)})        # the left column only
 
 
+def shares(rows) -> dict[str, float]:  # noqa: ANN001
+    """Shares above hairlines: edges that meet leave pieces of a few cm² once projected."""
+    return {code: share for code, share, _m2 in rows if share > 1e-6}
+
+
 def test_shares_of_each_departmental_grid() -> None:
     cw = build_crosswalk(A, list(UNIFIED), list(UNIFIED.values()))
-    a1 = {code: share for code, share, _m2 in cw.of_dept("A1")}
+    a1 = shares(cw.of_dept("A1"))
     assert a1 == pytest.approx({"U00": 2 / 3, "U10": 1 / 3}, rel=1e-4)
-    a2 = cw.of_dept("A2")
-    assert [code for code, *_ in a2] == ["U10"] and a2[0][1] == pytest.approx(1.0)
+    assert shares(cw.of_dept("A2")) == pytest.approx({"U10": 1.0})
     assert cw.coverage("A2") == pytest.approx(0.6 / 1.1, rel=1e-4)  # the rest is outside
-    a3 = {code: share for code, share, _m2 in cw.of_dept("A3")}
+    a3 = shares(cw.of_dept("A3"))
     assert a3 == pytest.approx({"U01": 1 / 1.8, "U11": 0.8 / 1.8}, rel=1e-4)
     # many to one: U10 is made of A1 and A2 (they overlap on a tenth of it)
-    u10 = {code: share for code, share, _m2 in cw.of_grid("U10")}
+    u10 = shares(cw.of_grid("U10"))
     assert u10 == pytest.approx({"A1": 0.5, "A2": 0.6}, rel=1e-4)
     assert cw.area_share_error_max() <= 1e-9
     assert cw.many() == (2, 1)  # A1 and A3 are split; only U10 is made of several
@@ -55,7 +59,9 @@ def test_areas_are_measured_on_the_ground() -> None:
     cw = build_crosswalk(B, list(UNIFIED), list(UNIFIED.values()))
     from models.geo import geodesic_area_m2
 
-    for code, _share, m2 in cw.of_dept("B1"):
+    for code, share, m2 in cw.of_dept("B1"):
+        if share < 1e-6:
+            continue  # a hairline along an edge
         assert m2 == pytest.approx(geodesic_area_m2(UNIFIED[code]), rel=1e-5)
 
 

@@ -38,6 +38,9 @@ from numpy.typing import NDArray
 
 from models.reconcile.layers import DeptLayer
 
+#: shares below this are hairlines along shared edges (kept in the rows, not counted as
+#: splits, not used to place records)
+HAIRLINE_SHARE = 1e-6
 #: conflicts below this area (m²) are slivers
 SLIVER_M2 = 200.0
 #: parts below this area (m²) are rounding, not conflicts
@@ -113,20 +116,22 @@ class Crosswalk:
     def many(self) -> tuple[int, int]:
         """(departmental grids split over several unified grids, unified grids made of
         several departmental grids): how far from one-to-one the two layers are."""
-        _, per_dept = np.unique(self.dept_code.astype(str), return_counts=True)
-        _, per_grid = np.unique(self.grid_code.astype(str), return_counts=True)
+        real = self.share >= HAIRLINE_SHARE  # a hairline along an edge is no split
+        _, per_dept = np.unique(self.dept_code[real].astype(str), return_counts=True)
+        real = self.grid_share >= HAIRLINE_SHARE
+        _, per_grid = np.unique(self.grid_code[real].astype(str), return_counts=True)
         return int((per_dept > 1).sum()), int((per_grid > 1).sum())
 
 
 def build_crosswalk(layer: DeptLayer, grid_codes: Sequence[str],
                     grid_polygons: Sequence[shapely.Geometry], *,
-                    min_m2: float = 0.0) -> Crosswalk:
+                    min_m2: float = 1e-6) -> Crosswalk:
     """Every departmental grid of ``layer`` against the unified grids by area share.
 
-    Every piece with an area is kept by default (a departmental edge drawn a centimetre
-    over a unified one leaves a piece of a few cm²: small, but part of the share). Pieces
-    up to ``min_m2`` are dropped from the rows but not from the covered area, so
-    :meth:`Crosswalk.area_share_error_max` shows what dropping them costs.
+    Pieces up to ``min_m2`` (default a square millimetre: two edges that only touch leave
+    pieces of 1e-19 m² once projected) are dropped from the rows but not from the covered
+    area, so :meth:`Crosswalk.area_share_error_max` shows what dropping them costs; a
+    departmental edge drawn a centimetre over a unified one leaves pieces of cm², kept.
     """
     codes = np.array(layer.codes, dtype=object)
     n_dept = len(codes)

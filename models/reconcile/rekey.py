@@ -31,9 +31,11 @@ import numpy as np
 
 from models.errors import ValidationError
 from models.geo import Datum, to_storage
-from models.reconcile.crosswalk import Crosswalk
+from models.reconcile.crosswalk import HAIRLINE_SHARE, Crosswalk
 
 KINDS = ("event", "patrol", "staff")
+#: shares of a departmental grid below this are edge noise, not places (see :func:`rekey`)
+MIN_SHARE = HAIRLINE_SHARE
 MAX_RECORDS_BYTES = 200 * 1024 * 1024
 MAX_FIELD = 4096
 
@@ -173,8 +175,12 @@ def rekey(records: Iterable[Record], crosswalk: Crosswalk,
     for d, g, share in zip(crosswalk.dept_code.tolist(), crosswalk.grid_code.tolist(),
                            crosswalk.share.tolist(), strict=True):
         by_dept.setdefault(d, []).append((g, share))
-    for rows in by_dept.values():
-        rows.sort(key=lambda r: -r[1])
+    for d, rows in by_dept.items():
+        # a hairline along a shared edge is no place to put a record: drop shares below
+        # MIN_SHARE and renormalise the rest (they sum to 1 again)
+        kept = [r for r in rows if r[1] >= MIN_SHARE] or rows
+        total = sum(r[1] for r in kept)
+        by_dept[d] = sorted(((g, sh / total) for g, sh in kept), key=lambda r: -r[1])
     placed: list[Placed] = []
     unplaced: list[Unplaced] = []
     located = [r for r in records if r.lon is not None]
