@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console.i18n import install_translators
 from console.mainwindow import MainWindow
+from console.reconcile import ReconcilePresenter
 from console.settings import load_settings, save_settings
 from console.tasks import TaskRunner, TaskState
 from console.theme import apply_theme
@@ -198,6 +199,10 @@ class ConsoleController(QObject):
         self._adjacency = None
         self._staff_departments: dict[int, int] | None = None
         self.span_picker = None  # widgets.spanpicker.SpanPicker while a span is marked
+        # the departments' grid layers against the unified grid (Map → Reconcile …)
+        self.reconcile = ReconcilePresenter(db, actor, window.reconcile, self.runner,
+                                            map_widget=map_widget, parent=window,
+                                            is_shown=window.reconcile.isVisible)
         # how the controller asks the user for a reason, a note or a score; tests replace it
         self.ask: Callable[[str, str, list[str] | None], str | None] = self._ask_dialog
         self.map = map_widget
@@ -733,6 +738,8 @@ class ConsoleController(QObject):
             choice = self._grid_choice(code)
             if choice is not None:
                 self.span_picker.toggle(choice)
+            return
+        if self.reconcile.show_grid(code):  # the reconciliation view is open: its crosswalk
             return
         self.show_grid(code)
 

@@ -26,6 +26,7 @@ from widgets.casedetail import CaseDetailWidget
 from widgets.casequeue import CaseQueueWidget
 from widgets.dashboard import Dashboard
 from widgets.quarantine import QuarantineWidget
+from widgets.reconcile import ReconcileView
 from widgets.timeline import TimelineBar
 from widgets.escalation import EscalationBoard
 from widgets.overview import OverviewWidget
@@ -128,6 +129,11 @@ class MainWindow(QMainWindow):
         self._add_dock("quarantine", self.tr("Quarantine"), self.quarantine,
                        Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["detail"], self.docks["quarantine"])
+        self.reconcile = ReconcileView(self)
+        self._add_dock("reconcile", self.tr("Reconciliation"), self.reconcile,
+                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["detail"], self.docks["reconcile"])
+        self.docks["reconcile"].hide()  # opened from Map → Reconcile departmental layers
         self.docks["detail"].raise_()
         self._build_toolbar()
         self.timeline = TimelineBar(self)
@@ -144,6 +150,14 @@ class MainWindow(QMainWindow):
         self._clock.timeout.connect(self._on_clock_timeout)
         self._clock.start()
         self._on_clock_timeout()
+
+    @Slot()
+    def _on_reconcile_triggered(self) -> None:
+        dock = self.docks["reconcile"]
+        dock.show()
+        dock.raise_()
+        if self.reconcile.layers.rowCount() == 0:
+            self.reconcile.sig_open_requested.emit()
 
     def _add_dock(self, name: str, title: str, widget: QWidget,
                   area: Qt.DockWidgetArea) -> None:
@@ -197,11 +211,15 @@ class MainWindow(QMainWindow):
                                  self.sig_measure_requested))
         m.addAction(self._action(self.tr("&Pick a location on the map"), "Ctrl+P",
                                  self.sig_pick_location_requested))
+        m.addSeparator()
+        m.addAction(self._action(self.tr("&Reconcile departmental layers…"), None,
+                                 self._on_reconcile_triggered))
 
         m = self.menuBar().addMenu(self.tr("&View"))
         for key, shortcut in (("queue", "Ctrl+1"), ("detail", "Ctrl+2"), ("staff", "Ctrl+3"),
                               ("alerts", "Ctrl+4"), ("stats", "Ctrl+5"), ("board", "Ctrl+6"),
-                              ("dashboard", "Ctrl+7"), ("quarantine", "Ctrl+8")):
+                              ("dashboard", "Ctrl+7"), ("quarantine", "Ctrl+8"),
+                              ("reconcile", "Ctrl+9")):
             action = self.docks[key].toggleViewAction()
             action.setShortcut(QKeySequence(shortcut))
             m.addAction(action)

@@ -92,6 +92,28 @@ def test_a_case_span_is_outlined_and_cleared(qtbot, map_widget) -> None:
     assert map_widget.js_errors == []
 
 
+def test_overlays_are_drawn_hidden_and_cleared(qtbot, map_widget) -> None:
+    import json
+
+    def overlays() -> dict:
+        with qtbot.waitSignal(map_widget.bridge.sig_stats, timeout=10_000) as stats:
+            map_widget.request_stats()
+        return json.loads(stats.args[0])["overlays"]
+
+    fc = grid_fc()
+    map_widget.set_overlay("dept:zz", fc, "#4aa3ff", label="Departmental layer zz")
+    map_widget.set_overlay("conflicts:claimed_twice", {"type": "FeatureCollection",
+                                                       "features": fc["features"][:1]},
+                           "#ff8c1a", fill=True)
+    assert overlays() == {"dept:zz": {"n": 4, "shown": True},
+                          "conflicts:claimed_twice": {"n": 1, "shown": True}}
+    map_widget.show_overlay("dept:zz", False)
+    assert overlays()["dept:zz"] == {"n": 4, "shown": False}
+    map_widget.clear_overlay("dept:zz")
+    assert list(overlays()) == ["conflicts:claimed_twice"]
+    assert map_widget.js_errors == []
+
+
 def test_pick_mode_gives_a_location(qtbot, map_widget) -> None:
     map_widget.set_pick_mode(True)
     with qtbot.waitSignal(map_widget.sig_location_picked, timeout=10_000) as blocker:

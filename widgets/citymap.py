@@ -488,6 +488,20 @@ class CityMapWidget(QWidget):
     def highlight_grid(self, code: str) -> None:
         self._call("highlightGrid", code)
 
+    def set_overlay(self, name: str, feature_collection: dict, colour: str, *,
+                    fill: bool = False, weight: float = 1.0, label: str = "") -> None:
+        """Draw a named layer of polygons (WGS-84 GeoJSON) over the grids, replacing the one
+        of that name; it appears in the layer control as ``label``."""
+        self._call("setOverlay", {"name": name, "fc": self._shift_geojson(feature_collection),
+                                  "colour": colour, "fill": bool(fill),
+                                  "weight": float(weight), "label": label or name})
+
+    def show_overlay(self, name: str, on: bool) -> None:
+        self._call("showOverlay", {"name": name, "on": bool(on)})
+
+    def clear_overlay(self, name: str) -> None:
+        self._call("clearOverlay", name)
+
     def show_span(self, codes: Sequence[str]) -> None:
         """Outline the grids a case spans (an empty list clears the outline)."""
         self._call("showSpan", [str(c) for c in codes])

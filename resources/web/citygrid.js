@@ -213,7 +213,7 @@
     grids: null, gridByCode: new Map(), choropleth: null, boundaries: {},
     staff: null, events: null, heat: null, highlight: null, selectedGrid: null,
     pick: false, measure: null, labels: L.layerGroup(), control: null, base: null,
-    span: [],
+    span: [], overlays: {},
   };
   const GRID_STYLE = {
     basic: { color: "#3d5366", weight: 0.5, fillColor: "#1c2833", fillOpacity: 0.55 },
@@ -347,6 +347,26 @@
           .bindTooltip(msg.labels[i], { permanent: here, direction: "right" });
       });
     },
+    setOverlay: (msg) => {
+      // a named layer of polygons drawn over the grids (departmental layers, conflicts)
+      if (state.overlays[msg.name]) { map.removeLayer(state.overlays[msg.name]); state.control.removeLayer(state.overlays[msg.name]); }
+      const layer = L.geoJSON(msg.fc, { interactive: false, style: () => ({
+        color: msg.colour, weight: msg.weight || 1, fill: !!msg.fill, fillColor: msg.colour,
+        fillOpacity: msg.fill ? 0.45 : 0 }) });
+      state.overlays[msg.name] = layer;
+      layer.addTo(map);
+      state.control.addOverlay(layer, msg.label || msg.name);
+    },
+    showOverlay: (msg) => {
+      const layer = state.overlays[msg.name];
+      if (!layer) return;
+      if (msg.on) layer.addTo(map); else map.removeLayer(layer);
+    },
+    clearOverlay: (name) => {
+      const layer = state.overlays[name];
+      if (!layer) return;
+      map.removeLayer(layer); state.control.removeLayer(layer); delete state.overlays[name];
+    },
     showSpan: (codes) => {
       // the grids a case spans (or is being marked as spanning): outlined in orange
       for (const layer of state.span) state.grids.resetStyle(layer);
@@ -377,6 +397,7 @@
       highlight: state.highlight ? [state.highlight.getLatLng().lng, state.highlight.getLatLng().lat] : null,
       selectedGrid: state.selectedGrid ? state.selectedGrid.feature.properties.code : null,
       span: state.span.map((l) => l.feature.properties.code),
+      overlays: Object.fromEntries(Object.entries(state.overlays).map(([k, v]) => [k, { n: v.getLayers().length, shown: map.hasLayer(v) }])),
       path: state.path ? state.path.getLayers().length : 0,
       heat: state.heat._lon.length })),
   };
