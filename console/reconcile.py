@@ -141,7 +141,11 @@ class ReconcilePresenter(QObject):
             self.map.set_overlay(f"conflicts:{kind}",
                                  _fc([c.geometry for c in items],
                                      [{"kind": kind} for _ in items]),
-                                 CONFLICT_COLOURS.get(kind, "#ff8c1a"), fill=True, weight=0.5,
+                                 CONFLICT_COLOURS.get(kind, "#ff8c1a"),
+                                 # a crossing is a part of a grid, not a hole or a double
+                                 # claim: outlined, so the map under it stays readable
+                                 fill=kind != "crosses_community",
+                                 weight=1.5 if kind == "crosses_community" else 0.5,
                                  label=self.tr("Conflicts: {0}").format(
                                      self.view.kind_text(kind)))
 

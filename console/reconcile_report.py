@@ -89,13 +89,19 @@ def render_map(run, *, layer: str | None = None, size: tuple[int, int] = MAP_PX)
         p.setPen(pen)
         for g in dept.grids:
             p.drawPath(canvas.path(g.geometry))
-    p.setPen(Qt.PenStyle.NoPen)
     for c in run.conflicts:
         if layer is not None and c.layer not in ("", layer):
             continue
         colour = QColor(CONFLICT_COLOURS.get(c.kind, "#e6550d"))
-        colour.setAlpha(200)
-        p.setBrush(QBrush(colour))
+        if c.kind == "crosses_community":  # a part of a grid: outlined, not filled
+            pen = QPen(colour)
+            pen.setWidthF(1.2)
+            p.setPen(pen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+        else:
+            colour.setAlpha(210)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QBrush(colour))
         p.drawPath(canvas.path(c.geometry))
     outline = QPen(QColor("#222222"))
     outline.setWidthF(2.0)

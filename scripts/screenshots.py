@@ -78,6 +78,62 @@ def main() -> None:
     wait(500)
     window.grab().save(str(out / "console.png"))
 
+    # a case spanning grids: the picker beside the map, the span outlined in orange
+    from PySide6.QtGui import QPainter
+
+    from models.spans import case_grids
+
+    t = controller.snapshot.table
+    case_id = int(t.ids[(t.status == 0).nonzero()[0][0]])
+    controller.show_case(case_id)
+    controller.open_span_picker(case_id)
+    picker = controller.span_picker
+    for i in range(1, min(3, picker.list.count())):
+        picker.list.item(i).setCheckState(picker.list.item(i).checkState().Checked)
+    grids = controller._router().graph.grid_codes
+    own = case_grids(db, case_id)[0]
+    map_widget.fly_to(*controller.snapshot.table.lon[t.ids == case_id].tolist(),
+                      *controller.snapshot.table.lat[t.ids == case_id].tolist(), 16)
+    wait(2500)
+    shot = window.grab()
+    painter = QPainter(shot)
+    painter.drawPixmap(shot.width() - picker.width() - 420, 120, picker.grab())
+    painter.end()
+    shot.save(str(out / "span.png"))
+    picker.reject()
+    del grids, own
+
+    # the departments' layers against the unified grid
+    from models.reconcile.files import UnifiedGrid
+    from models.reconcile.layers import generate_dept_layers
+    from models.units import UnitService
+
+    districts = UnitService(db, Actor.system("shots")).unit_geometries("district")
+    made = generate_dept_layers(districts, tmp / "dept", seed=2019)
+    window.docks["reconcile"].show()
+    window.docks["reconcile"].raise_()
+    controller.reconcile.open_layers([str(p) for p in made.layers])
+    until(lambda: controller.reconcile.result is not None, 60_000)
+    unified = UnifiedGrid.from_db(db)
+    centre = unified.codes[len(unified.codes) // 2]
+    controller._on_map_grid_clicked(centre)
+    big = max(range(len(controller.reconcile.result.conflicts)),
+              key=lambda i: controller.reconcile.result.conflicts[i].area_m2
+              if controller.reconcile.result.conflicts[i].kind == "claimed_twice" else 0)
+    window.reconcile.conflicts.selectRow(big)
+    c = controller.reconcile.result.conflicts[big]
+    map_widget.fly_to(c.lon, c.lat, 15)
+    wait(3500)
+    window.grab().save(str(out / "reconcile.png"))
+    controller.reconcile.export(str(tmp / "reconcile-out"))
+    until(lambda: (tmp / "reconcile-out" / "reconciliation.pdf").is_file(), 60_000)
+    wait(500)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
+                    str(tmp / "reconcile-out" / "reconciliation.pdf"),
+                    str(out / "reconcile-report")], check=True)
+    window.docks["reconcile"].hide()
+    window.docks["detail"].raise_()
+
     # a replay of two simulated days of Tianxin, half way through
     scn = tmp / "tianxin.cgs"
     record_simulation(db, scn, district="430103", days=2, seed=3)

@@ -31,6 +31,7 @@ def test_generated_layers_read_back_in_their_own_datum(generated) -> None:
     unified, files, _ = generated
     zongzhi, chengguan = (read_dept_layer(p) for p in files.layers)
     assert (zongzhi.datum, zongzhi.datum_source) == (Datum.CGCS2000, "declared")
+    assert zongzhi.department.startswith("综治") and chengguan.department.startswith("城管")
     # the GCJ-02 layer says nothing of its datum; over a 1 km city it cannot be detected
     # from the district outline either: it must be given
     assert chengguan.datum_source == "assumed"

@@ -47,6 +47,7 @@ class SpanPicker(QDialog):
         self.setObjectName("spanPicker")
         self.setWindowTitle(self.tr("Grids case {0} spans").format(case_number))
         self.setWindowModality(Qt.WindowModality.NonModal)
+        self.setMinimumWidth(520)  # grid, code and community by name, without cutting
         self._describe = describe
         self._own = own
         self.list = QListWidget()

@@ -21,8 +21,9 @@ inside it, its area and its geometry (for the map and the GeoPackage):
 - ``crosses_community``: the part of a departmental grid outside the community holding most
   of it (it crosses a community boundary; the message says when it crosses a street's too).
 
-A conflict whose area is below :data:`SLIVER_M2`, or that is long and thin, is marked a
-sliver: a drawing slip, not a claim, listed all the same.
+A conflict whose area is below :data:`SLIVER_M2`, or that is a thin strip on average
+narrower than :data:`SLIVER_WIDTH_M`, is marked a sliver: a drawing slip, not a claim,
+listed all the same.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from models.reconcile.layers import DeptLayer
 HAIRLINE_SHARE = 1e-6
 #: conflicts below this area (m²) are slivers
 SLIVER_M2 = 200.0
+#: a thin conflict narrower than this (metres, on average) is a sliver too
+SLIVER_WIDTH_M = 5.0
 #: parts below this area (m²) are rounding, not conflicts
 MIN_CONFLICT_M2 = 1.0
 METHOD = "area share, Lambert azimuthal equal-area centred on the layer (pyproj, WGS-84)"
@@ -178,8 +181,11 @@ class Conflict:
 
 
 def _sliver(area_m2: float, geom_m: shapely.Geometry) -> bool:
+    """Small, or a thin strip narrower than :data:`SLIVER_WIDTH_M` (mean width 2A/P): a
+    strip 20 m wide along a street is a real disagreement, one of a metre a drawing slip."""
     perimeter = shapely.length(geom_m)
-    thin = perimeter > 0 and 4 * np.pi * area_m2 / perimeter ** 2 < 0.05
+    thin = perimeter > 0 and 4 * np.pi * area_m2 / perimeter ** 2 < 0.05 \
+        and 2 * area_m2 / perimeter < SLIVER_WIDTH_M
     return bool(area_m2 < SLIVER_M2 or thin)
 
 

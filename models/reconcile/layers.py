@@ -180,24 +180,27 @@ def read_dept_layer(path: str | os.PathLike, *, name: str | None = None, departm
         if f.geometry is not None and not f.geometry.is_empty:
             grids.append(DeptGrid(f.code, shapely.make_valid(f.geometry)
                                   if not f.geometry.is_valid else f.geometry))
-    own_name, generated = _own_name(p)
-    return DeptLayer(name or own_name or p.stem, department, str(p), _sha256(p), layer.datum,
-                     source, tuple(grids), tuple(problems), generated)
+    own_name, own_department, generated = _own_description(p)
+    return DeptLayer(name or own_name or p.stem, department or own_department, str(p),
+                     _sha256(p), layer.datum, source, tuple(grids), tuple(problems), generated)
 
 
-def _own_name(path: Path) -> tuple[str, bool]:
-    """The name a file gives its layer (a GeoJSON ``name``, a GeoPackage's layer name) and
-    whether it says it is generated."""
+def _text(value: object, limit: int = 60) -> str:
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _own_description(path: Path) -> tuple[str, str, bool]:
+    """What a file says of its layer: its name (a GeoJSON ``name``, a GeoPackage's layer
+    name), its department, and whether it is generated."""
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
         try:
             doc = json.loads(path.read_bytes().decode("utf-8-sig"))
         except (ValueError, UnicodeDecodeError):
-            return "", False
+            return "", "", False
         if not isinstance(doc, dict):
-            return "", False
-        name = doc.get("name")
-        return (name.strip()[:60] if isinstance(name, str) else ""), bool(doc.get("generated"))
+            return "", "", False
+        return _text(doc.get("name")), _text(doc.get("department")), bool(doc.get("generated"))
     if suffix == ".gpkg":
         import pyogrio
 
@@ -205,9 +208,10 @@ def _own_name(path: Path) -> tuple[str, bool]:
             layers = pyogrio.list_layers(path)
             meta = pyogrio.read_info(path).get("layer_metadata") or {}
         except Exception:  # noqa: BLE001 (pyogrio raises its own kinds; read already checked)
-            return "", False
-        return (str(layers[0][0]) if len(layers) == 1 else ""), meta.get("generated") == "yes"
-    return "", False
+            return "", "", False
+        return (str(layers[0][0]) if len(layers) == 1 else "", _text(meta.get("department")),
+                meta.get("generated") == "yes")
+    return "", "", False
 
 
 # -- the demo city's departmental layers -------------------------------------------------
