@@ -72,3 +72,17 @@ def test_records_are_read_in_their_datum_with_bad_rows_reported(tmp_path) -> Non
     assert {u.record_id: u.reason.split(":")[0] for u in bad} == {
         "e3": "line 5", "e4": "line 6", "e5": "line 7"}
     assert "kind 'meeting'" in bad[0].reason
+
+
+def test_a_long_field_is_refused_without_touching_the_csv_module(tmp_path) -> None:
+    import csv
+
+    limit = csv.field_size_limit()
+    path = tmp_path / "records.csv"
+    path.write_text("record_id,layer,kind,dept_code,lon,lat,quantity,label\n"
+                    f"e1,A,event,A1,,,1,{'x' * 5000}\n"
+                    "e2,A,event,A1,,,1,ok\n", encoding="utf-8")
+    good, bad = read_records(path)
+    assert [r.record_id for r in good] == ["e2"]
+    assert bad[0].reason == "line 2: a field is longer than 4,096 characters"
+    assert csv.field_size_limit() == limit  # process-wide: the case importer relies on it

@@ -108,7 +108,8 @@ def read_records(path: str | os.PathLike, datum: Datum = Datum.WGS84
     skip = 0  # comment lines before the header (the file's line numbers stay right)
     while skip < len(lines) and lines[skip].startswith("#"):
         skip += 1
-    csv.field_size_limit(MAX_FIELD)
+    # (csv.field_size_limit is process-wide: not changed here; long fields are refused
+    # row by row below)
     reader = csv.DictReader(io.StringIO("\n".join(lines[skip:])))
     need = {"record_id", "kind", "dept_code"}
     if not reader.fieldnames or not need <= set(reader.fieldnames):
@@ -124,10 +125,12 @@ def read_records(path: str | os.PathLike, datum: Datum = Datum.WGS84
         raise ValidationError(f"{p}: not readable as CSV ({exc})") from None
     lons, lats, idx = [], [], []
     for n, row in raw:
-        rid = (row.get("record_id") or "").strip() or f"line {n}"
+        rid = (row.get("record_id") or "").strip()[:80] or f"line {n}"
         kind = (row.get("kind") or "").strip()
         code = (row.get("dept_code") or "").strip()
         try:
+            if any(len(v) > MAX_FIELD for v in row.values() if isinstance(v, str)):
+                raise ValueError(f"a field is longer than {MAX_FIELD:,} characters")
             if kind not in KINDS:
                 raise ValueError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
             if not code:
