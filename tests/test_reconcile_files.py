@@ -121,3 +121,41 @@ def test_the_demo_layers_at_full_size(tmp_path) -> None:
     assert {c.kind for c in run.conflicts} == {"claimed_twice", "uncovered",
                                                "uncovered_by_layer", "crosses_community"}
     db.dispose()
+
+
+@pytest.mark.parametrize("epsg", [4490, None])
+def test_a_shapefile_layer_with_or_without_its_prj(tmp_path, epsg) -> None:
+    """A Shapefile is read through GDAL: its .prj names the datum; without one the datum
+    is detected from the outline (here a layer of GCJ-02 grids over a real district)."""
+    import numpy as np
+    import pyogrio.raw
+
+    from models.democity import load_district_boundary
+
+    tianxin = load_district_boundary("430103")  # WGS-84
+    cells = [c for c in shapely.get_parts(shapely.intersection(
+        shapely.box(*tianxin.bounds).buffer(0.01),
+        tianxin)) if c.geom_type == "Polygon"]
+    declared = Datum.CGCS2000 if epsg else Datum.GCJ02
+    from models.geo import transform_geometry
+
+    drawn = cells if epsg else [transform_geometry(c, Datum.WGS84, Datum.GCJ02) for c in cells]
+    path = tmp_path / "layer.shp"
+    import warnings
+
+    with warnings.catch_warnings():  # no .prj on purpose: GDAL says so
+        warnings.filterwarnings("ignore", "'crs' was not provided", UserWarning)
+        pyogrio.raw.write(path, geometry=np.array(shapely.to_wkb(drawn), dtype=object),
+                          fields=["GRIDCODE"], field_data=[np.array([f"TX{i:03d}" for i in
+                                                                     range(len(drawn))],
+                                                                    dtype=object)],
+                          geometry_type="Polygon", crs=f"EPSG:{epsg}" if epsg else None,
+                          driver="ESRI Shapefile")
+    assert (tmp_path / "layer.prj").exists() == bool(epsg)
+    layer = read_dept_layer(path, code_field="GRIDCODE")
+    assert (layer.datum, layer.datum_source) == (declared,
+                                                 "declared" if epsg else "detected")
+    assert layer.codes[0] == "TX000"
+    back = shapely.union_all([g.geometry for g in layer.grids])
+    # back in WGS-84 either way: it lies on the district, not 500 m off
+    assert back.symmetric_difference(tianxin).area < 0.01 * tianxin.area

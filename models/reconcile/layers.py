@@ -110,15 +110,6 @@ def detect_datum(geoms: Sequence[shapely.Geometry]) -> Datum | None:
     return None
 
 
-def _declared_datum(path: Path) -> Datum | None:
-    """The datum a file states itself (a GeoJSON ``datum`` member, a GeoPackage CRS)."""
-    try:
-        return read_grid_layer(path, code_field="\0").datum if path.suffix.lower() in (
-            ".gpkg",) else _geojson_datum(path)
-    except GridLayerError:
-        return None
-
-
 def _geojson_datum(path: Path) -> Datum | None:
     if path.suffix.lower() not in (".geojson", ".json"):
         return None
@@ -157,8 +148,12 @@ def read_dept_layer(path: str | os.PathLike, *, name: str | None = None, departm
     if datum is None:
         try:
             layer = read_grid_layer(p, code_field=code_field)
-            declared = _geojson_datum(p) if p.suffix.lower() in (".geojson", ".json") \
-                else layer.datum if p.suffix.lower() == ".gpkg" else None
+            suffix = p.suffix.lower()
+            declared = (_geojson_datum(p) if suffix in (".geojson", ".json")
+                        else layer.datum if suffix == ".gpkg"
+                        # a Shapefile declares its datum in the .prj beside it
+                        else layer.datum if suffix == ".shp" and p.with_suffix(".prj").exists()
+                        else None)
             if declared is not None:
                 source = "declared"
             else:
