@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from PySide6.QtCore import QObject, QSettings, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from console.application.casedesk import CONTEXT as DESK, BulkReassignment, CaseDesk
 from console.i18n import install_translators
 from console.mainwindow import MainWindow
 from console.reconcile import ReconcilePresenter
@@ -54,7 +55,6 @@ from models.units import (
 )
 
 log = logging.getLogger(__name__)
-GRID_WORKER_STEPS = ("start", "feedback", "verify_pass", "verify_fail")
 
 
 @dataclass(frozen=True)
@@ -115,15 +115,6 @@ def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
                   for u in loads]
     return Snapshot(districts, table, staff.count_on_duty(), positions, layers,
                     dt.datetime.now(dt.UTC), unit_loads, street_names, quarantine)
-
-
-@dataclass(frozen=True)
-class BulkReassignment:
-    """What a bulk reassignment did: the case numbers moved, and those left as they were
-    because someone else changed them after they were listed."""
-
-    moved: tuple[str, ...]
-    stale: tuple[str, ...]
 
 
 class ActionCancelled(Exception):
@@ -199,6 +190,8 @@ class ConsoleController(QObject):
         self._adjacency = None
         self._staff_departments: dict[int, int] | None = None
         self.span_picker = None  # widgets.spanpicker.SpanPicker while a span is marked
+        # the case actions of the acting user, without Qt (console.application.casedesk)
+        self.desk = CaseDesk(db, actor, self._router)
         # the departments' grid layers against the unified grid (Map → Reconcile …)
         self.reconcile = ReconcilePresenter(db, actor, window.reconcile, self.runner,
                                             map_widget=map_widget, parent=window,
@@ -980,55 +973,16 @@ class ConsoleController(QObject):
 
     # -- the loop from the console -------------------------------------------------------
     def available_actions(self, status: str) -> dict[str, bool]:
-        """Which transition buttons to show and which are legal now. The grid worker's
-        steps (start, feedback, verification) are entered from the console on the grid
-        worker's behalf, as the demo allows."""
-        out = {}
-        for name in TRANSITIONS:
-            if name in GRID_WORKER_STEPS:
-                out[name] = allowed(name, status, StaffRole.MANAGER)
-            elif self.actor.role in TRANSITIONS[name].roles:
-                out[name] = allowed(name, status, self.actor.role)
-        out.pop("merge", None)  # merging is offered by duplicate detection, split by routing
-        out.pop("split", None)
-        if self.actor.role is StaffRole.SHIFT_LEAD:  # override = a transfer the lead chooses
-            out["override"] = allowed("transfer", status, self.actor.role)
-        return out
+        """Which transition buttons to show and which are legal now (the desk's rule)."""
+        return self.desk.available_actions(status)
 
     def bulk_candidates(self, from_code: str) -> list:
-        """The dispatched or handling cases of one unit, as the shift lead is shown them
-        before moving them in bulk (each record carries the version seen)."""
-        if self.actor.role is not StaffRole.SHIFT_LEAD:
-            raise CityGridError(self.tr("only a shift lead reassigns in bulk"))
-        units = {u.code: u.id for u in self._router().graph.units.values()}
-        if from_code not in units:
-            raise CityGridError(self.tr("unknown unit code"))
-        return [c for c in self.cases.list(statuses=("dispatched", "handling"))
-                if c.assigned_unit_id == units[from_code]]
+        """The dispatched or handling cases of one unit, with the versions shown."""
+        return self.desk.bulk_candidates(from_code)
 
     def reassign_bulk(self, cases: Sequence, to_code: str, reason: str) -> BulkReassignment:
-        """Move the cases the shift lead was shown (:meth:`bulk_candidates`) to another unit,
-        each at the version it was shown at: one changed by someone else since is left as it
-        is (and named), the others move."""
-        from models.loop import CaseLoop
-
-        if self.actor.role is not StaffRole.SHIFT_LEAD:
-            raise CityGridError(self.tr("only a shift lead reassigns in bulk"))
-        router = self._router()
-        units = {u.code: u.id for u in router.graph.units.values()}
-        if to_code not in units:
-            raise CityGridError(self.tr("unknown unit code"))
-        loop = CaseLoop(self.db, self.actor)
-        moved, stale = [], []
-        for case in cases:
-            decision = router.override(units[to_code], case.category, self.actor.name, reason)
-            try:
-                loop.transfer(case.id, decision, reason, expected_version=case.version)
-            except StaleVersionError:
-                stale.append(case.number)
-                continue
-            moved.append(case.number)
-        return BulkReassignment(tuple(moved), tuple(stale))
+        """Move the cases the shift lead was shown, each at the version shown."""
+        return self.desk.reassign_bulk(cases, to_code, reason)
 
     @Slot()
     def _on_window_bulk_reassign_requested(self) -> None:
@@ -1075,6 +1029,7 @@ class ConsoleController(QObject):
         self.cases = CaseService(self.db, self.actor)
         self.staff = StaffService(self.db, self.actor)
         self.units = UnitService(self.db, self.actor)
+        self.desk = CaseDesk(self.db, self.actor, self._router)
         self.window.quarantine.reveal.setVisible(self.actor.can(Perm.CONTACT_READ))
         self.window.detail.set_contact_reveal_allowed(self.actor.can(Perm.CONTACT_READ))
         self.window.statusBar().showMessage(self.tr("Working as {0} ({1})").format(
@@ -1096,30 +1051,9 @@ class ConsoleController(QObject):
             value, ok = QInputDialog.getText(self.window, kind, prompt)
         return value if ok else None
 
-    def _grid_worker(self, case, prefer: tuple[str, ...]) -> Actor:  # noqa: ANN001
-        staff = self.staff.list(grid_id=case.grid_id) if case.grid_id is not None else []
-        for role in prefer:
-            for st in staff:
-                if st.role == role and st.duty_status in ("on_duty", "busy"):
-                    return Actor(st.name, StaffRole(st.role), st.id)
-        for role in prefer:
-            for st in staff:
-                if st.role == role:
-                    return Actor(st.name, StaffRole(st.role), st.id)
-        raise CityGridError(self.tr("grid {0} has no grid worker to act").format(case.grid_id))
-
     def _route(self, case) -> RoutingDecision:  # noqa: ANN001
-        """The router's decision for ``case``: a case marked as spanning several grids goes
-        to their lowest common unit; a case outside every grid goes to the district whose
-        boundary contains it (else the city smart centre)."""
-        from models.spans import case_grids
-
-        grids = case_grids(self.db, case.id)
-        district = None
-        if not grids:
-            district = self._district_at(case.lon, case.lat)
-        return self._router().route(list(grids) or None, case.subcategory,
-                                    district_id=district)
+        """The router's decision for ``case`` (the desk's: spans, off-grid districts)."""
+        return self.desk.route(case)
 
     # -- the grids a case spans ----------------------------------------------------------
     def _grid_choice(self, code: str):  # noqa: ANN202
@@ -1202,19 +1136,6 @@ class ConsoleController(QObject):
         self.span_picker = picker
         picker.show()  # not open(): that makes it window-modal and the map unclickable
 
-    def _district_at(self, lon: float, lat: float) -> int | None:
-        from sqlalchemy import select
-
-        from models.schema import AdminUnit, Level
-
-        if self._districts is None:
-            with self.db.read() as s:
-                rows = s.execute(select(AdminUnit.id, AdminUnit.geometry).where(
-                    AdminUnit.level == Level.DISTRICT, AdminUnit.geometry.is_not(None))).all()
-            self._districts = [(r[0], shapely.from_wkb(r[1])) for r in rows]
-        point = shapely.Point(lon, lat)
-        return next((uid for uid, geom in self._districts if geom.covers(point)), None)
-
     def _router(self):  # noqa: ANN202
         if self.router is None:
             from routing.graph import EscalationGraph
@@ -1260,114 +1181,27 @@ class ConsoleController(QObject):
         self.refresh()
 
     def _run_action(self, name: str, case_id: int) -> None:
-        """Make transition ``name`` on the case as the detail shows it: its version is the
-        one the detail was showing (changed since, the action is refused as stale and
-        nothing is written), never one read at the click."""
-        from models.loop import CaseLoop
-        from models.records import RoutingDecision
-
+        """Make action ``name`` on the case as the detail shows it: its version is the one
+        the detail was showing (changed since, the action is refused as stale before any
+        question is asked, and nothing is written), never one read at the click. The
+        questions and the rules are the desk's (:mod:`console.application.casedesk`)."""
         v = self.window.detail.shown_version
         assert v is not None  # show_case sets it with the case id
-        case = self.cases.get(case_id)  # for the routing the dialogs propose
-        if case.version != v:
-            # changed since it was shown: refuse before asking for a reason for nothing
-            raise StaleVersionError(case.number, v, case.version)
-        loop = CaseLoop(self.db, self.actor)
-
-        def need(kind: str, prompt: str, options: list[str] | None = None) -> str:
-            value = self.ask(kind, prompt, options)
-            if value is None or not str(value).strip():
-                raise ActionCancelled(name)
-            return str(value).strip()
-
-        def current() -> RoutingDecision:
-            # where the case is now: its unit, else where the router sends it
-            router = self._router()
-            unit = case.assigned_unit_id
-            return RoutingDecision(unit, router.graph.units[unit].code,
-                                   router.graph.units[unit].level, None, None,
-                                   router.policy.name, ()) if unit else \
-                self._route(case)
-
+        case = self.desk.check_version(case_id, v)
         if name == "merge":
             if self.offer_merge(case_id, self.likely_duplicates(case),
                                 duplicate_version=v) is None:
                 raise ActionCancelled(name)
             return
-        if name == "accept":
-            loop.accept(case_id, expected_version=v)
-        elif name == "reject":
-            loop.reject(case_id, need(self.tr("Reject"), self.tr("Reason"),
-                                      ["invalid", "duplicate"]), expected_version=v)
-        elif name == "dispatch":
-            decision = self._route(case)
-            ranked = self.recommend(case, decision)
-            if ranked and decision.level == "community":
-                # a community-level case goes to the best-placed grid worker
-                best, who = ranked[0]
-                decision = dataclasses.replace(decision, staff_id=best.staff_id, trace=(
-                    *decision.trace, f"recommended {who}: {'; '.join(best.reasons)}"))
-            loop.dispatch(case_id, decision, expected_version=v)
-        elif name == "transfer":
-            unit = self._route(case)
-            loop.transfer(case_id, unit, need(self.tr("Transfer"), self.tr("Reason")),
-                          expected_version=v)
-        elif name == "override":
-            code = need(self.tr("Override"), self.tr("Unit code"))
-            router = self._router()
-            unit = next((u.id for u in router.graph.units.values() if u.code == code), None)
-            if unit is None:
-                raise CityGridError(self.tr("unknown unit code"))
-            reason = need(self.tr("Override"), self.tr("Reason"))
-            loop.transfer(case_id, router.override(unit, case.category, self.actor, reason,
-                                                   previous=current()),
-                          reason, expected_version=v)
-        elif name == "request_escalation":
-            loop.request_escalation(case_id, need(self.tr("Request escalation"),
-                                                  self.tr("Reason")), expected_version=v)
-        elif name == "escalate":
-            reason = need(self.tr("Escalate"), self.tr("Reason"))
-            # the subcategory keeps its rule one level up (a fire lane stays with the fire
-            # service); the trace names who escalated
-            loop.escalate(case_id, self._router().escalate(
-                current(), reason, case.category, who=self.actor,
-                subcategory=case.subcategory), reason, expected_version=v)
-        elif name == "deescalate":
-            reason = need(self.tr("De-escalate"), self.tr("Reason"))
-            # one level down from where the case is now, the router's own de-escalation
-            decision = self._router().deescalate(current(), case.grid_id, case.category,
-                                                 reason, who=self.actor,
-                                                 subcategory=case.subcategory)
-            loop.deescalate(case_id, decision, reason, expected_version=v)
-        elif name == "suspend":
-            loop.suspend(case_id, need(self.tr("Suspend"), self.tr("Reason")),
-                         expected_version=v)
-        elif name == "resume":
-            loop.resume(case_id, expected_version=v)
-        elif name == "extend":
-            hours = need(self.tr("Extend"), self.tr("Hours"), ["1", "2", "4", "8", "24"])
-            loop.extend(case_id, float(hours), need(self.tr("Extend"), self.tr("Reason")),
-                        expected_version=v)
-        elif name in ("start", "feedback"):
-            worker = CaseLoop(self.db, self._grid_worker(case, ("manager", "assistant")))
-            if name == "start":
-                worker.start(case_id, expected_version=v)
-            else:
-                worker.feedback(case_id, need(self.tr("Feedback"), self.tr("What was done")),
-                                expected_version=v)
-        elif name in ("verify_pass", "verify_fail"):
-            worker = CaseLoop(self.db, self._grid_worker(case, ("supervisor", "manager",
-                                                                "assistant")))
-            note = "" if name == "verify_pass" else need(self.tr("Verify"),
-                                                         self.tr("What is still wrong"))
-            worker.verify(case_id, name == "verify_pass", note, expected_version=v)
-        elif name == "assess":
-            score = need(self.tr("Assess"), self.tr("Resident satisfaction (1-5)"),
-                         ["5", "4", "3", "2", "1"])
-            loop.assess(case_id, effective=int(score) >= 3, satisfaction=int(score),
-                        expected_version=v)
-        elif name == "reopen":
-            loop.reopen(case_id, need(self.tr("Reopen"), self.tr("Reason")), expected_version=v)
+        answers = {}
+        for q in self.desk.questions(name):
+            value = self.ask(QCoreApplication.translate(DESK, q.title),
+                             QCoreApplication.translate(DESK, q.prompt),
+                             list(q.options) or None)
+            if value is None or not str(value).strip():
+                raise ActionCancelled(name)
+            answers[q.key] = str(value).strip()
+        self.desk.act(name, case_id, v, answers, rank=self.recommend)
 
     def show_grid(self, code: str) -> None:
         try:

