@@ -31,6 +31,7 @@ from console.i18n import install_translators
 from console.mainwindow import MainWindow
 from console.reconcile import ReconcilePresenter
 from console.settings import load_settings, save_settings
+from console.simulation import SimulatorPresenter
 from console.tasks import TaskRunner, TaskState
 from console.theme import apply_theme
 from widgets import labels
@@ -150,20 +151,14 @@ class ConsoleController(QObject):
         window.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
         window.sig_hotline_requested.connect(self.open_hotline_form)
         self.hotline = None  # the open hotline form, if any
-        window.sig_simulator_toggled.connect(self.set_simulator_running)
-        window.sig_surge_toggled.connect(self._on_window_surge_toggled)
-        self.simulator = None  # models.simulator.CitySimulator, made on first use
+        # the city simulator, following the wall clock (console.simulation)
+        self.sim = SimulatorPresenter(db, self.runner, window, on_change=self.refresh)
         self.feeds = None  # models.feeds.MqttFeeds when a broker is configured
-        self.publisher = None  # the simulator's MQTT side, with the feeds
         self._feeds_seen = 0
         self._feeds_timer = QTimer(self)
         self._feeds_timer.setInterval(1000)  # new feed items show within a second
         self._feeds_timer.timeout.connect(self._on_feeds_timer_timeout)
         self._watch_router = None
-        self._surge = False
-        self._sim_timer = QTimer(self)
-        self._sim_timer.setInterval(5000)  # simulated time follows the wall clock
-        self._sim_timer.timeout.connect(self._on_sim_timer_timeout)
         # the deadline-breach rule: overdue cases move one level up, checked every minute
         self._watch_timer = QTimer(self)
         self._watch_timer.setInterval(60_000)
@@ -255,45 +250,17 @@ class ConsoleController(QObject):
         self.runner.submit("snapshot", lambda state: read_snapshot(
             self.db, self.actor, state, with_layers=with_layers))
 
-    # -- the city simulator --------------------------------------------------------------
-    @Slot(bool)
+    # -- the city simulator (console.simulation) ------------------------------------------
+    @property
+    def simulator(self):  # noqa: ANN201
+        return self.sim.simulator
+
+    @property
+    def publisher(self):  # noqa: ANN201
+        return self.sim.publisher
+
     def set_simulator_running(self, on: bool) -> None:
-        """Run the simulator in the background, following the wall clock."""
-        if on:
-            self._sim_timer.start()
-            self._on_sim_timer_timeout()
-        else:
-            self._sim_timer.stop()
-        if self.window.simulator_action.isChecked() != on:
-            self.window.simulator_action.setChecked(on)
-
-    @Slot(bool)
-    def _on_window_surge_toggled(self, on: bool) -> None:
-        self._surge = on
-        if self.simulator is not None:
-            self.simulator.surge = on
-
-    @Slot()
-    def _on_sim_timer_timeout(self) -> None:
-        # one tick at a time: a tick still running when the timer fires again (building
-        # the simulator on a large city takes longer than the interval) is left to finish;
-        # two at once would report every planned event twice
-        self.runner.submit("simulate", self._simulate, coalesce=True)
-
-    def _simulate(self, state: TaskState) -> dict:
-        from models.simulator import CitySimulator
-
-        if self.simulator is None:
-            from routing.graph import EscalationGraph
-            from routing.policy import Router
-
-            # the simulator's dispatchers send each case where the router does
-            router = Router(EscalationGraph.from_db(self.db))
-            self.simulator = CitySimulator(self.db, start=dt.datetime.now(dt.UTC),
-                                           surge=self._surge, publisher=self.publisher,
-                                           router=router)
-        state.check()
-        return self.simulator.run_until(dt.datetime.now(dt.UTC))
+        self.sim.set_running(on)
 
     # -- training drills ----------------------------------------------------------------
     @Slot()
@@ -435,9 +402,9 @@ class ConsoleController(QObject):
 
     def stop_feeds(self) -> None:
         self._feeds_timer.stop()
-        if self.publisher is not None:
-            self.publisher.close()
-            self.publisher = None
+        if self.sim.publisher is not None:
+            self.sim.publisher.close()
+            self.sim.set_publisher(None)
         if self.feeds is not None:
             self.feeds.stop()
             self.feeds = None
@@ -532,14 +499,13 @@ class ConsoleController(QObject):
     @Slot(str, object)
     def _on_runner_finished(self, kind: str, result: object) -> None:
         self.window.hide_progress()
-        if kind == "simulate" or (kind == "deadline-watch" and result):
+        if kind == "deadline-watch" and result:
             self.refresh()
         if kind == "demo":
             self.refresh()
         elif kind == "feeds" and isinstance(result, tuple):
-            self.feeds, self.publisher = result
-            if self.simulator is not None:
-                self.simulator.publisher = self.publisher
+            self.feeds, publisher = result
+            self.sim.set_publisher(publisher)
             self._feeds_timer.start()
             self.window.statusBar().showMessage(self.tr("Live feeds connected"), 5000)
         elif kind == "snaps" and result is not None and (result.case_ids

@@ -91,14 +91,14 @@ def test_the_simulator_runs_from_the_console(qtbot, window) -> None:
     before = win.queue.model.table.ids.size
     import datetime as dt
 
-    controller.simulator = None
+    controller.sim.simulator = None
     with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=20_000,
                           check_params_cb=lambda kind, result: kind == "simulate"):
-        controller._surge = True
+        controller.sim.surge = True
         controller.set_simulator_running(True)
     assert win.simulator_action.isChecked()
     controller.set_simulator_running(False)
-    assert not controller._sim_timer.isActive()
+    assert not controller.sim.timer.isActive()
     # seconds of wall clock on a 4-grid city rarely make an event: run 30 hours ahead
     controller.simulator.run_until(controller.simulator.now + dt.timedelta(hours=30))
     with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
@@ -208,7 +208,7 @@ def test_a_slow_simulator_tick_is_not_lost_when_the_timer_fires_again(qtbot, win
     controller.runner.sig_task_finished.connect(
         lambda kind, result: results.append(result) if kind == "simulate" else None)
     controller.set_simulator_running(True)
-    controller._on_sim_timer_timeout()  # the interval passed while the first tick builds
+    controller.sim._on_timer_timeout()  # the interval passed while the first tick builds
     controller.set_simulator_running(False)
     release.set()
     qtbot.waitUntil(lambda: len(results) == 1 and not controller.runner.running("simulate"),

@@ -31,9 +31,9 @@ def controller(qtbot, tiny_city):
 
 def test_the_consoles_simulator_dispatches_where_the_router_says(controller,
                                                                 tiny_city) -> None:
-    controller._surge = True
+    controller.sim.surge = True
     # the task the simulator timer submits, run here (the runner's thread adds nothing)
-    controller._simulate(TaskState(controller.runner, "simulate"))
+    controller.sim.tick(TaskState(controller.runner, "simulate"))
     sim = controller.simulator
     assert sim.router is not None
     sim.run_until(sim.now + dt.timedelta(hours=30))

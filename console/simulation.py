@@ -1,0 +1,93 @@
+"""The city simulator in a console window: it follows the wall clock in the background.
+
+Each tick (every five seconds while it runs) is one task of kind ``simulate`` on the task
+runner, coalesced: a tick still running when the timer fires again is left to finish (two
+at once would report every planned event twice). The simulator is built on the first tick,
+off the GUI thread, and dispatches through the router as the headless recorder does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Slot
+
+from console.tasks import TaskRunner, TaskState
+from models.db import Database
+
+KIND = "simulate"
+TICK_MS = 5000
+
+
+class SimulatorPresenter(QObject):
+    """Runs :class:`models.simulator.CitySimulator` for one window.
+
+    Parameters
+    ----------
+    on_change : callable
+        Called after each tick (the window refreshes what it shows).
+    """
+
+    def __init__(self, db: Database, runner: TaskRunner, window, *,  # noqa: ANN001
+                 on_change: Callable[[], None]) -> None:
+        super().__init__(window)
+        self.db, self.runner, self.window = db, runner, window
+        self.on_change = on_change
+        self.simulator = None  # models.simulator.CitySimulator, made on the first tick
+        self.publisher = None  # the MQTT side, when the feeds are connected
+        self.surge = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)  # simulated time follows the wall clock
+        self.timer.timeout.connect(self._on_timer_timeout)
+        window.sig_simulator_toggled.connect(self.set_running)
+        window.sig_surge_toggled.connect(self._on_window_surge_toggled)
+        runner.sig_task_finished.connect(self._on_runner_task_finished)
+
+    @Slot(bool)
+    def set_running(self, on: bool) -> None:
+        """Run the simulator in the background, following the wall clock, or stop it."""
+        if on:
+            self.timer.start()
+            self._on_timer_timeout()
+        else:
+            self.timer.stop()
+        if self.window.simulator_action.isChecked() != on:
+            self.window.simulator_action.setChecked(on)
+
+    def set_publisher(self, publisher) -> None:  # noqa: ANN001
+        """Publish sensor alerts and positions through the broker (the feeds connected)."""
+        self.publisher = publisher
+        if self.simulator is not None:
+            self.simulator.publisher = publisher
+
+    @Slot(bool)
+    def _on_window_surge_toggled(self, on: bool) -> None:
+        self.surge = on
+        if self.simulator is not None:
+            self.simulator.surge = on
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        self.runner.submit(KIND, self.tick, coalesce=True)
+
+    def tick(self, state: TaskState) -> dict:
+        """One step of simulated time up to now (runs on the task runner)."""
+        from models.simulator import CitySimulator
+
+        if self.simulator is None:
+            from routing.graph import EscalationGraph
+            from routing.policy import Router
+
+            # the simulator's dispatchers send each case where the router does
+            router = Router(EscalationGraph.from_db(self.db))
+            self.simulator = CitySimulator(self.db, start=dt.datetime.now(dt.UTC),
+                                           surge=self.surge, publisher=self.publisher,
+                                           router=router)
+        state.check()
+        return self.simulator.run_until(dt.datetime.now(dt.UTC))
+
+    @Slot(str, object)
+    def _on_runner_task_finished(self, kind: str, result: object) -> None:
+        if kind == KIND:
+            self.on_change()
