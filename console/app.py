@@ -27,9 +27,11 @@ from PySide6.QtCore import QCoreApplication, QObject, QSettings, QTimer, Signal,
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console.application.casedesk import CONTEXT as DESK, BulkReassignment, CaseDesk
+from console.drills import DrillsPresenter
 from console.i18n import install_translators
 from console.mainwindow import MainWindow
 from console.reconcile import ReconcilePresenter
+from console.replaying import ReplayPresenter
 from console.settings import load_settings, save_settings
 from console.simulation import SimulatorPresenter
 from console.tasks import TaskRunner, TaskState
@@ -151,6 +153,8 @@ class ConsoleController(QObject):
         window.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
         window.sig_hotline_requested.connect(self.open_hotline_form)
         self.hotline = None  # the open hotline form, if any
+        # training drills on copies of the world (console.drills); the controller asks
+        self.drill_runs = DrillsPresenter(db, self.runner, window, self)
         # the city simulator, following the wall clock (console.simulation)
         self.sim = SimulatorPresenter(db, self.runner, window, on_change=self.refresh)
         self.feeds = None  # models.feeds.MqttFeeds when a broker is configured
@@ -167,14 +171,8 @@ class ConsoleController(QObject):
         window.detail.sig_contact_reveal_requested.connect(
             self._on_detail_contact_reveal_requested)
         window.detail.set_contact_reveal_allowed(actor.can(Perm.CONTACT_READ))
-        window.sig_scenario_requested.connect(self.open_scenario)
-        window.sig_drill_requested.connect(self._on_window_drill_requested)
-        self.drills: list = []  # console.drill.DrillRun, running
-        self._drill_trainee = ""
-        window.sig_live_requested.connect(self.back_to_live)
-        window.timeline.sig_time_changed.connect(self._on_timeline_time_changed)
-        window.timeline.sig_step_requested.connect(self._on_timeline_step_requested)
-        self.replay = None  # models.replay.Replay while a scenario is replayed
+        # replaying a scenario on the timeline (console.replaying)
+        self.replaying = ReplayPresenter(self.runner, window, self)
         window.quarantine.sig_retry_requested.connect(self._on_quarantine_retry_requested)
         window.quarantine.sig_discard_requested.connect(self._on_quarantine_discard_requested)
         window.quarantine.sig_reveal_requested.connect(self._on_quarantine_reveal_requested)
@@ -262,112 +260,34 @@ class ConsoleController(QObject):
     def set_simulator_running(self, on: bool) -> None:
         self.sim.set_running(on)
 
-    # -- training drills ----------------------------------------------------------------
-    @Slot()
-    def _on_window_drill_requested(self) -> None:
-        if not self.actor.can(Perm.DRILL_RUN):
-            self.window.statusBar().showMessage(
-                self.tr("Only a trainer starts drills: switch the role to Trainer"), 8000)
-            return
-        trainee = self.ask("text", self.tr("Trainee's name"), None)
-        if not trainee:
-            return
-        injects = self.ask("file", self.tr("Injects: a JSON list or a recorded scenario "
-                                           "(cancel for none)"), None)
-        self.start_drill(trainee, injects or None)
+    # -- training drills (console.drills) ------------------------------------------------
+    @property
+    def drills(self) -> list:
+        return self.drill_runs.drills
 
     def start_drill(self, trainee: str, injects_file: str | None = None, *,
                     root: Path | None = None) -> None:
-        """Copy the world into a drill database (off the GUI thread), then open the drill
-        window. The live database is only read."""
-        from console.drill import prepare_drill
+        """Copy the world into a drill database, then open the drill window."""
+        self.drill_runs.start(trainee, injects_file, root=root)
 
-        self._drill_trainee = trainee
-        self.window.statusBar().showMessage(self.tr("Preparing the drill: copying the "
-                                                    "world…"))
-        self.runner.submit("drill", lambda state: prepare_drill(self.db, injects_file, root))
+    # -- replaying a scenario (console.replaying) ----------------------------------------
+    @property
+    def replay(self):  # noqa: ANN201
+        """The scenario replayed in this window, or None while it is live."""
+        return self.replaying.replay
 
-    def _open_drill(self, db, path, injects) -> None:  # noqa: ANN001
-        from console.drill import DrillRun
-
-        run = DrillRun(db, path, self._drill_trainee, injects, with_map=self.map is not None)
-        # the drill window rings as loud as the live one (the user's setting)
-        run.window.alerts.set_alarm_volume(self.window.alerts.alarm_volume)
-        run.sig_ended.connect(self._on_drill_ended)
-        self.drills.append(run)
-        run.start()
-        self.window.statusBar().showMessage(self.tr("Drill {0} started").format(run.name),
-                                            5000)
-
-    @Slot(str)
-    def _on_drill_ended(self, report: str) -> None:
-        self.drills = [d for d in self.drills if d.report_path is None]
-        self.window.statusBar().showMessage(self.tr("Drill report: {0}").format(report), 15000)
-
-    # -- replaying a scenario ------------------------------------------------------------
-    @Slot(str)
     def open_scenario(self, path: str) -> None:
-        """Read a scenario file (off the GUI thread), then replay it in this window."""
-        from models.replay import Replay
-        from models.scenario import read_scenario
+        self.replaying.open(path)
 
-        self.runner.submit("scenario", lambda state: (Path(path).name,
-                                                      Replay(read_scenario(Path(path)))))
-
-    def _start_replay(self, name: str, replay) -> None:  # noqa: ANN001
-        self.replay = replay
-        self._clear_map()
-        w = self.window
-        w.timeline.set_range(replay.header.start_dt, dt.datetime.fromtimestamp(replay.end,
-                                                                             dt.UTC))
-        w.set_replay(True, replay.header.name or name)
-        w.statusBar().showMessage(self.tr("Replaying {0}: {1} cases").format(
-            name, f"{replay.n_cases:,}"), 8000)
-        self.seek(replay.start)
-
-    def seek(self, t: float) -> None:
-        """Show the replay's state at ``t`` (rebuilt off the GUI thread; a newer seek
-        cancels an older one)."""
-        replay = self.replay
-        if replay is None:
-            return
-        self.runner.submit("replay-seek", lambda state: self._replay_snapshot(replay, t))
-
-    def _replay_snapshot(self, replay, t: float) -> Snapshot:  # noqa: ANN001
-        st = replay.state_at(t)
-        n = len(st.staff_ids)
-        positions = StaffPositions(st.staff_ids, st.staff_lon, st.staff_lat,
-                                   ("manager",) * n, np.ones(n, dtype=bool), ("busy",) * n)
-        districts = self.snapshot.districts if self.snapshot is not None else []
-        return Snapshot(districts, st.table, n, positions, None,
-                        dt.datetime.fromtimestamp(t, dt.UTC), [], {}, [])
-
-    @Slot(object)
-    def _on_timeline_time_changed(self, when: object) -> None:
-        if self.replay is not None and isinstance(when, dt.datetime):
-            self.seek(when.timestamp())
-            self.window.timeline.set_position(when, self.replay.events_until(when.timestamp()))
-
-    @Slot()
-    def _on_timeline_step_requested(self) -> None:
-        replay = self.replay
-        if replay is None:
-            return
-        nxt = replay.next_event_after(self.window.timeline.time().timestamp())
-        if nxt is not None:
-            when = dt.datetime.fromtimestamp(nxt, dt.UTC)
-            self.window.timeline.set_position(when, replay.events_until(nxt))
-            self.seek(nxt)
-
-    @Slot()
     def back_to_live(self) -> None:
-        if self.replay is None:
-            return
-        self.window.timeline.pause()
-        self.replay = None
+        self.replaying.back_to_live()
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Show a snapshot (live, or a replay's moment)."""
+        self._show_snapshot(snap)
+
+    def clear_map(self) -> None:
         self._clear_map()
-        self.window.set_replay(False)
-        self.refresh()
 
     def _clear_map(self) -> None:
         """Markers of another world (live or a replay) leave the map."""
@@ -520,12 +440,6 @@ class ConsoleController(QObject):
         elif kind == "snapshot" and isinstance(result, Snapshot):
             if self.replay is None:
                 self._show_snapshot(result)
-        elif kind == "drill" and isinstance(result, tuple):
-            self._open_drill(*result)
-        elif kind == "scenario" and isinstance(result, tuple):
-            self._start_replay(*result)
-        elif kind == "replay-seek" and isinstance(result, Snapshot) and self.replay is not None:
-            self._show_snapshot(result)
 
     @Slot(str, object)
     def _on_runner_failed(self, kind: str, exc: object) -> None:

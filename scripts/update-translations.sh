@@ -5,5 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=$(git ls-files 'console/*.py' 'widgets/*.py')
+before=$(mktemp --suffix=.ts)
+cp resources/i18n/citygrid_zh_CN.ts "$before"
 .venv/bin/pyside6-lupdate -no-obsolete $files -ts resources/i18n/citygrid_zh_CN.ts
+# a text that moved to another class keeps its translation
+.venv/bin/python scripts/carry-translations.py "$before" resources/i18n/citygrid_zh_CN.ts
+rm -f "$before"
 .venv/bin/pyside6-lrelease resources/i18n/citygrid_zh_CN.ts -qm resources/i18n/citygrid_zh_CN.qm

