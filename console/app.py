@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from console.application.casedesk import CONTEXT as DESK, BulkReassignment, CaseDesk
 from console.drills import DrillsPresenter
 from console.i18n import install_translators
+from console.intakedesk import IntakePresenter
 from console.mainwindow import MainWindow
 from console.reconcile import ReconcilePresenter
 from console.replaying import ReplayPresenter
@@ -157,11 +158,10 @@ class ConsoleController(QObject):
         self.drill_runs = DrillsPresenter(db, self.runner, window, self)
         # the city simulator, following the wall clock (console.simulation)
         self.sim = SimulatorPresenter(db, self.runner, window, on_change=self.refresh)
-        self.feeds = None  # models.feeds.MqttFeeds when a broker is configured
-        self._feeds_seen = 0
-        self._feeds_timer = QTimer(self)
-        self._feeds_timer.setInterval(1000)  # new feed items show within a second
-        self._feeds_timer.timeout.connect(self._on_feeds_timer_timeout)
+        # the MQTT feeds, the snap folder and the quarantine (console.intakedesk)
+        self.intake = IntakePresenter(db, self.runner, window, actor=lambda: self.actor,
+                                      locate=self._locator, on_change=self.refresh,
+                                      set_publisher=self.sim.set_publisher)
         self._watch_router = None
         # the deadline-breach rule: overdue cases move one level up, checked every minute
         self._watch_timer = QTimer(self)
@@ -173,9 +173,6 @@ class ConsoleController(QObject):
         window.detail.set_contact_reveal_allowed(actor.can(Perm.CONTACT_READ))
         # replaying a scenario on the timeline (console.replaying)
         self.replaying = ReplayPresenter(self.runner, window, self)
-        window.quarantine.sig_retry_requested.connect(self._on_quarantine_retry_requested)
-        window.quarantine.sig_discard_requested.connect(self._on_quarantine_discard_requested)
-        window.quarantine.sig_reveal_requested.connect(self._on_quarantine_reveal_requested)
         window.quarantine.reveal.setVisible(actor.can(Perm.CONTACT_READ))
         self.router = None  # routing.policy.Router, built on first use (off the hot path)
         self._points: dict[int, tuple[float, float]] | None = None
@@ -296,22 +293,25 @@ class ConsoleController(QObject):
         self._shown_keys = np.zeros(0, dtype=np.int64)
         self._heat_until = 0.0
 
-    # -- live feeds over MQTT ---------------------------------------------------------------
+    # -- intake (console.intakedesk) --------------------------------------------------------
+    @property
+    def feeds(self):  # noqa: ANN201
+        return self.intake.feeds
+
     def start_feeds(self, host: str, port: int, prefix: str = "citygrid") -> None:
-        """Take sensor alerts and staff positions from the broker (connecting off the GUI
-        thread); the simulator then publishes through the broker like real sources."""
-        self.runner.submit("feeds", lambda state: self._connect_feeds(host, port, prefix))
+        self.intake.start_feeds(host, port, prefix)
 
-    def _connect_feeds(self, host: str, port: int, prefix: str) -> tuple:
-        from models.feeds import MqttFeeds, MqttPublisher
+    def stop_feeds(self) -> None:
+        self.intake.stop_feeds()
 
-        feeds = MqttFeeds(self.db, host=host, port=port, prefix=prefix,
-                          locate=self._locator().locate)
-        feeds.start()
-        if not feeds.connected.wait(10):
-            feeds.stop()
-            raise ConnectionError(f"no answer from the MQTT broker at {host}:{port}")
-        return feeds, MqttPublisher(host=host, port=port, prefix=prefix)
+    def watch_snap_folder(self, folder: str | Path, interval_ms: int = 3000) -> None:
+        self.intake.watch_snap_folder(folder, interval_ms)
+
+    def refresh_quarantine(self) -> None:
+        self.intake.refresh_quarantine()
+
+    def _intake(self):  # noqa: ANN202
+        return self.intake._intake()
 
     def _locator(self):  # noqa: ANN202
         if self._index is None:
@@ -319,83 +319,6 @@ class ConsoleController(QObject):
 
             self._index = GridIndex.from_db(self.db)
         return self._index
-
-    def stop_feeds(self) -> None:
-        self._feeds_timer.stop()
-        if self.sim.publisher is not None:
-            self.sim.publisher.close()
-            self.sim.set_publisher(None)
-        if self.feeds is not None:
-            self.feeds.stop()
-            self.feeds = None
-
-    def watch_snap_folder(self, folder: str | Path, interval_ms: int = 3000) -> None:
-        """Take in the snap reports phones drop into ``folder`` (scanned off the GUI
-        thread every few seconds; reports go to processed/ or rejected/ beside them)."""
-        from models.auth import SystemRole
-        from models.snaps import SnapFolder
-
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        self._snaps = SnapFolder(self.db, Actor.system("snaps", SystemRole.FEED), folder,
-                                 locate=lambda lon, lat: self._locator().locate(lon, lat))
-        self._snap_timer = QTimer(self)
-        self._snap_timer.setInterval(interval_ms)
-        self._snap_timer.timeout.connect(self._on_snap_timer_timeout)
-        self._snap_timer.start()
-        self._on_snap_timer_timeout()
-
-    @Slot()
-    def _on_snap_timer_timeout(self) -> None:
-        # two scans of one folder at once would take the same report in twice
-        self.runner.submit("snaps", lambda state: self._snaps.scan(), coalesce=True)
-
-    @Slot()
-    def _on_feeds_timer_timeout(self) -> None:
-        f = self.feeds
-        if f is None:
-            return
-        self.window.set_feed_status(f.received, f.backlog, len(f.quarantined))
-        if f.processed != self._feeds_seen:
-            self._feeds_seen = f.processed
-            self.refresh()
-
-    # -- the quarantine ---------------------------------------------------------------------
-    def _intake(self):  # noqa: ANN202
-        from models.intake import IntakeService
-
-        return IntakeService(self.db, self.actor, locate=self._locator().locate)
-
-    @Slot()
-    def refresh_quarantine(self) -> None:
-        self.runner.submit("quarantine", lambda state: self._intake().quarantine())
-
-    @Slot(int, object)
-    def _on_quarantine_retry_requested(self, item_id: int, payload: object) -> None:
-        q = self.window.quarantine
-        try:
-            r = self._intake().retry(item_id, payload if isinstance(payload, dict) else None)
-        except CityGridError as exc:
-            q.show_result(str(exc))
-            return
-        if r.staff_id is not None:
-            q.show_result(self.tr("Position of staff member {0} applied").format(r.staff_id))
-            self.refresh()
-        elif r.case_id is None:
-            q.show_result(self.tr("Still not accepted: {0}").format(r.reason))
-        else:
-            q.show_result(self.tr("Case {0} registered").format(r.case_id))
-            self.refresh()
-        self.refresh_quarantine()
-
-    @Slot(int)
-    def _on_quarantine_reveal_requested(self, item_id: int) -> None:
-        """One quarantined item unmasked for a role with contact rights (audited)."""
-        try:
-            record = self._intake().reveal(item_id)
-        except CityGridError as exc:
-            self.window.quarantine.show_result(str(exc))
-            return
-        self.window.quarantine.show_revealed(record)
 
     @Slot(int)
     def _on_detail_contact_reveal_requested(self, case_id: int) -> None:
@@ -407,15 +330,6 @@ class ConsoleController(QObject):
             return
         self.window.detail.show_revealed_contact(case_id, phone)
 
-    @Slot(int, str)
-    def _on_quarantine_discard_requested(self, item_id: int, reason: str) -> None:
-        try:
-            self._intake().discard(item_id, reason)
-        except CityGridError as exc:
-            self.window.quarantine.show_result(str(exc))
-            return
-        self.refresh_quarantine()
-
     @Slot(str, object)
     def _on_runner_finished(self, kind: str, result: object) -> None:
         self.window.hide_progress()
@@ -423,20 +337,6 @@ class ConsoleController(QObject):
             self.refresh()
         if kind == "demo":
             self.refresh()
-        elif kind == "feeds" and isinstance(result, tuple):
-            self.feeds, publisher = result
-            self.sim.set_publisher(publisher)
-            self._feeds_timer.start()
-            self.window.statusBar().showMessage(self.tr("Live feeds connected"), 5000)
-        elif kind == "snaps" and result is not None and (result.case_ids
-                                                          or result.quarantine_ids):
-            self.window.statusBar().showMessage(
-                self.tr("Snap reports: {0} new case(s), {1} kept in the quarantine").format(
-                    len(result.case_ids), len(result.quarantine_ids)), 5000)
-            self.refresh()
-        elif kind == "quarantine" and isinstance(result, list):
-            self.window.quarantine.set_items(result)
-            self.window.set_quarantine_count(len(result))
         elif kind == "snapshot" and isinstance(result, Snapshot):
             if self.replay is None:
                 self._show_snapshot(result)

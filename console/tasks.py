@@ -2,7 +2,10 @@
 
 The function never touches a widget; it reports through :class:`TaskState`, whose updates
 reach the GUI only through the runner's queued signals (Orange3's ``TaskState`` pattern).
-A new task of the same kind cancels the one before.
+A new task of the same kind cancels the one before, and the result of a cancelled task is
+never delivered: the worker hands it to the GUI thread, which drops it if the task was
+cancelled meanwhile (a result that finished just before a newer request, still waiting in
+the event queue, would otherwise show an older state after the newer one was asked for).
 """
 
 from __future__ import annotations
@@ -58,12 +61,24 @@ class TaskRunner(QObject):
     sig_task_failed = Signal(str, object)
     """A task of kind (1st) raised an exception (2nd); cancellation is not a failure."""
 
+    _sig_done = Signal(str, object, object, bool)
+    """From a worker: kind, result or exception, its TaskState, whether it failed."""
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="citygrid-task")
         self._states: dict[str, TaskState] = {}
         self._futures: dict[str, Future] = {}
         self.closed = False
+        # queued to the runner's (the GUI) thread, where cancellation also happens
+        self._sig_done.connect(self._on_done)
+
+    @Slot(str, object, object, bool)
+    def _on_done(self, kind: str, value: object, state: object, failed: bool) -> None:
+        if self.closed or state.cancelled:  # superseded since it finished: not delivered
+            log.debug("result of task %s dropped: cancelled", kind)
+            return
+        (self.sig_task_failed if failed else self.sig_task_finished).emit(kind, value)
 
     def running(self, kind: str) -> bool:
         """Whether a task of ``kind`` was submitted and has not returned yet."""
@@ -98,10 +113,10 @@ class TaskRunner(QObject):
             except Exception as exc:
                 log.exception("task %s failed", kind)
                 if not state.cancelled:
-                    self.sig_task_failed.emit(kind, exc)
+                    self._sig_done.emit(kind, exc, state, True)
                 raise
             if not state.cancelled:
-                self.sig_task_finished.emit(kind, result)
+                self._sig_done.emit(kind, result, state, False)
             return result
 
         future = self._futures[kind] = self._pool.submit(run)

@@ -117,4 +117,4 @@ def test_a_watched_folder_brings_snap_reports_with_photos(qtbot, console, tiny_c
     assert (inbox / "processed" / "r1.json").exists()
     controller.show_case(int(controller.snapshot.table.ids[0]))
     assert win.detail.photos.count() == 1
-    controller._snap_timer.stop()
+    controller.intake.snap_timer.stop()

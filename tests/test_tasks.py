@@ -56,3 +56,23 @@ def test_a_coalesced_task_lets_the_running_one_finish(qtbot) -> None:
     qtbot.waitUntil(lambda: len(finished) == 2, timeout=5000)
     assert calls == [1, 1]
     runner.shutdown()
+
+
+def test_a_result_superseded_while_it_waits_is_never_delivered(qtbot) -> None:
+    """A task that finished just before a newer one of its kind was asked for: its result
+    still waits in the event queue when the newer request cancels it, and is dropped (the
+    window would otherwise show the older state after the newer one was asked for)."""
+    import threading
+
+    runner = TaskRunner()
+    got: list[tuple[str, object]] = []
+    runner.sig_task_finished.connect(lambda kind, result: got.append((kind, result)))
+    first = runner.submit("snapshot", lambda state: "old")
+    first.result(timeout=10)  # finished on its worker; its result not yet handed over
+    release = threading.Event()
+    runner.submit("snapshot", lambda state: (release.wait(10), "new")[1])
+    qtbot.wait(50)  # the GUI thread takes the queued "old": cancelled, dropped
+    assert got == []
+    release.set()
+    qtbot.waitUntil(lambda: got == [("snapshot", "new")], timeout=10_000)
+    runner.shutdown()

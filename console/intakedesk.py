@@ -1,0 +1,182 @@
+"""Intake in a console window: the MQTT feeds, a watched snap-report folder, and the
+quarantine dock (retry, reveal, discard).
+
+Connecting to the broker, scanning the folder and reading the quarantine run on the task
+runner (kinds ``feeds``, ``snaps``, ``quarantine``; one scan of a folder at a time). What
+arrives shows within a second: the feeds' progress is polled every second and the window
+refreshes when something was applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Slot
+
+from console.tasks import TaskRunner
+from models.auth import Actor, SystemRole
+from models.db import Database
+from models.errors import CityGridError
+
+FEEDS, SNAPS, QUARANTINE = "feeds", "snaps", "quarantine"
+
+
+class IntakePresenter(QObject):
+    """The feeds, the snap folder and the quarantine of one window.
+
+    Parameters
+    ----------
+    actor : callable
+        The acting user now (the role can change).
+    locate : callable
+        ``() -> GridIndex`` (built once by the controller, shared).
+    on_change : callable
+        Called when intake made or changed cases (the window refreshes).
+    set_publisher : callable
+        Hands the broker's publisher to the simulator (or None).
+    """
+
+    def __init__(self, db: Database, runner: TaskRunner, window, *,  # noqa: ANN001
+                 actor: Callable[[], Actor], locate: Callable[[], object],
+                 on_change: Callable[[], None],
+                 set_publisher: Callable[[object], None]) -> None:
+        super().__init__(window)
+        self.db, self.runner, self.window = db, runner, window
+        self.actor, self.locate = actor, locate
+        self.on_change, self.set_publisher = on_change, set_publisher
+        self.feeds = None  # models.feeds.MqttFeeds when a broker is configured
+        self.publisher = None
+        self._seen = 0
+        self.feeds_timer = QTimer(self)
+        self.feeds_timer.setInterval(1000)  # new feed items show within a second
+        self.feeds_timer.timeout.connect(self._on_feeds_timer_timeout)
+        self.snaps = None  # models.snaps.SnapFolder when a folder is watched
+        self.snap_timer = None
+        q = window.quarantine
+        q.sig_retry_requested.connect(self._on_quarantine_retry_requested)
+        q.sig_discard_requested.connect(self._on_quarantine_discard_requested)
+        q.sig_reveal_requested.connect(self._on_quarantine_reveal_requested)
+        runner.sig_task_finished.connect(self._on_runner_task_finished)
+
+    # -- the MQTT feeds ----------------------------------------------------------------------
+    def start_feeds(self, host: str, port: int, prefix: str = "citygrid") -> None:
+        """Take sensor alerts and staff positions from the broker (connecting off the GUI
+        thread); the simulator then publishes through the broker like real sources."""
+        self.runner.submit(FEEDS, lambda state: self._connect(host, port, prefix))
+
+    def _connect(self, host: str, port: int, prefix: str) -> tuple:
+        from models.feeds import MqttFeeds, MqttPublisher
+
+        feeds = MqttFeeds(self.db, host=host, port=port, prefix=prefix,
+                          locate=self.locate().locate)
+        feeds.start()
+        if not feeds.connected.wait(10):
+            feeds.stop()
+            raise ConnectionError(f"no answer from the MQTT broker at {host}:{port}")
+        return feeds, MqttPublisher(host=host, port=port, prefix=prefix)
+
+    def stop_feeds(self) -> None:
+        self.feeds_timer.stop()
+        if self.publisher is not None:
+            self.publisher.close()
+            self.publisher = None
+            self.set_publisher(None)
+        if self.feeds is not None:
+            self.feeds.stop()
+            self.feeds = None
+
+    @Slot()
+    def _on_feeds_timer_timeout(self) -> None:
+        f = self.feeds
+        if f is None:
+            return
+        self.window.set_feed_status(f.received, f.backlog, len(f.quarantined))
+        if f.processed != self._seen:
+            self._seen = f.processed
+            self.on_change()
+
+    # -- the snap folder ---------------------------------------------------------------------
+    def watch_snap_folder(self, folder: str | Path, interval_ms: int = 3000) -> None:
+        """Take in the snap reports phones drop into ``folder`` (scanned off the GUI
+        thread every few seconds; reports go to processed/ or rejected/ beside them)."""
+        from models.snaps import SnapFolder
+
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        self.snaps = SnapFolder(self.db, Actor.system("snaps", SystemRole.FEED), folder,
+                                locate=lambda lon, lat: self.locate().locate(lon, lat))
+        self.snap_timer = QTimer(self)
+        self.snap_timer.setInterval(interval_ms)
+        self.snap_timer.timeout.connect(self._on_snap_timer_timeout)
+        self.snap_timer.start()
+        self._on_snap_timer_timeout()
+
+    @Slot()
+    def _on_snap_timer_timeout(self) -> None:
+        # two scans of one folder at once would take the same report in twice
+        self.runner.submit(SNAPS, lambda state: self.snaps.scan(), coalesce=True)
+
+    # -- the quarantine ----------------------------------------------------------------------
+    def _intake(self):  # noqa: ANN202
+        from models.intake import IntakeService
+
+        return IntakeService(self.db, self.actor(), locate=self.locate().locate)
+
+    @Slot()
+    def refresh_quarantine(self) -> None:
+        self.runner.submit(QUARANTINE, lambda state: self._intake().quarantine())
+
+    @Slot(int, object)
+    def _on_quarantine_retry_requested(self, item_id: int, payload: object) -> None:
+        q = self.window.quarantine
+        try:
+            r = self._intake().retry(item_id, payload if isinstance(payload, dict) else None)
+        except CityGridError as exc:
+            q.show_result(str(exc))
+            return
+        if r.staff_id is not None:
+            q.show_result(self.tr("Position of staff member {0} applied").format(r.staff_id))
+            self.on_change()
+        elif r.case_id is None:
+            q.show_result(self.tr("Still not accepted: {0}").format(r.reason))
+        else:
+            q.show_result(self.tr("Case {0} registered").format(r.case_id))
+            self.on_change()
+        self.refresh_quarantine()
+
+    @Slot(int)
+    def _on_quarantine_reveal_requested(self, item_id: int) -> None:
+        """One quarantined item unmasked for a role with contact rights (audited)."""
+        try:
+            record = self._intake().reveal(item_id)
+        except CityGridError as exc:
+            self.window.quarantine.show_result(str(exc))
+            return
+        self.window.quarantine.show_revealed(record)
+
+    @Slot(int, str)
+    def _on_quarantine_discard_requested(self, item_id: int, reason: str) -> None:
+        try:
+            self._intake().discard(item_id, reason)
+        except CityGridError as exc:
+            self.window.quarantine.show_result(str(exc))
+            return
+        self.refresh_quarantine()
+
+    # -- results -------------------------------------------------------------------------------
+    @Slot(str, object)
+    def _on_runner_task_finished(self, kind: str, result: object) -> None:
+        if kind == FEEDS and isinstance(result, tuple):
+            self.feeds, self.publisher = result
+            self.set_publisher(self.publisher)
+            self.feeds_timer.start()
+            self.window.statusBar().showMessage(self.tr("Live feeds connected"), 5000)
+        elif kind == SNAPS and result is not None and (result.case_ids
+                                                        or result.quarantine_ids):
+            self.window.statusBar().showMessage(
+                self.tr("Snap reports: {0} new case(s), {1} kept in the quarantine").format(
+                    len(result.case_ids), len(result.quarantine_ids)), 5000)
+            self.on_change()
+        elif kind == QUARANTINE and isinstance(result, list):
+            self.window.quarantine.set_items(result)
+            self.window.set_quarantine_count(len(result))
