@@ -7,50 +7,42 @@ widgets, which never reach the database themselves.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import dataclasses
-import gc
-import json
 import datetime as dt
+import gc
 import logging
-import os
-import sys
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import shapely
-
-from PySide6.QtCore import QCoreApplication, QObject, QSettings, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from console.application.casedesk import CONTEXT as DESK, BulkReassignment, CaseDesk
+from console.application.casedesk import CONTEXT as DESK
+from console.application.casedesk import BulkReassignment, CaseDesk
 from console.drills import DrillsPresenter
-from console.i18n import install_translators
 from console.intakedesk import IntakePresenter
 from console.mainwindow import MainWindow
 from console.reconcile import ReconcilePresenter
 from console.replaying import ReplayPresenter
-from console.settings import load_settings, save_settings
 from console.simulation import SimulatorPresenter
 from console.tasks import TaskRunner, TaskState
-from console.theme import apply_theme
-from widgets import labels
-from widgets.citymap import BaseMap, CityMapWidget, register_url_scheme
 from models.auth import Actor, Perm
 from models.cases import CaseService
-from models.db import Database
-from models.errors import CityGridError, StaleVersionError
-from models.loop import TRANSITIONS, allowed
-from models.worktime import case_fallback_years, load_calendar
 from models.casetable import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
 from models.catalogue import CATEGORY_CODES
+from models.db import Database
+from models.errors import CityGridError, StaleVersionError
+from models.loop import TRANSITIONS
 from models.queue import load_case_table
 from models.records import DistrictSummary, RoutingDecision
 from models.schema import StaffRole
 from models.staff import StaffPositions, StaffService
+from models.worktime import case_fallback_years, load_calendar
+from widgets import labels
+from widgets.citymap import CityMapWidget
 from models.units import (
     UnitService,
     boundary_feature_collection,
@@ -1032,177 +1024,4 @@ class ConsoleController(QObject):
         self.window.statusBar().showMessage(self.tr("Nothing found for “{0}”").format(text), 5000)
 
 
-def _mqtt_target(arg: str | None, settings) -> tuple[str, int, str] | None:  # noqa: ANN001
-    """The broker to take the feeds from: ``--mqtt HOST[:PORT]`` ('off' for none), else the
-    settings' (when switched on)."""
-    f = settings.feeds
-    if arg is not None:
-        if arg.lower() in ("off", "none", ""):
-            return None
-        host, _, port = arg.partition(":")
-        return host or f.host, int(port) if port else f.port, f.prefix
-    return (f.host, f.port, f.prefix) if f.mqtt else None
-
-
-SMOKE_TIMEOUT_MS = 180_000
-
-
-def _once_map_painted(map_widget: CityMapWidget, controller: ConsoleController,
-                      settle_ms: int, then: Callable[[], None]) -> None:
-    """Call ``then`` once the map page and the window's data are ready, after
-    ``settle_ms`` more for the layers to paint (a screenshot, the smoke test)."""
-    if map_widget.ready and controller.ready:
-        QTimer.singleShot(settle_ms, then)
-    else:
-        QTimer.singleShot(200, lambda: _once_map_painted(map_widget, controller, settle_ms,
-                                                         then))
-
-
-def _smoke_test(app: QApplication, window: MainWindow, map_widget: CityMapWidget,
-                controller: ConsoleController, out: Path) -> dict:
-    """``--smoke FILE``: once the window shows the demo city and the map has painted, take a
-    screenshot from the display (not a widget grab: what is on the screen), save it and
-    quit; the result (platform, map ready, cases shown) is printed as one JSON line."""
-    result: dict = {"ok": False, "png": str(out)}
-
-    def shoot() -> None:
-        screen = window.screen()
-        image = screen.grabWindow(0)  # the whole display, as a user would see it
-        image.save(str(out))
-        result.update(ok=bool(map_widget.ready and controller.ready and not image.isNull()),
-                      platform=QApplication.platformName(), map_ready=map_widget.ready,
-                      cases=int(controller.snapshot.table.ids.size)
-                      if controller.snapshot is not None else 0,
-                      size=[image.width(), image.height()])
-        app.quit()
-
-    def give_up() -> None:
-        result.update(error="the map did not get ready in time",
-                      platform=QApplication.platformName(), map_ready=map_widget.ready)
-        app.quit()
-
-    controller.sig_ready.connect(lambda: _once_map_painted(map_widget, controller, 3000, shoot))
-    QTimer.singleShot(SMOKE_TIMEOUT_MS, give_up)
-    return result
-
-
-def run_gui(args: argparse.Namespace) -> int:
-    """Open the console window; with ``--screenshot`` save a PNG once ready and exit."""
-    from console.startup import platform_problem, prepare_web_engine
-
-    if args.screenshot:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    problem = platform_problem()
-    if problem is not None:
-        print(f"CityGrid Console cannot start: {problem}", file=sys.stderr)
-        return 3
-    sandbox_warning = prepare_web_engine()
-    if sandbox_warning:
-        print(f"WARNING: {sandbox_warning}", file=sys.stderr)
-    register_url_scheme()  # before the QApplication exists
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName("CityGrid")
-    app.setApplicationName("CityGrid Console")
-    settings = load_settings()
-    apply_theme(app, settings.theme == "dark")
-    install_translators(app, settings.language)
-    try:
-        db = Database.open(args.db)
-    except CityGridError as exc:
-        QMessageBox.critical(None, "CityGrid Console", str(exc))
-        return 1
-    bm = settings.base_map
-    try:
-        base_map = BaseMap(bm.kind, bm.url, bm.path, bm.datum, bm.attribution)
-    except ValueError as exc:
-        log.error("base map in the settings is unusable (%s); using none", exc)
-        base_map = BaseMap()
-    map_widget = CityMapWidget(base_map=base_map)
-    window = MainWindow(db.url, central=map_widget)
-    window.status_datum.setText(window.tr("Map datum: {0}").format(base_map.datum))
-    window.dark_action.setChecked(settings.theme == "dark")
-    qsettings = QSettings()
-    window.restore_state(qsettings)
-    actor = Actor(name=os.environ.get("USER", "dispatcher"), role=StaffRole.DISPATCHER)
-    controller = ConsoleController(db, actor, window, build_demo=not args.no_demo,
-                                   map_widget=map_widget)
-
-    def on_simulator_toggled(on: bool) -> None:
-        nonlocal settings
-        if settings.simulator != on:
-            settings = dataclasses.replace(settings, simulator=on)
-            save_settings(settings)
-
-    window.sig_simulator_toggled.connect(on_simulator_toggled)
-
-    def on_theme_toggled(dark: bool) -> None:
-        nonlocal settings
-        apply_theme(app, dark)
-        settings = dataclasses.replace(settings, theme="dark" if dark else "light")
-        save_settings(settings)
-
-    def on_language_requested(code: str) -> None:
-        nonlocal settings
-        settings = dataclasses.replace(settings, language=code)
-        save_settings(settings)
-        window.statusBar().showMessage(
-            window.tr("The language changes at the next start of the console."), 8000)
-
-    window.sig_theme_toggled.connect(on_theme_toggled)
-    window.sig_language_requested.connect(on_language_requested)
-    window.alerts.set_alarm_volume(settings.alarm.volume)
-
-    def on_alarm_volume_changed(volume: int) -> None:
-        nonlocal settings
-        settings = dataclasses.replace(
-            settings, alarm=dataclasses.replace(settings.alarm, volume=volume))
-        save_settings(settings)
-
-    window.sig_alarm_volume_changed.connect(on_alarm_volume_changed)
-    if sandbox_warning:
-        window.show_permanent_warning(window.tr("Root: map without sandbox"),
-                                      window.tr(sandbox_warning))
-    window.show()
-    controller.start()
-    mqtt = _mqtt_target(getattr(args, "mqtt", None), settings)
-    if settings.feeds.snap_folder and not args.screenshot:
-        controller.sig_ready.connect(
-            lambda: controller.watch_snap_folder(settings.feeds.snap_folder))
-    if mqtt is not None and not args.screenshot:
-        # the feeds need the grids: connect once the window shows the database
-        controller.sig_ready.connect(lambda: controller.start_feeds(*mqtt))
-    if settings.simulator and not args.screenshot and not args.no_demo:
-        # a living city: the simulator runs unless the user switched it off
-        controller.sig_ready.connect(lambda: controller.set_simulator_running(True))
-    if args.screenshot:
-        out = Path(args.screenshot)
-
-        def shoot() -> None:
-            window.grab().save(str(out))
-            log.info("screenshot saved to %s", out)
-            app.quit()
-
-        controller.sig_ready.connect(
-            lambda: _once_map_painted(map_widget, controller, 1500, shoot))
-    smoke: dict = {}
-    if getattr(args, "smoke", None):
-        smoke = _smoke_test(app, window, map_widget, controller, Path(args.smoke))
-    code = app.exec()
-    if smoke:
-        code = 0 if smoke.get("ok") else 1
-        print(json.dumps(smoke), flush=True)
-    if not args.screenshot and not smoke:
-        window.save_state(qsettings)
-    map_widget.teardown()
-    controller.stop_feeds()
-    controller.runner.shutdown()
-    for run in controller.drills:  # a drill window still open: its database closes too
-        run.controller.runner.shutdown()
-        run.db.dispose()
-    db.dispose()
-    return code
-
-
-
-
-__all__ = ["ConsoleController", "run_gui", "read_snapshot", "Snapshot"]
+__all__ = ["ConsoleController", "read_snapshot", "Snapshot"]

@@ -696,7 +696,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_masking()
     if args.command is None:
-        from console.app import run_gui
+        from console.composition import run_gui
 
         return run_gui(args)
     try:

@@ -20,8 +20,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 
-from console.app import ConsoleController
-from console.mainwindow import MainWindow
 from models.auth import Actor
 from models.db import Database, data_dir
 from models.drill import DrillInject, DrillSession, score_drill
@@ -75,17 +73,14 @@ class DrillRun(QObject):
         self.db = db
         self.started = dt.datetime.now(dt.UTC)
         self.session = DrillSession(self.db, injects, self.started)
-        map_widget = None
-        if with_map:
-            from widgets.citymap import CityMapWidget
+        from console.composition import build_console
 
-            map_widget = CityMapWidget()
-        self.window = MainWindow(f"{self.path} (drill)", central=map_widget)
+        console = build_console(self.db, Actor(self.trainee, StaffRole.DISPATCHER),
+                                with_map=with_map, title=f"{self.path} (drill)")
+        self.window, self.controller, map_widget = (console.window, console.controller,
+                                                    console.map)
         self.window.setWindowTitle(self.tr("CityGrid Console — training drill {0}")
                                    .format(self.name))
-        actor = Actor(self.trainee, StaffRole.DISPATCHER)
-        self.controller = ConsoleController(self.db, actor, self.window, build_demo=False,
-                                            map_widget=map_widget)
         self.frame = TrainingFrame(self)
         self._add_actions()
         self._timer = QTimer(self)

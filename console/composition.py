@@ -1,0 +1,226 @@
+"""The composition root: where a console window is put together, once.
+
+:func:`build_console` wires a window, its map (or none), its controller and its presenters
+for a database and an acting user; :func:`run_gui` (``main.py``), the drill window, the
+tests, the benchmarks and the screenshots build their consoles through it. :func:`run_gui`
+adds what a real start needs: the platform check, the web engine's sandbox, the settings,
+the translators, the feeds and the simulator when configured, the smoke test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from console.app import ConsoleController
+from console.i18n import install_translators
+from console.mainwindow import MainWindow
+from console.settings import load_settings, save_settings
+from console.theme import apply_theme
+from models.auth import Actor
+from models.db import Database
+from models.errors import CityGridError
+from models.schema import StaffRole
+from widgets.citymap import BaseMap, CityMapWidget, register_url_scheme
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Console:
+    """One console window as built: the window, its map (or None) and its controller."""
+
+    window: MainWindow
+    controller: ConsoleController
+    map: CityMapWidget | None
+
+
+def build_console(db: Database, actor: Actor, *, with_map: bool = True,
+                  base_map: BaseMap | None = None, build_demo: bool = False,
+                  title: str | None = None) -> Console:
+    """A console window on ``db`` for ``actor``: the window, the map page (built once) and
+    the controller with its presenters. Nothing starts until ``controller.start()``."""
+    map_widget = CityMapWidget(base_map=base_map) if with_map else None
+    window = MainWindow(title or db.url, central=map_widget)
+    controller = ConsoleController(db, actor, window, build_demo=build_demo,
+                                   map_widget=map_widget)
+    return Console(window, controller, map_widget)
+
+
+def _mqtt_target(arg: str | None, settings) -> tuple[str, int, str] | None:  # noqa: ANN001
+    """The broker to take the feeds from: ``--mqtt HOST[:PORT]`` ('off' for none), else the
+    settings' (when switched on)."""
+    f = settings.feeds
+    if arg is not None:
+        if arg.lower() in ("off", "none", ""):
+            return None
+        host, _, port = arg.partition(":")
+        return host or f.host, int(port) if port else f.port, f.prefix
+    return (f.host, f.port, f.prefix) if f.mqtt else None
+
+
+SMOKE_TIMEOUT_MS = 180_000
+
+
+def _once_map_painted(map_widget: CityMapWidget, controller: ConsoleController,
+                      settle_ms: int, then: Callable[[], None]) -> None:
+    """Call ``then`` once the map page and the window's data are ready, after
+    ``settle_ms`` more for the layers to paint (a screenshot, the smoke test)."""
+    if map_widget.ready and controller.ready:
+        QTimer.singleShot(settle_ms, then)
+    else:
+        QTimer.singleShot(200, lambda: _once_map_painted(map_widget, controller, settle_ms,
+                                                         then))
+
+
+def _smoke_test(app: QApplication, window: MainWindow, map_widget: CityMapWidget,
+                controller: ConsoleController, out: Path) -> dict:
+    """``--smoke FILE``: once the window shows the demo city and the map has painted, take a
+    screenshot from the display (not a widget grab: what is on the screen), save it and
+    quit; the result (platform, map ready, cases shown) is printed as one JSON line."""
+    result: dict = {"ok": False, "png": str(out)}
+
+    def shoot() -> None:
+        screen = window.screen()
+        image = screen.grabWindow(0)  # the whole display, as a user would see it
+        image.save(str(out))
+        result.update(ok=bool(map_widget.ready and controller.ready and not image.isNull()),
+                      platform=QApplication.platformName(), map_ready=map_widget.ready,
+                      cases=int(controller.snapshot.table.ids.size)
+                      if controller.snapshot is not None else 0,
+                      size=[image.width(), image.height()])
+        app.quit()
+
+    def give_up() -> None:
+        result.update(error="the map did not get ready in time",
+                      platform=QApplication.platformName(), map_ready=map_widget.ready)
+        app.quit()
+
+    controller.sig_ready.connect(lambda: _once_map_painted(map_widget, controller, 3000, shoot))
+    QTimer.singleShot(SMOKE_TIMEOUT_MS, give_up)
+    return result
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Open the console window; with ``--screenshot`` save a PNG once ready and exit."""
+    from console.startup import platform_problem, prepare_web_engine
+
+    if args.screenshot:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    problem = platform_problem()
+    if problem is not None:
+        print(f"CityGrid Console cannot start: {problem}", file=sys.stderr)
+        return 3
+    sandbox_warning = prepare_web_engine()
+    if sandbox_warning:
+        print(f"WARNING: {sandbox_warning}", file=sys.stderr)
+    register_url_scheme()  # before the QApplication exists
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("CityGrid")
+    app.setApplicationName("CityGrid Console")
+    settings = load_settings()
+    apply_theme(app, settings.theme == "dark")
+    install_translators(app, settings.language)
+    try:
+        db = Database.open(args.db)
+    except CityGridError as exc:
+        QMessageBox.critical(None, "CityGrid Console", str(exc))
+        return 1
+    bm = settings.base_map
+    try:
+        base_map = BaseMap(bm.kind, bm.url, bm.path, bm.datum, bm.attribution)
+    except ValueError as exc:
+        log.error("base map in the settings is unusable (%s); using none", exc)
+        base_map = BaseMap()
+    actor = Actor(name=os.environ.get("USER", "dispatcher"), role=StaffRole.DISPATCHER)
+    console = build_console(db, actor, base_map=base_map, build_demo=not args.no_demo)
+    window, controller, map_widget = console.window, console.controller, console.map
+    window.status_datum.setText(window.tr("Map datum: {0}").format(base_map.datum))
+    window.dark_action.setChecked(settings.theme == "dark")
+    qsettings = QSettings()
+    window.restore_state(qsettings)
+
+    def on_simulator_toggled(on: bool) -> None:
+        nonlocal settings
+        if settings.simulator != on:
+            settings = dataclasses.replace(settings, simulator=on)
+            save_settings(settings)
+
+    window.sig_simulator_toggled.connect(on_simulator_toggled)
+
+    def on_theme_toggled(dark: bool) -> None:
+        nonlocal settings
+        apply_theme(app, dark)
+        settings = dataclasses.replace(settings, theme="dark" if dark else "light")
+        save_settings(settings)
+
+    def on_language_requested(code: str) -> None:
+        nonlocal settings
+        settings = dataclasses.replace(settings, language=code)
+        save_settings(settings)
+        window.statusBar().showMessage(
+            window.tr("The language changes at the next start of the console."), 8000)
+
+    window.sig_theme_toggled.connect(on_theme_toggled)
+    window.sig_language_requested.connect(on_language_requested)
+    window.alerts.set_alarm_volume(settings.alarm.volume)
+
+    def on_alarm_volume_changed(volume: int) -> None:
+        nonlocal settings
+        settings = dataclasses.replace(
+            settings, alarm=dataclasses.replace(settings.alarm, volume=volume))
+        save_settings(settings)
+
+    window.sig_alarm_volume_changed.connect(on_alarm_volume_changed)
+    if sandbox_warning:
+        window.show_permanent_warning(window.tr("Root: map without sandbox"),
+                                      window.tr(sandbox_warning))
+    window.show()
+    controller.start()
+    mqtt = _mqtt_target(getattr(args, "mqtt", None), settings)
+    if settings.feeds.snap_folder and not args.screenshot:
+        controller.sig_ready.connect(
+            lambda: controller.watch_snap_folder(settings.feeds.snap_folder))
+    if mqtt is not None and not args.screenshot:
+        # the feeds need the grids: connect once the window shows the database
+        controller.sig_ready.connect(lambda: controller.start_feeds(*mqtt))
+    if settings.simulator and not args.screenshot and not args.no_demo:
+        # a living city: the simulator runs unless the user switched it off
+        controller.sig_ready.connect(lambda: controller.set_simulator_running(True))
+    if args.screenshot:
+        out = Path(args.screenshot)
+
+        def shoot() -> None:
+            window.grab().save(str(out))
+            log.info("screenshot saved to %s", out)
+            app.quit()
+
+        controller.sig_ready.connect(
+            lambda: _once_map_painted(map_widget, controller, 1500, shoot))
+    smoke: dict = {}
+    if getattr(args, "smoke", None):
+        smoke = _smoke_test(app, window, map_widget, controller, Path(args.smoke))
+    code = app.exec()
+    if smoke:
+        code = 0 if smoke.get("ok") else 1
+        print(json.dumps(smoke), flush=True)
+    if not args.screenshot and not smoke:
+        window.save_state(qsettings)
+    map_widget.teardown()
+    controller.stop_feeds()
+    controller.runner.shutdown()
+    for run in controller.drills:  # a drill window still open: its database closes too
+        run.controller.runner.shutdown()
+        run.db.dispose()
+    db.dispose()
+    return code
