@@ -28,6 +28,7 @@ from console.mainwindow import MainWindow
 from console.reconcile import ReconcilePresenter
 from console.replaying import ReplayPresenter
 from console.simulation import SimulatorPresenter
+from console.spans import SpanPresenter
 from console.tasks import TaskRunner, TaskState
 from models.auth import Actor, Perm
 from models.cases import CaseService
@@ -171,7 +172,8 @@ class ConsoleController(QObject):
         self._districts: list | None = None  # (district id, boundary) for off-grid cases
         self._adjacency = None
         self._staff_departments: dict[int, int] | None = None
-        self.span_picker = None  # widgets.spanpicker.SpanPicker while a span is marked
+        # the grids a case spans: the picker beside the map (console.spans)
+        self.spans = SpanPresenter(self)
         # the case actions of the acting user, without Qt (console.application.casedesk)
         self.desk = CaseDesk(db, actor, self._router)
         # the departments' grid layers against the unified grid (Map → Reconcile …)
@@ -499,10 +501,7 @@ class ConsoleController(QObject):
 
     @Slot(str)
     def _on_map_grid_clicked(self, code: str) -> None:
-        if self.span_picker is not None and self.span_picker.isVisible():
-            choice = self._grid_choice(code)
-            if choice is not None:
-                self.span_picker.toggle(choice)
+        if self.spans.take_grid_click(code):  # the span picker is open: it ticks the grid
             return
         if self.reconcile.show_grid(code):  # the reconciliation view is open: its crosswalk
             return
@@ -671,15 +670,8 @@ class ConsoleController(QObject):
         if self.map is not None and path is not None:
             self.map.show_path(*path)
         if self.map is not None:
-            self._show_span_on_map(case.id)
+            self.spans.show_on_map(case.id)
         self.window.docks["detail"].raise_()
-
-    def _show_span_on_map(self, case_id: int) -> None:
-        from models.spans import case_grids
-
-        grids = case_grids(self.db, case_id)
-        codes = self._router().graph.grid_codes
-        self.map.show_span([codes[g] for g in grids if g in codes] if len(grids) > 1 else [])
 
     def _unit_points(self) -> dict[int, tuple[float, float]]:
         """A representative point of every unit (for drawing a case's chain), cached."""
@@ -719,18 +711,11 @@ class ConsoleController(QObject):
         """Ranked staff for a case at the level and department it is routed to (or for
         ``decision``), with their names: the same ranking as the CLI and the benchmark
         (see routing.candidates)."""
-        from routing.candidates import (
-            StaffPool,
-            read_adjacency,
-            read_staff_departments,
-            recommend_for_case,
-        )
+        from routing.candidates import StaffPool, read_staff_departments, recommend_for_case
 
         if self.snapshot is None or case.status not in ("accepted", "dispatched",
                                                         "handling", "reported"):
             return []
-        if self._adjacency is None:
-            self._adjacency = read_adjacency(self.db, self.actor)
         if self._staff_departments is None:  # who belongs to which department: read once
             self._staff_departments = read_staff_departments(self.db, self.actor)
         # the positions the snapshot already holds, not a second read of every position
@@ -739,7 +724,7 @@ class ConsoleController(QObject):
             decision = self._route(case)
         found = recommend_for_case(self.db, self.actor, case, self._router(),
                                    decision=decision, pool=pool,
-                                   adjacency=self._adjacency,
+                                   adjacency=self.adjacency(),
                                    workload=self.cases.workload_by_staff(), limit=5)
         return [(c, self.staff.get(c.staff_id).name) for c in found.candidates]
 
@@ -827,86 +812,21 @@ class ConsoleController(QObject):
         """The router's decision for ``case`` (the desk's: spans, off-grid districts)."""
         return self.desk.route(case)
 
-    # -- the grids a case spans ----------------------------------------------------------
-    def _grid_choice(self, code: str):  # noqa: ANN202
-        """A grid as the span picker lists it: code, name and community by name."""
-        from widgets.spanpicker import GridChoice
-
-        try:
-            grid = self.units.grid_by_code(code)
-        except CityGridError:
-            return None
-        community = self._router().graph.units.get(grid.community_id)
-        name = grid.name or code[-3:]
-        if community is None:
-            return GridChoice(grid.id, code, self.tr("grid {0} ({1})").format(name, code))
-        return GridChoice(grid.id, code, self.tr("grid {0} ({1}), {2}").format(
-            name, code, community.name or community.code))
-
-    def _describe_span(self, grid_ids: list[int], subcategory: str) -> str:
-        """Where a case spanning ``grid_ids`` goes (the router's answer, in words)."""
-        if not grid_ids:
-            return self.tr("Tick at least one grid")
-        decision = self._router().route(grid_ids, subcategory)
-        return self.tr("{0} grid(s): the case goes to {1}").format(
-            len(grid_ids), self._router().graph.describe(decision.unit_id))
+    # -- the grids a case spans (console.spans) ------------------------------------------
+    @property
+    def span_picker(self):  # noqa: ANN201
+        return self.spans.picker
 
     def open_span_picker(self, case_id: int) -> None:
-        """Let the dispatcher tick the grids the case spans (beside the map, not modal); OK
-        marks them through the loop with the version the dialog was opened on."""
-        from models.spans import case_grids
-        from widgets.spanpicker import SpanPicker
+        self.spans.open(case_id)
 
-        case = self.cases.get(case_id)
-        version = case.version
-        graph = self._router().graph
-        grids = case_grids(self.db, case_id)
-        codes = graph.grid_codes
-        own = self._grid_choice(codes[case.grid_id]) if case.grid_id in codes else None
+    def adjacency(self):  # noqa: ANN201
+        """The grid adjacency graph (read once)."""
         if self._adjacency is None:
             from routing.candidates import read_adjacency
 
             self._adjacency = read_adjacency(self.db, self.actor)
-        near = set(self._adjacency[case.grid_id]) if case.grid_id in self._adjacency else set()
-        listed = [c for g in sorted(near | set(grids))
-                  if g in codes and (c := self._grid_choice(codes[g]))]
-        if self.span_picker is not None:
-            self.span_picker.close()
-        picker = SpanPicker(case.number, own, listed, set(grids),
-                            lambda ids: self._describe_span(ids, case.subcategory), self.window)
-        if self.map is not None:
-            picker.sig_selection_changed.connect(self.map.show_span)
-            self.map.show_span([c.code for c in picker.selected()])
-
-        def done(result: int) -> None:
-            self.span_picker = None
-            if result != picker.DialogCode.Accepted:
-                self.window.statusBar().showMessage(self.tr("Cancelled: nothing changed"), 4000)
-                self.show_case(case_id)
-                return
-            from models.loop import CaseLoop
-
-            try:
-                CaseLoop(self.db, self.actor).mark_span(
-                    case_id, picker.selected_ids(), picker.note.text().strip(),
-                    expected_version=version)
-            except CityGridError as exc:
-                QMessageBox.warning(self.window, self.tr("Not done"), str(exc))
-                return
-            after = self.cases.get(case_id)
-            message = self.tr("Span of {0} marked").format(case.number)
-            if after.assigned_unit_id is not None:
-                routed = self._route(after)
-                if routed.unit_id != after.assigned_unit_id:
-                    message = self.tr("Span of {0} marked: it now belongs to {1}; transfer it "
-                                      "to send it there").format(
-                        case.number, graph.describe(routed.unit_id))
-            self.window.statusBar().showMessage(message, 8000)
-            self.show_case(case_id)
-            self.refresh()
-        picker.finished.connect(done)
-        self.span_picker = picker
-        picker.show()  # not open(): that makes it window-modal and the map unclickable
+        return self._adjacency
 
     def _router(self):  # noqa: ANN202
         if self.router is None:

