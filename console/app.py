@@ -24,6 +24,7 @@ from console.application.casedesk import CONTEXT as DESK
 from console.application.casedesk import BulkReassignment, CaseDesk
 from console.drills import DrillsPresenter
 from console.intakedesk import IntakePresenter
+from console.livemap import LiveMapSync
 from console.mainwindow import MainWindow
 from console.reconcile import ReconcilePresenter
 from console.replaying import ReplayPresenter
@@ -32,7 +33,7 @@ from console.spans import SpanPresenter
 from console.tasks import TaskRunner, TaskState
 from models.auth import Actor, Perm
 from models.cases import CaseService
-from models.casetable import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
+from models.casetable import LEVEL_CODES, STATUS_CODES, CaseTable
 from models.catalogue import CATEGORY_CODES
 from models.db import Database
 from models.errors import CityGridError, StaleVersionError
@@ -185,9 +186,8 @@ class ConsoleController(QObject):
         self.map = map_widget
         self._index = None  # the point-to-grid index, built on first use
         self.picked_location: tuple[float, float, str] | None = None
-        self._layers_sent = False
-        self._shown_keys = np.zeros(0, dtype=np.int64)  # the markers on the page (see map)
-        self._heat_until = 0.0  # the newest report time in the page's heat layer
+        # the page is built once; each refresh sends what changed (console.livemap)
+        self.live_map = LiveMapSync(map_widget) if map_widget is not None else None
         if map_widget is not None:
             map_widget.sig_grid_clicked.connect(self._on_map_grid_clicked)
             map_widget.sig_event_clicked.connect(self._on_map_event_clicked)
@@ -235,7 +235,7 @@ class ConsoleController(QObject):
         shows a scenario: the replay clock decides what the window shows then)."""
         if self.replay is not None:
             return
-        with_layers = self.map is not None and not self._layers_sent
+        with_layers = self.live_map is not None and not self.live_map.layers_sent
         self.runner.submit("snapshot", lambda state: read_snapshot(
             self.db, self.actor, state, with_layers=with_layers))
 
@@ -282,10 +282,8 @@ class ConsoleController(QObject):
 
     def _clear_map(self) -> None:
         """Markers of another world (live or a replay) leave the map."""
-        if self.map is not None and len(self._shown_keys):
-            self.map.remove_events((self._shown_keys // 1000).tolist())
-        self._shown_keys = np.zeros(0, dtype=np.int64)
-        self._heat_until = 0.0
+        if self.live_map is not None:
+            self.live_map.clear()
 
     # -- intake (console.intakedesk) --------------------------------------------------------
     @property
@@ -403,7 +401,7 @@ class ConsoleController(QObject):
              for i, lv in enumerate(LEVEL_CODES)},
             {lv: int((snap.table.level[overdue_mask] == i).sum())
              for i, lv in enumerate(LEVEL_CODES)})
-        if self.map is None:
+        if self.live_map is None:
             return
         if map_later:
             QTimer.singleShot(0, self.window, lambda: self.snapshot is snap and
@@ -439,40 +437,7 @@ class ConsoleController(QObject):
                                  "busy": states.get("busy", 0)} | dict(states))
 
     def _show_on_map(self, snap: Snapshot, open_mask, overdue_mask) -> None:  # noqa: ANN001
-        m = self.map
-        assert m is not None
-        if snap.layers is not None:
-            m.set_grids(snap.layers.grids)
-            for level, fc in snap.layers.boundaries.items():
-                m.set_boundaries(level, fc)
-            self._layers_sent = True
-        p = snap.positions
-        m.update_staff(p.lon, p.lat, p.roles, p.on_duty)
-        t = snap.table
-        rows = np.flatnonzero(open_mask)
-        # only what changed goes to the page: a key per shown marker (id, category,
-        # priority, overdue); rows whose key the page does not hold yet are sent
-        keys = (t.ids[rows].astype(np.int64) * 1000 + t.category[rows].astype(np.int64) * 100
-                + t.priority[rows].astype(np.int64) * 10 + overdue_mask[rows].astype(np.int64))
-        fresh = rows[~np.isin(keys, self._shown_keys)]
-        gone = np.setdiff1d(self._shown_keys // 1000, t.ids[rows])
-        if len(gone):
-            m.remove_events(gone.tolist())
-        if len(fresh):
-            m.upsert_events([{"id": int(t.ids[i]), "lon": float(t.lon[i]),
-                              "lat": float(t.lat[i]), "category": CATEGORY_CODES[t.category[i]],
-                              "priority": PRIORITY_CODES[t.priority[i]],
-                              "overdue": bool(overdue_mask[i])} for i in fresh])
-        self._shown_keys = np.sort(keys)
-        codes, counts = np.unique(t.grid_code[rows].astype(str), return_counts=True)
-        m.set_open_counts({c: int(n) for c, n in zip(codes, counts, strict=True) if c})
-        # heat of what was reported in the last 24 hours (open or not); the page keeps the
-        # newest ``keep`` points, so only the points reported since the last refresh go
-        recent = t.reported_at >= snap.read_at.timestamp() - 24 * 3600
-        new = recent & (t.reported_at > self._heat_until)
-        if new.any():
-            m.add_heat_points(t.lon[new], t.lat[new], keep=int(recent.sum()) or 1)
-            self._heat_until = float(t.reported_at[new].max())
+        self.live_map.show(snap, open_mask, overdue_mask)
 
     # -- selection and search ------------------------------------------------------------
     @Slot(list)
