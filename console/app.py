@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from console.application.casedesk import CONTEXT as DESK
 from console.application.casedesk import BulkReassignment, CaseDesk
 from console.drills import DrillsPresenter
+from console.hotline import HotlinePresenter
 from console.intakedesk import IntakePresenter
 from console.livemap import LiveMapSync
 from console.mainwindow import MainWindow
@@ -147,7 +148,6 @@ class ConsoleController(QObject):
         window.sig_role_requested.connect(self.set_role)
         window.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
         window.sig_hotline_requested.connect(self.open_hotline_form)
-        self.hotline = None  # the open hotline form, if any
         # training drills on copies of the world (console.drills); the controller asks
         self.drill_runs = DrillsPresenter(db, self.runner, window, self)
         # the city simulator, following the wall clock (console.simulation)
@@ -173,6 +173,8 @@ class ConsoleController(QObject):
         self._districts: list | None = None  # (district id, boundary) for off-grid cases
         self._adjacency = None
         self._staff_departments: dict[int, int] | None = None
+        # 12345 calls and the merge offer (console.hotline)
+        self.calls = HotlinePresenter(self)
         # the grids a case spans: the picker beside the map (console.spans)
         self.spans = SpanPresenter(self)
         # the case actions of the acting user, without Qt (console.application.casedesk)
@@ -488,85 +490,25 @@ class ConsoleController(QObject):
         self.map.set_pick_mode(True)
         self.window.statusBar().showMessage(self.tr("Click the map to place the location"))
 
-    @Slot()
+    # -- 12345 calls (console.hotline) -------------------------------------------------------
+    @property
+    def hotline(self):  # noqa: ANN201
+        """The open hotline form, if any."""
+        return self.calls.form
+
+    @property
+    def last_hotline(self):  # noqa: ANN201
+        return self.calls.last
+
     def open_hotline_form(self) -> None:
-        """Take a 12345 call: the form, then the intake service."""
-        from models.catalogue import load_catalogue
-        from models.intake import suggest_subcategory
-        from widgets.hotline import HotlineForm
-
-        subs = [(x.code, x.name_zh) for x in load_catalogue().all_subcategories()]
-        self.hotline = HotlineForm(subs, suggest_subcategory, self.window)
-        self.hotline.sig_submitted.connect(self._on_hotline_submitted)
-        if self.map is not None:
-            self.hotline.sig_pick_requested.connect(self._on_window_pick_location_requested)
-        self.hotline.show()
-
-    @Slot(dict)
-    def _on_hotline_submitted(self, payload: dict) -> None:
-        from models.gridindex import GridIndex
-        from models.intake import IntakeService
-
-        if self._index is None:
-            self._index = GridIndex.from_db(self.db, self.actor)
-        intake = IntakeService(self.db, self.actor, locate=self._index.locate)
-        result = intake.submit("hotline_12345", payload, source="hotline form")
-        form = self.hotline
-        if result.case_id is None:
-            # kept in the quarantine; the form stays open so the dispatcher can fix it
-            form.show_warning(self.tr("Not registered: {0}").format(result.reason))
-            return
-        self.last_hotline = result
-        form.accept()
-        self.hotline = None
-        if result.duplicates:
-            try:
-                # the case the form just registered, at the version it was registered at
-                self.offer_merge(result.case_id, result.duplicates,
-                                 duplicate_version=self.cases.get(result.case_id).version)
-            except StaleVersionError as exc:
-                self._report_stale(exc)
-                return
-        self.refresh()
+        self.calls.open()
 
     def likely_duplicates(self, case) -> tuple[int, ...]:  # noqa: ANN001
-        """Open cases the given case may repeat (same subcategory, near, recent)."""
-        from models.cases import NewCase
-
-        new = NewCase(channel=case.channel or "patrol", subcategory=case.subcategory,
-                      lon=case.lon, lat=case.lat, title=case.title,
-                      reported_at=case.reported_at)
-        return tuple(d for d in self._intake().duplicates_of(new) if d != case.id)
+        return self.calls.likely_duplicates(case)
 
     def offer_merge(self, case_id: int, originals: Sequence[int], *,
                     duplicate_version: int) -> int | None:
-        """Offer to merge ``case_id`` (as the user saw it, at ``duplicate_version``) into one
-        of the open cases it looks like, as the offer lists them; the merged case keeps
-        every report and reporter. Returns the case merged into, if any. Either case changed
-        by someone else meanwhile raises :class:`StaleVersionError` (nothing merged)."""
-        from models.loop import CaseLoop
-
-        offered = {c.number: c for c in (self.cases.get(d) for d in list(originals)[:5])}
-        keep = self.tr("Keep it as a separate case")
-        choice = self.ask(self.tr("Likely duplicate"), self.tr(
-            "The new case looks like open case(s) nearby. Merge it into:"),
-            [*offered, keep])
-        if not choice or choice not in offered:
-            return None
-        original = offered[choice]
-        try:
-            CaseLoop(self.db, self.actor).merge(case_id, original.id,
-                                                self.tr("merged as a duplicate"),
-                                                expected_version=duplicate_version,
-                                                original_version=original.version)
-        except StaleVersionError:
-            raise
-        except CityGridError as exc:
-            self.window.statusBar().showMessage(str(exc), 8000)
-            return None
-        self.window.statusBar().showMessage(self.tr("Merged into {0}; its reports and "
-                                                    "reporters are kept").format(choice), 8000)
-        return original.id
+        return self.calls.offer_merge(case_id, originals, duplicate_version=duplicate_version)
 
     @Slot(float, float)
     def _on_map_location_picked(self, lon: float, lat: float) -> None:
@@ -580,8 +522,7 @@ class ConsoleController(QObject):
         if grid_id is not None:
             code = next((g.code for g in self.units.grids() if g.id == grid_id), "")
         self.picked_location = (lon, lat, code)
-        if self.hotline is not None:
-            self.hotline.set_location(lon, lat)
+        self.calls.set_location(lon, lat)
         QApplication.clipboard().setText(f"{lon:.6f},{lat:.6f}")
         self.window.statusBar().showMessage(
             self.tr("Location {0:.6f}, {1:.6f} in grid {2} (copied)").format(
