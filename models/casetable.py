@@ -43,6 +43,9 @@ class CaseTable:
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
     started: NDArray[np.float64] | None = None  # when the current step started (POSIX s)
+    # closed cases in the database that are not in this table (older than the queue's
+    # window of closed cases, or past its cap): the UI offers a search for them
+    closed_beyond: int = 0
 
     def __len__(self) -> int:
         return len(self.ids)
