@@ -42,7 +42,7 @@ from models.loop import TRANSITIONS, allowed
 from models.worktime import case_fallback_years, load_calendar
 from models.casetable import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
 from models.catalogue import CATEGORY_CODES
-from models.queue import load_case_table
+from models.queue import QueueReader, reader_for, search_cases
 from models.records import DistrictSummary, RoutingDecision
 from models.schema import StaffRole
 from models.staff import StaffPositions, StaffService
@@ -81,8 +81,10 @@ class Snapshot:
 
 
 def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
-                  with_layers: bool = False) -> Snapshot:
-    """Read what the window shows (runs on a worker thread)."""
+                  with_layers: bool = False, queue: QueueReader | None = None) -> Snapshot:
+    """Read what the window shows (runs on a worker thread): every open case and a window
+    of recently closed ones, through ``queue`` (by default the database's shared reader,
+    which re-reads only the closed cases that changed)."""
     layers = None
     if with_layers:
         layers = MapLayers(grid_feature_collection(db, actor),
@@ -93,7 +95,7 @@ def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
     districts = district_summaries(db, actor)
     if state:
         state.progress("cases", 0.5)
-    table = load_case_table(db, actor)
+    table = (queue or reader_for(db)).read(actor)
     if state:
         state.progress("staff", 0.8)
     staff = StaffService(db, actor)

@@ -10,15 +10,16 @@ of any cases, open or closed and however old, for the console's search.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
+import threading
 import time
 import weakref
 from collections.abc import Collection
 
+import numpy as np
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from models import audit
 from models.auth import Actor, Perm
@@ -33,11 +34,6 @@ _CLOSED = tuple(s for s in CaseStatus if s.value in CLOSED_STATUSES)
 CLOSED_DAYS = 7.0      # the queue lists the cases closed in the last week ...
 CLOSED_LIMIT = 50_000  # ... but never more than this many of them
 SEARCH_LIMIT = 500
-# how long the count of closed cases older than the window's start is reused: the start
-# moves by the hour, and only a reopened case (a dissatisfied assessment) lowers the count
-_OLD_COUNT_TTL_S = 600.0
-_old_counts: "weakref.WeakKeyDictionary[Database, tuple[dt.datetime, int, float]]" = (
-    weakref.WeakKeyDictionary())
 _PHONE_LIKE = re.compile(r"\d{7,}")
 
 
@@ -55,10 +51,8 @@ def _queue_select() -> Select:
             .outerjoin(unit, unit.id == Case.assigned_unit_id))
 
 
-def _table(rows: list, actor: Actor, closed_beyond: int = 0) -> CaseTable:
+def _table(rows: list, actor: Actor) -> CaseTable:
     table = CaseTable.from_rows([tuple(r) for r in rows])
-    if closed_beyond:
-        table = dataclasses.replace(table, closed_beyond=closed_beyond)
     if not actor.can(Perm.CONTACT_READ):  # a phone typed into a title stays private
         table.titles[:] = [mask_personal_data(t) for t in table.titles]
     return table
@@ -66,7 +60,7 @@ def _table(rows: list, actor: Actor, closed_beyond: int = 0) -> CaseTable:
 
 def window_start(now: dt.datetime, closed_days: float) -> dt.datetime:
     """The start of the window of closed cases: ``closed_days`` before ``now``, on the hour
-    (so the count of the cases closed before it can be reused for an hour's refreshes).
+    (so a :class:`QueueReader` reuses the count of the cases closed before it for an hour).
 
     >>> window_start(dt.datetime(2026, 12, 3, 7, 41, tzinfo=dt.UTC), 7).isoformat()
     '2026-11-26T07:00:00+00:00'
@@ -77,43 +71,109 @@ def window_start(now: dt.datetime, closed_days: float) -> dt.datetime:
 def load_case_table(db: Database, actor: Actor, *, closed_days: float = CLOSED_DAYS,
                     closed_limit: int = CLOSED_LIMIT, now: dt.datetime | None = None
                     ) -> CaseTable:
-    """Read the queue: every open case however old, newest first, then the cases closed
-    since :func:`window_start` (at most ``closed_limit``, the latest closed first).
+    """Read the queue once: every open case however old, newest first, then the cases
+    closed since :func:`window_start` (at most ``closed_limit``, the latest closed first).
 
     ``closed_beyond`` of the table counts the closed cases left out (closed before the
     window, or past the cap). Open cases are found through ``ix_case__status_grid``, the
-    window through ``ix_case__closed_at``: neither read grows with the history.
+    window through ``ix_case__closed_at``: neither read grows with the history. A console
+    that refreshes keeps a :class:`QueueReader` instead, which re-reads only what changed.
     """
-    since = window_start(now or dt.datetime.now(dt.UTC), closed_days)
-    with audit.guarded(db, actor, Perm.CASE_READ, "case.queue", "case"):
-        q = _queue_select()
-        open_q = q.where(Case.status.in_(OPEN_STATUSES)).order_by(Case.id.desc())
-        closed_q = (q.where(Case.closed_at >= since, Case.status.in_(_CLOSED))
-                    .order_by(Case.closed_at.desc(), Case.id.desc()).limit(closed_limit))
-        with db.read() as s:
-            rows = s.execute(open_q).all()
-            closed = s.execute(closed_q).all()
-            in_window = len(closed)
-            if in_window == closed_limit:  # the cap cut the window: count what it left out
-                in_window = s.execute(select(func.count()).select_from(Case).where(
-                    Case.closed_at >= since, Case.status.in_(_CLOSED))).scalar_one()
-            older = _closed_before(db, s, since)
-    return _table(rows + closed, actor, closed_beyond=older + in_window - len(closed))
+    return QueueReader(db, closed_days=closed_days, closed_limit=closed_limit).read(
+        actor, now=now)
 
 
-def _closed_before(db: Database, s, since: dt.datetime) -> int:  # noqa: ANN001
-    """How many closed cases were closed before ``since`` (or carry no closing time),
-    reused for :data:`_OLD_COUNT_TTL_S` while the window starts at the same hour."""
-    hit = _old_counts.get(db)
-    if hit is not None and hit[0] == since and time.monotonic() - hit[2] < _OLD_COUNT_TTL_S:
-        return hit[1]
+class QueueReader:
+    """Reads the queue of one database again and again, keeping the closed window between
+    reads: each read takes every open case afresh, but of the closed window only the ids
+    and versions, and re-reads the rows that are new or changed since the last read.
+
+    Every ``recount_s`` the window is read whole and the closed cases before it counted
+    afresh (a change that bypassed the version, and the count, are at most that old).
+    Thread-safe: one read at a time.
+    """
+
+    def __init__(self, db: Database, *, closed_days: float = CLOSED_DAYS,
+                 closed_limit: int = CLOSED_LIMIT, recount_s: float = 600.0) -> None:
+        self.db, self.closed_days, self.closed_limit = db, closed_days, closed_limit
+        self.recount_s = recount_s
+        self._lock = threading.Lock()
+        self._closed: CaseTable | None = None   # the window as last read
+        self._versions: dict[int, int] = {}      # case id -> version of those rows
+        self._masked = False                     # whether the cached titles are masked
+        self._older: tuple[dt.datetime, int] | None = None  # window start, count before it
+        self._full_at = -np.inf                  # monotonic time of the last whole read
+
+    def read(self, actor: Actor, *, now: dt.datetime | None = None) -> CaseTable:
+        """The queue as :func:`load_case_table` describes it."""
+        since = window_start(now or dt.datetime.now(dt.UTC), self.closed_days)
+        masked = not actor.can(Perm.CONTACT_READ)
+        with audit.guarded(self.db, actor, Perm.CASE_READ, "case.queue", "case"), self._lock:
+            if (masked != self._masked or self._older is None or self._older[0] != since
+                    or time.monotonic() - self._full_at > self.recount_s):
+                self._closed, self._versions, self._older = None, {}, None
+            q = _queue_select()
+            with self.db.read() as s:
+                conn = s.connection()  # Core rows: the ORM's row machinery costs a third
+                open_rows = conn.execute(q.where(Case.status.in_(OPEN_STATUSES))
+                                         .order_by(Case.id.desc())).all()
+                keys = conn.execute(
+                    select(Case.id, Case.version)
+                    .where(Case.closed_at >= since, Case.status.in_(_CLOSED))
+                    .order_by(Case.closed_at.desc(), Case.id.desc())
+                    .limit(self.closed_limit)).all()
+                in_window = len(keys)
+                if in_window == self.closed_limit:  # the cap cut the window: count the rest
+                    in_window = s.execute(select(func.count()).select_from(Case).where(
+                        Case.closed_at >= since, Case.status.in_(_CLOSED))).scalar_one()
+                wanted = [i for i, v in keys if self._versions.get(i) != v]
+                fresh = []
+                for lo in range(0, len(wanted), 500):  # bounded IN lists (SQLite's limit)
+                    fresh += conn.execute(q.where(Case.id.in_(wanted[lo:lo + 500]))).all()
+                if self._older is None:
+                    self._older = (since, _closed_before(s, since))
+                    self._full_at = time.monotonic()
+            closed = self._merge(fresh, keys, actor)
+            self._masked = masked
+            opened = _table(open_rows, actor)
+            return CaseTable.concat([opened, closed],
+                                    closed_beyond=self._older[1] + in_window - len(closed))
+
+    def _merge(self, fresh: list, keys: list, actor: Actor) -> CaseTable:
+        """The window in the order of ``keys``: cached rows still current, ``fresh`` rows
+        for the new and changed ones."""
+        parts = [_table(fresh, actor)]
+        if self._closed is not None and len(self._closed):
+            parts.insert(0, self._closed)
+        pool = CaseTable.concat(parts)
+        # the last row of an id wins: a fresh row after the cached one it replaces
+        where = {int(i): n for n, i in enumerate(pool.ids)}
+        closed = pool.take([where[i] for i, _ in keys])
+        self._closed, self._versions = closed, dict(keys)
+        return closed
+
+
+def _closed_before(s: Session, since: dt.datetime) -> int:
+    """How many closed cases were closed before ``since`` (or carry no closing time)."""
     count = s.execute(select(func.count()).select_from(Case).where(
         Case.closed_at < since)).scalar_one()
     # a closed status with no closing time (none the loop writes) is outside the window too
-    count += s.execute(select(func.count()).select_from(Case).where(
+    return count + s.execute(select(func.count()).select_from(Case).where(
         Case.closed_at.is_(None), Case.status.in_(_CLOSED))).scalar_one()
-    _old_counts[db] = (since, count, time.monotonic())
-    return count
+
+
+_readers: "weakref.WeakKeyDictionary[Database, QueueReader]" = weakref.WeakKeyDictionary()
+_readers_lock = threading.Lock()
+
+
+def reader_for(db: Database) -> QueueReader:
+    """The one :class:`QueueReader` of ``db`` with the default window (made on first use),
+    for callers that hold no reader of their own."""
+    with _readers_lock:
+        reader = _readers.get(db)
+        if reader is None:
+            reader = _readers[db] = QueueReader(db)
+        return reader
 
 
 def search_cases(db: Database, actor: Actor, *, text: str = "", number: str | None = None,
@@ -162,9 +222,10 @@ def search_cases(db: Database, actor: Actor, *, text: str = "", number: str | No
         where.append(or_(*anyof))
     with audit.guarded(db, actor, Perm.CASE_READ, "case.search", "case"):
         with db.read() as s:
-            rows = s.execute(q.where(*where).order_by(Case.id.desc()).limit(limit)).all()
+            rows = s.connection().execute(q.where(*where).order_by(Case.id.desc())
+                                          .limit(limit)).all()
     return _table(rows, actor)
 
 
-__all__ = ["CLOSED_DAYS", "CLOSED_LIMIT", "OPEN_STATUSES", "load_case_table", "search_cases",
-           "window_start"]
+__all__ = ["CLOSED_DAYS", "CLOSED_LIMIT", "OPEN_STATUSES", "QueueReader", "load_case_table",
+           "reader_for", "search_cases", "window_start"]

@@ -131,3 +131,49 @@ def test_search_keeps_phone_numbers_private(tiny_city) -> None:
     assert len(search_cases(tiny_city.db, TRAINER, text="13812345678")) == 0
     assert search_cases(tiny_city.db, TRAINER, text="井盖").titles.tolist() == [
         "井盖缺失 回电138****5678"]
+
+
+def test_a_reader_rereads_only_what_changed_and_follows_every_change(tiny_city) -> None:
+    from models.queue import QueueReader
+
+    ids = _history(tiny_city)
+    reader = QueueReader(tiny_city.db, closed_days=7)
+    first = reader.read(DISPATCHER)
+    assert first.closed_beyond == 3 and len(first) == 6
+
+    def status_of(table, case_id: int) -> str:
+        return STATUS_CODES[table.status[table.ids.tolist().index(case_id)]]
+
+    # a closed case changes (through the ORM: the version moves), one reopens, one more
+    # closes: the next read shows all three, in the window's order
+    with tiny_city.db.write() as s:
+        s.get(Case, ids["recent 1"]).status = CaseStatus.ARCHIVED
+        reopened = s.get(Case, ids["recent 3"])
+        reopened.status, reopened.closed_at = CaseStatus.HANDLING, None
+        closed = s.get(Case, ids["old open"])
+        closed.status, closed.closed_at = CaseStatus.REJECTED, NOW - dt.timedelta(minutes=5)
+    again = reader.read(DISPATCHER)
+    assert status_of(again, ids["recent 1"]) == "archived"
+    assert status_of(again, ids["recent 3"]) == "handling"
+    assert status_of(again, ids["old open"]) == "rejected"
+    assert again.ids.tolist().count(ids["recent 3"]) == 1  # once, as an open case
+    assert again.ids.tolist() == [ids["recent 3"], ids["old open"], ids["recent 0"],
+                                  ids["recent 1"], ids["recent 2"], ids["recent 4"]]
+    assert int(again.open_mask().sum()) == 1
+    # what a fresh read says, the reader says
+    fresh = load_case_table(tiny_city.db, DISPATCHER, closed_days=7)
+    assert fresh.ids.tolist() == again.ids.tolist()
+    assert fresh.status.tolist() == again.status.tolist()
+    assert fresh.closed_beyond == again.closed_beyond == 3
+
+
+def test_a_reader_masks_titles_for_each_reader_it_serves(tiny_city) -> None:
+    from models.queue import QueueReader
+    from tests.test_privacy_reads import TRAINER
+
+    _case(tiny_city, "回电13812345678", reported=NOW - dt.timedelta(days=2),
+          status=CaseStatus.ARCHIVED, closed=NOW - dt.timedelta(days=1))
+    reader = QueueReader(tiny_city.db)
+    assert reader.read(DISPATCHER).titles.tolist() == ["回电13812345678"]
+    assert reader.read(TRAINER).titles.tolist() == ["回电138****5678"]
+    assert reader.read(DISPATCHER).titles.tolist() == ["回电13812345678"]
