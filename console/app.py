@@ -55,6 +55,7 @@ from models.units import (
 
 log = logging.getLogger(__name__)
 GRID_WORKER_STEPS = ("start", "feedback", "verify_pass", "verify_fail")
+HISTORY_PAGE = 500  # cases a search of the whole history lists
 
 
 @dataclass(frozen=True)
@@ -560,6 +561,8 @@ class ConsoleController(QObject):
         elif kind == "quarantine" and isinstance(result, list):
             self.window.quarantine.set_items(result)
             self.window.set_quarantine_count(len(result))
+        elif kind == "history-search" and isinstance(result, tuple):
+            self._show_history_page(*result)
         elif kind == "snapshot" and isinstance(result, Snapshot):
             if self.replay is None:
                 self._show_snapshot(result)
@@ -1406,6 +1409,15 @@ class ConsoleController(QObject):
                 self.window.queue.select_case(case_id, emit=False)
                 self.show_case(case_id)
                 return
+            if self.replay is None:
+                # a case closed before the queue's window: the number's index finds it
+                older = search_cases(self.db, self.actor, number=text, limit=1)
+                if len(older):
+                    self.show_case(int(older.ids[0]))
+                    self.window.statusBar().showMessage(
+                        self.tr("{0} is an older closed case (not in the queue)").format(
+                            older.numbers[0]), 8000)
+                    return
         units = [u for u in self.units.units("community") if text in (u.code, u.name)]
         if units:
             grids = [g for g in self.units.grids() if g.community_id == units[0].id]
@@ -1417,7 +1429,30 @@ class ConsoleController(QObject):
             self.window.staff.show_staff(self.tr("Staff matching “{0}”").format(text), staff)
             self.window.docks["staff"].raise_()
             return
+        snap = self.snapshot
+        if self.replay is None and snap is not None and snap.table.closed_beyond:
+            # older history on demand: titles and grids of every case, on a worker thread
+            self.runner.submit("history-search", lambda state: (text, search_cases(
+                self.db, self.actor, text=text, limit=HISTORY_PAGE)))
+            return
         self.window.statusBar().showMessage(self.tr("Nothing found for “{0}”").format(text), 5000)
+
+    def _show_history_page(self, text: str, page: CaseTable) -> None:
+        """Cases of any age found by a search: listed in the queue with the open work (until
+        the next refresh), the filter set to the search."""
+        if not len(page) or self.snapshot is None:
+            self.window.statusBar().showMessage(
+                self.tr("Nothing found for “{0}”").format(text), 5000)
+            return
+        live = self.snapshot.table
+        page = page.take(np.flatnonzero(~np.isin(page.ids, live.ids)))
+        queue = self.window.queue
+        queue.set_table(CaseTable.concat([live, page], closed_beyond=live.closed_beyond))
+        queue.open_only.setChecked(False)
+        queue.search.setText(text)
+        self.window.statusBar().showMessage(
+            self.tr("{0} case(s) of the whole history match “{1}”").format(len(page), text),
+            8000)
 
 
 def _mqtt_target(arg: str | None, settings) -> tuple[str, int, str] | None:  # noqa: ANN001
