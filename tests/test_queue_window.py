@@ -219,3 +219,17 @@ def test_the_console_lists_the_window_and_finds_older_history(qtbot, tiny_city) 
         assert "Nothing found" in win.statusBar().currentMessage()
     finally:
         controller.runner.shutdown()
+
+
+def test_a_reader_follows_the_window_as_it_moves_on(tiny_city) -> None:
+    from models.queue import QueueReader
+
+    _history(tiny_city)
+    reader = QueueReader(tiny_city.db, closed_days=7)
+    assert reader.read(DISPATCHER, now=NOW).closed_beyond == 3
+    # four weeks later the five closed two days ago are beyond the window too
+    later = NOW + dt.timedelta(days=28, minutes=61)
+    moved = reader.read(DISPATCHER, now=later)
+    fresh = load_case_table(tiny_city.db, DISPATCHER, closed_days=7, now=later)
+    assert moved.closed_beyond == fresh.closed_beyond == 8
+    assert moved.titles.tolist() == fresh.titles.tolist() == ["old open"]
