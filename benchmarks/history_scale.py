@@ -125,6 +125,7 @@ def _rss_mb() -> float:
 def measure(url: str, launched: float, with_map: bool) -> dict:
     """Start the console on ``url`` offscreen and measure it (runs in a fresh process)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox")
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
     from sqlalchemy import func, select
@@ -227,7 +228,9 @@ def main() -> None:
     launched = time.time()
     child = subprocess.run([sys.executable, "-m", "benchmarks.history_scale", "--measure", url,
                             "--launched", str(launched), *(["--map"] if args.map else [])],
-                           capture_output=True, text=True, check=True)
+                           capture_output=True, text=True)
+    if child.returncode:
+        sys.exit(f"the measuring process failed:\n{child.stderr[-3000:]}")
     result = json.loads(child.stdout.strip().splitlines()[-1])
     result |= {"years": args.years, "build_s": round(build_s, 1), "db": url.split(":")[0],
                "machine": machine()}
