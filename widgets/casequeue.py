@@ -279,8 +279,9 @@ class CaseQueueWidget(QWidget):
         selected = self.selected_case_id()
         self.model.set_table(table, now)
         self.older.setVisible(table.closed_beyond > 0)
-        self.older.setText(self.tr("Older closed cases: {0} (not listed: search for them by "
-                                   "number, title or grid)").format(table.closed_beyond))
+        self.older.setText(self.tr("Older closed cases: {0} (not listed: the search box, "
+                                   "Ctrl+F, finds them by number, title or grid)").format(
+                                       table.closed_beyond))
         if selected is not None:
             self.select_case(selected, emit=False)
 
