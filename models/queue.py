@@ -97,7 +97,9 @@ class QueueReader:
 
     def __init__(self, db: Database, *, closed_days: float = CLOSED_DAYS,
                  closed_limit: int = CLOSED_LIMIT, recount_s: float = 3600.0) -> None:
-        self.db, self.closed_days, self.closed_limit = db, closed_days, closed_limit
+        # a weak reference: the database's shared reader (reader_for) must not keep it alive
+        self._db = weakref.ref(db)
+        self.closed_days, self.closed_limit = closed_days, closed_limit
         self.recount_s = recount_s
         self._lock = threading.Lock()
         self._closed: CaseTable | None = None   # the window as last read
@@ -105,6 +107,13 @@ class QueueReader:
         self._masked = False                     # whether the cached titles are masked
         self._older: tuple[dt.datetime, int] | None = None  # window start, count before it
         self._full_at = -np.inf                  # monotonic time of the last whole read
+
+    @property
+    def db(self) -> Database:
+        db = self._db()
+        if db is None:
+            raise RuntimeError("the queue's database was closed and collected")
+        return db
 
     def read(self, actor: Actor, *, now: dt.datetime | None = None) -> CaseTable:
         """The queue as :func:`load_case_table` describes it."""

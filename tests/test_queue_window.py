@@ -233,3 +233,19 @@ def test_a_reader_follows_the_window_as_it_moves_on(tiny_city) -> None:
     fresh = load_case_table(tiny_city.db, DISPATCHER, closed_days=7, now=later)
     assert moved.closed_beyond == fresh.closed_beyond == 8
     assert moved.titles.tolist() == fresh.titles.tolist() == ["old open"]
+
+
+def test_the_shared_reader_does_not_keep_a_database_alive(sqlite_url) -> None:
+    import gc
+    import weakref
+
+    from models.db import Database
+    from models.queue import reader_for
+
+    db = Database.open(sqlite_url)
+    assert reader_for(db) is reader_for(db)
+    gone = weakref.ref(db)
+    db.dispose()
+    del db
+    gc.collect()
+    assert gone() is None  # and with it its entry in the shared readers
