@@ -168,6 +168,8 @@ class QueueReader:
         pool = CaseTable.concat(parts)
         # the last row of an id wins: a fresh row after the cached one it replaces
         where = {int(i): n for n, i in enumerate(pool.ids)}
+        # (a case deleted between the two reads, on PostgreSQL's read committed, is skipped)
+        keys = [(i, v) for i, v in keys if i in where]
         closed = pool.take([where[i] for i, _ in keys])
         self._closed, self._versions = closed, dict(keys)
         return closed
