@@ -39,7 +39,7 @@ from models.catalogue import CATEGORY_CODES
 from models.db import Database
 from models.errors import CityGridError, StaleVersionError
 from models.loop import TRANSITIONS
-from models.queue import load_case_table
+from models.queue import QueueReader, reader_for, search_cases
 from models.records import DistrictSummary, RoutingDecision
 from models.schema import StaffRole
 from models.staff import StaffPositions, StaffService
@@ -54,6 +54,7 @@ from models.units import (
 )
 
 log = logging.getLogger(__name__)
+HISTORY_PAGE = 500  # cases a search of the whole history lists
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,10 @@ class Snapshot:
 
 
 def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
-                  with_layers: bool = False) -> Snapshot:
-    """Read what the window shows (runs on a worker thread)."""
+                  with_layers: bool = False, queue: QueueReader | None = None) -> Snapshot:
+    """Read what the window shows (runs on a worker thread): every open case and a window
+    of recently closed ones, through ``queue`` (by default the database's shared reader,
+    which re-reads only the closed cases that changed)."""
     layers = None
     if with_layers:
         layers = MapLayers(grid_feature_collection(db, actor),
@@ -92,7 +95,7 @@ def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
     districts = district_summaries(db, actor)
     if state:
         state.progress("cases", 0.5)
-    table = load_case_table(db, actor)
+    table = (queue or reader_for(db)).read(actor)
     if state:
         state.progress("staff", 0.8)
     staff = StaffService(db, actor)
@@ -200,6 +203,8 @@ class ConsoleController(QObject):
         self.ready = False
         self._build_demo = build_demo
         self.snapshot: Snapshot | None = None
+        # the queue re-reads only what changed since the last refresh (models.queue)
+        self.queue_reader = QueueReader(db)
 
     @Slot()
     def _on_watch_timer_timeout(self) -> None:
@@ -239,7 +244,7 @@ class ConsoleController(QObject):
             return
         with_layers = self.live_map is not None and not self.live_map.layers_sent
         self.runner.submit("snapshot", lambda state: read_snapshot(
-            self.db, self.actor, state, with_layers=with_layers))
+            self.db, self.actor, state, with_layers=with_layers, queue=self.queue_reader))
 
     # -- the city simulator (console.simulation) ------------------------------------------
     @property
@@ -331,6 +336,8 @@ class ConsoleController(QObject):
             self.refresh()
         if kind == "demo":
             self.refresh()
+        elif kind == "history-search" and isinstance(result, tuple):
+            self._show_history_page(*result)
         elif kind == "snapshot" and isinstance(result, Snapshot):
             if self.replay is None:
                 self._show_snapshot(result)
@@ -836,6 +843,15 @@ class ConsoleController(QObject):
                 self.window.queue.select_case(case_id, emit=False)
                 self.show_case(case_id)
                 return
+            if self.replay is None:
+                # a case closed before the queue's window: the number's index finds it
+                older = search_cases(self.db, self.actor, number=text, limit=1)
+                if len(older):
+                    self.show_case(int(older.ids[0]))
+                    self.window.statusBar().showMessage(
+                        self.tr("{0} is an older closed case (not in the queue)").format(
+                            older.numbers[0]), 8000)
+                    return
         units = [u for u in self.units.units("community") if text in (u.code, u.name)]
         if units:
             grids = [g for g in self.units.grids() if g.community_id == units[0].id]
@@ -847,7 +863,30 @@ class ConsoleController(QObject):
             self.window.staff.show_staff(self.tr("Staff matching “{0}”").format(text), staff)
             self.window.docks["staff"].raise_()
             return
+        snap = self.snapshot
+        if self.replay is None and snap is not None and snap.table.closed_beyond:
+            # older history on demand: titles and grids of every case, on a worker thread
+            self.runner.submit("history-search", lambda state: (text, search_cases(
+                self.db, self.actor, text=text, limit=HISTORY_PAGE)))
+            return
         self.window.statusBar().showMessage(self.tr("Nothing found for “{0}”").format(text), 5000)
+
+    def _show_history_page(self, text: str, page: CaseTable) -> None:
+        """Cases of any age found by a search: listed in the queue with the open work (until
+        the next refresh), the filter set to the search."""
+        if not len(page) or self.snapshot is None:
+            self.window.statusBar().showMessage(
+                self.tr("Nothing found for “{0}”").format(text), 5000)
+            return
+        live = self.snapshot.table
+        page = page.take(np.flatnonzero(~np.isin(page.ids, live.ids)))
+        queue = self.window.queue
+        queue.set_table(CaseTable.concat([live, page], closed_beyond=live.closed_beyond))
+        queue.open_only.setChecked(False)
+        queue.search.setText(text)
+        self.window.statusBar().showMessage(
+            self.tr("{0} case(s) of the whole history match “{1}”").format(len(page), text),
+            8000)
 
 
 __all__ = ["ConsoleController", "read_snapshot", "Snapshot"]

@@ -8,6 +8,7 @@ label tables; district and street are their unit codes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -43,6 +44,9 @@ class CaseTable:
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
     started: NDArray[np.float64] | None = None  # when the current step started (POSIX s)
+    # closed cases in the database that are not in this table (older than the queue's
+    # window of closed cases, or past its cap): the UI offers a search for them
+    closed_beyond: int = 0
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -75,14 +79,34 @@ class CaseTable:
             ids=np.array(cols[0], dtype=np.int64), numbers=obj(cols[1]), titles=obj(cols[2]),
             category=np.array([cat_ix[c] for c in cols[3]], dtype=np.int8),
             subcategory=obj(cols[4]),
-            status=np.array([st_ix[_value(s)] for s in cols[5]], dtype=np.int8),
-            priority=np.array([pr_ix[_value(p)] for p in cols[6]], dtype=np.int8),
-            level=np.array([lv_ix[_value(lv) if lv else ""] for lv in cols[7]], dtype=np.int8),
+            # (the ORM's StrEnum members hash and compare as their values)
+            status=np.array([st_ix[s] for s in cols[5]], dtype=np.int8),
+            priority=np.array([pr_ix[p] for p in cols[6]], dtype=np.int8),
+            level=np.array([lv_ix[lv or ""] for lv in cols[7]], dtype=np.int8),
             district=obj(v or "" for v in cols[8]), street=obj(v or "" for v in streets),
             grid_code=obj(v or "" for v in cols[9]),
             reported_at=secs(cols[10]), deadline=secs(cols[11]),
             lon=np.array(cols[12], dtype=np.float64), lat=np.array(cols[13], dtype=np.float64),
             started=started)
+
+    def take(self, rows: NDArray[np.intp] | list[int]) -> "CaseTable":
+        """The given rows, in the given order (``closed_beyond`` kept)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        return dataclasses.replace(self, **{
+            f.name: getattr(self, f.name)[rows] for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)})
+
+    @classmethod
+    def concat(cls, tables: "list[CaseTable]", closed_beyond: int = 0) -> "CaseTable":
+        """The rows of ``tables`` one after the other."""
+        def column(name: str) -> NDArray | None:
+            parts = [getattr(t, name) for t in tables]
+            if name == "started" and any(p is None for p in parts):
+                parts = [t.reported_at if t.started is None else t.started for t in tables]
+            return np.concatenate(parts)
+
+        return cls(**{f.name: column(f.name) for f in dataclasses.fields(cls)
+                      if f.name != "closed_beyond"}, closed_beyond=closed_beyond)
 
     def open_mask(self) -> NDArray[np.bool_]:
         closed = [STATUS_CODES.index(s) for s in CLOSED_STATUSES]
@@ -114,6 +138,3 @@ class CaseTable:
         # a suspended case's clock stands still: its deadline moves on when it resumes
         return self.open_mask() & (self.status != STATUS_CODES.index("suspended"))
 
-
-def _value(x: object) -> str:
-    return getattr(x, "value", x)  # enums from the ORM, plain strings from tests

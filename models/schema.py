@@ -240,6 +240,8 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case__status_grid", "status", "grid_id"),
         Index("ix_case__status_deadline", "status", "step_deadline"),
+        # the queue's window of recently closed cases and the count of those beyond it
+        Index("ix_case__closed_at", "closed_at"),
         CheckConstraint("lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90",
                         name="lonlat_range"),
     )

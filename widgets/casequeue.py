@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QTableView,
     QVBoxLayout,
@@ -238,6 +239,10 @@ class CaseQueueWidget(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
+        # the queue lists a window of closed cases; the older ones are a search away
+        self.older = QLabel(self)
+        self.older.hide()
+        layout.addWidget(self.older)
         self.search.textChanged.connect(self._on_filter_changed)
         for combo in (self.category, self.status, self.level, self.district):
             combo.currentIndexChanged.connect(self._on_filter_changed)
@@ -273,6 +278,10 @@ class CaseQueueWidget(QWidget):
     def set_table(self, table: CaseTable, now: dt.datetime | None = None) -> None:
         selected = self.selected_case_id()
         self.model.set_table(table, now)
+        self.older.setVisible(table.closed_beyond > 0)
+        self.older.setText(self.tr("Older closed cases: {0} (not listed: the search box, "
+                                   "Ctrl+F, finds them by number, title or grid)").format(
+                                       table.closed_beyond))
         if selected is not None:
             self.select_case(selected, emit=False)
 

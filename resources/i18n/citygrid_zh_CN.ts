@@ -369,47 +369,47 @@
 <context>
     <name>CaseQueueModel</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="87" />
+        <location filename="../../widgets/casequeue.py" line="88" />
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="88" />
+        <location filename="../../widgets/casequeue.py" line="89" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="89" />
+        <location filename="../../widgets/casequeue.py" line="90" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="90" />
+        <location filename="../../widgets/casequeue.py" line="91" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="91" />
+        <location filename="../../widgets/casequeue.py" line="92" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="92" />
+        <location filename="../../widgets/casequeue.py" line="93" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="93" />
+        <location filename="../../widgets/casequeue.py" line="94" />
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="94" />
+        <location filename="../../widgets/casequeue.py" line="95" />
         <source>Reported</source>
         <translation>已上报</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="95" />
+        <location filename="../../widgets/casequeue.py" line="96" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
@@ -417,212 +417,198 @@
 <context>
     <name>CaseQueueWidget</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="220" />
+        <location filename="../../widgets/casequeue.py" line="221" />
         <source>Filter by number, title or grid</source>
         <translation>按编号、标题或网格筛选</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="222" />
+        <location filename="../../widgets/casequeue.py" line="223" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="224" />
+        <location filename="../../widgets/casequeue.py" line="225" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="226" />
+        <location filename="../../widgets/casequeue.py" line="227" />
         <source>All levels</source>
         <translation>全部层级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="228" />
+        <location filename="../../widgets/casequeue.py" line="229" />
         <source>All districts</source>
         <translation>全部区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="229" />
+        <location filename="../../widgets/casequeue.py" line="230" />
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="231" />
+        <location filename="../../widgets/casequeue.py" line="232" />
         <source>Overdue</source>
         <translation>超期</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/casequeue.py" line="282" />
+        <source>Older closed cases: {0} (not listed: the search box, Ctrl+F, finds them by number, title or grid)</source>
+        <translation>较早的已结案件：{0} 件（未列出：可用搜索框 Ctrl+F 按编号、标题或网格查找）</translation>
     </message>
 </context>
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="219" />
+        <location filename="../../console/app.py" line="226" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="341" />
+        <location filename="../../console/app.py" line="348" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="387" />
+        <location filename="../../console/app.py" line="394" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="524" />
+        <location filename="../../console/app.py" line="498" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="585" />
-        <source>Keep it as a separate case</source>
-        <translation>保留为单独案件</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="586" />
-        <source>Likely duplicate</source>
-        <translation>疑似重复</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="587" />
-        <source>The new case looks like open case(s) nearby. Merge it into:</source>
-        <translation>新案件与附近的未结案件相似。合并到：</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="594" />
-        <source>merged as a duplicate</source>
-        <translation>作为重复案件合并</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="602" />
-        <source>Merged into {0}; its reports and reporters are kept</source>
-        <translation>已合并到 {0}；其上报和上报人均保留</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="622" />
+        <location filename="../../console/app.py" line="535" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="623" />
+        <location filename="../../console/app.py" line="536" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="628" />
+        <location filename="../../console/app.py" line="541" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="752" />
+        <location filename="../../console/app.py" line="665" />
         <source>unit {0} has no dispatched or handling case</source>
         <translation>单位 {0} 没有已派遣或处置中的案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="756" />
+        <location filename="../../console/app.py" line="669" />
         <source>Move {0} case(s) ({1}) to unit code</source>
         <translation>将 {0} 件案件（{1}）移交至单位代码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="765" />
+        <location filename="../../console/app.py" line="678" />
         <source>Not all done</source>
         <translation>未全部完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="766" />
+        <location filename="../../console/app.py" line="679" />
         <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
         <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="792" />
+        <location filename="../../console/app.py" line="705" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="803" />
+        <location filename="../../console/app.py" line="716" />
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="762" />
-        <location filename="../../console/app.py" line="857" />
-        <location filename="../../console/app.py" line="868" />
+        <location filename="../../console/app.py" line="675" />
+        <location filename="../../console/app.py" line="770" />
+        <location filename="../../console/app.py" line="781" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="749" />
-        <location filename="../../console/app.py" line="759" />
+        <location filename="../../console/app.py" line="662" />
+        <location filename="../../console/app.py" line="672" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="757" />
+        <location filename="../../console/app.py" line="670" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="552" />
-        <source>Not registered: {0}</source>
-        <translation>未登记：{0}</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="694" />
+        <location filename="../../console/app.py" line="607" />
         <source>outside every grid: the district containing it, else the city centre</source>
         <translation>不在任何网格内：由所在区处理，否则由市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="747" />
-        <location filename="../../console/app.py" line="755" />
-        <location filename="../../console/app.py" line="757" />
+        <location filename="../../console/app.py" line="660" />
+        <location filename="../../console/app.py" line="668" />
+        <location filename="../../console/app.py" line="670" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="747" />
+        <location filename="../../console/app.py" line="660" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="770" />
+        <location filename="../../console/app.py" line="683" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="851" />
+        <location filename="../../console/app.py" line="764" />
         <source>Cancelled: nothing changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="869" />
+        <location filename="../../console/app.py" line="782" />
         <source>Case {0} was changed by someone else since you opened it, so nothing was written. It has been reloaded: check it and try again.</source>
         <translation>案件 {0} 在您打开后已被他人修改，未写入任何内容。已重新载入：请核对后重试。</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="905" />
+        <location filename="../../console/app.py" line="818" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="905" />
+        <location filename="../../console/app.py" line="818" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="912" />
+        <location filename="../../console/app.py" line="825" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="941" />
+        <location filename="../../console/app.py" line="852" />
+        <source>{0} is an older closed case (not in the queue)</source>
+        <translation>{0} 是较早的已结案件（不在队列中）</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="863" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="944" />
+        <location filename="../../console/app.py" line="872" />
+        <location filename="../../console/app.py" line="879" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
+    </message>
+    <message>
+        <location filename="../../console/app.py" line="888" />
+        <source>{0} case(s) of the whole history match “{1}”</source>
+        <translation>全部历史中有 {0} 件案件匹配“{1}”</translation>
     </message>
 </context>
 <context>
@@ -852,6 +838,39 @@
         <location filename="../../widgets/hotline.py" line="93" />
         <source>Suggested from the description: {0}</source>
         <translation>根据描述推荐：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>HotlinePresenter</name>
+    <message>
+        <location filename="../../console/hotline.py" line="52" />
+        <source>Not registered: {0}</source>
+        <translation>未登记：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/hotline.py" line="86" />
+        <source>Keep it as a separate case</source>
+        <translation>保留为单独案件</translation>
+    </message>
+    <message>
+        <location filename="../../console/hotline.py" line="87" />
+        <source>Likely duplicate</source>
+        <translation>疑似重复</translation>
+    </message>
+    <message>
+        <location filename="../../console/hotline.py" line="88" />
+        <source>The new case looks like open case(s) nearby. Merge it into:</source>
+        <translation>新案件与附近的未结案件相似。合并到：</translation>
+    </message>
+    <message>
+        <location filename="../../console/hotline.py" line="95" />
+        <source>merged as a duplicate</source>
+        <translation>作为重复案件合并</translation>
+    </message>
+    <message>
+        <location filename="../../console/hotline.py" line="103" />
+        <source>Merged into {0}; its reports and reporters are kept</source>
+        <translation>已合并到 {0}；其上报和上报人均保留</translation>
     </message>
 </context>
 <context>
