@@ -8,12 +8,10 @@ widgets, which never reach the database themselves.
 from __future__ import annotations
 
 import collections
-import dataclasses
 import datetime as dt
 import gc
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console.application.casedesk import CONTEXT as DESK
 from console.application.casedesk import BulkReassignment, CaseDesk
+from console.application.snapshot import Snapshot, read_snapshot
 from console.drills import DrillsPresenter
 from console.hotline import HotlinePresenter
 from console.intakedesk import IntakePresenter
@@ -39,84 +38,17 @@ from models.catalogue import CATEGORY_CODES
 from models.db import Database
 from models.errors import CityGridError, StaleVersionError
 from models.loop import TRANSITIONS
-from models.queue import QueueReader, reader_for, search_cases
-from models.records import DistrictSummary, RoutingDecision
+from models.queue import QueueReader, search_cases
+from models.records import RoutingDecision
 from models.schema import StaffRole
-from models.staff import StaffPositions, StaffService
+from models.staff import StaffService
 from models.worktime import case_fallback_years, load_calendar
 from widgets import labels
 from widgets.citymap import CityMapWidget
-from models.units import (
-    UnitService,
-    boundary_feature_collection,
-    district_summaries,
-    grid_feature_collection,
-)
+from models.units import UnitService
 
 log = logging.getLogger(__name__)
 HISTORY_PAGE = 500  # cases a search of the whole history lists
-
-
-@dataclass(frozen=True)
-class MapLayers:
-    """The map's base layers as GeoJSON (read once; they change only with an import)."""
-
-    grids: dict
-    boundaries: dict[str, dict]
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything a refresh shows, read in one background task."""
-
-    districts: list[DistrictSummary]
-    table: CaseTable
-    on_duty: int
-    positions: StaffPositions
-    layers: MapLayers | None
-    read_at: dt.datetime
-    unit_loads: list[tuple[str, int, int, float, str]] = dataclasses.field(default_factory=list)
-    street_names: dict[str, str] = dataclasses.field(default_factory=dict)
-    quarantine: list = dataclasses.field(default_factory=list)  # QuarantineRecord, pending
-
-
-def read_snapshot(db: Database, actor: Actor, state: TaskState | None = None, *,
-                  with_layers: bool = False, queue: QueueReader | None = None) -> Snapshot:
-    """Read what the window shows (runs on a worker thread): every open case and a window
-    of recently closed ones, through ``queue`` (by default the database's shared reader,
-    which re-reads only the closed cases that changed)."""
-    layers = None
-    if with_layers:
-        layers = MapLayers(grid_feature_collection(db, actor),
-                           {level: boundary_feature_collection(db, actor, level)
-                            for level in ("community", "street", "district")})
-    if state:
-        state.progress("districts", 0.3)
-    districts = district_summaries(db, actor)
-    if state:
-        state.progress("cases", 0.5)
-    table = (queue or reader_for(db)).read(actor)
-    if state:
-        state.progress("staff", 0.8)
-    staff = StaffService(db, actor)
-    positions = staff.positions()
-    from routing.recommend import workload_by_unit
-
-    units = UnitService(db, actor)
-    codes = {u.id: u.code for u in units.units("community")}
-    street_names = {u.code: u.name for u in units.units("street")}
-    from models.intake import IntakeService
-
-    quarantine = IntakeService(db, actor).quarantine()
-    loads = workload_by_unit({int(i): u for i, u in zip(positions.ids, positions.unit,
-                                                        strict=True) if u in codes},
-                             CaseService(db, actor).workload_by_staff())
-    # busiest first, then the idle ones a shift lead could draw on
-    loads.sort(key=lambda u: (-u.per_staff, u.unit_id))
-    unit_loads = [(codes[u.unit_id], u.staff, u.open_cases, u.per_staff, u.state)
-                  for u in loads]
-    return Snapshot(districts, table, staff.count_on_duty(), positions, layers,
-                    dt.datetime.now(dt.UTC), unit_loads, street_names, quarantine)
 
 
 class ActionCancelled(Exception):

@@ -31,7 +31,7 @@ class LiveMapSync:
         self.heat_until = 0.0
 
     def show(self, snap, open_mask, overdue_mask) -> None:  # noqa: ANN001
-        """Bring the page up to ``snap`` (a :class:`console.app.Snapshot`)."""
+        """Bring the page up to ``snap`` (a :class:`console.application.snapshot.Snapshot`)."""
         m = self.map
         if snap.layers is not None:
             m.set_grids(snap.layers.grids)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from PySide6.QtCore import QCoreApplication, QMarginsF, QPointF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QCoreApplication, QPointF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QBrush,
     QColor,

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Slot
 
+from console.application.snapshot import Snapshot
 from console.tasks import TaskRunner
 from models.staff import StaffPositions
 
@@ -61,9 +62,7 @@ class ReplayPresenter(QObject):
         self.runner.submit(SEEK, lambda state: self.snapshot_at(replay, t))
 
     def snapshot_at(self, replay, t: float):  # noqa: ANN001, ANN201
-        """What the window shows at ``t`` of ``replay`` (a :class:`console.app.Snapshot`)."""
-        from console.app import Snapshot
-
+        """What the window shows at ``t`` of ``replay`` (a :class:`console.application.snapshot.Snapshot`)."""
         st = replay.state_at(t)
         n = len(st.staff_ids)
         positions = StaffPositions(st.staff_ids, st.staff_lon, st.staff_lat,
