@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QApplication
 
-from console.application.casedesk import CONTEXT as DESK
 from console.application.casedesk import BulkReassignment, CaseDesk
 from console.application.snapshot import Snapshot, read_snapshot
+from console.casework import ActionCancelled, CaseDetailPresenter  # noqa: F401 (re-export)
 from console.drills import DrillsPresenter
 from console.hotline import HotlinePresenter
 from console.intakedesk import IntakePresenter
@@ -37,22 +37,16 @@ from models.casetable import LEVEL_CODES, STATUS_CODES, CaseTable
 from models.catalogue import CATEGORY_CODES
 from models.db import Database
 from models.errors import CityGridError, StaleVersionError
-from models.loop import TRANSITIONS
 from models.queue import QueueReader, search_cases
 from models.records import RoutingDecision
 from models.schema import StaffRole
 from models.staff import StaffService
-from models.worktime import case_fallback_years, load_calendar
-from widgets import labels
+from models.worktime import load_calendar
 from widgets.citymap import CityMapWidget
 from models.units import UnitService
 
 log = logging.getLogger(__name__)
 HISTORY_PAGE = 500  # cases a search of the whole history lists
-
-
-class ActionCancelled(Exception):
-    """The user cancelled a dialog an action asked (not an error: nothing changed)."""
 
 
 class ConsoleController(QObject):
@@ -81,7 +75,6 @@ class ConsoleController(QObject):
         self.acknowledged: set[int] = set()
         window.sig_fly_to_selected_requested.connect(self._on_window_fly_to_selected_requested)
         window.sig_role_requested.connect(self.set_role)
-        window.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
         window.sig_hotline_requested.connect(self.open_hotline_form)
         # training drills on copies of the world (console.drills); the controller asks
         self.drill_runs = DrillsPresenter(db, self.runner, window, self)
@@ -96,7 +89,6 @@ class ConsoleController(QObject):
         self._watch_timer = QTimer(self)
         self._watch_timer.setInterval(60_000)
         self._watch_timer.timeout.connect(self._on_watch_timer_timeout)
-        window.detail.sig_action_requested.connect(self._on_detail_action_requested)
         window.detail.sig_contact_reveal_requested.connect(
             self._on_detail_contact_reveal_requested)
         window.detail.set_contact_reveal_allowed(actor.can(Perm.CONTACT_READ))
@@ -104,12 +96,12 @@ class ConsoleController(QObject):
         self.replaying = ReplayPresenter(self.runner, window, self)
         window.quarantine.reveal.setVisible(actor.can(Perm.CONTACT_READ))
         self.router = None  # routing.policy.Router, built on first use (off the hot path)
-        self._points: dict[int, tuple[float, float]] | None = None
         self._districts: list | None = None  # (district id, boundary) for off-grid cases
         self._adjacency = None
-        self._staff_departments: dict[int, int] | None = None
         # 12345 calls and the merge offer (console.hotline)
         self.calls = HotlinePresenter(self)
+        # the case detail: showing and working a case (console.casework)
+        self.casework = CaseDetailPresenter(self)
         # the grids a case spans: the picker beside the map (console.spans)
         self.spans = SpanPresenter(self)
         # the case actions of the acting user, without Qt (console.application.casedesk)
@@ -477,101 +469,18 @@ class ConsoleController(QObject):
         self.window.queue.select_case(case_id, emit=False)
         self.show_case(case_id)
 
+    # -- the case detail (console.casework) --------------------------------------------
     def show_case(self, case_id: int) -> None:
-        if self.replay is not None:
-            from models.replay import case_at
-
-            case, history = case_at(self.replay, case_id,
-                                    self.window.timeline.time().timestamp())
-            if case is not None:
-                self.window.detail.show_case(case, history, "", (), "", ())
-                self.window.detail.set_actions({})  # a replay is watched, not worked
-                self.window.docks["detail"].raise_()
-            return
-        try:
-            case = self.cases.get(case_id)
-            history = self.cases.history(case_id)
-            trace = self.cases.routing_trace(case_id)
-            photos = [(a.file_name, a.data) for a in self.cases.attachments(case_id)
-                      if a.kind == "photo"]
-        except CityGridError as exc:
-            self.window.statusBar().showMessage(str(exc), 5000)
-            return
-        grid_code = ""
-        if case.grid_id is not None and self.snapshot is not None:
-            hits = (self.snapshot.table.ids == case.id).nonzero()[0]
-            grid_code = str(self.snapshot.table.grid_code[hits[0]]) if len(hits) else ""
-        chain, path = self._chain(case)
-        recommended = [f"{name} — {c.score:.2f}: {'; '.join(c.reasons)}"
-                       for c, name in self.recommend(case)]
-        self.window.detail.show_case(case, history, grid_code, trace, chain, recommended)
-        self.window.detail.set_photos(photos)  # after show_case, which clears the strip
-        self.window.detail.set_calendar_fallback(case_fallback_years(case))
-        actions = self.available_actions(case.status)
-        if "merge" in self._merge_roles() and case.status in ("reported", "accepted") and \
-                self.likely_duplicates(case):
-            actions["merge"] = True  # offered when a likely original is open
-        self.window.detail.set_actions(actions)
-        if self.map is not None and path is not None:
-            self.map.show_path(*path)
-        if self.map is not None:
-            self.spans.show_on_map(case.id)
-        self.window.docks["detail"].raise_()
-
-    def _unit_points(self) -> dict[int, tuple[float, float]]:
-        """A representative point of every unit (for drawing a case's chain), cached."""
-        if self._points is None:
-            import shapely
-            from sqlalchemy import select
-
-            from models.schema import AdminUnit
-
-            with self.db.read() as s:
-                rows = s.execute(select(AdminUnit.id, AdminUnit.geometry)
-                                 .where(AdminUnit.geometry.is_not(None))).all()
-            pts = shapely.point_on_surface(shapely.from_wkb([r[1] for r in rows]))
-            self._points = {r[0]: (p.x, p.y) for r, p in zip(rows, pts, strict=True)}
-        return self._points
-
-    def _chain(self, case):  # noqa: ANN001, ANN202
-        """The case's escalation chain as text, and as points for the map."""
-        if case.grid_id is None:
-            return self.tr("outside every grid: the district containing it, else the city centre"), None
-        router = self._router()
-        try:
-            chain = router.graph.chain(case.grid_id)
-        except CityGridError:
-            return "", None
-        units = [router.graph.units[u] for u in chain]
-        current = next((i for i, u in enumerate(units) if u.level == case.level), None)
-        text = " → ".join((f"[{labels.level(u.level)} {u.code}]" if i == current else
-                           f"{labels.level(u.level)} {u.code}") for i, u in enumerate(units))
-        points = self._unit_points()
-        path_points = [(case.lon, case.lat)] + [points.get(u.id, (case.lon, case.lat))
-                                                for u in units]
-        path_labels = [case.number] + [f"{labels.level(u.level)} {u.code}" for u in units]
-        return text, (path_points, path_labels, 0 if current is None else current + 1)
+        self.casework.show_case(case_id)
 
     def recommend(self, case, decision: RoutingDecision | None = None) -> list:  # noqa: ANN001
-        """Ranked staff for a case at the level and department it is routed to (or for
-        ``decision``), with their names: the same ranking as the CLI and the benchmark
-        (see routing.candidates)."""
-        from routing.candidates import StaffPool, read_staff_departments, recommend_for_case
+        return self.casework.recommend(case, decision)
 
-        if self.snapshot is None or case.status not in ("accepted", "dispatched",
-                                                        "handling", "reported"):
-            return []
-        if self._staff_departments is None:  # who belongs to which department: read once
-            self._staff_departments = read_staff_departments(self.db, self.actor)
-        # the positions the snapshot already holds, not a second read of every position
-        pool = StaffPool.from_positions(self.snapshot.positions, self._staff_departments)
-        if decision is None and case.assigned_unit_id is None:
-            decision = self._route(case)
-        found = recommend_for_case(self.db, self.actor, case, self._router(),
-                                   decision=decision, pool=pool,
-                                   adjacency=self.adjacency(),
-                                   workload=self.cases.workload_by_staff(), limit=5)
-        return [(c, self.staff.get(c.staff_id).name) for c in found.candidates]
+    def _report_stale(self, exc: StaleVersionError) -> None:
+        self.casework._report_stale(exc)
+
+    def _on_window_bulk_reassign_requested(self) -> None:
+        self.casework._on_window_bulk_reassign_requested()
 
     # -- the loop from the console -------------------------------------------------------
     def available_actions(self, status: str) -> dict[str, bool]:
@@ -585,35 +494,6 @@ class ConsoleController(QObject):
     def reassign_bulk(self, cases: Sequence, to_code: str, reason: str) -> BulkReassignment:
         """Move the cases the shift lead was shown, each at the version shown."""
         return self.desk.reassign_bulk(cases, to_code, reason)
-
-    @Slot()
-    def _on_window_bulk_reassign_requested(self) -> None:
-        try:
-            from_code = self.ask(self.tr("Reassign in bulk"), self.tr("From unit code"), None)
-            if not from_code:
-                raise CityGridError(self.tr("cancelled"))
-            cases = self.bulk_candidates(from_code.strip())
-            if not cases:
-                raise CityGridError(self.tr("unit {0} has no dispatched or handling case")
-                                    .format(from_code.strip()))
-            listed = ", ".join(c.number for c in cases[:10]) + (" …" if len(cases) > 10 else "")
-            to_code = self.ask(self.tr("Reassign in bulk"), self.tr(
-                "Move {0} case(s) ({1}) to unit code").format(len(cases), listed), None)
-            reason = self.ask(self.tr("Reassign in bulk"), self.tr("Reason"), None)
-            if not (to_code and reason):
-                raise CityGridError(self.tr("cancelled"))
-            done = self.reassign_bulk(cases, to_code.strip(), reason.strip())
-        except CityGridError as exc:
-            QMessageBox.warning(self.window, self.tr("Not done"), str(exc))
-            return
-        if done.stale:
-            QMessageBox.warning(self.window, self.tr("Not all done"), self.tr(
-                "{0} case(s) reassigned. {1} changed by someone else since they were listed "
-                "and were left as they are: {2}").format(len(done.moved), len(done.stale),
-                                                          ", ".join(done.stale)))
-        self.window.statusBar().showMessage(
-            self.tr("{0} case(s) reassigned").format(len(done.moved)), 8000)
-        self.refresh()
 
     @Slot(str)
     def set_role(self, code: str) -> None:
@@ -680,65 +560,6 @@ class ConsoleController(QObject):
 
             self.router = Router(EscalationGraph.from_db(self.db, self.actor))
         return self.router
-
-    @Slot(str)
-    def _on_detail_action_requested(self, name: str) -> None:
-        case_id = self.window.detail.case_id
-        if case_id is None:
-            return
-        if name == "mark_span":  # beside the map, not a modal prompt
-            self.open_span_picker(case_id)
-            return
-        try:
-            self._run_action(name, case_id)
-        except ActionCancelled:
-            # the user closed the dialog: nothing to warn about, nothing changed
-            self.window.statusBar().showMessage(self.tr("Cancelled: nothing changed"), 4000)
-            return
-        except StaleVersionError as exc:
-            self._report_stale(exc)
-            return
-        except CityGridError as exc:
-            QMessageBox.warning(self.window, self.tr("Not done"), str(exc))
-            return
-        self.show_case(case_id)
-        self.refresh()
-
-    def _merge_roles(self) -> tuple[str, ...]:
-        return ("merge",) if self.actor.role in TRANSITIONS["merge"].roles else ()
-
-    def _report_stale(self, exc: StaleVersionError) -> None:
-        """Someone else changed the case since this screen showed it, so nothing was written:
-        say so, and show the case as it is now."""
-        QMessageBox.warning(self.window, self.tr("Not done"), self.tr(
-            "Case {0} was changed by someone else since you opened it, so nothing was "
-            "written. It has been reloaded: check it and try again.").format(exc.case))
-        if self.window.detail.case_id is not None:
-            self.show_case(self.window.detail.case_id)
-        self.refresh()
-
-    def _run_action(self, name: str, case_id: int) -> None:
-        """Make action ``name`` on the case as the detail shows it: its version is the one
-        the detail was showing (changed since, the action is refused as stale before any
-        question is asked, and nothing is written), never one read at the click. The
-        questions and the rules are the desk's (:mod:`console.application.casedesk`)."""
-        v = self.window.detail.shown_version
-        assert v is not None  # show_case sets it with the case id
-        case = self.desk.check_version(case_id, v)
-        if name == "merge":
-            if self.offer_merge(case_id, self.likely_duplicates(case),
-                                duplicate_version=v) is None:
-                raise ActionCancelled(name)
-            return
-        answers = {}
-        for q in self.desk.questions(name):
-            value = self.ask(QCoreApplication.translate(DESK, q.title),
-                             QCoreApplication.translate(DESK, q.prompt),
-                             list(q.options) or None)
-            if value is None or not str(value).strip():
-                raise ActionCancelled(name)
-            answers[q.key] = str(value).strip()
-        self.desk.act(name, case_id, v, answers, rank=self.recommend)
 
     def show_grid(self, code: str) -> None:
         try:

@@ -153,6 +153,79 @@
     </message>
 </context>
 <context>
+    <name>CaseDetailPresenter</name>
+    <message>
+        <location filename="../../console/casework.py" line="101" />
+        <source>outside every grid: the district containing it, else the city centre</source>
+        <translation>不在任何网格内：由所在区处理，否则由市中心处理</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="152" />
+        <source>Cancelled: nothing changed</source>
+        <translation>已取消：未做任何更改</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="158" />
+        <location filename="../../console/casework.py" line="171" />
+        <location filename="../../console/casework.py" line="221" />
+        <source>Not done</source>
+        <translation>未完成</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="172" />
+        <source>Case {0} was changed by someone else since you opened it, so nothing was written. It has been reloaded: check it and try again.</source>
+        <translation>案件 {0} 在您打开后已被他人修改，未写入任何内容。已重新载入：请核对后重试。</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="206" />
+        <location filename="../../console/casework.py" line="214" />
+        <location filename="../../console/casework.py" line="216" />
+        <source>Reassign in bulk</source>
+        <translation>批量改派</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="206" />
+        <source>From unit code</source>
+        <translation>原单位编码</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="208" />
+        <location filename="../../console/casework.py" line="218" />
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="211" />
+        <source>unit {0} has no dispatched or handling case</source>
+        <translation>单位 {0} 没有已派遣或处置中的案件</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="215" />
+        <source>Move {0} case(s) ({1}) to unit code</source>
+        <translation>将 {0} 件案件（{1}）移交至单位代码</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="216" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="224" />
+        <source>Not all done</source>
+        <translation>未全部完成</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="225" />
+        <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
+        <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
+    </message>
+    <message>
+        <location filename="../../console/casework.py" line="229" />
+        <source>{0} case(s) reassigned</source>
+        <translation>已改派 {0} 件案件</translation>
+    </message>
+</context>
+<context>
     <name>CaseDetailWidget</name>
     <message>
         <location filename="../../widgets/casedetail.py" line="41" />
@@ -460,153 +533,83 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="158" />
+        <location filename="../../console/app.py" line="150" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="280" />
+        <location filename="../../console/app.py" line="272" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="326" />
+        <location filename="../../console/app.py" line="318" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="430" />
+        <location filename="../../console/app.py" line="422" />
         <source>Click the map to place the location</source>
         <translation>在地图上点击以放置位置</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="467" />
+        <location filename="../../console/app.py" line="459" />
         <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
         <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="468" />
+        <location filename="../../console/app.py" line="460" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="473" />
+        <location filename="../../console/app.py" line="465" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="597" />
-        <source>unit {0} has no dispatched or handling case</source>
-        <translation>单位 {0} 没有已派遣或处置中的案件</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="601" />
-        <source>Move {0} case(s) ({1}) to unit code</source>
-        <translation>将 {0} 件案件（{1}）移交至单位代码</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="610" />
-        <source>Not all done</source>
-        <translation>未全部完成</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="611" />
-        <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
-        <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="637" />
+        <location filename="../../console/app.py" line="517" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="648" />
+        <location filename="../../console/app.py" line="528" />
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="607" />
-        <location filename="../../console/app.py" line="702" />
-        <location filename="../../console/app.py" line="713" />
-        <source>Not done</source>
-        <translation>未完成</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="594" />
-        <location filename="../../console/app.py" line="604" />
-        <source>cancelled</source>
-        <translation>已取消</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="602" />
-        <source>Reason</source>
-        <translation>原因</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="539" />
-        <source>outside every grid: the district containing it, else the city centre</source>
-        <translation>不在任何网格内：由所在区处理，否则由市中心处理</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="592" />
-        <location filename="../../console/app.py" line="600" />
-        <location filename="../../console/app.py" line="602" />
-        <source>Reassign in bulk</source>
-        <translation>批量改派</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="592" />
-        <source>From unit code</source>
-        <translation>原单位编码</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="615" />
-        <source>{0} case(s) reassigned</source>
-        <translation>已改派 {0} 件案件</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="696" />
-        <source>Cancelled: nothing changed</source>
-        <translation>已取消：未做任何更改</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="714" />
-        <source>Case {0} was changed by someone else since you opened it, so nothing was written. It has been reloaded: check it and try again.</source>
-        <translation>案件 {0} 在您打开后已被他人修改，未写入任何内容。已重新载入：请核对后重试。</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="750" />
+        <location filename="../../console/app.py" line="571" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="750" />
+        <location filename="../../console/app.py" line="571" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="757" />
+        <location filename="../../console/app.py" line="578" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="784" />
+        <location filename="../../console/app.py" line="605" />
         <source>{0} is an older closed case (not in the queue)</source>
         <translation>{0} 是较早的已结案件（不在队列中）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="795" />
+        <location filename="../../console/app.py" line="616" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="804" />
-        <location filename="../../console/app.py" line="811" />
+        <location filename="../../console/app.py" line="625" />
+        <location filename="../../console/app.py" line="632" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="820" />
+        <location filename="../../console/app.py" line="641" />
         <source>{0} case(s) of the whole history match “{1}”</source>
         <translation>全部历史中有 {0} 件案件匹配“{1}”</translation>
     </message>

@@ -1,0 +1,230 @@
+"""The case detail in a console window: showing a case (history, routing trace, chain
+on the map, who should go, photos, the actions open to the user) and working it: each
+action asks its questions and runs through the case desk
+(:mod:`console.application.casedesk`) at the version the detail was showing; the shift
+lead's bulk reassignment.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QObject, Slot
+from PySide6.QtWidgets import QMessageBox
+
+from console.application.casedesk import CONTEXT as DESK
+from models.errors import CityGridError, StaleVersionError
+from models.loop import TRANSITIONS
+from models.records import RoutingDecision
+from models.worktime import case_fallback_years
+from widgets import labels
+
+
+class ActionCancelled(Exception):
+    """The user cancelled a dialog an action asked (not an error: nothing changed)."""
+
+
+class CaseDetailPresenter(QObject):
+    """Shows and works the case in the detail dock of one window."""
+
+    def __init__(self, controller) -> None:  # noqa: ANN001
+        super().__init__(controller.window)
+        self.c = controller
+        self._points: dict[int, tuple[float, float]] | None = None
+        self._staff_departments: dict[int, int] | None = None
+        w = controller.window
+        w.detail.sig_action_requested.connect(self._on_detail_action_requested)
+        w.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
+
+    def show_case(self, case_id: int) -> None:
+        """Show a case in the detail: its history, routing trace, chain, who should go,
+        photos and the actions open to the user (a replay's case as it was then)."""
+        c = self.c
+        if c.replay is not None:
+            from models.replay import case_at
+
+            case, history = case_at(c.replay, case_id,
+                                    c.window.timeline.time().timestamp())
+            if case is not None:
+                c.window.detail.show_case(case, history, "", (), "", ())
+                c.window.detail.set_actions({})  # a replay is watched, not worked
+                c.window.docks["detail"].raise_()
+            return
+        try:
+            case = c.cases.get(case_id)
+            history = c.cases.history(case_id)
+            trace = c.cases.routing_trace(case_id)
+            photos = [(a.file_name, a.data) for a in c.cases.attachments(case_id)
+                      if a.kind == "photo"]
+        except CityGridError as exc:
+            c.window.statusBar().showMessage(str(exc), 5000)
+            return
+        grid_code = ""
+        if case.grid_id is not None and c.snapshot is not None:
+            hits = (c.snapshot.table.ids == case.id).nonzero()[0]
+            grid_code = str(c.snapshot.table.grid_code[hits[0]]) if len(hits) else ""
+        chain, path = self._chain(case)
+        recommended = [f"{name} — {x.score:.2f}: {'; '.join(x.reasons)}"
+                       for x, name in self.recommend(case)]
+        c.window.detail.show_case(case, history, grid_code, trace, chain, recommended)
+        c.window.detail.set_photos(photos)  # after show_case, which clears the strip
+        c.window.detail.set_calendar_fallback(case_fallback_years(case))
+        actions = c.available_actions(case.status)
+        if "merge" in self._merge_roles() and case.status in ("reported", "accepted") and \
+                c.likely_duplicates(case):
+            actions["merge"] = True  # offered when a likely original is open
+        c.window.detail.set_actions(actions)
+        if c.map is not None and path is not None:
+            c.map.show_path(*path)
+        if c.map is not None:
+            c.spans.show_on_map(case.id)
+        c.window.docks["detail"].raise_()
+
+    def _unit_points(self) -> dict[int, tuple[float, float]]:
+        """A representative point of every unit (for drawing a case's chain), cached."""
+        c = self.c
+        if self._points is None:
+            import shapely
+            from sqlalchemy import select
+
+            from models.schema import AdminUnit
+
+            with c.db.read() as s:
+                rows = s.execute(select(AdminUnit.id, AdminUnit.geometry)
+                                 .where(AdminUnit.geometry.is_not(None))).all()
+            pts = shapely.point_on_surface(shapely.from_wkb([r[1] for r in rows]))
+            self._points = {r[0]: (p.x, p.y) for r, p in zip(rows, pts, strict=True)}
+        return self._points
+
+    def _chain(self, case):  # noqa: ANN001, ANN202
+        """The case's escalation chain as text, and as points for the map."""
+        c = self.c
+        if case.grid_id is None:
+            return self.tr("outside every grid: the district containing it, else the city centre"), None
+        router = c._router()
+        try:
+            chain = router.graph.chain(case.grid_id)
+        except CityGridError:
+            return "", None
+        units = [router.graph.units[u] for u in chain]
+        current = next((i for i, u in enumerate(units) if u.level == case.level), None)
+        text = " → ".join((f"[{labels.level(u.level)} {u.code}]" if i == current else
+                           f"{labels.level(u.level)} {u.code}") for i, u in enumerate(units))
+        points = self._unit_points()
+        path_points = [(case.lon, case.lat)] + [points.get(u.id, (case.lon, case.lat))
+                                                for u in units]
+        path_labels = [case.number] + [f"{labels.level(u.level)} {u.code}" for u in units]
+        return text, (path_points, path_labels, 0 if current is None else current + 1)
+
+    def recommend(self, case, decision: RoutingDecision | None = None) -> list:  # noqa: ANN001
+        """Ranked staff for a case at the level and department it is routed to (or for
+        ``decision``), with their names: the same ranking as the CLI and the benchmark
+        (see routing.candidates)."""
+        c = self.c
+        from routing.candidates import StaffPool, read_staff_departments, recommend_for_case
+
+        if c.snapshot is None or case.status not in ("accepted", "dispatched",
+                                                        "handling", "reported"):
+            return []
+        if self._staff_departments is None:  # who belongs to which department: read once
+            self._staff_departments = read_staff_departments(c.db, c.actor)
+        # the positions the snapshot already holds, not a second read of every position
+        pool = StaffPool.from_positions(c.snapshot.positions, self._staff_departments)
+        if decision is None and case.assigned_unit_id is None:
+            decision = c._route(case)
+        found = recommend_for_case(c.db, c.actor, case, c._router(),
+                                   decision=decision, pool=pool,
+                                   adjacency=c.adjacency(),
+                                   workload=c.cases.workload_by_staff(), limit=5)
+        return [(x, c.staff.get(x.staff_id).name) for x in found.candidates]
+
+    @Slot(str)
+    def _on_detail_action_requested(self, name: str) -> None:
+        c = self.c
+        case_id = c.window.detail.case_id
+        if case_id is None:
+            return
+        if name == "mark_span":  # beside the map, not a modal prompt
+            c.open_span_picker(case_id)
+            return
+        try:
+            self._run_action(name, case_id)
+        except ActionCancelled:
+            # the user closed the dialog: nothing to warn about, nothing changed
+            c.window.statusBar().showMessage(self.tr("Cancelled: nothing changed"), 4000)
+            return
+        except StaleVersionError as exc:
+            self._report_stale(exc)
+            return
+        except CityGridError as exc:
+            QMessageBox.warning(c.window, self.tr("Not done"), str(exc))
+            return
+        self.show_case(case_id)
+        c.refresh()
+
+    def _merge_roles(self) -> tuple[str, ...]:
+        c = self.c
+        return ("merge",) if c.actor.role in TRANSITIONS["merge"].roles else ()
+
+    def _report_stale(self, exc: StaleVersionError) -> None:
+        """Someone else changed the case since this screen showed it, so nothing was written:
+        say so, and show the case as it is now."""
+        c = self.c
+        QMessageBox.warning(c.window, self.tr("Not done"), self.tr(
+            "Case {0} was changed by someone else since you opened it, so nothing was "
+            "written. It has been reloaded: check it and try again.").format(exc.case))
+        if c.window.detail.case_id is not None:
+            self.show_case(c.window.detail.case_id)
+        c.refresh()
+
+    def _run_action(self, name: str, case_id: int) -> None:
+        """Make action ``name`` on the case as the detail shows it: its version is the one
+        the detail was showing (changed since, the action is refused as stale before any
+        question is asked, and nothing is written), never one read at the click. The
+        questions and the rules are the desk's (:mod:`console.application.casedesk`)."""
+        c = self.c
+        v = c.window.detail.shown_version
+        assert v is not None  # show_case sets it with the case id
+        case = c.desk.check_version(case_id, v)
+        if name == "merge":
+            if c.offer_merge(case_id, c.likely_duplicates(case),
+                             duplicate_version=v) is None:
+                raise ActionCancelled(name)
+            return
+        answers = {}
+        for q in c.desk.questions(name):
+            value = c.ask(QCoreApplication.translate(DESK, q.title),
+                          QCoreApplication.translate(DESK, q.prompt),
+                          list(q.options) or None)
+            if value is None or not str(value).strip():
+                raise ActionCancelled(name)
+            answers[q.key] = str(value).strip()
+        c.desk.act(name, case_id, v, answers, rank=self.recommend)
+
+    @Slot()
+    def _on_window_bulk_reassign_requested(self) -> None:
+        c = self.c
+        try:
+            from_code = c.ask(self.tr("Reassign in bulk"), self.tr("From unit code"), None)
+            if not from_code:
+                raise CityGridError(self.tr("cancelled"))
+            cases = c.bulk_candidates(from_code.strip())
+            if not cases:
+                raise CityGridError(self.tr("unit {0} has no dispatched or handling case")
+                                    .format(from_code.strip()))
+            listed = ", ".join(x.number for x in cases[:10]) + (" …" if len(cases) > 10 else "")
+            to_code = c.ask(self.tr("Reassign in bulk"), self.tr(
+                "Move {0} case(s) ({1}) to unit code").format(len(cases), listed), None)
+            reason = c.ask(self.tr("Reassign in bulk"), self.tr("Reason"), None)
+            if not (to_code and reason):
+                raise CityGridError(self.tr("cancelled"))
+            done = c.reassign_bulk(cases, to_code.strip(), reason.strip())
+        except CityGridError as exc:
+            QMessageBox.warning(c.window, self.tr("Not done"), str(exc))
+            return
+        if done.stale:
+            QMessageBox.warning(c.window, self.tr("Not all done"), self.tr(
+                "{0} case(s) reassigned. {1} changed by someone else since they were listed "
+                "and were left as they are: {2}").format(len(done.moved), len(done.stale),
+                                                          ", ".join(done.stale)))
+        c.window.statusBar().showMessage(
+            self.tr("{0} case(s) reassigned").format(len(done.moved)), 8000)
+        c.refresh()
