@@ -10,7 +10,7 @@ import shapely
 from models.geo import Datum, wgs84_to_gcj02
 from models.reconcile.crosswalk import build_crosswalk
 from models.reconcile.rekey import Record, read_records, rekey
-from tests.test_reconcile_crosswalk import A, UNIFIED, X0, Y0, S
+from tests.domain.test_reconcile_crosswalk import A, UNIFIED, X0, Y0, S
 
 CODES = list(UNIFIED)
 POLYS = list(UNIFIED.values())

@@ -1,22 +1,16 @@
-"""The command line: every command, its exit status and its messages."""
+"""The command line: every command, its exit status and its messages.
+
+The screenshot command needs Qt: tests/ui/test_cli_screenshot.py.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args: str, env_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300,
-                          env={"CITYGRID_DATA_DIR": str(env_dir), "PATH": "/usr/bin:/bin",
-                               "QT_QPA_PLATFORM": "offscreen"})
+from tests.factories import run_cli as run
 
 
 @pytest.fixture(scope="module")
@@ -85,15 +79,6 @@ def test_bad_input_gives_a_clear_error(tmp_path) -> None:
     assert result.returncode == 1 and "error:" in result.stderr
     result = run("no-such-command", env_dir=tmp_path)
     assert result.returncode == 2
-
-
-def test_screenshot_of_the_console(demo_db, tmp_path) -> None:
-    url, folder = demo_db
-    shot = tmp_path / "console.png"
-    result = run("--screenshot", str(shot), "--db", url, env_dir=folder)
-    assert result.returncode == 0, result.stderr
-    assert shot.stat().st_size > 10_000
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_import_and_export_cases(demo_db, tmp_path) -> None:

@@ -18,7 +18,7 @@ from models.db import Database
 from models.schema import Case, CaseHistory, CaseReport, QuarantineItem
 from tests.citykit import make_tiny_city
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KILLS = 4
 
 CHILD = r'''

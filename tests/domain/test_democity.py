@@ -148,7 +148,7 @@ def test_deterministic_from_seed(plan) -> None:
 
 def test_boundaries_were_converted_from_gcj02() -> None:
     """The stored boundary sits a few hundred metres from the raw GCJ-02 file."""
-    path = Path(__file__).parents[1] / "resources" / "data" / "changsha" / "430103.geojson"
+    path = Path(__file__).parents[2] / "resources" / "data" / "changsha" / "430103.geojson"
     raw = shape(json.loads(path.read_text(encoding="utf-8")))
     wgs = load_district_boundary("430103")
     shift_deg = shapely.hausdorff_distance(raw, wgs)
@@ -257,7 +257,7 @@ def test_hierarchy_sizes_and_names(plan) -> None:
 
 
 def _raw_gcj02(code: str) -> shapely.Geometry:
-    path = Path(__file__).parents[1] / "resources" / "data" / "changsha" / f"{code}.geojson"
+    path = Path(__file__).parents[2] / "resources" / "data" / "changsha" / f"{code}.geojson"
     return shape(json.loads(path.read_text(encoding="utf-8")))
 
 

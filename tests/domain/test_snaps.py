@@ -33,7 +33,7 @@ from models.schema import (
 from models.snaps import SnapFolder, SnapImporter
 from tests.freshloop import FreshLoop
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FEED = Actor.system("snaps", SystemRole.FEED)
 DISPATCHER = Actor("d", StaffRole.DISPATCHER)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 64 + b"\xff\xd9"

@@ -107,7 +107,7 @@ def test_a_snap_reports_photos_show_in_the_case_detail(qtbot, console, tiny_city
 
 def test_a_watched_folder_brings_snap_reports_with_photos(qtbot, console, tiny_city,
                                                           tmp_path) -> None:
-    from tests.test_snaps import drop, png
+    from tests.domain.test_snaps import drop, png
 
     win, controller = console
     inbox = tmp_path / "inbox"

@@ -28,7 +28,7 @@ from models.worktime import (
     step_deadline,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CS = ZoneInfo("Asia/Shanghai")
 
 # GENERATED test data, not the State Council's 2027 notice (which the repository does not

@@ -13,7 +13,7 @@ from console.mainwindow import MainWindow
 from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.schema import StaffRole
-from tests.dialogs import DialogAnswerer, cancel, choose, type_text
+from tests.ui.dialogs import DialogAnswerer, cancel, choose, type_text
 from widgets.training import banner_of
 
 pytestmark = pytest.mark.gui

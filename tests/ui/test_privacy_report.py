@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from console.report import after_action_html, findings, write_after_action_report
-from tests.test_report_pdf import poppler, small_score
+from tests.ui.test_report_pdf import poppler, small_score
 
 pytestmark = pytest.mark.gui
 

@@ -52,6 +52,6 @@ def test_the_console_says_why_it_cannot_start_without_a_display(tmp_path) -> Non
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "main.py", "--no-demo"], capture_output=True,
                          text=True, env=env, timeout=120,
-                         cwd=Path(__file__).resolve().parents[1])
+                         cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 3
     assert "cannot start: No display" in out.stderr

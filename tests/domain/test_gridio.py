@@ -122,7 +122,7 @@ def test_swapped_axes_are_recognised(tmp_path) -> None:
 
 def test_gcj02_declared_as_wgs84_is_detected(tmp_path) -> None:
     """A layer following the GCJ-02 Tianxin boundary but claiming WGS-84 is refused."""
-    raw = Path(__file__).parents[1] / "resources" / "data" / "changsha" / "430103.geojson"
+    raw = Path(__file__).parents[2] / "resources" / "data" / "changsha" / "430103.geojson"
     gcj = shapely.geometry.shape(json.loads(raw.read_text(encoding="utf-8"))).geoms[0]
     path = write(tmp_path / "l.geojson", [feature("430103001001001", gcj)])
     with pytest.raises(GridLayerError, match="looks like GCJ-02.*--datum GCJ02"):

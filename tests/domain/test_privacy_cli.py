@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError
 from console import cli
 from models.db import Database
 from models.privacy import PersonalDataFilter
-from tests.test_cli import run
+from tests.factories import run_cli as run
 
 PHONE = "13812345678"
 

@@ -29,7 +29,7 @@ from widgets.alarm import AlarmSound, AlarmVolumeDialog, alarm_sound_path, linea
 from widgets.alerts import AlertList
 
 pytestmark = pytest.mark.gui
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # With no audio device (CI, this container) QSoundEffect says so once it has loaded the file.
 NO_DEVICE = pytest.mark.qt_log_ignore("QSoundEffect: playback of this format is not supported")
 
