@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Iterator
 
 # Before the QApplication exists: offscreen platform, software WebEngine without sandbox.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -21,6 +22,37 @@ from widgets.citymap import register_url_scheme
 
 # The map's URL scheme must be registered before pytest-qt creates the QApplication.
 register_url_scheme()
+
+
+@pytest.fixture
+def start_console(qtbot) -> Iterator[Callable]:
+    """Start the console on a database: ``win, controller = start_console(db, actor)``.
+
+    Builds the ``MainWindow`` and its ``ConsoleController`` (no demo city), sets the
+    controller's ``ask`` when one is given (the answer to its questions), shows the window,
+    starts the controller and waits for ``sig_ready``. The task runner of every console it
+    started is shut down after the test.
+    """
+    from console.app import ConsoleController
+    from console.mainwindow import MainWindow
+
+    started: list[ConsoleController] = []
+
+    def start(db, actor, *, ask: Callable | None = None):  # noqa: ANN001, ANN202
+        win = MainWindow(db.url)
+        qtbot.addWidget(win)
+        controller = ConsoleController(db, actor, win, build_demo=False)
+        started.append(controller)
+        if ask is not None:
+            controller.ask = ask
+        win.show()
+        with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
+            controller.start()
+        return win, controller
+
+    yield start
+    for controller in started:
+        controller.runner.shutdown()
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,7 @@
-"""The command line's screenshot of the console (Qt); the other commands: tests/domain/test_cli.py."""
+"""The command line's screenshot of the console (needs Qt).
+
+The other commands are tested in tests/domain/test_cli.py.
+"""
 
 from __future__ import annotations
 

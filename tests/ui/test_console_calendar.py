@@ -7,8 +7,6 @@ import datetime as dt
 
 import pytest
 
-from console.app import ConsoleController
-from console.mainwindow import MainWindow
 from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.loop import CaseLoop
@@ -20,7 +18,8 @@ pytestmark = pytest.mark.gui
 NEW_YEAR_EVE = dt.datetime(2026, 12, 31, 8, tzinfo=dt.UTC)
 
 
-def test_a_deadline_into_a_year_without_a_calendar_is_flagged(qtbot, tiny_city) -> None:
+def test_a_deadline_into_a_year_without_a_calendar_is_flagged(qtbot, start_console,
+                                                              tiny_city) -> None:
     if 2027 in load_calendar().years:
         pytest.skip("a 2027 calendar ships: the fallback is for a year without one")
     dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
@@ -30,12 +29,7 @@ def test_a_deadline_into_a_year_without_a_calendar_is_flagged(qtbot, tiny_city) 
                 reported_at=NEW_YEAR_EVE)).case_ids[0]
     loop = CaseLoop(tiny_city.db, dispatcher, now=lambda: NEW_YEAR_EVE)
     loop.accept(case_id, expected_version=stored_version(tiny_city.db, case_id))
-    win = MainWindow(tiny_city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, dispatcher, win, build_demo=False)
-    win.show()
-    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-        controller.start()
+    win, controller = start_console(tiny_city.db, dispatcher)
     controller.show_case(case_id)
     deadline = win.detail.fields["deadline"]
     assert win.detail.calendar_fallback == (2027,)
@@ -45,4 +39,3 @@ def test_a_deadline_into_a_year_without_a_calendar_is_flagged(qtbot, tiny_city) 
     controller.refresh()
     qtbot.waitUntil(lambda: getattr(win, "calendar_warning", None) is not None, timeout=10_000)
     assert "2027" in win.calendar_warning.text() and win.calendar_warning.isVisibleTo(win)
-    controller.runner.shutdown()

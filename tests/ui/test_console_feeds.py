@@ -8,8 +8,6 @@ import uuid
 import paho.mqtt.client as mqtt
 import pytest
 
-from console.app import ConsoleController
-from console.mainwindow import MainWindow
 from models.auth import Actor, SystemRole
 from models.intake import IntakeService
 from models.schema import StaffRole
@@ -19,17 +17,11 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def console(qtbot, tiny_city):
+def console(start_console, tiny_city):
     dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
-    win = MainWindow(tiny_city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, dispatcher, win, build_demo=False)
-    win.show()
-    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-        controller.start()
+    win, controller = start_console(tiny_city.db, dispatcher)
     yield win, controller
     controller.stop_feeds()
-    controller.runner.shutdown()
 
 
 @pytest.mark.mqtt

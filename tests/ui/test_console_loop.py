@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from console.app import ConsoleController
-from console.mainwindow import MainWindow
 from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.schema import StaffRole
@@ -14,22 +12,17 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def console(qtbot, tiny_city):
+def console(start_console, tiny_city):
     dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
     CaseService(tiny_city.db, dispatcher, locate=lambda lon, lat: tiny_city.grids[0]).report(
         NewCase(channel="hotline_12345", subcategory="C01", lon=112.981, lat=28.189,
                 title="占道经营"))
-    win = MainWindow(tiny_city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, dispatcher, win, build_demo=False)
     answers: list[str] = []
-    controller.ask = lambda kind, prompt, options: answers.pop(0) if answers else None
-    win.show()
-    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-        controller.start()
+    win, controller = start_console(
+        tiny_city.db, dispatcher,
+        ask=lambda kind, prompt, options: answers.pop(0) if answers else None)
     win.queue.view.selectRow(0)
-    yield win, controller, answers
-    controller.runner.shutdown()
+    return win, controller, answers
 
 
 def press(win, name: str) -> None:

@@ -7,8 +7,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import func, select
 
-from console.app import ConsoleController
-from console.mainwindow import MainWindow
 from models.auth import Actor
 from models.intake import IntakeService
 from models.schema import AuditEntry, StaffRole
@@ -22,18 +20,13 @@ def _contact_reads(db) -> int:  # noqa: ANN001
                         .where(AuditEntry.action == "contact.read"))
 
 
-def test_show_phone_reveals_one_item_and_audits_it(qtbot, tiny_city) -> None:
+def test_show_phone_reveals_one_item_and_audits_it(qtbot, start_console, tiny_city) -> None:
     dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
     result = IntakeService(tiny_city.db, dispatcher).submit(
         "hotline_12345", {"subcategory": "NOPE", "lon": 112.981, "lat": 28.189,
                           "title": "噪声", "reporter_phone": "13912345678"})
     assert result.quarantine_id is not None
-    win = MainWindow(tiny_city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, dispatcher, win, build_demo=False)
-    win.show()
-    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-        controller.start()
+    win, controller = start_console(tiny_city.db, dispatcher)
     with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
                           check_params_cb=lambda kind, _: kind == "quarantine"):
         controller.refresh_quarantine()
@@ -48,4 +41,3 @@ def test_show_phone_reveals_one_item_and_audits_it(qtbot, tiny_city) -> None:
     # a role without contact rights has no such button
     controller.set_role("trainer")
     assert not q.reveal.isVisibleTo(win)
-    controller.runner.shutdown()

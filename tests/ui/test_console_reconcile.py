@@ -8,8 +8,6 @@ import json
 import pytest
 import shapely
 
-from console.app import ConsoleController
-from console.mainwindow import MainWindow
 from models.auth import Actor
 from models.reconcile.files import UnifiedGrid
 from models.reconcile.layers import generate_dept_layers
@@ -41,21 +39,15 @@ class FakeMap:
 
 
 @pytest.fixture
-def console(qtbot, tiny_city, tmp_path):
+def console(start_console, tiny_city, tmp_path):
     unified = UnifiedGrid.from_db(tiny_city.db)
     made = generate_dept_layers({"430103": shapely.union_all(unified.polygons)},
                                 tmp_path / "dept", seed=3, scale=0.004, events_per_layer=50)
     lead = Actor("值班长", StaffRole.SHIFT_LEAD, tiny_city.staff["shift_lead"])
-    win = MainWindow(tiny_city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, lead, win, build_demo=False)
-    win.show()
-    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-        controller.start()
+    win, controller = start_console(tiny_city.db, lead)
     fake = FakeMap()
     controller.reconcile.map = fake
-    yield win, controller, made, fake, tiny_city
-    controller.runner.shutdown()
+    return win, controller, made, fake, tiny_city
 
 
 def test_layers_conflicts_and_the_crosswalk_of_a_clicked_grid(qtbot, console, tmp_path):

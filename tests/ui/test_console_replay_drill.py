@@ -8,8 +8,6 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from console.app import ConsoleController
-from console.mainwindow import MainWindow
 from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.casetable import STATUS_CODES
@@ -22,22 +20,16 @@ START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def console(qtbot, tiny_city):
+def console(start_console, tiny_city):
     dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
     CaseService(tiny_city.db, dispatcher, locate=lambda lon, lat: tiny_city.grids[0]).report(
         NewCase(channel="hotline_12345", subcategory="C01", lon=112.981, lat=28.189,
                 title="占道经营"))
-    win = MainWindow(tiny_city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, dispatcher, win, build_demo=False)
-    controller.ask = lambda kind, prompt, options: None
-    win.show()
-    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-        controller.start()
+    win, controller = start_console(tiny_city.db, dispatcher,
+                                    ask=lambda kind, prompt, options: None)
     yield win, controller
     for run in controller.drills:
         run.controller.runner.shutdown()
-    controller.runner.shutdown()
 
 
 def test_the_window_follows_the_replay_clock(qtbot, console, tiny_city, tmp_path) -> None:

@@ -7,8 +7,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from console.app import ConsoleController
-from console.mainwindow import MainWindow
 from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.schema import StaffRole
@@ -35,23 +33,17 @@ class FakeMap:
 
 
 @pytest.fixture
-def console(qtbot, tiny_city):
+def console(start_console, tiny_city):
     add_second_street(tiny_city)
     dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
     case_id = CaseService(tiny_city.db, dispatcher,
                           locate=lambda lon, lat: tiny_city.grids[1]).report(
         NewCase(channel="patrol", subcategory="O04", lon=112.986, lat=28.189,
                 title="路面塌陷")).case_ids[0]
-    win = MainWindow(tiny_city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, dispatcher, win, build_demo=False)
-    controller.ask = lambda kind, prompt, options: None
-    win.show()
-    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-        controller.start()
+    win, controller = start_console(tiny_city.db, dispatcher,
+                                    ask=lambda kind, prompt, options: None)
     controller.show_case(case_id)
-    yield win, controller, tiny_city, case_id
-    controller.runner.shutdown()
+    return win, controller, tiny_city, case_id
 
 
 def ok(picker):

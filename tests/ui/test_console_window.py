@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings
 
-from console.app import ConsoleController
 from console.mainwindow import MainWindow
 from models.auth import Actor
 from models.cases import CaseService, NewCase
@@ -16,18 +15,12 @@ DISPATCHER = Actor("d", StaffRole.DISPATCHER)
 
 
 @pytest.fixture
-def window(qtbot, tiny_city):
+def window(start_console, tiny_city):
     CaseService(tiny_city.db, DISPATCHER, locate=lambda lon, lat: tiny_city.grids[1]).report(
         NewCase(channel="hotline_12345", subcategory="E02", lon=112.987, lat=28.188,
                 title="噪声扰民", reporter_phone="13900001111"))
-    win = MainWindow(tiny_city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, DISPATCHER, win, build_demo=False)
-    win.show()
-    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-        controller.start()
-    yield win, controller
-    controller.runner.shutdown()
+    win, controller = start_console(tiny_city.db, DISPATCHER)
+    return win, controller
 
 
 def test_window_shows_the_database(window) -> None:

@@ -8,8 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import func, select
 
-from console.app import ConsoleController
-from console.mainwindow import MainWindow
 from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.schema import AuditEntry, StaffRole
@@ -53,33 +51,25 @@ def test_the_widget_asks_for_the_shown_case_and_keeps_the_number_for_it(qtbot,
     assert not detail.reveal.isVisible()
 
 
-def test_reveal_contact_in_the_console_is_audited_once(qtbot, tiny_city) -> None:
+def test_reveal_contact_in_the_console_is_audited_once(start_console, tiny_city) -> None:
     dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
     case_id = CaseService(tiny_city.db, dispatcher).report(NewCase(
         "hotline_12345", "C04", 112.9875, 28.1825, f"井盖 回电{PHONE}", reporter_name="张三",
         reporter_phone=PHONE)).case_ids[0]
-    win = MainWindow(tiny_city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, dispatcher, win, build_demo=False)
-    win.show()
-    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-        controller.start()
-    try:
-        detail = win.detail
+    win, controller = start_console(tiny_city.db, dispatcher)
+    detail = win.detail
+    controller.show_case(case_id)
+    assert detail.fields["reporter"].text() == "张三 138****5678"
+    assert detail.reveal.isVisibleTo(win)
+    assert _contact_reads(tiny_city.db) == 0
+    QTest.mouseClick(detail.reveal, Qt.MouseButton.LeftButton)
+    assert detail.fields["reporter"].text() == f"张三 {PHONE}"
+    for _ in range(3):  # refreshes of the shown case
         controller.show_case(case_id)
-        assert detail.fields["reporter"].text() == "张三 138****5678"
-        assert detail.reveal.isVisibleTo(win)
-        assert _contact_reads(tiny_city.db) == 0
-        QTest.mouseClick(detail.reveal, Qt.MouseButton.LeftButton)
-        assert detail.fields["reporter"].text() == f"张三 {PHONE}"
-        for _ in range(3):  # refreshes of the shown case
-            controller.show_case(case_id)
-        assert detail.fields["reporter"].text() == f"张三 {PHONE}"
-        assert _contact_reads(tiny_city.db) == 1
-        controller.set_role("trainer")  # no contact rights: masked, no button
-        assert not detail.reveal.isVisibleTo(win)
-        assert detail.fields["reporter"].text() == "张三 138****5678"
-        assert detail.title.text() == "井盖 回电138****5678"
-        assert _contact_reads(tiny_city.db) == 1
-    finally:
-        controller.runner.shutdown()
+    assert detail.fields["reporter"].text() == f"张三 {PHONE}"
+    assert _contact_reads(tiny_city.db) == 1
+    controller.set_role("trainer")  # no contact rights: masked, no button
+    assert not detail.reveal.isVisibleTo(win)
+    assert detail.fields["reporter"].text() == "张三 138****5678"
+    assert detail.title.text() == "井盖 回电138****5678"
+    assert _contact_reads(tiny_city.db) == 1

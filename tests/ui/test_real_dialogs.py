@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from console.app import ConsoleController
 from console.mainwindow import MainWindow
 from models.auth import Actor
 from models.cases import CaseService, NewCase
@@ -17,16 +16,6 @@ from tests.ui.dialogs import DialogAnswerer, cancel, choose, type_text
 from widgets.training import banner_of
 
 pytestmark = pytest.mark.gui
-
-
-def _console(qtbot, city, actor: Actor) -> tuple[MainWindow, ConsoleController]:
-    win = MainWindow(city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(city.db, actor, win, build_demo=False)
-    win.show()
-    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-        controller.start()
-    return win, controller
 
 
 def _report(city, title: str = "占道经营", lon: float = 112.981, lat: float = 28.189) -> int:
@@ -42,9 +31,10 @@ def _click(qtbot, win: MainWindow, action: str, answerer: DialogAnswerer) -> Non
     qtbot.waitUntil(lambda: answerer.done, timeout=10_000)
 
 
-def test_reject_through_its_dialog_and_cancel_changes_nothing(qtbot, tiny_city) -> None:
+def test_reject_through_its_dialog_and_cancel_changes_nothing(qtbot, start_console,
+                                                             tiny_city) -> None:
     case_id = _report(tiny_city)
-    win, controller = _console(qtbot, tiny_city, Actor(
+    win, controller = start_console(tiny_city.db, Actor(
         "调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"]))
     controller.show_case(case_id)
     # Escape: nothing changes and no warning box pops up ("cancelled" is not an error)
@@ -55,13 +45,12 @@ def test_reject_through_its_dialog_and_cancel_changes_nothing(qtbot, tiny_city) 
     _click(qtbot, win, "reject", answerer)
     assert win.detail.fields["status"].text() == "Rejected"
     assert answerer.seen[0]["label"] and not answerer.seen[0]["framed"]
-    controller.runner.shutdown()
 
 
 @pytest.fixture
-def drill(qtbot, tiny_city, tmp_path):
+def drill(qtbot, start_console, tiny_city, tmp_path):
     _report(tiny_city)
-    win, controller = _console(qtbot, tiny_city, Actor(
+    win, controller = start_console(tiny_city.db, Actor(
         "培训", StaffRole.TRAINER, tiny_city.staff.get("trainer")))
     injects = tmp_path / "injects.json"
     injects.write_text(json.dumps([{"at_offset_s": 0, "subcategory": "C03", "lon": 112.9815,
@@ -78,7 +67,6 @@ def drill(qtbot, tiny_city, tmp_path):
         run._timer.stop()
         run.frame.set_training(run.window, False)
     run.controller.runner.shutdown()
-    controller.runner.shutdown()
 
 
 def test_a_drill_windows_dialogs_work_and_carry_the_banner(qtbot, drill) -> None:

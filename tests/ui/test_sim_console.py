@@ -7,8 +7,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from console.app import ConsoleController
-from console.mainwindow import MainWindow
 from console.tasks import TaskState
 from models.auth import Actor
 from models.schema import Case, StaffRole
@@ -18,15 +16,9 @@ DISPATCHER = Actor("d", StaffRole.DISPATCHER)
 
 
 @pytest.fixture
-def controller(qtbot, tiny_city):
-    win = MainWindow(tiny_city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, DISPATCHER, win, build_demo=False)
-    win.show()
-    with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-        controller.start()
-    yield controller
-    controller.runner.shutdown()
+def controller(start_console, tiny_city):
+    win, controller = start_console(tiny_city.db, DISPATCHER)
+    return controller
 
 
 def test_the_consoles_simulator_dispatches_where_the_router_says(controller,
