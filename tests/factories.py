@@ -5,6 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+
+from models.auth import Actor
+from models.schema import StaffRole
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -15,3 +19,21 @@ def run_cli(*args: str, env_dir: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300,
                           env={"CITYGRID_DATA_DIR": str(env_dir), "PATH": "/usr/bin:/bin",
                                "QT_QPA_PLATFORM": "offscreen"})
+
+
+# -- actors -----------------------------------------------------------------------------------
+# Who acts in the tests. Actors without a staff record act on any database; those of the tiny
+# city (tests/citykit.py) are tied to its staff records with ``city_actor``.
+
+DISPATCHER = Actor("调度", StaffRole.DISPATCHER)
+SHIFT_LEAD = Actor("值班长", StaffRole.SHIFT_LEAD)
+MANAGER = Actor("经理", StaffRole.MANAGER)
+
+CITY_ACTOR_NAMES = {StaffRole.DISPATCHER: "调度", StaffRole.SHIFT_LEAD: "值班长",
+                    StaffRole.TRAINER: "培训", StaffRole.MANAGER: "管理员",
+                    StaffRole.SUPERVISOR: "监督员"}
+
+
+def city_actor(city: SimpleNamespace, role: StaffRole) -> Actor:
+    """The tiny city's staff member in ``role`` as an actor (no staff id if it has none)."""
+    return Actor(CITY_ACTOR_NAMES[role], role, city.staff.get(role.value))

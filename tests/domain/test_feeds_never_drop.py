@@ -17,15 +17,15 @@ from models.db import Database
 from models.feedlimits import EXCERPT_CHARS, MAX_PAYLOAD_BYTES
 from models.feeds import RETRY_DELAYS_S, MqttFeeds
 from models.intake import IntakeService
-from models.schema import Case, QuarantineItem, Staff, StaffRole, StaffTrack
+from models.schema import Case, QuarantineItem, Staff, StaffTrack
 from models.sensors import Sensor, SensorRegistry, SensorService
 from models.staff import PositionFix, StaffService
 from tests.citykit import make_tiny_city
+from tests.factories import DISPATCHER
 
 NOW = dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC)
 SMOKE = Sensor("smoke-01", 112.9821, 28.1879, "M01", "烟感 1 号")
 ADMIN = Actor.system("test-admin")
-DISPATCHER = Actor("调度", StaffRole.DISPATCHER)
 
 
 class FakeTime:

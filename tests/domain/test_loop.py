@@ -20,6 +20,7 @@ from models.loop import TRANSITIONS, CaseLoop, allowed
 from models.records import RoutingDecision
 from models.schema import AuditEntry, Case, CaseAttachment, CaseHistory, CaseReport, StaffRole
 from models.worktime import load_calendar, total_hours
+from tests.factories import city_actor
 from tests.freshloop import FreshLoop
 
 CAL = load_calendar()
@@ -45,10 +46,10 @@ def world(tiny_city):
     tc = tiny_city
     clock = Clock()
     people = {
-        "dispatcher": Actor("调度", StaffRole.DISPATCHER, tc.staff["dispatcher"]),
-        "lead": Actor("值班长", StaffRole.SHIFT_LEAD, tc.staff["shift_lead"]),
-        "manager": Actor("管理员", StaffRole.MANAGER, tc.staff["manager"]),
-        "supervisor": Actor("监督员", StaffRole.SUPERVISOR, tc.staff["supervisor"]),
+        "dispatcher": city_actor(tc, StaffRole.DISPATCHER),
+        "lead": city_actor(tc, StaffRole.SHIFT_LEAD),
+        "manager": city_actor(tc, StaffRole.MANAGER),
+        "supervisor": city_actor(tc, StaffRole.SUPERVISOR),
         "trainer": Actor("培训", StaffRole.TRAINER),
     }
     # not about versions: each action passes the version stored just before it

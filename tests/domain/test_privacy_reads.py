@@ -16,11 +16,11 @@ from models.intake import IntakeService
 from models.loop import CaseLoop
 from models.privacy import holds_personal_data
 from models.schema import AuditEntry, Case, StaffRole
+from tests.factories import MANAGER
 from tests.freshloop import stored_version
 
 DISPATCHER = Actor("调度员", StaffRole.DISPATCHER)
 TRAINER = Actor("培训师", StaffRole.TRAINER)
-MANAGER = Actor("经理", StaffRole.MANAGER)
 FEED = Actor.system("feed", SystemRole.FEED)
 T = dt.datetime(2026, 11, 28, 9, tzinfo=dt.UTC)
 

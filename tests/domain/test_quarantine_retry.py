@@ -12,13 +12,13 @@ from sqlalchemy import func, select, text
 from models.auth import Actor, Perm, SystemRole
 from models.errors import PermissionDenied
 from models.intake import IntakeService
-from models.schema import Case, QuarantineItem, Staff, StaffRole
+from models.schema import Case, QuarantineItem, Staff
 from models.sensors import Sensor, SensorService
+from tests.factories import DISPATCHER, MANAGER
+from tests.factories import SHIFT_LEAD as LEAD
 
 FEED = Actor.system("feed", SystemRole.FEED)
-MANAGER = Actor("经理", StaffRole.MANAGER)        # may report cases, may not read phones
-DISPATCHER = Actor("调度", StaffRole.DISPATCHER)  # may read phones, may not track staff
-LEAD = Actor("值班长", StaffRole.SHIFT_LEAD)
+# MANAGER may report cases, may not read phones; DISPATCHER may read phones, may not track staff
 T = dt.datetime(2026, 11, 28, 9, tzinfo=dt.UTC)
 
 

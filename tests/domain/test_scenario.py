@@ -9,7 +9,6 @@ import json
 import numpy as np
 import pytest
 
-from models.auth import Actor
 from models.casetable import STATUS_CODES
 from models.cases import CaseService, NewCase
 from models.db import Database
@@ -20,6 +19,7 @@ from models.replay import Replay
 from models.scenario import ScenarioHeader, export_scenario, read_scenario, write_scenario
 from models.schema import StaffRole
 from routing.scenarios import compare_policies, record_simulation
+from tests.factories import city_actor
 from tests.freshloop import FreshLoop
 
 START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
@@ -172,7 +172,7 @@ def test_bad_scenario_files_are_refused_clearly(tmp_path, tianxin) -> None:
 
 def test_a_slice_of_the_database_log_replays_to_the_database_state(tiny_city,
                                                                   tmp_path) -> None:
-    dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
+    dispatcher = city_actor(tiny_city, StaffRole.DISPATCHER)
     cases = CaseService(tiny_city.db, dispatcher, locate=lambda lon, lat: tiny_city.grids[0])
     ids = [cases.report(NewCase(channel="hotline_12345", subcategory=sub, lon=112.981,
                                 lat=28.189, title=f"case {sub}")).case_ids[0]

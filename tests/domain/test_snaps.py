@@ -31,11 +31,11 @@ from models.schema import (
     StaffRole,
 )
 from models.snaps import SnapFolder, SnapImporter
+from tests.factories import DISPATCHER
 from tests.freshloop import FreshLoop
 
 ROOT = Path(__file__).resolve().parents[2]
 FEED = Actor.system("snaps", SystemRole.FEED)
-DISPATCHER = Actor("d", StaffRole.DISPATCHER)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 64 + b"\xff\xd9"
 
 

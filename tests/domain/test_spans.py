@@ -6,18 +6,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.errors import IllegalTransition, PermissionDenied, ValidationError
 from models.loop import CaseLoop
-from models.schema import AuditEntry, Case, CaseGrid, CaseHistory, StaffRole
+from models.schema import AuditEntry, Case, CaseGrid, CaseHistory
 from models.spans import MAX_SPAN, case_grids
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from tests.citykit import add_second_street
+from tests.factories import DISPATCHER, MANAGER
 
-DISPATCHER = Actor("调度", StaffRole.DISPATCHER)
-MANAGER = Actor("经理", StaffRole.MANAGER)
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.loop import CaseLoop
 from models.schema import StaffRole
 from models.worktime import load_calendar
+from tests.factories import city_actor
 from tests.freshloop import stored_version
 
 pytestmark = pytest.mark.gui
@@ -22,7 +22,7 @@ def test_a_deadline_into_a_year_without_a_calendar_is_flagged(qtbot, start_conso
                                                               tiny_city) -> None:
     if 2027 in load_calendar().years:
         pytest.skip("a 2027 calendar ships: the fallback is for a year without one")
-    dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
+    dispatcher = city_actor(tiny_city, StaffRole.DISPATCHER)
     case_id = CaseService(tiny_city.db, dispatcher,
                           locate=lambda lon, lat: tiny_city.grids[0]).report(
         NewCase(channel="patrol", subcategory="C01", lon=112.981, lat=28.189, title="占道经营",

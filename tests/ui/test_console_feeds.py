@@ -12,13 +12,14 @@ from models.auth import Actor, SystemRole
 from models.intake import IntakeService
 from models.schema import StaffRole
 from models.sensors import Sensor, SensorService
+from tests.factories import city_actor
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
 def console(start_console, tiny_city):
-    dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
+    dispatcher = city_actor(tiny_city, StaffRole.DISPATCHER)
     win, controller = start_console(tiny_city.db, dispatcher)
     yield win, controller
     controller.stop_feeds()

@@ -7,13 +7,14 @@ import pytest
 from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.schema import StaffRole
+from tests.factories import city_actor
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
 def console(start_console, tiny_city):
-    dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
+    dispatcher = city_actor(tiny_city, StaffRole.DISPATCHER)
     CaseService(tiny_city.db, dispatcher, locate=lambda lon, lat: tiny_city.grids[0]).report(
         NewCase(channel="hotline_12345", subcategory="C01", lon=112.981, lat=28.189,
                 title="占道经营"))
@@ -149,7 +150,7 @@ def test_escalate_and_deescalate_reach_the_routers_decision(qtbot, console, tiny
     win, controller, answers = console
     _add_departments(tiny_city)
     router = _fresh_router(controller)
-    lead = Actor("值班长", StaffRole.SHIFT_LEAD, tiny_city.staff["shift_lead"])
+    lead = city_actor(tiny_city, StaffRole.SHIFT_LEAD)
     case_id = CaseService(tiny_city.db, lead, locate=lambda lon, lat: tiny_city.grids[0]).report(
         NewCase(channel="hotline_12345", subcategory="S06", lon=112.981, lat=28.189,
                 title="消防通道堵塞")).case_ids[0]

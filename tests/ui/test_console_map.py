@@ -8,13 +8,11 @@ import pytest
 
 from console.app import ConsoleController
 from console.mainwindow import MainWindow
-from models.auth import Actor
 from models.cases import CaseService, NewCase
-from models.schema import StaffRole
+from tests.factories import DISPATCHER
 from widgets.citymap import CityMapWidget
 
 pytestmark = pytest.mark.gui
-DISPATCHER = Actor("d", StaffRole.DISPATCHER)
 
 
 @pytest.fixture

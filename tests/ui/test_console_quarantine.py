@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import func, select
 
-from models.auth import Actor
 from models.intake import IntakeService
 from models.schema import AuditEntry, StaffRole
+from tests.factories import city_actor
 
 pytestmark = pytest.mark.gui
 
@@ -21,7 +21,7 @@ def _contact_reads(db) -> int:  # noqa: ANN001
 
 
 def test_show_phone_reveals_one_item_and_audits_it(qtbot, start_console, tiny_city) -> None:
-    dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
+    dispatcher = city_actor(tiny_city, StaffRole.DISPATCHER)
     result = IntakeService(tiny_city.db, dispatcher).submit(
         "hotline_12345", {"subcategory": "NOPE", "lon": 112.981, "lat": 28.189,
                           "title": "噪声", "reporter_phone": "13912345678"})

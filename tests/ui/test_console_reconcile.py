@@ -8,10 +8,10 @@ import json
 import pytest
 import shapely
 
-from models.auth import Actor
 from models.reconcile.files import UnifiedGrid
 from models.reconcile.layers import generate_dept_layers
 from models.schema import StaffRole
+from tests.factories import city_actor
 
 pytestmark = pytest.mark.gui
 
@@ -43,7 +43,7 @@ def console(start_console, tiny_city, tmp_path):
     unified = UnifiedGrid.from_db(tiny_city.db)
     made = generate_dept_layers({"430103": shapely.union_all(unified.polygons)},
                                 tmp_path / "dept", seed=3, scale=0.004, events_per_layer=50)
-    lead = Actor("值班长", StaffRole.SHIFT_LEAD, tiny_city.staff["shift_lead"])
+    lead = city_actor(tiny_city, StaffRole.SHIFT_LEAD)
     win, controller = start_console(tiny_city.db, lead)
     fake = FakeMap()
     controller.reconcile.map = fake

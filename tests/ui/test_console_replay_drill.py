@@ -8,11 +8,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.casetable import STATUS_CODES
 from models.schema import Case, CaseHistory, StaffRole
 from routing.scenarios import record_simulation
+from tests.factories import city_actor
 from widgets.training import banner_of
 
 pytestmark = pytest.mark.gui
@@ -21,7 +21,7 @@ START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 
 @pytest.fixture
 def console(start_console, tiny_city):
-    dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
+    dispatcher = city_actor(tiny_city, StaffRole.DISPATCHER)
     CaseService(tiny_city.db, dispatcher, locate=lambda lon, lat: tiny_city.grids[0]).report(
         NewCase(channel="hotline_12345", subcategory="C01", lon=112.981, lat=28.189,
                 title="占道经营"))

@@ -7,13 +7,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.schema import StaffRole
 from models.spans import case_grids
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from tests.citykit import add_second_street
+from tests.factories import city_actor
 
 pytestmark = pytest.mark.gui
 
@@ -35,7 +35,7 @@ class FakeMap:
 @pytest.fixture
 def console(start_console, tiny_city):
     add_second_street(tiny_city)
-    dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
+    dispatcher = city_actor(tiny_city, StaffRole.DISPATCHER)
     case_id = CaseService(tiny_city.db, dispatcher,
                           locate=lambda lon, lat: tiny_city.grids[1]).report(
         NewCase(channel="patrol", subcategory="O04", lon=112.986, lat=28.189,

@@ -6,12 +6,10 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from console.mainwindow import MainWindow
-from models.auth import Actor
 from models.cases import CaseService, NewCase
-from models.schema import StaffRole
+from tests.factories import DISPATCHER
 
 pytestmark = pytest.mark.gui
-DISPATCHER = Actor("d", StaffRole.DISPATCHER)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.schema import AuditEntry, StaffRole
+from tests.factories import city_actor
 from widgets.casedetail import CaseDetailWidget
 
 pytestmark = pytest.mark.gui
@@ -52,7 +53,7 @@ def test_the_widget_asks_for_the_shown_case_and_keeps_the_number_for_it(qtbot,
 
 
 def test_reveal_contact_in_the_console_is_audited_once(start_console, tiny_city) -> None:
-    dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
+    dispatcher = city_actor(tiny_city, StaffRole.DISPATCHER)
     case_id = CaseService(tiny_city.db, dispatcher).report(NewCase(
         "hotline_12345", "C04", 112.9875, 28.1825, f"井盖 回电{PHONE}", reporter_name="张三",
         reporter_phone=PHONE)).case_ids[0]

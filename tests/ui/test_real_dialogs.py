@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from console.mainwindow import MainWindow
-from models.auth import Actor
 from models.cases import CaseService, NewCase
 from models.schema import StaffRole
+from tests.factories import city_actor
 from tests.ui.dialogs import DialogAnswerer, cancel, choose, type_text
 from widgets.training import banner_of
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.gui
 
 
 def _report(city, title: str = "占道经营", lon: float = 112.981, lat: float = 28.189) -> int:
-    actor = Actor("调度", StaffRole.DISPATCHER, city.staff["dispatcher"])
+    actor = city_actor(city, StaffRole.DISPATCHER)
     return CaseService(city.db, actor, locate=lambda lon, lat: city.grids[0]).report(
         NewCase(channel="hotline_12345", subcategory="C01", lon=lon, lat=lat,
                 title=title)).case_ids[0]
@@ -34,8 +34,7 @@ def _click(qtbot, win: MainWindow, action: str, answerer: DialogAnswerer) -> Non
 def test_reject_through_its_dialog_and_cancel_changes_nothing(qtbot, start_console,
                                                              tiny_city) -> None:
     case_id = _report(tiny_city)
-    win, controller = start_console(tiny_city.db, Actor(
-        "调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"]))
+    win, controller = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.DISPATCHER))
     controller.show_case(case_id)
     # Escape: nothing changes and no warning box pops up ("cancelled" is not an error)
     _click(qtbot, win, "reject", DialogAnswerer([cancel]))
@@ -50,8 +49,7 @@ def test_reject_through_its_dialog_and_cancel_changes_nothing(qtbot, start_conso
 @pytest.fixture
 def drill(qtbot, start_console, tiny_city, tmp_path):
     _report(tiny_city)
-    win, controller = start_console(tiny_city.db, Actor(
-        "培训", StaffRole.TRAINER, tiny_city.staff.get("trainer")))
+    win, controller = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.TRAINER))
     injects = tmp_path / "injects.json"
     injects.write_text(json.dumps([{"at_offset_s": 0, "subcategory": "C03", "lon": 112.9815,
                                     "lat": 28.1885, "title": "垃圾堆放"}]), encoding="utf-8")

@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from console.tasks import TaskState
-from models.auth import Actor
-from models.schema import Case, StaffRole
+from models.schema import Case
+from tests.factories import DISPATCHER
 
 pytestmark = pytest.mark.gui
-DISPATCHER = Actor("d", StaffRole.DISPATCHER)
 
 
 @pytest.fixture
