@@ -14,6 +14,7 @@ import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 # The suite never reads or writes the developer's own data directory (installed working
 # calendars, settings, drills): one fresh folder for the session.
@@ -100,6 +101,24 @@ def tiny_city(db: Database):
     from tests.citykit import make_tiny_city
 
     return make_tiny_city(db)
+
+
+@pytest.fixture(scope="session")
+def demo_city_file(tmp_path_factory) -> tuple[Path, object]:
+    """The demo city (seed 2019), built once per session into a template SQLite file.
+
+    Returns the file and the build's ``DemoSummary``. Tests never open the template: each
+    takes a copy of its own with ``tests.factories.copy_demo_city`` (a file copy, not a build).
+    """
+    from models.democity import build_demo_city
+
+    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite3"
+    database = Database.open(f"sqlite:///{path}")
+    try:
+        summary = build_demo_city(database)
+    finally:
+        database.dispose()
+    return path, summary
 
 
 def pytest_addoption(parser, pluginmanager) -> None:  # noqa: ANN001

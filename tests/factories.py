@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from types import SimpleNamespace
 
 from models.auth import Actor
+from models.db import Database
 from models.schema import StaffRole
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +22,16 @@ def run_cli(*args: str, env_dir: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300,
                           env={"CITYGRID_DATA_DIR": str(env_dir), "PATH": "/usr/bin:/bin",
                                "QT_QPA_PLATFORM": "offscreen"})
+
+
+def copy_demo_city(template: Path, dest: Path) -> Database:
+    """Open a copy, at ``dest``, of the demo city the session built once (``demo_city_file``).
+
+    SQLite's online backup copies the file whole, whatever its journal mode.
+    """
+    with closing(sqlite3.connect(template)) as src, closing(sqlite3.connect(dest)) as dst:
+        src.backup(dst)
+    return Database.open(f"sqlite:///{dest}")
 
 
 # -- actors -----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from models.schema import (
     Staff,
     StaffRole,
 )
+from tests.factories import copy_demo_city
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +157,10 @@ def test_boundaries_were_converted_from_gcj02() -> None:
 
 
 @pytest.fixture(scope="module")
-def built_sqlite(tmp_path_factory):
-    db = Database.open(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}")
-    summary = build_demo_city(db)
+def built_sqlite(demo_city_file, tmp_path_factory):
+    """The session's demo city (built once, tests/conftest.py), a copy for this module."""
+    template, summary = demo_city_file
+    db = copy_demo_city(template, tmp_path_factory.mktemp("demo") / "demo.sqlite3")
     yield db, summary
     db.dispose()
 

@@ -90,14 +90,12 @@ def test_a_whole_run_and_its_files(generated) -> None:
 
 
 @pytest.mark.slow
-def test_the_demo_layers_at_full_size(tmp_path) -> None:
+def test_the_demo_layers_at_full_size(demo_city_file, tmp_path) -> None:
     """The report's sizes over the demo city: datums read back as written, shares exact,
     every defect planted in the records found, the four kinds of conflict present."""
-    from models.db import Database
-    from models.democity import build_demo_city
+    from tests.factories import copy_demo_city
 
-    db = Database.open(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
-    build_demo_city(db)
+    db = copy_demo_city(demo_city_file[0], tmp_path / "demo.sqlite3")
     unified = UnifiedGrid.from_db(db)
     from models.units import UnitService
     from models.auth import Actor

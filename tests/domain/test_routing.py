@@ -429,14 +429,13 @@ HAVE_DEMO = importlib.util.find_spec("models.democity") is not None
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, request):
     if not HAVE_DEMO:
         pytest.skip("models/democity.py (build_demo_city) does not exist yet")
-    from models.db import Database
-    from models.democity import build_demo_city
+    from tests.factories import copy_demo_city
 
-    db = Database.open(f"sqlite:///{tmp_path_factory.mktemp('routing') / 'demo.sqlite3'}")
-    build_demo_city(db, seed=2019)
+    template, _summary = request.getfixturevalue("demo_city_file")  # seed 2019
+    db = copy_demo_city(template, tmp_path_factory.mktemp("routing") / "demo.sqlite3")
     graph = EscalationGraph.from_db(db)
     from models.units import UnitService
 

@@ -11,24 +11,21 @@ import pytest
 
 from models.casetable import STATUS_CODES
 from models.cases import CaseService, NewCase
-from models.db import Database
-from models.democity import build_demo_city
 from models.errors import ValidationError
 from models.loop import CaseLoop
 from models.replay import Replay
 from models.scenario import ScenarioHeader, export_scenario, read_scenario, write_scenario
 from models.schema import StaffRole
 from routing.scenarios import compare_policies, record_simulation
-from tests.factories import city_actor
+from tests.factories import city_actor, copy_demo_city
 from tests.freshloop import FreshLoop
 
 START = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    db = Database.open(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}")
-    build_demo_city(db)
+def demo(demo_city_file, tmp_path_factory):
+    db = copy_demo_city(demo_city_file[0], tmp_path_factory.mktemp("demo") / "demo.sqlite3")
     yield db
     db.dispose()
 

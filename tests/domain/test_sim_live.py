@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from models.auth import Actor, SystemRole
 from models.db import Database
-from models.democity import build_demo_city
 from models.gridindex import GridIndex
 from models.intake import IntakeService
 from models.schema import Case, CaseStatus
@@ -19,14 +18,14 @@ from models.simulator import CitySimulator
 from models.staff import StaffService
 from routing.graph import EscalationGraph
 from routing.policy import Router
+from tests.factories import copy_demo_city
 
 T = dt.datetime(2026, 11, 28, 9, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    db = Database.open(f"sqlite:///{tmp_path_factory.mktemp('live') / 'demo.sqlite3'}")
-    build_demo_city(db)
+def demo(demo_city_file, tmp_path_factory):
+    db = copy_demo_city(demo_city_file[0], tmp_path_factory.mktemp("live") / "demo.sqlite3")
     yield db
     db.dispose()
 

@@ -10,10 +10,9 @@ import pytest
 
 import models.scenario
 from console.cli import main
-from models.db import Database
-from models.democity import build_demo_city
 from models.scenario import ScenarioHeader, write_scenario
 from routing.scenarios import record_simulation
+from tests.factories import copy_demo_city
 
 T0 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC).timestamp()
 # the report: Tianxin 2019, 95,792 events, 98.51 % closed
@@ -52,10 +51,9 @@ def test_the_replay_command_prints_shares_and_closure(tmp_path, capsys) -> None:
 
 
 @pytest.mark.slow
-def test_a_recorded_year_of_tianxin_replays_within_the_reports_figures(tmp_path, capsys,
-                                                                       monkeypatch) -> None:
-    db = Database.open(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
-    build_demo_city(db)
+def test_a_recorded_year_of_tianxin_replays_within_the_reports_figures(demo_city_file, tmp_path,
+                                                                       capsys, monkeypatch) -> None:
+    db = copy_demo_city(demo_city_file[0], tmp_path / "demo.sqlite3")
     path = tmp_path / "year.cgs"
     record_simulation(db, path, district="430103", days=365, seed=1,
                       start=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))

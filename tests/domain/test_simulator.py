@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from models.db import Database
-from models.democity import build_demo_city
 from models.simulator import (
     CATEGORY_MIX,
     CitySimulator,
@@ -17,6 +15,7 @@ from models.simulator import (
     monthly_mix,
     plan_events,
 )
+from tests.factories import copy_demo_city
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
@@ -45,9 +44,8 @@ def test_surge_is_ten_times_the_rate() -> None:
 
 
 @pytest.mark.slow
-def test_the_demo_city_lives(tmp_path) -> None:
-    db = Database.open(f"sqlite:///{tmp_path / 'sim.sqlite3'}")
-    build_demo_city(db)
+def test_the_demo_city_lives(demo_city_file, tmp_path) -> None:
+    db = copy_demo_city(demo_city_file[0], tmp_path / "sim.sqlite3")
     sim = CitySimulator(db, seed=3, start=dt.datetime(2026, 3, 4, 1, tzinfo=dt.UTC))
     stats = sim.run_until(sim.now + dt.timedelta(hours=6))
     from models.schema import Case, CaseStatus
