@@ -1,4 +1,7 @@
-"""Shared fixtures: databases (SQLite and the real PostgreSQL), the MQTT broker, Qt offscreen.
+"""Shared Qt-free fixtures: databases (SQLite and the real PostgreSQL), the MQTT broker, tiny_city.
+
+Nothing here imports Qt: tests/domain runs without PySide6 (scripts/test-domain). The Qt
+setup (offscreen platform, the map's URL scheme, JavaScript errors) is in tests/ui/conftest.py.
 
 PostgreSQL and Mosquitto are real servers on 127.0.0.1. Locally a test that needs one is
 skipped with the reason when the server is absent; under CI (``CI=true``) it fails instead.
@@ -11,11 +14,8 @@ import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
-# Before anything imports Qt: offscreen platform, software WebEngine without sandbox.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox")
-os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 # The suite never reads or writes the developer's own data directory (installed working
 # calendars, settings, drills): one fresh folder for the session.
 os.environ["CITYGRID_DATA_DIR"] = tempfile.mkdtemp(prefix="citygrid-test-data-")
@@ -23,10 +23,6 @@ os.environ["CITYGRID_DATA_DIR"] = tempfile.mkdtemp(prefix="citygrid-test-data-")
 import pytest
 
 from models.db import Database
-from widgets.citymap import register_url_scheme
-
-# The map's URL scheme must be registered before pytest-qt creates the QApplication.
-register_url_scheme()
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_BASE_URL = os.environ.get("CITYGRID_TEST_PG", f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test")
@@ -107,38 +103,31 @@ def tiny_city(db: Database):
     return make_tiny_city(db)
 
 
-@pytest.fixture(autouse=True)
-def _fail_on_js_errors(caplog):
-    """A JavaScript error on the map page fails the test that caused it."""
-    import logging
+@pytest.fixture(scope="session")
+def demo_city_file(tmp_path_factory) -> tuple[Path, object]:
+    """The demo city (seed 2019), built once per session into a template SQLite file.
 
-    yield
-    errors = [r.getMessage() for r in caplog.get_records("call")
-              if r.name == "citygrid.js" and r.levelno >= logging.ERROR]
-    if errors:
-        pytest.fail("JavaScript error(s) on the map page:\n" + "\n".join(errors), pytrace=False)
-
-
-def pytest_unconfigure(config) -> None:  # noqa: ANN001
-    """Let Qt delete what the tests left before the interpreter goes.
-
-    A map page (QWebEnginePage) still alive when its QWebEngineProfile is released makes
-    QtWebEngine crash the process at exit (a segfault after every test passed). Widgets
-    closed by the tests are deleted with ``deleteLater``, which needs an event loop turn
-    that never comes after the last test: deliver those deletions here, pages first.
+    Returns the file and the build's ``DemoSummary``. Tests never open the template: each
+    takes a copy of its own with ``tests.factories.copy_demo_city`` (a file copy, not a build).
     """
-    import gc
+    from models.democity import build_demo_city
 
-    from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtWidgets import QApplication
+    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite3"
+    database = Database.open(f"sqlite:///{path}")
+    try:
+        summary = build_demo_city(database)
+    finally:
+        database.dispose()
+    return path, summary
 
-    app = QApplication.instance()
-    if app is None:
+
+def pytest_addoption(parser, pluginmanager) -> None:  # noqa: ANN001
+    """Without pytest-qt (the Qt-free .venv-domain) its pyproject.toml settings stay known.
+
+    ``--strict-config`` fails on an unknown ini key; the keys are declared here, unused.
+    """
+    if pluginmanager.has_plugin("pytest-qt"):
         return
-    for widget in app.topLevelWidgets():
-        widget.close()
-        widget.deleteLater()
-    for _ in range(3):
-        gc.collect()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        app.processEvents()
+    parser.addini("qt_api", "pytest-qt's Qt binding (pytest-qt is not installed)")
+    parser.addini("qt_log_level_fail", "pytest-qt's log level (pytest-qt is not installed)")
+    parser.addini("qt_log_ignore", "pytest-qt's ignored messages (not installed)", type="linelist")

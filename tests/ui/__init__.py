@@ -1,0 +1,1 @@
+"""UI tests: the console, the widgets, the map and the CLI commands that need Qt."""
