@@ -54,7 +54,7 @@ from models.schema import AdminUnit, Base, Case, CaseHistory, CaseStatus, Settin
 from models.worktime import STEP_OF, WorkingCalendar, elapsed_hours, load_calendar, step_deadline
 
 # Every table of the schema is either part of the world (copied into a drill) or per-event
-# (never copied: the drill makes its own). tests/test_drill.py fails when a new table is in
+# (never copied: the drill makes its own). tests/domain/test_drill.py fails when a new table is in
 # neither, so nobody adds a table that drills silently leave behind.
 WORLD_TABLES: tuple[str, ...] = ("layer", "admin_unit", "grid", "department", "staff",
                                  "sensor", "meta")

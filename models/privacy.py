@@ -16,7 +16,7 @@ Two kinds are found:
 
 A number is only taken when no digit stands right before or after it (a 20-digit order
 number is not a phone). Masking repeats until nothing is found, so the result never holds
-a match (the property test in ``tests/test_privacy.py`` checks it).
+a match (the property test in ``tests/domain/test_privacy.py`` checks it).
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import func, select, update
 
 from models.auth import Actor
@@ -123,7 +122,7 @@ def test_search_finds_an_old_closed_case(tiny_city) -> None:
 
 
 def test_search_keeps_phone_numbers_private(tiny_city) -> None:
-    from tests.test_privacy_reads import TRAINER
+    from tests.domain.test_privacy_reads import TRAINER
 
     _case(tiny_city, "井盖缺失 回电13812345678", reported=NOW - dt.timedelta(days=500),
           status=CaseStatus.ARCHIVED, closed=NOW - dt.timedelta(days=499))
@@ -170,7 +169,7 @@ def test_a_reader_rereads_only_what_changed_and_follows_every_change(tiny_city) 
 
 def test_a_reader_masks_titles_for_each_reader_it_serves(tiny_city) -> None:
     from models.queue import QueueReader
-    from tests.test_privacy_reads import TRAINER
+    from tests.domain.test_privacy_reads import TRAINER
 
     _case(tiny_city, "回电13812345678", reported=NOW - dt.timedelta(days=2),
           status=CaseStatus.ARCHIVED, closed=NOW - dt.timedelta(days=1))
@@ -178,47 +177,6 @@ def test_a_reader_masks_titles_for_each_reader_it_serves(tiny_city) -> None:
     assert reader.read(DISPATCHER).titles.tolist() == ["回电13812345678"]
     assert reader.read(TRAINER).titles.tolist() == ["回电138****5678"]
     assert reader.read(DISPATCHER).titles.tolist() == ["回电13812345678"]
-
-
-@pytest.mark.gui
-def test_the_console_lists_the_window_and_finds_older_history(qtbot, tiny_city) -> None:
-    from console.app import ConsoleController
-    from console.mainwindow import MainWindow
-
-    _history(tiny_city)
-    old_id, old_number = _case(tiny_city, "路灯不亮 long ago",
-                               reported=NOW - dt.timedelta(days=800),
-                               status=CaseStatus.ARCHIVED, closed=NOW - dt.timedelta(days=799))
-    win = MainWindow(tiny_city.db.url)
-    qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, DISPATCHER, win, build_demo=False)
-    win.show()
-    try:
-        with qtbot.waitSignal(controller.sig_ready, timeout=10_000):
-            controller.start()
-        # the open case of 400 days ago is counted (and long overdue)
-        assert win.status_cases.text() == "Open cases: 1 (overdue 1)"
-        assert old_id not in win.queue.model.table.ids
-        assert win.queue.older.isVisible()
-        assert "Older closed cases: 4" in win.queue.older.text()  # 3 of a month ago + 1
-        # its number opens it, though the queue does not list it
-        win.search_box.setText(old_number)
-        win.search_box.returnPressed.emit()
-        assert win.detail.fields["number"].text() == old_number
-        # a title searches the whole history in the background and lists what it finds
-        win.search_box.setText("路灯不亮")
-        with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
-                              check_params_cb=lambda kind, _r: kind == "history-search"):
-            win.search_box.returnPressed.emit()
-        model = win.queue.model
-        assert [model.case_id_at(r) for r in range(model.rowCount())] == [old_id]
-        assert "1 case(s) of the whole history" in win.statusBar().currentMessage()
-        win.search_box.setText("no such thing")
-        with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000):
-            win.search_box.returnPressed.emit()
-        assert "Nothing found" in win.statusBar().currentMessage()
-    finally:
-        controller.runner.shutdown()
 
 
 def test_a_reader_follows_the_window_as_it_moves_on(tiny_city) -> None:
