@@ -1,0 +1,105 @@
+"""One case action in the console against a full reload (issue 12, "change records drive
+the views").
+
+Builds the demo city and 100,000 generated cases (``--cases``; bulk inserts, as
+``benchmarks.history_scale`` makes them), starts the real console offscreen, then measures
+on the GUI thread, median of ``--repeat``:
+
+* ``full_reload_ms``: F5, everything re-read (on a worker) and shown again;
+* ``action_refresh_ms``: a dispatcher accepts a reported case from the case detail: the
+  action itself (its write), the case detail shown again, and what the window redraws
+  until it shows the change. Today an action ends in a full reload, so the two are close;
+  the target once change records drive partial redraws is <= 20 ms.
+
+Run: ``.venv/bin/python -m benchmarks.console_action [--cases 100000]``. The last line is
+one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks._machine import machine, print_machine
+from benchmarks.history_scale import build_history
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=100_000, help="cases in the database")
+    parser.add_argument("--repeat", type=int, default=7, help="measurements of each")
+    args = parser.parse_args()
+    print_machine()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    from console.composition import build_console
+    from models.auth import Actor
+    from models.db import Database
+    from models.democity import build_demo_city
+    from models.schema import StaffRole
+
+    tmp = Path(tempfile.mkdtemp(prefix="citygrid-action-"))
+    db = Database.open(f"sqlite:///{tmp / 'city.sqlite3'}")
+    build_demo_city(db)
+    build_history(db, 1.0, args.cases, n_open=max(args.repeat * 2 + 50, 400), old_open=10)
+    app = QApplication.instance() or QApplication([])
+    console = build_console(db, Actor("bench", StaffRole.DISPATCHER), with_map=False)
+    window, controller = console.window, console.controller
+    controller.ask = lambda kind, prompt, options: None
+    window.resize(1600, 1000)
+    shown = QEventLoop()
+    show = controller._show_snapshot
+    gui: list[float] = []
+
+    def timed_show(snap) -> None:  # noqa: ANN001
+        t = time.perf_counter()
+        show(snap)
+        app.processEvents()  # the rest of the refresh (dashboard, board) and the paint
+        window.repaint()
+        gui.append((time.perf_counter() - t) * 1000)
+        shown.quit()
+
+    controller._show_snapshot = timed_show
+    window.show()
+    controller.start()
+    shown.exec()
+    full = []
+    for _ in range(args.repeat):
+        gui.clear()
+        controller.refresh()
+        shown.exec()
+        full.append(gui[-1])
+    action = []
+    table = controller.snapshot.table
+    reported = [int(i) for i, s in zip(table.ids, table.status, strict=True) if s == 0]
+    for case_id in reported[:args.repeat]:
+        controller.show_case(case_id)
+        gui.clear()
+        t = time.perf_counter()
+        window.detail.buttons["accept"].click()  # the action, the detail, a refresh asked
+        acted = (time.perf_counter() - t) * 1000
+        shown.exec()
+        action.append(acted + gui[-1])
+    accepted = sum(controller.cases.get(c).status == "accepted" for c in reported[:args.repeat])
+    if accepted != len(action):
+        raise SystemExit(f"only {accepted} of {len(action)} actions took effect")
+    out = {"cases": args.cases, "full_reload_ms": round(statistics.median(full), 1),
+           "action_refresh_ms": round(statistics.median(action), 1),
+           "target_action_ms": 20, "machine": machine()}
+    controller.runner.shutdown()
+    window.close()
+    db.dispose()
+    for key in ("cases", "full_reload_ms", "action_refresh_ms"):
+        print(f"{key}: {out[key]}")
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
