@@ -40,10 +40,10 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from console.composition import build_console
-    from models.auth import Actor
-    from models.db import Database
-    from models.democity import build_demo_city
-    from models.schema import StaffRole
+    from models.core.auth import Actor
+    from models.storage.db import Database
+    from models.scenarios.democity import build_demo_city
+    from models.storage.schema import StaffRole
 
     tmp = Path(tempfile.mkdtemp(prefix="citygrid-action-"))
     db = Database.open(f"sqlite:///{tmp / 'city.sqlite3'}")

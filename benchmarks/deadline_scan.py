@@ -22,9 +22,9 @@ import time
 import numpy as np
 
 from benchmarks._machine import median_ms, print_machine
-from models.casetable import CaseTable
-from models.catalogue import load_catalogue
-from models.worktime import (
+from models.cases.table import CaseTable
+from models.core.catalogue import load_catalogue
+from models.core.worktime import (
     STEP_OF,
     WorkingCalendar,
     _year_axis,

@@ -44,12 +44,12 @@ from sqlalchemy import func, select  # noqa: E402
 
 from console.app import ConsoleController  # noqa: E402
 from console.mainwindow import MainWindow  # noqa: E402
-from models.auth import Actor, SystemRole  # noqa: E402
-from models.db import Database  # noqa: E402
-from models.democity import build_demo_city, seed_demo_cases  # noqa: E402
-from models.gridindex import GridIndex  # noqa: E402
-from models.intake import IntakeService  # noqa: E402
-from models.schema import Case, Sensor, Staff, StaffRole  # noqa: E402
+from models.core.auth import Actor, SystemRole  # noqa: E402
+from models.storage.db import Database  # noqa: E402
+from models.scenarios.democity import build_demo_city, seed_demo_cases  # noqa: E402
+from models.world.gridindex import GridIndex  # noqa: E402
+from models.intake.service import IntakeService  # noqa: E402
+from models.storage.schema import Case, Sensor, Staff, StaffRole  # noqa: E402
 
 
 def wait(ms: int) -> None:

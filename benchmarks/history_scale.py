@@ -49,9 +49,9 @@ def build_history(db, years: float, per_year: int, n_open: int, old_open: int,  
     import shapely
     from sqlalchemy import func, insert, select
 
-    from models.cases import DEFAULT_PRIORITY
-    from models.catalogue import load_catalogue
-    from models.schema import Case, Grid, Staff
+    from models.cases.service import DEFAULT_PRIORITY
+    from models.core.catalogue import load_catalogue
+    from models.storage.schema import Case, Grid, Staff
 
     rng = np.random.default_rng(seed)
     now = now or dt.datetime.now(dt.UTC)
@@ -135,10 +135,10 @@ def measure(url: str, launched: float, with_map: bool) -> dict:
 
     from console.app import ConsoleController
     from console.mainwindow import MainWindow
-    from models.auth import Actor
-    from models.db import Database
-    from models.queue import OPEN_STATUSES
-    from models.schema import Case, StaffRole
+    from models.core.auth import Actor
+    from models.storage.db import Database
+    from models.cases.queue import OPEN_STATUSES
+    from models.storage.schema import Case, StaffRole
 
     app = QApplication.instance() or QApplication([])
     db = Database.open(url)
@@ -211,9 +211,9 @@ def main() -> None:
     print_machine()
     from sqlalchemy import func, select
 
-    from models.db import Database
-    from models.democity import build_demo_city
-    from models.schema import Case
+    from models.storage.db import Database
+    from models.scenarios.democity import build_demo_city
+    from models.storage.schema import Case
 
     url = args.db or f"sqlite:///{Path(tempfile.mkdtemp(prefix='citygrid-history-'))}/h.sqlite3"
     db = Database.open(url)

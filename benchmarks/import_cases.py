@@ -2,7 +2,7 @@
 
 Writes a CSV of valid cases over the demo city (``--mb``, default 49 MB, with descriptions
 of a few hundred characters as real hotline transcripts have), imports it with
-``models.caseio.import_cases`` (checked in a first streamed pass, inserted in batches in ONE
+``models.intake.files.import_cases`` (checked in a first streamed pass, inserted in batches in ONE
 transaction) into an empty SQLite database holding the demo city, and prints the time, the
 rows per second and the peak memory (``ru_maxrss``) before and after the import.
 
@@ -24,13 +24,13 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks._machine import print_machine
-from models.auth import Actor, SystemRole
-from models.caseio import CSV_COLUMNS, import_cases
-from models.catalogue import load_catalogue
-from models.db import Database
-from models.democity import _sample_points, build_demo_city
-from models.gridindex import GridIndex
-from models.units import UnitService
+from models.core.auth import Actor, SystemRole
+from models.intake.files import CSV_COLUMNS, import_cases
+from models.core.catalogue import load_catalogue
+from models.storage.db import Database
+from models.scenarios.democity import _sample_points, build_demo_city
+from models.world.gridindex import GridIndex
+from models.world.units import UnitService
 
 
 def _peak_mib() -> float:

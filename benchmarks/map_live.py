@@ -34,10 +34,10 @@ register_url_scheme()
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from models.auth import Actor  # noqa: E402
-from models.db import Database  # noqa: E402
-from models.democity import build_demo_city  # noqa: E402
-from models.units import boundary_feature_collection, grid_feature_collection  # noqa: E402
+from models.core.auth import Actor  # noqa: E402
+from models.storage.db import Database  # noqa: E402
+from models.scenarios.democity import build_demo_city  # noqa: E402
+from models.world.units import boundary_feature_collection, grid_feature_collection  # noqa: E402
 
 N_STAFF, N_EVENTS = 10_000, 20_000
 

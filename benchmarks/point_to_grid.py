@@ -14,8 +14,8 @@ import time
 import numpy as np
 
 from benchmarks._machine import median_ms, print_machine
-from models.democity import generate_city
-from models.gridindex import GridIndex
+from models.scenarios.democity import generate_city
+from models.world.gridindex import GridIndex
 
 
 def main() -> None:

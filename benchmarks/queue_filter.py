@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from benchmarks._machine import median_ms, print_machine  # noqa: E402
-from models.casetable import CaseTable  # noqa: E402
+from models.cases.table import CaseTable  # noqa: E402
 from widgets.casequeue import CaseQueueModel, QueueFilter  # noqa: E402
 
 N = 100_000

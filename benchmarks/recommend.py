@@ -1,7 +1,7 @@
 """Who should go, on the demo city (issue 10, section 2).
 
 The inputs are built as the console builds them, headless: the demo city and 200 seeded
-open cases (``models.democity.seed_demo_cases``), each routed by the default policy's
+open cases (``models.scenarios.democity.seed_demo_cases``), each routed by the default policy's
 router and ranked with :func:`routing.candidates.recommend_for_case` for the routed level,
 unit and department.
 
@@ -38,12 +38,12 @@ import shapely
 from sqlalchemy import func, select
 
 from benchmarks._machine import machine, print_machine
-from models.auth import Actor
-from models.cases import CaseService
-from models.db import Database
-from models.democity import _sample_points, build_demo_city, seed_demo_cases
-from models.geo import geodesic_distance_m
-from models.schema import AdminUnit, Grid, Level, StaffRole
+from models.core.auth import Actor
+from models.cases.service import CaseService
+from models.storage.db import Database
+from models.scenarios.democity import _sample_points, build_demo_city, seed_demo_cases
+from models.core.geo import geodesic_distance_m
+from models.storage.schema import AdminUnit, Grid, Level, StaffRole
 from routing.candidates import (
     StaffPool,
     read_adjacency,

@@ -24,13 +24,13 @@ import time
 from pathlib import Path
 
 from benchmarks._machine import print_machine
-from models.auth import Actor
-from models.db import Database
-from models.democity import build_demo_city
+from models.core.auth import Actor
+from models.storage.db import Database
+from models.scenarios.democity import build_demo_city
 from models.reconcile.files import UnifiedGrid, reconcile
 from models.reconcile.layers import generate_dept_layers, read_dept_layer
 from models.reconcile.rekey import read_records
-from models.units import UnitService
+from models.world.units import UnitService
 
 
 def main() -> None:

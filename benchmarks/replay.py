@@ -22,11 +22,11 @@ import numpy as np
 from sqlalchemy import func, select
 
 from benchmarks._machine import print_machine
-from models.db import Database
-from models.democity import build_demo_city
-from models.replay import Replay
-from models.scenario import read_scenario
-from models.schema import Grid
+from models.storage.db import Database
+from models.scenarios.democity import build_demo_city
+from models.scenarios.replay import Replay
+from models.scenarios.files import read_scenario
+from models.storage.schema import Grid
 from routing.scenarios import record_simulation
 
 

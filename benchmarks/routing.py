@@ -6,9 +6,9 @@
   pre-encoded as integers, single decisions with their trace, chain lookups from the dict,
   and networkx ``shortest_path`` to the city for comparison;
 * ``deadline_scan_100k_ms``: classifying 100,000 open cases as on time, warning or overdue
-  with ``models.worktime.scan_deadlines`` (target 200 ms).
+  with ``models.core.worktime.scan_deadlines`` (target 200 ms).
 
-Measured on the demo city (``models.democity``); with ``--synthetic``, or when the demo
+Measured on the demo city (``models.scenarios.democity``); with ``--synthetic``, or when the demo
 module is missing, on a synthetic four-level tree of about 3,000 grids.
 
 Run: ``.venv/bin/python -m benchmarks.routing [--synthetic]``. The last line is one JSON
@@ -70,8 +70,8 @@ def synthetic_graph(districts: int = 6, streets: int = 13, communities: int = 8,
 
 def demo_graph() -> tuple[EscalationGraph, float]:
     """The demo city's graph, loaded from SQLite, and the milliseconds the load took."""
-    from models.db import Database
-    from models.democity import build_demo_city
+    from models.storage.db import Database
+    from models.scenarios.democity import build_demo_city
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Database.open(f"sqlite:///{Path(tmp) / 'demo.sqlite3'}")
@@ -86,7 +86,7 @@ def demo_graph() -> tuple[EscalationGraph, float]:
 
 def main() -> None:
     print_machine()
-    synthetic = "--synthetic" in sys.argv or importlib.util.find_spec("models.democity") is None
+    synthetic = "--synthetic" in sys.argv or importlib.util.find_spec("models.scenarios.democity") is None
     if synthetic:
         t0 = time.perf_counter()
         graph = synthetic_graph()
@@ -133,7 +133,7 @@ def main() -> None:
     nx_per_s = 5000 / (nx_ms / 1000)
     print(f"for comparison, networkx shortest_path to the city: {nx_per_s:,.0f} cases/s")
 
-    from models.worktime import scan_deadlines
+    from models.core.worktime import scan_deadlines
 
     now = time.time()
     started = now - rng.uniform(0, 3 * 86400, N_OPEN)
@@ -141,7 +141,7 @@ def main() -> None:
     deadline[rng.uniform(0, 1, N_OPEN) < 0.05] = np.nan  # suspended or without a limit
     scan_ms, _ = median_ms(lambda: scan_deadlines(started, deadline, now), repeat=7)
     states = np.bincount(scan_deadlines(started, deadline, now), minlength=3)
-    print(f"deadline scan (models.worktime.scan_deadlines) over {N_OPEN:,} open cases: "
+    print(f"deadline scan (models.core.worktime.scan_deadlines) over {N_OPEN:,} open cases: "
           f"{scan_ms:.2f} ms (on time {states[0]:,}, warning {states[1]:,}, "
           f"overdue {states[2]:,})")
     m = machine()
@@ -152,7 +152,7 @@ def main() -> None:
         "chain_lookups_per_s": round(chain_per_s),
         "networkx_paths_per_s": round(nx_per_s),
         "deadline_scan_100k_ms": round(scan_ms, 2),
-        "deadline_scan": "models.worktime.scan_deadlines",
+        "deadline_scan": "models.core.worktime.scan_deadlines",
         "city": "synthetic" if synthetic else "demo",
         "grids": len(graph.chains),
         "graph_load_ms": round(build_ms, 1),

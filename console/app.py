@@ -31,19 +31,19 @@ from console.replaying import ReplayPresenter
 from console.simulation import SimulatorPresenter
 from console.spans import SpanPresenter
 from console.tasks import TaskRunner, TaskState
-from models.auth import Actor, Perm
-from models.cases import CaseService
-from models.casetable import LEVEL_CODES, STATUS_CODES, CaseTable
-from models.catalogue import CATEGORY_CODES
-from models.db import Database
-from models.errors import CityGridError, StaleVersionError
-from models.queue import QueueReader, search_cases
-from models.records import RoutingDecision
-from models.schema import StaffRole
-from models.staff import StaffService
-from models.worktime import load_calendar
+from models.core.auth import Actor, Perm
+from models.cases.service import CaseService
+from models.cases.table import LEVEL_CODES, STATUS_CODES, CaseTable
+from models.core.catalogue import CATEGORY_CODES
+from models.storage.db import Database
+from models.core.errors import CityGridError, StaleVersionError
+from models.cases.queue import QueueReader, search_cases
+from models.core.records import RoutingDecision
+from models.storage.schema import StaffRole
+from models.world.staff import StaffService
+from models.core.worktime import load_calendar
 from widgets.citymap import CityMapWidget
-from models.units import UnitService
+from models.world.units import UnitService
 
 log = logging.getLogger(__name__)
 HISTORY_PAGE = 500  # cases a search of the whole history lists
@@ -127,7 +127,7 @@ class ConsoleController(QObject):
         self.ready = False
         self._build_demo = build_demo
         self.snapshot: Snapshot | None = None
-        # the queue re-reads only what changed since the last refresh (models.queue)
+        # the queue re-reads only what changed since the last refresh (models.cases.queue)
         self.queue_reader = QueueReader(db)
 
     @Slot()
@@ -153,7 +153,7 @@ class ConsoleController(QObject):
             self.refresh()
 
     def _build_demo_task(self, state: TaskState) -> object:
-        from models.democity import build_demo_city, seed_demo_cases
+        from models.scenarios.democity import build_demo_city, seed_demo_cases
 
         summary = build_demo_city(self.db, progress=state.progress)
         state.progress("demo cases", 0.95)
@@ -238,7 +238,7 @@ class ConsoleController(QObject):
 
     def _locator(self):  # noqa: ANN202
         if self._index is None:
-            from models.gridindex import GridIndex
+            from models.world.gridindex import GridIndex
 
             self._index = GridIndex.from_db(self.db)
         return self._index
@@ -444,7 +444,7 @@ class ConsoleController(QObject):
     @Slot(float, float)
     def _on_map_location_picked(self, lon: float, lat: float) -> None:
         """Show where the dispatcher clicked: coordinates and the grid there."""
-        from models.gridindex import GridIndex
+        from models.world.gridindex import GridIndex
 
         if self._index is None:
             self._index = GridIndex.from_db(self.db, self.actor)
@@ -500,7 +500,7 @@ class ConsoleController(QObject):
         """Work the console as a dispatcher or a shift lead (the demo's centre staff)."""
         from sqlalchemy import select
 
-        from models.schema import Staff
+        from models.storage.schema import Staff
 
         role = StaffRole(code)
         with self.db.read() as s:

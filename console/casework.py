@@ -11,10 +11,10 @@ from PySide6.QtCore import QCoreApplication, QObject, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from console.application.casedesk import CONTEXT as DESK
-from models.errors import CityGridError, StaleVersionError
-from models.loop import TRANSITIONS
-from models.records import RoutingDecision
-from models.worktime import case_fallback_years
+from models.core.errors import CityGridError, StaleVersionError
+from models.cases.loop import TRANSITIONS
+from models.core.records import RoutingDecision
+from models.core.worktime import case_fallback_years
 from widgets import labels
 
 
@@ -39,7 +39,7 @@ class CaseDetailPresenter(QObject):
         photos and the actions open to the user (a replay's case as it was then)."""
         c = self.c
         if c.replay is not None:
-            from models.replay import case_at
+            from models.scenarios.replay import case_at
 
             case, history = case_at(c.replay, case_id,
                                     c.window.timeline.time().timestamp())
@@ -85,7 +85,7 @@ class CaseDetailPresenter(QObject):
             import shapely
             from sqlalchemy import select
 
-            from models.schema import AdminUnit
+            from models.storage.schema import AdminUnit
 
             with c.db.read() as s:
                 rows = s.execute(select(AdminUnit.id, AdminUnit.geometry)

@@ -178,19 +178,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _admin():
-    from models.auth import Actor
+    from models.core.auth import Actor
 
     return Actor.system("cli")
 
 
 def _open_db(url: str | None):
-    from models.db import Database
+    from models.storage.db import Database
 
     return Database.open(url)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from models.democity import build_demo_city, seed_demo_cases
+    from models.scenarios.democity import build_demo_city, seed_demo_cases
 
     db = _open_db(args.db)
     print(f"building the demo city of Changsha into {db.url} ...", flush=True)
@@ -210,8 +210,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from models.geo import Datum
-    from models.gridio import read_boundary, validate_file
+    from models.core.geo import Datum
+    from models.world.gridio import read_boundary, validate_file
 
     datum = Datum.parse(args.datum) if args.datum else None
     db = _open_db(args.db) if args.db else None
@@ -230,8 +230,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from models.geo import Datum
-    from models.gridio import import_grids
+    from models.core.geo import Datum
+    from models.world.gridio import import_grids
 
     datum = Datum.parse(args.datum) if args.datum else None
     summary = import_grids(_open_db(args.db), _admin(), args.file, datum=datum,
@@ -242,7 +242,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from models.gridio import export_grids
+    from models.world.gridio import export_grids
 
     n = export_grids(_open_db(args.db), _admin(), args.file)
     print(f"exported {n} grids to {args.file}")
@@ -250,9 +250,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import_cases(args: argparse.Namespace) -> int:
-    from models.caseio import ServiceMap, import_cases
-    from models.errors import ValidationError
-    from models.gridindex import GridIndex
+    from models.intake.files import ServiceMap, import_cases
+    from models.core.errors import ValidationError
+    from models.world.gridindex import GridIndex
 
     db = _open_db(args.db)
     try:
@@ -274,7 +274,7 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_export_cases(args: argparse.Namespace) -> int:
-    from models.caseio import export_cases
+    from models.intake.files import export_cases
 
     n = export_cases(_open_db(args.db), _admin(), args.file)
     print(f"exported {n} cases to {args.file} (Open311 GeoReport v2, phones masked)")
@@ -284,8 +284,8 @@ def cmd_export_cases(args: argparse.Namespace) -> int:
 def cmd_import_snaps(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from models.gridindex import GridIndex
-    from models.snaps import SnapImporter
+    from models.world.gridindex import GridIndex
+    from models.intake.snaps import SnapImporter
 
     path = Path(args.path)
     if path.is_dir():
@@ -315,7 +315,7 @@ def cmd_import_snaps(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from models.simulator import CitySimulator
+    from models.scenarios.simulator import CitySimulator
     from routing.graph import EscalationGraph
     from routing.policy import Router, load_policy
 
@@ -355,7 +355,7 @@ def _record(args: argparse.Namespace) -> int:
     header = record_simulation(db, Path(args.record), district=args.district, days=days,
                                seed=args.seed, surge=args.surge, policy=args.policy)
     took = time.perf_counter() - t0
-    from models.scenario import read_scenario
+    from models.scenarios.files import read_scenario
 
     n = sum(1 for e in read_scenario(Path(args.record)).events if e["k"] == "report")
     print(f"recorded {header.name}: {n} events with their lifecycles in {took:.1f} s "
@@ -365,9 +365,9 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from models.replay import Replay
+    from models.scenarios.replay import Replay
     from routing.scenarios import compare_policies
-    from models.scenario import read_scenario
+    from models.scenarios.files import read_scenario
 
     t0 = time.perf_counter()
     scenario = read_scenario(Path(args.file))
@@ -432,8 +432,8 @@ def dt_text(t: float) -> str:
 
 
 def cmd_register_sensors(args: argparse.Namespace) -> int:
-    from models.gridindex import GridIndex
-    from models.sensors import SensorService
+    from models.world.gridindex import GridIndex
+    from models.world.sensors import SensorService
 
     db = _open_db(args.db)
     n = SensorService(db, _admin(), locate=GridIndex.from_db(db).locate).register_file(
@@ -445,7 +445,7 @@ def cmd_register_sensors(args: argparse.Namespace) -> int:
 def cmd_export_scenario(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from models.scenario import export_scenario
+    from models.scenarios.files import export_scenario
 
     try:
         start = dt.datetime.fromisoformat(args.start)
@@ -465,7 +465,7 @@ def cmd_export_scenario(args: argparse.Namespace) -> int:
 
 
 def cmd_add_calendar(args: argparse.Namespace) -> int:
-    from models.worktime import calendar_files, install_calendar_file, user_calendar_dir
+    from models.core.worktime import calendar_files, install_calendar_file, user_calendar_dir
 
     notice, path, replaced = install_calendar_file(args.file)
     print(f"installed the {notice.year} working calendar ({len(notice.holidays)} holiday(s), "
@@ -490,13 +490,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``main.py`` and the ``citygrid`` script.
 
     Log lines (the console's too: it starts from here) and the error printed on a failure
-    carry no phone or ID number (:mod:`models.privacy`); a database error is named by its
+    carry no phone or ID number (:mod:`models.core.privacy`); a database error is named by its
     kind, never with the statement's parameters (which hold the rows' contents).
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from models.errors import CityGridError, GridLayerError
-    from models.privacy import install_log_masking, mask_personal_data
+    from models.core.errors import CityGridError, GridLayerError
+    from models.core.privacy import install_log_masking, mask_personal_data
 
     parser = build_parser()
     args = parser.parse_args(argv)

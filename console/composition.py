@@ -27,10 +27,10 @@ from console.i18n import install_translators
 from console.mainwindow import MainWindow
 from console.settings import load_settings, save_settings
 from console.theme import apply_theme
-from models.auth import Actor
-from models.db import Database
-from models.errors import CityGridError
-from models.schema import StaffRole
+from models.core.auth import Actor
+from models.storage.db import Database
+from models.core.errors import CityGridError
+from models.storage.schema import StaffRole
 from widgets.citymap import BaseMap, CityMapWidget, register_url_scheme
 
 log = logging.getLogger(__name__)

@@ -20,11 +20,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 
-from models.auth import Actor
-from models.db import Database, data_dir
-from models.drill import DrillInject, DrillSession, score_drill
-from models.errors import CityGridError
-from models.schema import StaffRole
+from models.core.auth import Actor
+from models.storage.db import Database, data_dir
+from models.drills.drill import DrillInject, DrillSession, score_drill
+from models.core.errors import CityGridError
+from models.storage.schema import StaffRole
 from widgets.training import TrainingFrame
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class DrillRun(QObject):
     Parameters
     ----------
     db : Database
-        The drill's own database (made by :func:`models.drill.create_drill_db`).
+        The drill's own database (made by :func:`models.drills.drill.create_drill_db`).
     path : Path
         Its file; the after-action report goes beside it.
     trainee : str
@@ -211,7 +211,7 @@ def prepare_drill(live: Database, injects_file: str | None = None,
                   root: Path | None = None) -> tuple[Database, Path, list[DrillInject]]:
     """The long part of starting a drill (runs off the GUI thread): read the injects, copy
     the world into a new drill database."""
-    from models.drill import create_drill_db, load_injects
+    from models.drills.drill import create_drill_db, load_injects
 
     injects = load_injects(Path(injects_file)) if injects_file else []
     path = drill_path(root)

@@ -9,8 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Slot
 
 from console.tasks import TaskRunner
-from models.auth import Perm
-from models.db import Database
+from models.core.auth import Perm
+from models.storage.db import Database
 
 KIND = "drill"
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Slot
 
-from models.errors import CityGridError, StaleVersionError
+from models.core.errors import CityGridError, StaleVersionError
 
 
 class HotlinePresenter(QObject):
@@ -23,8 +23,8 @@ class HotlinePresenter(QObject):
     @Slot()
     def open(self) -> None:
         """Take a 12345 call: the form, then the intake service."""
-        from models.catalogue import load_catalogue
-        from models.intake import suggest_subcategory
+        from models.core.catalogue import load_catalogue
+        from models.intake.service import suggest_subcategory
         from widgets.hotline import HotlineForm
 
         subs = [(x.code, x.name_zh) for x in load_catalogue().all_subcategories()]
@@ -41,7 +41,7 @@ class HotlinePresenter(QObject):
 
     @Slot(dict)
     def _on_form_submitted(self, payload: dict) -> None:
-        from models.intake import IntakeService
+        from models.intake.service import IntakeService
 
         c = self.c
         intake = IntakeService(c.db, c.actor, locate=c._locator().locate)
@@ -66,7 +66,7 @@ class HotlinePresenter(QObject):
 
     def likely_duplicates(self, case) -> tuple[int, ...]:  # noqa: ANN001
         """Open cases the given case may repeat (same subcategory, near, recent)."""
-        from models.cases import NewCase
+        from models.cases.service import NewCase
 
         new = NewCase(channel=case.channel or "patrol", subcategory=case.subcategory,
                       lon=case.lon, lat=case.lat, title=case.title,
@@ -79,7 +79,7 @@ class HotlinePresenter(QObject):
         of the open cases it looks like, as the offer lists them; the merged case keeps
         every report and reporter. Returns the case merged into, if any. Either case changed
         by someone else meanwhile raises :class:`StaleVersionError` (nothing merged)."""
-        from models.loop import CaseLoop
+        from models.cases.loop import CaseLoop
 
         c = self.c
         offered = {x.number: x for x in (c.cases.get(d) for d in list(originals)[:5])}

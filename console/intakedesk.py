@@ -15,9 +15,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Slot
 
 from console.tasks import TaskRunner
-from models.auth import Actor, SystemRole
-from models.db import Database
-from models.errors import CityGridError
+from models.core.auth import Actor, SystemRole
+from models.storage.db import Database
+from models.core.errors import CityGridError
 
 FEEDS, SNAPS, QUARANTINE = "feeds", "snaps", "quarantine"
 
@@ -45,13 +45,13 @@ class IntakePresenter(QObject):
         self.db, self.runner, self.window = db, runner, window
         self.actor, self.locate = actor, locate
         self.on_change, self.set_publisher = on_change, set_publisher
-        self.feeds = None  # models.feeds.MqttFeeds when a broker is configured
+        self.feeds = None  # models.intake.mqtt.MqttFeeds when a broker is configured
         self.publisher = None
         self._seen = 0
         self.feeds_timer = QTimer(self)
         self.feeds_timer.setInterval(1000)  # new feed items show within a second
         self.feeds_timer.timeout.connect(self._on_feeds_timer_timeout)
-        self.snaps = None  # models.snaps.SnapFolder when a folder is watched
+        self.snaps = None  # models.intake.snaps.SnapFolder when a folder is watched
         self.snap_timer = None
         q = window.quarantine
         q.sig_retry_requested.connect(self._on_quarantine_retry_requested)
@@ -66,7 +66,7 @@ class IntakePresenter(QObject):
         self.runner.submit(FEEDS, lambda state: self._connect(host, port, prefix))
 
     def _connect(self, host: str, port: int, prefix: str) -> tuple:
-        from models.feeds import MqttFeeds, MqttPublisher
+        from models.intake.mqtt import MqttFeeds, MqttPublisher
 
         feeds = MqttFeeds(self.db, host=host, port=port, prefix=prefix,
                           locate=self.locate().locate)
@@ -100,7 +100,7 @@ class IntakePresenter(QObject):
     def watch_snap_folder(self, folder: str | Path, interval_ms: int = 3000) -> None:
         """Take in the snap reports phones drop into ``folder`` (scanned off the GUI
         thread every few seconds; reports go to processed/ or rejected/ beside them)."""
-        from models.snaps import SnapFolder
+        from models.intake.snaps import SnapFolder
 
         Path(folder).mkdir(parents=True, exist_ok=True)
         self.snaps = SnapFolder(self.db, Actor.system("snaps", SystemRole.FEED), folder,
@@ -118,7 +118,7 @@ class IntakePresenter(QObject):
 
     # -- the quarantine ----------------------------------------------------------------------
     def _intake(self):  # noqa: ANN202
-        from models.intake import IntakeService
+        from models.intake.service import IntakeService
 
         return IntakeService(self.db, self.actor(), locate=self.locate().locate)
 

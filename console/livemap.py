@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.casetable import PRIORITY_CODES
-from models.catalogue import CATEGORY_CODES
+from models.cases.table import PRIORITY_CODES
+from models.core.catalogue import CATEGORY_CODES
 
 
 class LiveMapSync:

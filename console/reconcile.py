@@ -20,9 +20,9 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from console.tasks import TaskRunner, TaskState
-from models.auth import Actor
-from models.db import Database
-from models.errors import CityGridError
+from models.core.auth import Actor
+from models.storage.db import Database
+from models.core.errors import CityGridError
 from models.reconcile.files import Reconciliation, UnifiedGrid, reconcile, write_outputs
 from models.reconcile.layers import read_dept_layer
 from widgets.reconcile import ConflictRow, LayerRow, ReconcileView

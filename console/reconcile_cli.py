@@ -10,20 +10,20 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def _open_db(url: str | None):  # noqa: ANN202
-    from models.db import Database
+    from models.storage.db import Database
 
     return Database.open(url)
 
 
 def _admin():  # noqa: ANN202
-    from models.auth import Actor
+    from models.core.auth import Actor
 
     return Actor.system("cli")
 
 
 def cmd_dept_layers(args: argparse.Namespace) -> int:
     from models.reconcile.layers import generate_dept_layers
-    from models.units import UnitService
+    from models.world.units import UnitService
 
     db = _open_db(args.db)
     try:
@@ -58,7 +58,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from models.geo import Datum
+    from models.core.geo import Datum
     from models.reconcile.files import UnifiedGrid, reconcile, write_outputs
     from models.reconcile.layers import read_dept_layer
     from models.reconcile.rekey import read_records

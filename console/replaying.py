@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Slot
 
 from console.application.snapshot import Snapshot
 from console.tasks import TaskRunner
-from models.staff import StaffPositions
+from models.world.staff import StaffPositions
 
 OPEN, SEEK = "scenario", "replay-seek"
 
@@ -27,7 +27,7 @@ class ReplayPresenter(QObject):
     def __init__(self, runner: TaskRunner, window, controller) -> None:  # noqa: ANN001
         super().__init__(window)
         self.runner, self.window, self.controller = runner, window, controller
-        self.replay = None  # models.replay.Replay while a scenario is replayed
+        self.replay = None  # models.scenarios.replay.Replay while a scenario is replayed
         window.sig_scenario_requested.connect(self.open)
         window.sig_live_requested.connect(self.back_to_live)
         window.timeline.sig_time_changed.connect(self._on_timeline_time_changed)
@@ -37,8 +37,8 @@ class ReplayPresenter(QObject):
     @Slot(str)
     def open(self, path: str) -> None:
         """Read a scenario file (off the GUI thread), then replay it in this window."""
-        from models.replay import Replay
-        from models.scenario import read_scenario
+        from models.scenarios.replay import Replay
+        from models.scenarios.files import read_scenario
 
         self.runner.submit(OPEN, lambda state: (Path(path).name,
                                                 Replay(read_scenario(Path(path)))))

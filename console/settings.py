@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.db import data_dir
+from models.storage.db import data_dir
 
 log = logging.getLogger(__name__)
 SETTINGS_VERSION = 2

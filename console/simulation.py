@@ -14,14 +14,14 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Slot
 
 from console.tasks import TaskRunner, TaskState
-from models.db import Database
+from models.storage.db import Database
 
 KIND = "simulate"
 TICK_MS = 5000
 
 
 class SimulatorPresenter(QObject):
-    """Runs :class:`models.simulator.CitySimulator` for one window.
+    """Runs :class:`models.scenarios.simulator.CitySimulator` for one window.
 
     Parameters
     ----------
@@ -34,7 +34,7 @@ class SimulatorPresenter(QObject):
         super().__init__(window)
         self.db, self.runner, self.window = db, runner, window
         self.on_change = on_change
-        self.simulator = None  # models.simulator.CitySimulator, made on the first tick
+        self.simulator = None  # models.scenarios.simulator.CitySimulator, made on the first tick
         self.publisher = None  # the MQTT side, when the feeds are connected
         self.surge = False
         self.timer = QTimer(self)
@@ -73,7 +73,7 @@ class SimulatorPresenter(QObject):
 
     def tick(self, state: TaskState) -> dict:
         """One step of simulated time up to now (runs on the task runner)."""
-        from models.simulator import CitySimulator
+        from models.scenarios.simulator import CitySimulator
 
         if self.simulator is None:
             from routing.graph import EscalationGraph

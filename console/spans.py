@@ -7,8 +7,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
-from models.errors import CityGridError
-from models.spans import case_grids
+from models.core.errors import CityGridError
+from models.cases.spans import case_grids
 
 
 class SpanPresenter(QObject):

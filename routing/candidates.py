@@ -19,15 +19,15 @@ import networkx as nx
 import numpy as np
 from sqlalchemy import select
 
-from models import audit
-from models.auth import Actor, Perm
-from models.cases import CaseService
-from models.db import Database
-from models.records import CaseRecord, RoutingDecision
-from models.schema import Case, Staff
-from models.spans import case_grids
-from models.staff import StaffPositions, StaffService
-from models.units import UnitService
+from models.storage import audit
+from models.core.auth import Actor, Perm
+from models.cases.service import CaseService
+from models.storage.db import Database
+from models.core.records import CaseRecord, RoutingDecision
+from models.storage.schema import Case, Staff
+from models.cases.spans import case_grids
+from models.world.staff import StaffPositions, StaffService
+from models.world.units import UnitService
 from routing.policy import Router
 from routing.recommend import Candidate, grid_adjacency, recommend
 
@@ -51,7 +51,7 @@ class StaffPool:
     @classmethod
     def from_positions(cls, positions: StaffPositions,
                        departments: Mapping[int, int]) -> "StaffPool":
-        """The pool from :meth:`models.staff.StaffService.positions` (e.g. the console's
+        """The pool from :meth:`models.world.staff.StaffService.positions` (e.g. the console's
         snapshot) and each handler's department (staff id -> department id)."""
         return cls(positions.ids, positions.roles, positions.duty, positions.lon,
                    positions.lat, positions.home_grid, positions.unit,
@@ -96,7 +96,7 @@ def case_decision(db: Database, actor: Actor, router: Router,
 
     Raises
     ------
-    models.errors.PermissionDenied
+    models.core.errors.PermissionDenied
         The actor may not read cases.
     routing.errors.NotInGraph
         The case's grid or unit is not in the router's graph.
@@ -132,7 +132,7 @@ def recommend_for_case(db: Database, actor: Actor, case: CaseRecord, router: Rou
         Rank for this decision instead (e.g. the one about to be dispatched).
     pool, adjacency, workload : optional
         From :func:`read_staff_pool`, :func:`read_adjacency` and
-        :meth:`models.cases.CaseService.workload_by_staff`; read when not given (pass them
+        :meth:`models.cases.service.CaseService.workload_by_staff`; read when not given (pass them
         when ranking many cases).
     limit : int
         How many candidates.

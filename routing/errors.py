@@ -6,7 +6,7 @@ that names the units involved, so a log line is enough to find the bad row.
 
 from __future__ import annotations
 
-from models.errors import CityGridError
+from models.core.errors import CityGridError
 
 
 class RoutingError(CityGridError):

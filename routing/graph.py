@@ -246,15 +246,15 @@ district -> city)
 
         Parameters
         ----------
-        db : models.db.Database
-        actor : models.auth.Actor, optional
+        db : models.storage.db.Database
+        actor : models.core.auth.Actor, optional
             Who reads (needs ``grid.read``); by default the system.
         """
         from sqlalchemy import select
 
-        from models import audit
-        from models.auth import Actor, Perm
-        from models.schema import AdminUnit, Department, Grid
+        from models.storage import audit
+        from models.core.auth import Actor, Perm
+        from models.storage.schema import AdminUnit, Department, Grid
 
         actor = actor or Actor.system("routing")
         with audit.guarded(db, actor, Perm.GRID_READ, "routing.graph", "unit"):

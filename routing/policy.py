@@ -9,7 +9,7 @@ that is higher; a case outside every grid goes to the district containing the po
 caller knows it, else to the city centre.
 
 Because rules are data, the same case can be routed again under another policy (replay
-compares them). Every decision is a :class:`models.records.RoutingDecision` whose ``trace``
+compares them). Every decision is a :class:`models.core.records.RoutingDecision` whose ``trace``
 holds one English line per rule considered, e.g.::
 
     subcategory C04 (Missing or broken manhole cover) class A: policy default-2026 sends
@@ -33,10 +33,10 @@ from importlib import resources
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from models.auth import Actor, Perm, require
-from models.catalogue import CATEGORY_CODES, EVENT_CLASSES, Catalogue, Subcategory, load_catalogue
-from models.errors import ValidationError
-from models.records import RoutingDecision
+from models.core.auth import Actor, Perm, require
+from models.core.catalogue import CATEGORY_CODES, EVENT_CLASSES, Catalogue, Subcategory, load_catalogue
+from models.core.errors import ValidationError
+from models.core.records import RoutingDecision
 from routing.errors import (
     EscalationLimitReached,
     InvalidOverride,
@@ -654,9 +654,9 @@ def escalate_overdue(db, router: Router, now=None) -> list[int]:  # noqa: ANN001
 
     from sqlalchemy import select
 
-    from models.errors import CityGridError
-    from models.loop import CaseLoop
-    from models.schema import Case, CaseStatus
+    from models.core.errors import CityGridError
+    from models.cases.loop import CaseLoop
+    from models.storage.schema import Case, CaseStatus
 
     now = now or dt.datetime.now(dt.UTC)
     with db.read() as s:

@@ -41,7 +41,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from models.geo import geodesic_distance_m
+from models.core.geo import geodesic_distance_m
 
 ROLE_FIT = {
     # the manager commands and the assistant executes: either goes; the supervisor

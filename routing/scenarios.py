@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models.errors import ValidationError
-from models.replay import Replay
-from models.scenario import ScenarioHeader, write_scenario
+from models.core.errors import ValidationError
+from models.scenarios.replay import Replay
+from models.scenarios.files import ScenarioHeader, write_scenario
 
 
 def record_simulation(db, path: Path, *, district: str | None = None, days: float = 1.0,  # noqa: ANN001, PLR0913
@@ -22,22 +22,22 @@ def record_simulation(db, path: Path, *, district: str | None = None, days: floa
                       name: str = "") -> ScenarioHeader:
     """Simulate ``days`` of ``district`` (every district when None) and write the scenario.
 
-    Events come from :func:`models.simulator.plan_events` (the report's rate and mix, the
+    Events come from :func:`models.scenarios.simulator.plan_events` (the report's rate and mix, the
     daily profile); each case is routed by the policy (:class:`routing.policy.Router`) and
-    runs the loop with the simulator's delays (:data:`models.simulator.STEP_DELAYS`): a
+    runs the loop with the simulator's delays (:data:`models.scenarios.simulator.STEP_DELAYS`): a
     verification fails now and then and the case is handled again; the grid worker who
     handles it rides there (a ``position`` event). A case the plan does not close
-    (:attr:`models.simulator.PlannedEvent.closes`, 1.49 % as in the report) stays in
+    (:attr:`models.scenarios.simulator.PlannedEvent.closes`, 1.49 % as in the report) stays in
     handling: it has no feedback, verification or assessment. The database is only read
     (the grids, the escalation graph): nothing is written to it.
     """
     import shapely
     from sqlalchemy import select
 
-    from models.catalogue import load_catalogue
-    from models.schema import Grid, GridKind
-    from models.simulator import STEP_DELAYS, VERIFY_FAIL_RATE, plan_events
-    from models.worktime import load_calendar, step_deadline, total_hours
+    from models.core.catalogue import load_catalogue
+    from models.storage.schema import Grid, GridKind
+    from models.scenarios.simulator import STEP_DELAYS, VERIFY_FAIL_RATE, plan_events
+    from models.core.worktime import load_calendar, step_deadline, total_hours
     from routing.graph import EscalationGraph
     from routing.policy import Router, load_policy
 
@@ -154,8 +154,8 @@ def compare_policies(replay: Replay, db, policies: list[str]) -> dict[str, dict]
     are not re-simulated: what changes with a policy is where each case goes."""
     from sqlalchemy import select
 
-    from models.catalogue import load_catalogue
-    from models.schema import Grid
+    from models.core.catalogue import load_catalogue
+    from models.storage.schema import Grid
     from routing.graph import LEVELS, EscalationGraph
     from routing.policy import Router, load_policy
 

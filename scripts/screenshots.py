@@ -29,11 +29,11 @@ from console.app import ConsoleController  # noqa: E402
 from console.i18n import install_translators  # noqa: E402
 from console.mainwindow import MainWindow  # noqa: E402
 from console.theme import apply_theme  # noqa: E402
-from models.auth import Actor, SystemRole  # noqa: E402
-from models.db import Database  # noqa: E402
-from models.democity import build_demo_city, seed_demo_cases  # noqa: E402
-from models.intake import IntakeService  # noqa: E402
-from models.schema import StaffRole  # noqa: E402
+from models.core.auth import Actor, SystemRole  # noqa: E402
+from models.storage.db import Database  # noqa: E402
+from models.scenarios.democity import build_demo_city, seed_demo_cases  # noqa: E402
+from models.intake.service import IntakeService  # noqa: E402
+from models.storage.schema import StaffRole  # noqa: E402
 from routing.scenarios import record_simulation  # noqa: E402
 
 
@@ -81,7 +81,7 @@ def main() -> None:
     # a case spanning grids: the picker beside the map, the span outlined in orange
     from PySide6.QtGui import QPainter
 
-    from models.spans import case_grids
+    from models.cases.spans import case_grids
 
     t = controller.snapshot.table
     case_id = int(t.ids[(t.status == 0).nonzero()[0][0]])
@@ -106,7 +106,7 @@ def main() -> None:
     # the departments' layers against the unified grid
     from models.reconcile.files import UnifiedGrid
     from models.reconcile.layers import generate_dept_layers
-    from models.units import UnitService
+    from models.world.units import UnitService
 
     districts = UnitService(db, Actor.system("shots")).unit_geometries("district")
     made = generate_dept_layers(districts, tmp / "dept", seed=2019)

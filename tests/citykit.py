@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import shapely
 from shapely.geometry import box
 
-from models.db import Database
-from models.schema import AdminUnit, DutyStatus, Grid, GridKind, Level, Staff, StaffRole
+from models.storage.db import Database
+from models.storage.schema import AdminUnit, DutyStatus, Grid, GridKind, Level, Staff, StaffRole
 
 
 def make_tiny_city(db: Database) -> SimpleNamespace:

@@ -22,7 +22,7 @@ os.environ["CITYGRID_DATA_DIR"] = tempfile.mkdtemp(prefix="citygrid-test-data-")
 
 import pytest
 
-from models.db import Database
+from models.storage.db import Database
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 PG_BASE_URL = os.environ.get("CITYGRID_TEST_PG", f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test")
@@ -110,7 +110,7 @@ def demo_city_file(tmp_path_factory) -> tuple[Path, object]:
     Returns the file and the build's ``DemoSummary``. Tests never open the template: each
     takes a copy of its own with ``tests.factories.copy_demo_city`` (a file copy, not a build).
     """
-    from models.democity import build_demo_city
+    from models.scenarios.democity import build_demo_city
 
     path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite3"
     database = Database.open(f"sqlite:///{path}")

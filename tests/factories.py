@@ -9,9 +9,9 @@ from contextlib import closing
 from pathlib import Path
 from types import SimpleNamespace
 
-from models.auth import Actor
-from models.db import Database
-from models.schema import StaffRole
+from models.core.auth import Actor
+from models.storage.db import Database
+from models.storage.schema import StaffRole
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,7 @@
 
 Every case action takes the version of the case the caller saw (``expected_version``, a
 merge also ``original_version``). A test about something else wraps its
-:class:`models.loop.CaseLoop` in :class:`FreshLoop`, which reads the stored version just
+:class:`models.cases.loop.CaseLoop` in :class:`FreshLoop`, which reads the stored version just
 before each action and passes it, like a caller acting on a fresh read. Tests about versions
 (and every console test) call the loop, or the console, with the version they saw.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models.db import Database
-from models.loop import CaseLoop
-from models.schema import Case
+from models.storage.db import Database
+from models.cases.loop import CaseLoop
+from models.storage.schema import Case
 
 ACTIONS = frozenset({
     "accept", "reject", "dispatch", "transfer", "start", "feedback", "verify", "assess",

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.records import CaseRecord, HistoryRecord
+from models.core.records import CaseRecord, HistoryRecord
 from widgets import labels
 
 

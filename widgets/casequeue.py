@@ -1,4 +1,4 @@
-"""The case queue: a model/view over :class:`models.queue.CaseTable` with sorting and filters.
+"""The case queue: a model/view over :class:`models.cases.queue.CaseTable` with sorting and filters.
 
 Filtering and sorting are numpy operations on the table's columns, not per-row Python
 callbacks (QSortFilterProxyModel would call back 100,000 times), so 100,000 rows filter in
@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.catalogue import CATEGORY_CODES
-from models.casetable import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
+from models.core.catalogue import CATEGORY_CODES
+from models.cases.table import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
 from widgets import labels
 
 Index = QModelIndex | QPersistentModelIndex

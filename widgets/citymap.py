@@ -42,7 +42,7 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from models.geo import Datum, from_storage, geodesic_distance_m
+from models.core.geo import Datum, from_storage, geodesic_distance_m
 
 log = logging.getLogger(__name__)
 js_log = logging.getLogger("citygrid.js")
@@ -163,7 +163,7 @@ class SchemeHandler(QWebEngineUrlSchemeHandler):
                 raise ValueError(path)
             return (self._web / name).read_bytes(), mimetypes.guess_type(name)[0] or "text/plain"
         if path.startswith("tiles/") and self.mbtiles is not None:
-            from models.mbtiles import read_tile
+            from models.world.mbtiles import read_tile
 
             z, x, y = (int(v) for v in path.removeprefix("tiles/").split("/")[:3])
             data = read_tile(self.mbtiles, z, x, y)
@@ -521,7 +521,7 @@ class CityMapWidget(QWidget):
     @Slot(float, float)
     def _on_bridge_location_picked(self, lon: float, lat: float) -> None:
         if self.display_datum is Datum.GCJ02:  # back to WGS-84 for the domain
-            from models.geo import gcj02_to_wgs84
+            from models.core.geo import gcj02_to_wgs84
 
             x, y = gcj02_to_wgs84(lon, lat)
             lon, lat = float(x), float(y)

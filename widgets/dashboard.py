@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.catalogue import CATEGORY_CODES
+from models.core.catalogue import CATEGORY_CODES
 from widgets import labels
 from widgets.stats import CATEGORY_COLOURS
 

@@ -1,6 +1,6 @@
 """The city overview: one row per district with its units, grids and staff.
 
-It displays :class:`models.units.DistrictSummary` records it is given; it never reads the
+It displays :class:`models.world.units.DistrictSummary` records it is given; it never reads the
 database itself.
 """
 
@@ -17,7 +17,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from models.records import DistrictSummary
+from models.core.records import DistrictSummary
 
 Index = QModelIndex | QPersistentModelIndex
 

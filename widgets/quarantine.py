@@ -5,7 +5,7 @@ retry, or discards it with a reason. Any channel can be retried: hotline, snap, 
 staff positions. Residents' phones arrive masked; **Show phone** asks the controller for the
 item unmasked (an audited read), which comes back through
 :meth:`QuarantineWidget.show_revealed`. The widget never reaches the database: the controller
-gives it :class:`models.records.QuarantineRecord` rows and acts on its signals, then reports
+gives it :class:`models.core.records.QuarantineRecord` rows and acts on its signals, then reports
 the outcome with :meth:`QuarantineWidget.show_result`.
 """
 
@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.records import QuarantineRecord
+from models.core.records import QuarantineRecord
 from widgets import labels
 
-# the payload keys holding residents' phones: models.intake.PHONE_KEYS (widgets may not
+# the payload keys holding residents' phones: models.intake.service.PHONE_KEYS (widgets may not
 # import the intake service, which reaches the database)
 PHONE_KEYS = ("phone", "reporter_phone")
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.records import StaffRecord
+from models.core.records import StaffRecord
 from widgets import labels
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from models.catalogue import CATEGORY_CODES
+from models.core.catalogue import CATEGORY_CODES
 from widgets import labels
 
 CATEGORY_COLOURS = {"party": "#c0392b", "city": "#2e86de", "security": "#8e44ad",

@@ -27,15 +27,15 @@ from dataclasses import dataclass
 import shapely
 from sqlalchemy import select
 
-from models.auth import Actor
-from models.cases import CaseService
-from models.db import Database
-from models.errors import CityGridError, StaleVersionError, ValidationError
-from models.loop import TRANSITIONS, CaseLoop, allowed
-from models.records import CaseChanges, CaseRecord, RoutingDecision
-from models.schema import AdminUnit, Level, StaffRole
-from models.spans import case_grids
-from models.staff import StaffService
+from models.core.auth import Actor
+from models.cases.service import CaseService
+from models.storage.db import Database
+from models.core.errors import CityGridError, StaleVersionError, ValidationError
+from models.cases.loop import TRANSITIONS, CaseLoop, allowed
+from models.core.records import CaseChanges, CaseRecord, RoutingDecision
+from models.storage.schema import AdminUnit, Level, StaffRole
+from models.cases.spans import case_grids
+from models.world.staff import StaffService
 
 
 def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 (what lupdate looks for)

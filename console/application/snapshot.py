@@ -1,7 +1,7 @@
 """What a console window shows, read in one go off the GUI thread (no Qt).
 
 :func:`read_snapshot` reads the districts, the queue (every open case and a window of the
-recently closed ones, through a :class:`models.queue.QueueReader` that re-reads only what
+recently closed ones, through a :class:`models.cases.queue.QueueReader` that re-reads only what
 changed), the staff positions, the workload per community and the quarantine; the
 presenters show the :class:`Snapshot`. A replay builds its own snapshots of a moment.
 """
@@ -13,15 +13,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from models.auth import Actor
-from models.cases import CaseService
-from models.casetable import CaseTable
-from models.db import Database
-from models.intake import IntakeService
-from models.queue import QueueReader, reader_for
-from models.records import DistrictSummary
-from models.staff import StaffPositions, StaffService
-from models.units import (
+from models.core.auth import Actor
+from models.cases.service import CaseService
+from models.cases.table import CaseTable
+from models.storage.db import Database
+from models.intake.service import IntakeService
+from models.cases.queue import QueueReader, reader_for
+from models.core.records import DistrictSummary
+from models.world.staff import StaffPositions, StaffService
+from models.world.units import (
     UnitService,
     boundary_feature_collection,
     district_summaries,

@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from models.auth import Actor
-from models.db import Database
+from models.core.auth import Actor
+from models.storage.db import Database
 from models.reconcile.crosswalk import Conflict, Crosswalk, build_crosswalk, find_conflicts
 from models.reconcile.layers import DeptLayer
 from models.reconcile.rekey import Record, RekeyResult, Unplaced, rekey
@@ -49,7 +49,7 @@ class UnifiedGrid:
 
     @classmethod
     def from_db(cls, db: Database, actor: Actor | None = None) -> "UnifiedGrid":
-        from models.units import UnitService
+        from models.world.units import UnitService
 
         units = UnitService(db, actor or Actor.system("reconcile"))
         _ids, codes, polys = units.grid_geometries()
@@ -235,9 +235,9 @@ def case_points(db: Database, actor: Actor, *, days: int = 365
     grid balances), as WGS-84 longitude and latitude arrays."""
     from sqlalchemy import select
 
-    from models import audit
-    from models.auth import Perm
-    from models.schema import Case
+    from models.storage import audit
+    from models.core.auth import Perm
+    from models.storage.schema import Case
 
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     with audit.guarded(db, actor, Perm.CASE_READ, "case.locations", "case"):
@@ -252,7 +252,7 @@ def current_grids(db: Database, actor: Actor
                              dict[str, int]]:
     """Today's unified grids as :func:`models.reconcile.propose.propose_grids` takes them,
     and their population by code."""
-    from models.units import UnitService
+    from models.world.units import UnitService
 
     units = UnitService(db, actor)
     _ids, codes, polys = units.grid_geometries()

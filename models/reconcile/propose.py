@@ -27,7 +27,7 @@ How one community is redrawn
    bounds, and what the kept one still breaks is reported in ``unmet``.
 
 The grids tile each community exactly (see :func:`_tile` and :func:`_node_shared_edges`)
-and pass :func:`models.gridio.validate_grid_layer` with the communities as parents.
+and pass :func:`models.world.gridio.validate_grid_layer` with the communities as parents.
 
 Nothing here imports Qt or touches the database.
 """
@@ -42,16 +42,16 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from models.democity import (
+from models.scenarios.democity import (
     GRID_SIZE,
     _kmeans,
     _reading_order,
     _voronoi_cells,
 )
-from models.enums import GridKind, StaffRole
-from models.errors import ValidationError
-from models.geo import Datum, geodesic_area_m2
-from models.gridio import GridFeature, GridLayer
+from models.core.enums import GridKind, StaffRole
+from models.core.errors import ValidationError
+from models.core.geo import Datum, geodesic_area_m2
+from models.world.gridio import GridFeature, GridLayer
 
 # Volunteers (the X of 1+3+X) a grid needs: one per this many events a year, and one per
 # this many residents, whichever asks for more. These are the console's planning
@@ -246,7 +246,7 @@ def _tile(region: shapely.Geometry, seeds: NDArray) -> list[shapely.Polygon]:
     """The Voronoi cells of ``seeds`` clipped to ``region``, each one polygon, tiling the
     region exactly.
 
-    :func:`models.democity._voronoi_cells` clips on the precision grid, which moves every
+    :func:`models.scenarios.democity._voronoi_cells` clips on the precision grid, which moves every
     point where a cell edge meets the outline by up to half a step (5 mm), off a slanted
     outline: gaps and overlaps with the next community. So its cells are taken clipped to
     a box around the region (their shared edges snapped alike) and then clipped to the
@@ -266,7 +266,7 @@ def _one_polygon_each(cells: list[shapely.Geometry], tiny: float) -> list[shapel
     and each other part joins the cell it shares the longest edge with (or stays a grid of
     its own when it shares none, e.g. a part cut off by dedicated grids).
 
-    :func:`models.democity._explode_to_polygons` does the same but joins on the precision
+    :func:`models.scenarios.democity._explode_to_polygons` does the same but joins on the precision
     grid, which would move vertices off an outline not drawn on it; here the union is
     exact. Parts below ``tiny`` are floating-point crumbs of the clip and are dropped.
     """
@@ -515,7 +515,7 @@ def _redraw(rng: np.random.Generator, region: shapely.Geometry, lon: NDArray, la
 
 # -- the proposal ------------------------------------------------------------------------
 def to_grid_layer(proposal: Proposal, path: str = "proposal") -> GridLayer:
-    """The proposal as a :class:`models.gridio.GridLayer` (WGS-84), to validate or write.
+    """The proposal as a :class:`models.world.gridio.GridLayer` (WGS-84), to validate or write.
 
     A proposed grid has no name yet: its name is its code.
     """
@@ -564,7 +564,7 @@ def propose_grids(communities: Mapping[str, shapely.Geometry],
 
     Raises
     ------
-    models.errors.ValidationError
+    models.core.errors.ValidationError
         A grid of ``current`` names a community not in ``communities``, or a community
         would need more than 999 grids.
     """

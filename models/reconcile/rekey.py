@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.errors import ValidationError
-from models.geo import Datum, to_storage
+from models.core.errors import ValidationError
+from models.core.geo import Datum, to_storage
 from models.reconcile.crosswalk import HAIRLINE_SHARE, Crosswalk
 
 KINDS = ("event", "patrol", "staff")

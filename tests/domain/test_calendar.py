@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from models.records import CaseRecord
-from models.worktime import (
+from models.core.records import CaseRecord
+from models.core.worktime import (
     CalendarFileError,
     WorkingCalendar,
     case_fallback_years,
@@ -69,7 +69,7 @@ def test_2027_without_a_calendar_is_counted_on_weekends_only_and_said_so(data_di
     cal = fresh(load_calendar())
     assert cal.years == {2026} and cal.missing_years == frozenset()
     start = at(2026, 12, 31, 9, 0)  # Thursday, the last working day of 2026
-    with caplog.at_level(logging.WARNING, logger="models.worktime"):
+    with caplog.at_level(logging.WARNING, logger="models.core.worktime"):
         due, fallback = checked_step_deadline(start, 16, "working", cal)
         # 2027-01-01 is a Friday: on the fallback it is worked, and that is reported
         assert due == at(2027, 1, 4, 11, 0)
@@ -257,7 +257,8 @@ def test_the_shipped_files_pass_the_checks() -> None:
 # --- the data directory and add-calendar -----------------------------------------------
 
 def test_models_paths_finds_the_same_data_dir_as_the_database(tmp_path, monkeypatch) -> None:
-    from models import db, paths
+    from models.storage import db
+    from models.core import paths
 
     monkeypatch.delenv("CITYGRID_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
@@ -275,7 +276,7 @@ def run(*args: str, home: Path) -> subprocess.CompletedProcess:
 
 DEADLINE = """
 import datetime as dt
-from models.worktime import checked_step_deadline
+from models.core.worktime import checked_step_deadline
 due, fallback = checked_step_deadline(dt.datetime(2026, 12, 30, 0, 30, tzinfo=dt.UTC), 16,
                                       "working")
 print(due.isoformat(), sorted(fallback))

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from console.application.casedesk import QUESTIONS, CaseDesk
-from models.auth import Actor
-from models.cases import CaseService, NewCase
-from models.errors import CityGridError, StaleVersionError, ValidationError
-from models.loop import CaseLoop
-from models.schema import CaseHistory, StaffRole
+from models.core.auth import Actor
+from models.cases.service import CaseService, NewCase
+from models.core.errors import CityGridError, StaleVersionError, ValidationError
+from models.cases.loop import CaseLoop
+from models.storage.schema import CaseHistory, StaffRole
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from tests.citykit import add_second_street
@@ -73,7 +73,7 @@ def test_a_community_dispatch_takes_the_best_ranked_grid_worker(desk) -> None:
         staff_id, reasons = city.staff["manager"], ("nearest",)
 
     d.act("dispatch", case_id, version(d, case_id), rank=lambda case, dec: [(Best, "测试1")])
-    from models.schema import Case
+    from models.storage.schema import Case
 
     with city.db.read() as s:
         row = s.get(Case, case_id)

@@ -7,11 +7,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import Actor
-from models.caseio import export_cases, import_cases
-from models.errors import ValidationError
-from models.loop import CaseLoop
-from models.schema import Case
+from models.core.auth import Actor
+from models.intake.files import export_cases, import_cases
+from models.core.errors import ValidationError
+from models.cases.loop import CaseLoop
+from models.storage.schema import Case
 from tests.freshloop import FreshLoop
 
 ADMIN = Actor.system("import")
@@ -85,7 +85,7 @@ def test_open311_round_trip(tmp_path, tiny_city) -> None:
 
 
 # -- hostile and broken files (issue 11) --------------------------------------------------
-from models.schema import QuarantineItem  # noqa: E402
+from models.storage.schema import QuarantineItem  # noqa: E402
 
 GOOD = "patrol,C01,112.981,28.189,占道经营,早市摊贩,坡子街,李先生,13800001111,2026-11-28T08:00:00+08:00\n"
 
@@ -160,7 +160,7 @@ def test_a_case_outside_the_city_is_refused(tmp_path, tiny_city, lon, lat) -> No
 
 
 def test_a_long_description_is_refused(tmp_path, tiny_city) -> None:
-    from models.cases import MAX_DESCRIPTION_CHARS
+    from models.cases.service import MAX_DESCRIPTION_CHARS
 
     path = rows_with(tmp_path, "patrol,C01,112.982,28.188,占道,"
                      + "长" * (MAX_DESCRIPTION_CHARS + 1) + ",,,,\n")
@@ -180,15 +180,15 @@ def test_quarantine_invalid_imports_the_valid_rows(tmp_path, tiny_city) -> None:
     assert "outside the city" in items[0].reason and "Z99" in items[1].reason
     assert json.loads(items[0].payload)["title"] == "纽约"  # the row, as it was
     assert all(q.channel == "import" and q.source == str(path) for q in items)
-    from models.intake import IntakeService
-    from models.schema import StaffRole
+    from models.intake.service import IntakeService
+    from models.storage.schema import StaffRole
 
     shown = IntakeService(tiny_city.db, Actor("v", StaffRole.ASSISTANT)).quarantine()
     assert "13912345678" not in json.dumps([q.payload for q in shown], ensure_ascii=False)
 
 
 def test_the_service_map_and_the_suggestion(tmp_path, tiny_city) -> None:
-    from models.caseio import ServiceMap
+    from models.intake.files import ServiceMap
 
     requests = [
         {"service_code": "city_management", "lat": 28.1885, "long": 112.9815,
@@ -218,7 +218,7 @@ def test_the_service_map_and_the_suggestion(tmp_path, tiny_city) -> None:
 
 def test_batches_are_one_transaction(tmp_path, tiny_city, monkeypatch) -> None:
     """A row that fails while the later batches are written takes the earlier ones back."""
-    from models import caseio
+    from models.cases.service import files as caseio
 
     path = rows_with(tmp_path, *[GOOD] * 6)
     assert import_cases(tiny_city.db, ADMIN, path, batch_rows=2).imported == 7

@@ -8,9 +8,9 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from models.db import Database, make_engine
-from models.errors import ValidationError
-from models.schema import Layer, Setting
+from models.storage.db import Database, make_engine
+from models.core.errors import ValidationError
+from models.storage.schema import Layer, Setting
 
 
 def test_migrated_schema_is_current(db: Database) -> None:
@@ -23,7 +23,7 @@ def test_migration_matches_models(db: Database) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from models.schema import Base
+    from models.storage.schema import Base
 
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -118,8 +118,8 @@ def test_upgrade_keeps_existing_data(db_url: str) -> None:
     """A database made at the first revision, with cases in it, upgrades to the newest."""
     from alembic import command
 
-    from models.db import _alembic_config
-    from models.schema import Case
+    from models.storage.db import _alembic_config
+    from models.storage.schema import Case
 
     engine = make_engine(db_url)
     command.upgrade(_alembic_config(engine), "0001")

@@ -14,11 +14,11 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import func, select
 
-from models.db import Database
-from models.democity import GRID_SIZE, build_demo_city, generate_city, load_district_boundary
-from models.errors import ConflictError
-from models.geo import geodesic_area_m2, geodesic_distance_m
-from models.schema import (
+from models.storage.db import Database
+from models.scenarios.democity import GRID_SIZE, build_demo_city, generate_city, load_district_boundary
+from models.core.errors import ConflictError
+from models.core.geo import geodesic_area_m2, geodesic_distance_m
+from models.storage.schema import (
     CENTRE_ROLES,
     AdminUnit,
     Department,
@@ -198,9 +198,9 @@ def test_build_into_sqlite(built_sqlite) -> None:
 
 
 def test_only_an_administrator_builds_it(built_sqlite) -> None:
-    from models.auth import Actor
-    from models.errors import PermissionDenied
-    from models.schema import AuditEntry, StaffRole
+    from models.core.auth import Actor
+    from models.core.errors import PermissionDenied
+    from models.storage.schema import AuditEntry, StaffRole
 
     db, _ = built_sqlite
     with pytest.raises(PermissionDenied):

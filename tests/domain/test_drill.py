@@ -8,10 +8,10 @@ import json
 import pytest
 from sqlalchemy import MetaData, select, text, update
 
-from models.auth import Actor, SystemRole, mask_phone
-from models.cases import CaseService, NewCase
-from models.db import Database
-from models.drill import (
+from models.core.auth import Actor, SystemRole, mask_phone
+from models.cases.service import CaseService, NewCase
+from models.storage.db import Database
+from models.drills.drill import (
     DRILL_CREATED_KEY,
     DRILL_SOURCE_KEY,
     EVENT_TABLES,
@@ -24,9 +24,9 @@ from models.drill import (
     load_injects,
     score_drill,
 )
-from models.errors import ConflictError, ValidationError
-from models.loop import CaseLoop
-from models.schema import Base, Case, CaseHistory, Setting, StaffRole
+from models.core.errors import ConflictError, ValidationError
+from models.cases.loop import CaseLoop
+from models.storage.schema import Base, Case, CaseHistory, Setting, StaffRole
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from tests.citykit import make_tiny_city

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.auth import Actor
-from models.drill import DrillSession, create_drill_db, load_injects, score_drill
-from models.loop import CaseLoop
-from models.schema import StaffRole
+from models.core.auth import Actor
+from models.drills.drill import DrillSession, create_drill_db, load_injects, score_drill
+from models.cases.loop import CaseLoop
+from models.storage.schema import StaffRole
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from routing.scenarios import record_simulation

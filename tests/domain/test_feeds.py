@@ -9,10 +9,10 @@ import uuid
 import paho.mqtt.client as mqtt
 import pytest
 
-from models.feeds import MqttFeeds, Sensor
-from models.staff import StaffService
-from models.auth import Actor
-from models.schema import StaffRole
+from models.intake.mqtt import MqttFeeds, Sensor
+from models.world.staff import StaffService
+from models.core.auth import Actor
+from models.storage.schema import StaffRole
 
 pytestmark = pytest.mark.mqtt
 
@@ -54,7 +54,7 @@ def test_sensor_alert_becomes_a_case(feeds, tiny_city) -> None:
     send(pub, f"{prefix}/iot/smoke-01/alert",
          {"kind": "smoke", "value": 0.9, "time": "2026-11-28T09:00:00+08:00"})
     wait_for(lambda: f.cases_created)
-    from models.cases import CaseService
+    from models.cases.service import CaseService
 
     case = CaseService(tiny_city.db, Actor("d", StaffRole.DISPATCHER)).get(f.cases_created[0])
     assert (case.channel, case.subcategory, case.grid_id) == ("iot", "M01", tiny_city.grids[0])
@@ -103,7 +103,7 @@ def test_one_bad_fix_does_not_hold_back_the_others(feeds, tiny_city) -> None:
 def test_a_burst_of_alerts_is_one_transaction_and_the_backlog_drains(feeds, tiny_city) -> None:
     from sqlalchemy import select
 
-    from models.schema import AuditEntry
+    from models.storage.schema import AuditEntry
 
     f, pub, prefix = feeds
     for k in range(30):

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from models.feeds import MqttFeeds
-from models.schema import Case, CaseHistory, CaseReport, QuarantineItem
-from models.sensors import Sensor
+from models.intake.mqtt import MqttFeeds
+from models.storage.schema import Case, CaseHistory, CaseReport, QuarantineItem
+from models.world.sensors import Sensor
 
 NOW = dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC)
 SMOKE = Sensor("smoke-01", 112.9821, 28.1879, "M01", "烟感 1 号")

@@ -12,14 +12,14 @@ import sqlite3
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import Actor, SystemRole
-from models.db import Database
-from models.feedlimits import EXCERPT_CHARS, MAX_PAYLOAD_BYTES
-from models.feeds import RETRY_DELAYS_S, MqttFeeds
-from models.intake import IntakeService
-from models.schema import Case, QuarantineItem, Staff, StaffTrack
-from models.sensors import Sensor, SensorRegistry, SensorService
-from models.staff import PositionFix, StaffService
+from models.core.auth import Actor, SystemRole
+from models.storage.db import Database
+from models.core.limits import EXCERPT_CHARS, MAX_PAYLOAD_BYTES
+from models.intake.mqtt import RETRY_DELAYS_S, MqttFeeds
+from models.intake.service import IntakeService
+from models.storage.schema import Case, QuarantineItem, Staff, StaffTrack
+from models.world.sensors import Sensor, SensorRegistry, SensorService
+from models.world.staff import PositionFix, StaffService
 from tests.citykit import make_tiny_city
 from tests.factories import DISPATCHER
 
@@ -120,7 +120,7 @@ def test_an_item_the_database_refuses_is_quarantined_and_the_batch_kept(tiny_cit
 @pytest.fixture
 def locked_city(tmp_path, monkeypatch):
     """A tiny city on SQLite with a short busy timeout, and a second connection to lock it."""
-    monkeypatch.setattr("models.db.BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr("models.storage.db.BUSY_TIMEOUT_MS", 50)
     path = tmp_path / "locked.sqlite3"
     db = Database.open(f"sqlite:///{path}")
     city = make_tiny_city(db)

@@ -1,7 +1,7 @@
 """Every file importer fuzzed: CSV and Open311 cases, GeoJSON grids, snap reports, scenarios.
 
 The property is the same for each: whatever the bytes, the importer either takes the file in
-or refuses it with one of the project's own errors (:class:`models.errors.CityGridError`),
+or refuses it with one of the project's own errors (:class:`models.core.errors.CityGridError`),
 never a traceback of something else; a refused file writes nothing; memory stays bounded.
 Examples are kept small and few so the whole file runs in well under a minute.
 """
@@ -22,14 +22,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from models.auth import Actor, SystemRole
-from models.caseio import import_cases
-from models.db import Database
-from models.errors import CityGridError
-from models.gridio import import_grids, read_grid_layer, validate_grid_layer
-from models.schema import Case, Grid, Layer, QuarantineItem
-from models.scenario import read_scenario
-from models.snaps import SnapFolder
+from models.core.auth import Actor, SystemRole
+from models.intake.files import import_cases
+from models.storage.db import Database
+from models.core.errors import CityGridError
+from models.world.gridio import import_grids, read_grid_layer, validate_grid_layer
+from models.storage.schema import Case, Grid, Layer, QuarantineItem
+from models.scenarios.files import read_scenario
+from models.intake.snaps import SnapFolder
 from tests.citykit import make_tiny_city
 
 ADMIN = Actor.system("fuzz")
@@ -237,7 +237,7 @@ header = st.fixed_dictionaries(
 @given(head=header | json_values, events=st.lists(event, max_size=6),
        garbage=st.binary(max_size=40), cut=st.booleans())
 def test_scenario_files(head, events, garbage, cut) -> None:
-    from models.replay import Replay
+    from models.scenarios.replay import Replay
 
     world = _world()
     path = world.folder / "fuzz.cgs"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.errors import DatumError
-from models.geo import (
+from models.core.errors import DatumError
+from models.core.geo import (
     Datum,
     from_storage,
     gcj02_to_wgs84,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from models.gridindex import GridIndex
+from models.world.gridindex import GridIndex
 
 
 def test_bulk_agrees_with_brute_force(tiny_city) -> None:

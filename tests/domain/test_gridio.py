@@ -14,17 +14,17 @@ import shapely
 from shapely.geometry import box, mapping
 from sqlalchemy import func, select
 
-from models.auth import Actor
-from models.errors import ConflictError, GridLayerError, PermissionDenied
-from models.geo import Datum, geodesic_area_m2, transform_geometry
-from models.gridio import (
+from models.core.auth import Actor
+from models.core.errors import ConflictError, GridLayerError, PermissionDenied
+from models.core.geo import Datum, geodesic_area_m2, transform_geometry
+from models.world.gridio import (
     export_grids,
     import_grids,
     read_grid_layer,
     validate_file,
     validate_grid_layer,
 )
-from models.schema import Grid, Layer, StaffRole
+from models.storage.schema import Grid, Layer, StaffRole
 
 ADMIN = Actor.system("test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -258,7 +258,7 @@ def test_exports_open_in_ogrinfo(tmp_path, tiny_city, suffix) -> None:
 
 
 def test_failed_export_leaves_no_file(tmp_path, tiny_city, monkeypatch) -> None:
-    import models.gridio as gridio
+    import models.world.gridio as gridio
 
     def broken(path: Path, rows) -> None:
         path.write_text('{"type": "FeatureCollection", "feat')  # half-written, then fail
@@ -273,7 +273,7 @@ def test_failed_export_leaves_no_file(tmp_path, tiny_city, monkeypatch) -> None:
 
 
 # -- imports that can't hurt (issue 11) ----------------------------------------------------
-from models.gridio import MAX_VERTICES_PER_GRID, read_boundary, validate_file  # noqa: E402
+from models.world.gridio import MAX_VERTICES_PER_GRID, read_boundary, validate_file  # noqa: E402
 
 
 @pytest.mark.parametrize("population", [1e30, 1e400, -5, 2.5, True, "1e30", [1]])

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import Actor, SystemRole
-from models.errors import NotFoundError, ValidationError
-from models.intake import IntakeService, suggest_subcategory
-from models.schema import Case, CaseReport, StaffRole
+from models.core.auth import Actor, SystemRole
+from models.core.errors import NotFoundError, ValidationError
+from models.intake.service import IntakeService, suggest_subcategory
+from models.storage.schema import Case, CaseReport, StaffRole
 
 FEED = Actor.system("hotline", SystemRole.FEED)
 T = dt.datetime(2026, 11, 28, 9, tzinfo=dt.UTC)
@@ -77,7 +77,7 @@ def test_fix_and_retry_then_discard(tiny_city) -> None:
     dispatcher = IntakeService(tiny_city.db, Actor("d", StaffRole.DISPATCHER))
     with pytest.raises(ValidationError, match="why"):
         dispatcher.discard(other.quarantine_id, " ")
-    from models.errors import PermissionDenied
+    from models.core.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):  # a feed cannot throw items away
         svc.discard(other.quarantine_id, "spam")
@@ -86,8 +86,8 @@ def test_fix_and_retry_then_discard(tiny_city) -> None:
 
 
 def test_quarantine_hands_out_typed_records_and_counts_pending_items(tiny_city) -> None:
-    from models.errors import PermissionDenied
-    from models.records import QuarantineRecord
+    from models.core.errors import PermissionDenied
+    from models.core.records import QuarantineRecord
 
     svc = IntakeService(tiny_city.db, FEED)
     assert svc.quarantine_count() == 0
@@ -128,7 +128,7 @@ def test_duplicates_across_channels_within_the_window(tiny_city) -> None:
 
 
 def test_only_intake_roles_submit(tiny_city) -> None:
-    from models.errors import PermissionDenied
+    from models.core.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         IntakeService(tiny_city.db, Actor("t", StaffRole.TRAINER)).submit("snap", {"lon": 1})

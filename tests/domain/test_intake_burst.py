@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import Actor, SystemRole
-from models.intake import IntakeService
-from models.schema import AuditEntry, Case, CaseHistory, CaseReport, QuarantineItem
+from models.core.auth import Actor, SystemRole
+from models.intake.service import IntakeService
+from models.storage.schema import AuditEntry, Case, CaseHistory, CaseReport, QuarantineItem
 
 FEED = Actor.system("patrol-feed", SystemRole.FEED)
 T = dt.datetime(2026, 11, 28, 9, tzinfo=dt.UTC)
@@ -84,9 +84,9 @@ def test_an_empty_burst_writes_nothing(tiny_city) -> None:
 
 
 def test_the_quarantine_masks_phones_for_roles_that_may_not_read_them(tiny_city) -> None:
-    from models.auth import Perm
-    from models.errors import PermissionDenied
-    from models.schema import StaffRole
+    from models.core.auth import Perm
+    from models.core.errors import PermissionDenied
+    from models.storage.schema import StaffRole
 
     feed = IntakeService(tiny_city.db, FEED)
     bad = feed.submit("snap", item(lon="east"))

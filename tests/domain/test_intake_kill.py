@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from models.db import Database
-from models.schema import Case, CaseHistory, CaseReport, QuarantineItem
+from models.storage.db import Database
+from models.storage.schema import Case, CaseHistory, CaseReport, QuarantineItem
 from tests.citykit import make_tiny_city
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,9 +23,9 @@ KILLS = 4
 
 CHILD = r'''
 import os, sys
-from models.auth import Actor, SystemRole
-from models.db import Database
-from models.intake import IntakeService
+from models.core.auth import Actor, SystemRole
+from models.storage.db import Database
+from models.intake.service import IntakeService
 
 db = Database.open(sys.argv[1], migrate=False)
 svc = IntakeService(db, Actor.system("burst", SystemRole.FEED))

@@ -7,19 +7,19 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import PERMISSIONS, Actor
-from models.cases import CaseService, NewCase
-from models.errors import (
+from models.core.auth import PERMISSIONS, Actor
+from models.cases.service import CaseService, NewCase
+from models.core.errors import (
     ConflictError,
     IllegalTransition,
     PermissionDenied,
     StaleVersionError,
     ValidationError,
 )
-from models.loop import TRANSITIONS, CaseLoop, allowed
-from models.records import RoutingDecision
-from models.schema import AuditEntry, Case, CaseAttachment, CaseHistory, CaseReport, StaffRole
-from models.worktime import load_calendar, total_hours
+from models.cases.loop import TRANSITIONS, CaseLoop, allowed
+from models.core.records import RoutingDecision
+from models.storage.schema import AuditEntry, Case, CaseAttachment, CaseHistory, CaseReport, StaffRole
+from models.core.worktime import load_calendar, total_hours
 from tests.factories import city_actor
 from tests.freshloop import FreshLoop
 
@@ -686,7 +686,7 @@ def test_two_dispatchers_at_once_claim_each_case_once(world) -> None:
     stale (or, read after the winner, as illegal), and the case's unit is the winner's."""
     import threading
 
-    from models.errors import CityGridError
+    from models.core.errors import CityGridError
 
     tc, _, L, report = world
     n = 20

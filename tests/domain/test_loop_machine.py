@@ -25,14 +25,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import func, inspect, select
 
-from models.auth import PERMISSIONS, Actor, SystemRole
-from models.cases import CaseService, NewCase
-from models.catalogue import load_catalogue
-from models.db import Database
-from models.errors import CityGridError, StaleVersionError
-from models.loop import CLOSED, DONE, LEVEL_UP, OPEN, TRANSITIONS, CaseLoop, allowed
-from models.records import RoutingDecision
-from models.schema import (
+from models.core.auth import PERMISSIONS, Actor, SystemRole
+from models.cases.service import CaseService, NewCase
+from models.core.catalogue import load_catalogue
+from models.storage.db import Database
+from models.core.errors import CityGridError, StaleVersionError
+from models.cases.loop import CLOSED, DONE, LEVEL_UP, OPEN, TRANSITIONS, CaseLoop, allowed
+from models.core.records import RoutingDecision
+from models.storage.schema import (
     AuditEntry,
     Case,
     CaseHistory,
@@ -42,7 +42,7 @@ from models.schema import (
     Staff,
     StaffRole,
 )
-from models.worktime import elapsed_hours, step_deadline
+from models.core.worktime import elapsed_hours, step_deadline
 from tests.citykit import make_tiny_city
 
 ACTIONS = tuple(TRANSITIONS)

@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.privacy import (
+from models.core.privacy import (
     MOBILE,
     RESIDENT_ID,
     PersonalDataFilter,

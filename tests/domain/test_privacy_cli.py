@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError
 
 from console import cli
-from models.db import Database
-from models.privacy import PersonalDataFilter
+from models.storage.db import Database
+from models.core.privacy import PersonalDataFilter
 from tests.factories import run_cli as run
 
 PHONE = "13812345678"
@@ -29,7 +29,7 @@ def test_an_import_error_quoting_a_value_prints_it_masked(tiny_city, tmp_path) -
 
 def test_main_masks_every_log_line(caplog, monkeypatch) -> None:
     def logging_command(args) -> int:  # noqa: ANN001
-        logging.getLogger("models.intake").warning("refused payload %r", {"phone": PHONE})
+        logging.getLogger("models.intake.service").warning("refused payload %r", {"phone": PHONE})
         return cli.EXIT_OK
 
     monkeypatch.setitem(cli.COMMANDS, "export-cases", logging_command)

@@ -12,13 +12,13 @@ from dataclasses import asdict
 
 from sqlalchemy import select
 
-from models.auth import Actor, SystemRole
-from models.caseio import export_cases
-from models.cases import CaseService, NewCase
-from models.drill import DrillInject, DrillSession, create_drill_db
-from models.privacy import holds_personal_data
-from models.scenario import ScenarioHeader, export_scenario, read_scenario
-from models.schema import Staff
+from models.core.auth import Actor, SystemRole
+from models.intake.files import export_cases
+from models.cases.service import CaseService, NewCase
+from models.drills.drill import DrillInject, DrillSession, create_drill_db
+from models.core.privacy import holds_personal_data
+from models.scenarios.files import ScenarioHeader, export_scenario, read_scenario
+from models.storage.schema import Staff
 
 ADMIN = Actor.system()
 T0 = dt.datetime(2026, 3, 9, 2, 0, tzinfo=dt.UTC)

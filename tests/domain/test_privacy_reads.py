@@ -9,13 +9,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from models.auth import Actor, Perm, SystemRole
-from models.cases import CaseService, NewCase
-from models.errors import PermissionDenied, ValidationError
-from models.intake import IntakeService
-from models.loop import CaseLoop
-from models.privacy import holds_personal_data
-from models.schema import AuditEntry, Case, StaffRole
+from models.core.auth import Actor, Perm, SystemRole
+from models.cases.service import CaseService, NewCase
+from models.core.errors import PermissionDenied, ValidationError
+from models.intake.service import IntakeService
+from models.cases.loop import CaseLoop
+from models.core.privacy import holds_personal_data
+from models.storage.schema import AuditEntry, Case, StaffRole
 from tests.factories import MANAGER
 from tests.freshloop import stored_version
 
@@ -151,7 +151,7 @@ def test_an_intake_error_quotes_a_misplaced_phone_masked(tiny_city) -> None:
 
 def test_the_queue_masks_titles_for_roles_without_contact_rights(tiny_city) -> None:
     """The queue, the alerts and the search read titles from one bulk read: masked there."""
-    from models.queue import load_case_table
+    from models.cases.queue import load_case_table
 
     _report(tiny_city.db)
     assert load_case_table(tiny_city.db, TRAINER).titles.tolist() == ["井盖缺失 回电138****5678"]

@@ -9,11 +9,11 @@ import json
 import pytest
 from sqlalchemy import func, select, text
 
-from models.auth import Actor, Perm, SystemRole
-from models.errors import PermissionDenied
-from models.intake import IntakeService
-from models.schema import Case, QuarantineItem, Staff
-from models.sensors import Sensor, SensorService
+from models.core.auth import Actor, Perm, SystemRole
+from models.core.errors import PermissionDenied
+from models.intake.service import IntakeService
+from models.storage.schema import Case, QuarantineItem, Staff
+from models.world.sensors import Sensor, SensorService
 from tests.factories import DISPATCHER, MANAGER
 from tests.factories import SHIFT_LEAD as LEAD
 

@@ -8,12 +8,12 @@ import datetime as dt
 
 from sqlalchemy import func, select, update
 
-from models.auth import Actor
-from models.cases import CaseService, NewCase
-from models.casetable import STATUS_CODES
-from models.enums import CaseStatus
-from models.queue import load_case_table, search_cases, window_start
-from models.schema import Case, StaffRole
+from models.core.auth import Actor
+from models.cases.service import CaseService, NewCase
+from models.cases.table import STATUS_CODES
+from models.core.enums import CaseStatus
+from models.cases.queue import load_case_table, search_cases, window_start
+from models.storage.schema import Case, StaffRole
 
 NOW = dt.datetime.now(dt.UTC)
 DISPATCHER = Actor("d", StaffRole.DISPATCHER)
@@ -134,7 +134,7 @@ def test_search_keeps_phone_numbers_private(tiny_city) -> None:
 
 
 def test_a_reader_rereads_only_what_changed_and_follows_every_change(tiny_city) -> None:
-    from models.queue import QueueReader
+    from models.cases.queue import QueueReader
 
     ids = _history(tiny_city)
     reader = QueueReader(tiny_city.db, closed_days=7)
@@ -168,7 +168,7 @@ def test_a_reader_rereads_only_what_changed_and_follows_every_change(tiny_city) 
 
 
 def test_a_reader_masks_titles_for_each_reader_it_serves(tiny_city) -> None:
-    from models.queue import QueueReader
+    from models.cases.queue import QueueReader
     from tests.domain.test_privacy_reads import TRAINER
 
     _case(tiny_city, "回电13812345678", reported=NOW - dt.timedelta(days=2),
@@ -180,7 +180,7 @@ def test_a_reader_masks_titles_for_each_reader_it_serves(tiny_city) -> None:
 
 
 def test_a_reader_follows_the_window_as_it_moves_on(tiny_city) -> None:
-    from models.queue import QueueReader
+    from models.cases.queue import QueueReader
 
     _history(tiny_city)
     reader = QueueReader(tiny_city.db, closed_days=7)
@@ -197,8 +197,8 @@ def test_the_shared_reader_does_not_keep_a_database_alive(sqlite_url) -> None:
     import gc
     import weakref
 
-    from models.db import Database
-    from models.queue import reader_for
+    from models.storage.db import Database
+    from models.cases.queue import reader_for
 
     db = Database.open(sqlite_url)
     assert reader_for(db) is reader_for(db)

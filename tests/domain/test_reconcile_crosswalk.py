@@ -6,7 +6,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from models.geo import Datum
+from models.core.geo import Datum
 from models.reconcile.crosswalk import build_crosswalk, find_conflicts
 from models.reconcile.layers import DeptGrid, DeptLayer
 
@@ -57,7 +57,7 @@ def test_shares_of_each_departmental_grid() -> None:
 
 def test_areas_are_measured_on_the_ground() -> None:
     cw = build_crosswalk(B, list(UNIFIED), list(UNIFIED.values()))
-    from models.geo import geodesic_area_m2
+    from models.core.geo import geodesic_area_m2
 
     for code, share, m2 in cw.of_dept("B1"):
         if share < 1e-6:
@@ -72,7 +72,7 @@ def test_conflicts_with_their_place_and_area() -> None:
     assert ("claimed_twice", "A", ("A1", "A2")) in kinds
     twice = next(c for c in found if c.kind == "claimed_twice")
     strip = cell(1.4, 0, 1.5, 1)
-    from models.geo import geodesic_area_m2
+    from models.core.geo import geodesic_area_m2
 
     assert twice.area_m2 == pytest.approx(geodesic_area_m2(strip), rel=1e-4)
     assert strip.covers(shapely.Point(twice.lon, twice.lat))

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 import shapely
 
-from models.geo import Datum
+from models.core.geo import Datum
 from models.reconcile.files import UnifiedGrid, reconcile, write_outputs
 from models.reconcile.layers import generate_dept_layers, read_dept_layer
 from models.reconcile.rekey import read_records
@@ -97,8 +97,8 @@ def test_the_demo_layers_at_full_size(demo_city_file, tmp_path) -> None:
 
     db = copy_demo_city(demo_city_file[0], tmp_path / "demo.sqlite3")
     unified = UnifiedGrid.from_db(db)
-    from models.units import UnitService
-    from models.auth import Actor
+    from models.world.units import UnitService
+    from models.core.auth import Actor
 
     districts = UnitService(db, Actor.system("test")).unit_geometries("district")
     made = generate_dept_layers(districts, tmp_path / "dept", seed=2019, events_per_layer=2000)
@@ -128,14 +128,14 @@ def test_a_shapefile_layer_with_or_without_its_prj(tmp_path, epsg) -> None:
     import numpy as np
     import pyogrio.raw
 
-    from models.democity import load_district_boundary
+    from models.scenarios.democity import load_district_boundary
 
     tianxin = load_district_boundary("430103")  # WGS-84
     cells = [c for c in shapely.get_parts(shapely.intersection(
         shapely.box(*tianxin.bounds).buffer(0.01),
         tianxin)) if c.geom_type == "Polygon"]
     declared = Datum.CGCS2000 if epsg else Datum.GCJ02
-    from models.geo import transform_geometry
+    from models.core.geo import transform_geometry
 
     drawn = cells if epsg else [transform_geometry(c, Datum.WGS84, Datum.GCJ02) for c in cells]
     path = tmp_path / "layer.shp"

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import shapely
 
-from models.democity import _sample_points, generate_city
-from models.errors import ValidationError
-from models.geo import Datum, geodesic_area_m2
-from models.gridio import _plausible_code, validate_grid_layer
+from models.scenarios.democity import _sample_points, generate_city
+from models.core.errors import ValidationError
+from models.core.geo import Datum, geodesic_area_m2
+from models.world.gridio import _plausible_code, validate_grid_layer
 from models.reconcile import propose
 from models.reconcile.propose import (
     Bounds,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 
-from models.geo import Datum, wgs84_to_gcj02
+from models.core.geo import Datum, wgs84_to_gcj02
 from models.reconcile.crosswalk import build_crosswalk
 from models.reconcile.rekey import Record, read_records, rekey
 from tests.domain.test_reconcile_crosswalk import A, UNIFIED, X0, Y0, S

@@ -8,9 +8,9 @@ import importlib.util
 import numpy as np
 import pytest
 
-from models.auth import Actor
-from models.errors import PermissionDenied, ValidationError
-from models.schema import StaffRole
+from models.core.auth import Actor
+from models.core.errors import PermissionDenied, ValidationError
+from models.storage.schema import StaffRole
 from routing.errors import (
     CyclicEscalation,
     EscalationLimitReached,
@@ -425,19 +425,19 @@ def test_graph_from_the_database(tiny_city) -> None:
 
 
 # -- the demo city -------------------------------------------------------------------------
-HAVE_DEMO = importlib.util.find_spec("models.democity") is not None
+HAVE_DEMO = importlib.util.find_spec("models.scenarios.democity") is not None
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, request):
     if not HAVE_DEMO:
-        pytest.skip("models/democity.py (build_demo_city) does not exist yet")
+        pytest.skip("models/scenarios/democity.py (build_demo_city) does not exist yet")
     from tests.factories import copy_demo_city
 
     template, _summary = request.getfixturevalue("demo_city_file")  # seed 2019
     db = copy_demo_city(template, tmp_path_factory.mktemp("routing") / "demo.sqlite3")
     graph = EscalationGraph.from_db(db)
-    from models.units import UnitService
+    from models.world.units import UnitService
 
     ids, _codes, polys = UnitService(db, Actor.system()).grid_geometries()
     db.dispose()

@@ -227,7 +227,7 @@ def _world(db):  # noqa: ANN001, ANN202
     station, a district emergency bureau and public security bureau, one handler each:
     the squad's 2 km east at the street centre, the police handler at the case, the
     emergency handler 3 km east, the district police handler at the case."""
-    from models.schema import Department, DutyStatus, Staff, StaffRole
+    from models.storage.schema import Department, DutyStatus, Staff, StaffRole
     from tests.citykit import make_tiny_city
 
     city = make_tiny_city(db)
@@ -258,9 +258,9 @@ def _world(db):  # noqa: ANN001, ANN202
 
 
 def _report(city, subcategory: str):  # noqa: ANN001, ANN202
-    from models.auth import Actor
-    from models.cases import CaseService, NewCase
-    from models.schema import StaffRole
+    from models.core.auth import Actor
+    from models.cases.service import CaseService, NewCase
+    from models.storage.schema import StaffRole
 
     svc = CaseService(city.db, Actor("d", StaffRole.DISPATCHER),
                       locate=lambda lon, lat: city.grids[0])
@@ -274,10 +274,10 @@ def test_each_case_gets_a_handler_of_its_routed_department(tiny_city_world) -> N
     squad's handler 2 km away (not the police handler or the grid's workers at the case),
     a blocked fire lane the district emergency bureau's handler 3 km away, a party matter
     the grid's workers; a dispatched case is ranked for the department it went to."""
-    from models.auth import Actor
-    from models.cases import CaseService
-    from models.loop import CaseLoop
-    from models.schema import StaffRole
+    from models.core.auth import Actor
+    from models.cases.service import CaseService
+    from models.cases.loop import CaseLoop
+    from models.storage.schema import StaffRole
     from routing.candidates import (
         read_adjacency,
         read_staff_pool,

@@ -9,13 +9,13 @@ import json
 import numpy as np
 import pytest
 
-from models.casetable import STATUS_CODES
-from models.cases import CaseService, NewCase
-from models.errors import ValidationError
-from models.loop import CaseLoop
-from models.replay import Replay
-from models.scenario import ScenarioHeader, export_scenario, read_scenario, write_scenario
-from models.schema import StaffRole
+from models.cases.table import STATUS_CODES
+from models.cases.service import CaseService, NewCase
+from models.core.errors import ValidationError
+from models.cases.loop import CaseLoop
+from models.scenarios.replay import Replay
+from models.scenarios.files import ScenarioHeader, export_scenario, read_scenario, write_scenario
+from models.storage.schema import StaffRole
 from routing.scenarios import compare_policies, record_simulation
 from tests.factories import city_actor, copy_demo_city
 from tests.freshloop import FreshLoop
@@ -277,7 +277,7 @@ def test_a_bad_event_is_named_with_its_line(tmp_path, event, message) -> None:
 
 
 def test_a_checked_scenario_replays(tmp_path) -> None:
-    from models.replay import Replay
+    from models.scenarios.replay import Replay
 
     path = tmp_path / "ok.cgs"
     _lines(path, HEAD, REPORT, {"t": 1764288200.0, "k": "accept", "case": 1, "s": "accepted"},

@@ -12,13 +12,13 @@ import pytest
 import shapely
 from sqlalchemy import func, select
 
-from models.auth import Actor, SystemRole
-from models.errors import ValidationError
-from models.feeds import MqttFeeds, MqttPublisher
-from models.schema import Case, Staff, StaffTrack
-from models.sensors import Sensor, SensorService, parse_sensors
-from models.simulator import CitySimulator
-from models.staff import PositionFix, StaffService
+from models.core.auth import Actor, SystemRole
+from models.core.errors import ValidationError
+from models.intake.mqtt import MqttFeeds, MqttPublisher
+from models.storage.schema import Case, Staff, StaffTrack
+from models.world.sensors import Sensor, SensorService, parse_sensors
+from models.scenarios.simulator import CitySimulator
+from models.world.staff import PositionFix, StaffService
 
 ADMIN = Actor.system("test-admin")
 FEED = Actor.system("feed", SystemRole.FEED)

@@ -8,13 +8,13 @@ import math
 import pytest
 from sqlalchemy import func, select
 
-from models.audit import AuditService
-from models.auth import Actor, SystemRole, mask_phone
-from models.cases import CaseService, NewCase
-from models.errors import NotFoundError, PermissionDenied, ValidationError
-from models.schema import AuditEntry, Case, CaseHistory, StaffRole
-from models.staff import PositionFix, StaffService
-from models.units import UnitService, district_summaries
+from models.storage.audit import AuditService
+from models.core.auth import Actor, SystemRole, mask_phone
+from models.cases.service import CaseService, NewCase
+from models.core.errors import NotFoundError, PermissionDenied, ValidationError
+from models.storage.schema import AuditEntry, Case, CaseHistory, StaffRole
+from models.world.staff import PositionFix, StaffService
+from models.world.units import UnitService, district_summaries
 
 DISPATCHER = Actor("王调度", StaffRole.DISPATCHER, staff_id=None)
 AUDITOR = Actor("李审计", StaffRole.AUDITOR)

@@ -12,10 +12,10 @@ from importlib import resources
 import numpy as np
 import pytest
 
-import models.democity
-from models.catalogue import load_catalogue
-from models.errors import ValidationError
-from models.simulator import (
+import models.scenarios.democity
+from models.core.catalogue import load_catalogue
+from models.core.errors import ValidationError
+from models.scenarios.simulator import (
     CATEGORY_MIX,
     CHINA,
     CLOSURE_RATE,
@@ -46,7 +46,7 @@ def test_the_mix_is_the_reports_and_there_is_one() -> None:
     assert round(CATEGORY_MIX["emergency"] * 100, 2) == 2.07
     assert CLOSURE_RATE == 0.9851
     # the demo city's cases use the same mix, not a copy of it
-    assert models.democity.CATEGORY_MIX is CATEGORY_MIX
+    assert models.scenarios.democity.CATEGORY_MIX is CATEGORY_MIX
 
 
 def test_a_simulated_year_of_tianxin_matches_the_report(year) -> None:

@@ -8,14 +8,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import Actor, SystemRole
-from models.db import Database
-from models.gridindex import GridIndex
-from models.intake import IntakeService
-from models.schema import Case, CaseStatus
-from models.sensors import Sensor, SensorService
-from models.simulator import CitySimulator
-from models.staff import StaffService
+from models.core.auth import Actor, SystemRole
+from models.storage.db import Database
+from models.world.gridindex import GridIndex
+from models.intake.service import IntakeService
+from models.storage.schema import Case, CaseStatus
+from models.world.sensors import Sensor, SensorService
+from models.scenarios.simulator import CitySimulator
+from models.world.staff import StaffService
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from tests.factories import copy_demo_city
@@ -65,7 +65,7 @@ def test_live_cases_go_where_the_router_sends_them(demo) -> None:
 
 class InProcessFeeds:
     """A publisher whose alerts reach the intake's IoT channel at once, as the MQTT feeds
-    take them in (:meth:`models.feeds.MqttFeeds._apply_alerts`); positions go to the staff
+    take them in (:meth:`models.intake.mqtt.MqttFeeds._apply_alerts`); positions go to the staff
     service."""
 
     def __init__(self, db: Database) -> None:

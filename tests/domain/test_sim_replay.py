@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-import models.scenario
+import models.scenarios.files
 from console.cli import main
-from models.scenario import ScenarioHeader, write_scenario
+from models.scenarios.files import ScenarioHeader, write_scenario
 from routing.scenarios import record_simulation
 from tests.factories import copy_demo_city
 
@@ -59,7 +59,7 @@ def test_a_recorded_year_of_tianxin_replays_within_the_reports_figures(demo_city
                       start=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     db.dispose()
     # a year of Tianxin is about 776,000 lines: within the reader's cap
-    assert models.scenario.MAX_EVENTS >= 1_000_000
+    assert models.scenarios.files.MAX_EVENTS >= 1_000_000
     assert main(["replay", str(path)]) == 0
     last = _last_json(capsys)
     assert abs(last["events"] - 95_792) < 4 * 95_792 ** 0.5

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from models.simulator import (
+from models.scenarios.simulator import (
     CATEGORY_MIX,
     CitySimulator,
     events_per_hour,
@@ -48,7 +48,7 @@ def test_the_demo_city_lives(demo_city_file, tmp_path) -> None:
     db = copy_demo_city(demo_city_file[0], tmp_path / "sim.sqlite3")
     sim = CitySimulator(db, seed=3, start=dt.datetime(2026, 3, 4, 1, tzinfo=dt.UTC))
     stats = sim.run_until(sim.now + dt.timedelta(hours=6))
-    from models.schema import Case, CaseStatus
+    from models.storage.schema import Case, CaseStatus
 
     with db.read() as s:
         by_status = dict(s.execute(select(Case.status, func.count()).group_by(Case.status)).all())

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from models.auth import Actor, SystemRole
-from models.cases import CaseService
-from models.db import Database
-from models.errors import NotFoundError, PermissionDenied, ValidationError
-from models.intake import IntakeService
-from models.loop import CaseLoop
-from models.photos import MAX_PHOTO_BYTES
-from models.schema import (
+from models.core.auth import Actor, SystemRole
+from models.cases.service import CaseService
+from models.storage.db import Database
+from models.core.errors import NotFoundError, PermissionDenied, ValidationError
+from models.intake.service import IntakeService
+from models.cases.loop import CaseLoop
+from models.cases.photos import MAX_PHOTO_BYTES
+from models.storage.schema import (
     AuditEntry,
     Case,
     CaseAttachment,
@@ -30,7 +30,7 @@ from models.schema import (
     QuarantineItem,
     StaffRole,
 )
-from models.snaps import SnapFolder, SnapImporter
+from models.intake.snaps import SnapFolder, SnapImporter
 from tests.factories import DISPATCHER
 from tests.freshloop import FreshLoop
 
@@ -384,7 +384,7 @@ def test_a_link_to_a_photo_in_the_same_folder_is_fine(db, inbox) -> None:
 
 
 def test_a_report_that_is_a_device_or_too_large_is_refused_unread(db, inbox) -> None:
-    from models.snaps import MAX_REPORT_BYTES
+    from models.intake.snaps import MAX_REPORT_BYTES
 
     inbox.mkdir()
     os.symlink("/dev/zero", inbox / "zero.json")

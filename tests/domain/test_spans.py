@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from models.cases import CaseService, NewCase
-from models.errors import IllegalTransition, PermissionDenied, ValidationError
-from models.loop import CaseLoop
-from models.schema import AuditEntry, Case, CaseGrid, CaseHistory
-from models.spans import MAX_SPAN, case_grids
+from models.cases.service import CaseService, NewCase
+from models.core.errors import IllegalTransition, PermissionDenied, ValidationError
+from models.cases.loop import CaseLoop
+from models.storage.schema import AuditEntry, Case, CaseGrid, CaseHistory
+from models.cases.spans import MAX_SPAN, case_grids
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from tests.citykit import add_second_street

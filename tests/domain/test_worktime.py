@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from models.errors import ValidationError
-from models.worktime import (
+from models.core.errors import ValidationError
+from models.core.worktime import (
     DEADLINE_OK,
     DEADLINE_OVERDUE,
     DEADLINE_WARNING,
@@ -199,7 +199,7 @@ def test_step_limits_follow_the_catalogue() -> None:
 
 
 def test_the_queue_warns_in_working_hours_and_skips_suspended_cases() -> None:
-    from models.casetable import CaseTable
+    from models.cases.table import CaseTable
 
     start = at(2026, 3, 6, 16, 0)  # Friday: 2 working hours run to Monday 09:00
     due = cal.add_working_hours(start, 2)

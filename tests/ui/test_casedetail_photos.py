@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QBuffer, QIODevice, QSize, Qt
 from PySide6.QtGui import QColor, QImage
 
-from models.records import CaseRecord
+from models.core.records import CaseRecord
 from widgets.casedetail import THUMBNAIL, CaseDetailWidget
 
 pytestmark = pytest.mark.gui

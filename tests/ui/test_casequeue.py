@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from models.auth import Actor
-from models.cases import CaseService, NewCase
-from models.casetable import STATUS_CODES, CaseTable
-from models.queue import load_case_table
-from models.schema import StaffRole
+from models.core.auth import Actor
+from models.cases.service import CaseService, NewCase
+from models.cases.table import STATUS_CODES, CaseTable
+from models.cases.queue import load_case_table
+from models.storage.schema import StaffRole
 from widgets.casequeue import CaseQueueWidget, QueueFilter, filter_mask
 
 NOW = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)

@@ -210,7 +210,7 @@ def test_mbtiles_base_map_is_served_offline(qtbot, tmp_path) -> None:
                          [(z, x, y, png) for z in range(8, 12) for x in range(2 ** z)
                           for y in range(2 ** z) if z < 9 or (abs(x - 2 ** z * 0.813) < 3)])
         conn.commit()
-    from models.mbtiles import read_tile
+    from models.world.mbtiles import read_tile
 
     assert read_tile(path, 8, 208, 108) == png  # XYZ row 108 is TMS row 147 at z8
     assert read_tile(path, 30, 0, 0) is None

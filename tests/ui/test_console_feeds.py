@@ -8,10 +8,10 @@ import uuid
 import paho.mqtt.client as mqtt
 import pytest
 
-from models.auth import Actor, SystemRole
-from models.intake import IntakeService
-from models.schema import StaffRole
-from models.sensors import Sensor, SensorService
+from models.core.auth import Actor, SystemRole
+from models.intake.service import IntakeService
+from models.storage.schema import StaffRole
+from models.world.sensors import Sensor, SensorService
 from tests.factories import city_actor
 
 pytestmark = pytest.mark.gui
@@ -78,8 +78,8 @@ def test_a_snap_reports_photos_show_in_the_case_detail(qtbot, console, tiny_city
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice
     from PySide6.QtGui import QColor, QImage
 
-    from models.cases import CaseService, NewCase
-    from models.photos import Photo
+    from models.cases.service import CaseService, NewCase
+    from models.cases.photos import Photo
 
     win, controller = console
     image = QImage(40, 30, QImage.Format.Format_RGB32)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from models.auth import Actor
-from models.cases import CaseService, NewCase
-from models.schema import StaffRole
+from models.core.auth import Actor
+from models.cases.service import CaseService, NewCase
+from models.storage.schema import StaffRole
 from tests.factories import city_actor
 
 pytestmark = pytest.mark.gui
@@ -122,7 +122,7 @@ def _add_departments(city) -> None:  # noqa: ANN001
     """City and district departments for emergencies and for public security."""
     from sqlalchemy import select
 
-    from models.schema import AdminUnit, Department
+    from models.storage.schema import AdminUnit, Department
 
     with city.db.write() as s:
         units = {u.code: u.id for u in s.scalars(select(AdminUnit))}
@@ -145,7 +145,7 @@ def test_escalate_and_deescalate_reach_the_routers_decision(qtbot, console, tiny
     """Each case-detail action against the router's own answer for the same case: a fire
     lane (S06) escalated from the district goes to the city's emergency (fire) service, not
     the police; the trace names who acted; de-escalation goes back down the chain."""
-    from models.loop import CaseLoop
+    from models.cases.loop import CaseLoop
 
     win, controller, answers = console
     _add_departments(tiny_city)
@@ -168,7 +168,7 @@ def test_escalate_and_deescalate_reach_the_routers_decision(qtbot, console, tiny
     expected = router.escalate(routed, "现场需要消防支队", "security", who=controller.actor,
                                subcategory="S06")
     with tiny_city.db.read() as s:
-        from models.schema import Case, Department
+        from models.storage.schema import Case, Department
 
         row = s.get(Case, case_id)
         dept = s.get(Department, row.assigned_department_id)
@@ -193,7 +193,7 @@ def test_a_case_outside_every_grid_goes_to_the_district_containing_it(console, t
     import shapely
     from sqlalchemy import select
 
-    from models.schema import AdminUnit
+    from models.storage.schema import AdminUnit
 
     win, controller, answers = console
     with tiny_city.db.write() as s:
@@ -213,7 +213,7 @@ def _written(db, case_id: int, whole_audit: bool = True) -> tuple:
     """The case's row, its history and the whole audit trail (or the case's own rows)."""
     from sqlalchemy import select
 
-    from models.schema import AuditEntry, Case, CaseHistory
+    from models.storage.schema import AuditEntry, Case, CaseHistory
 
     with db.read() as s:
         c = s.get(Case, case_id)
@@ -228,7 +228,7 @@ def _written(db, case_id: int, whole_audit: bool = True) -> tuple:
 
 def _rival(tiny_city):  # noqa: ANN001, ANN202
     """A second dispatcher at another console, acting on what they see there."""
-    from models.loop import CaseLoop
+    from models.cases.loop import CaseLoop
 
     return CaseLoop(tiny_city.db, Actor("调度二", StaffRole.DISPATCHER,
                                         tiny_city.staff["dispatcher"]))

@@ -8,7 +8,7 @@ import pytest
 
 from console.app import ConsoleController
 from console.mainwindow import MainWindow
-from models.cases import CaseService, NewCase
+from models.cases.service import CaseService, NewCase
 from tests.factories import DISPATCHER
 from widgets.citymap import CityMapWidget
 

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import func, select
 
-from models.intake import IntakeService
-from models.schema import AuditEntry, StaffRole
+from models.intake.service import IntakeService
+from models.storage.schema import AuditEntry, StaffRole
 from tests.factories import city_actor
 
 pytestmark = pytest.mark.gui

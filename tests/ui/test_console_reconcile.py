@@ -10,7 +10,7 @@ import shapely
 
 from models.reconcile.files import UnifiedGrid
 from models.reconcile.layers import generate_dept_layers
-from models.schema import StaffRole
+from models.storage.schema import StaffRole
 from tests.factories import city_actor
 
 pytestmark = pytest.mark.gui

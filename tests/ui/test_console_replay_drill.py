@@ -8,9 +8,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from models.cases import CaseService, NewCase
-from models.casetable import STATUS_CODES
-from models.schema import Case, CaseHistory, StaffRole
+from models.cases.service import CaseService, NewCase
+from models.cases.table import STATUS_CODES
+from models.storage.schema import Case, CaseHistory, StaffRole
 from routing.scenarios import record_simulation
 from tests.factories import city_actor
 from widgets.training import banner_of

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from models.cases import CaseService, NewCase
-from models.schema import StaffRole
-from models.spans import case_grids
+from models.cases.service import CaseService, NewCase
+from models.storage.schema import StaffRole
+from models.cases.spans import case_grids
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from tests.citykit import add_second_street

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from console.mainwindow import MainWindow
-from models.cases import CaseService, NewCase
+from models.cases.service import CaseService, NewCase
 from tests.factories import DISPATCHER
 
 pytestmark = pytest.mark.gui
@@ -184,17 +184,17 @@ def test_a_slow_simulator_tick_is_not_lost_when_the_timer_fires_again(qtbot, win
     must neither cancel the running tick nor report a tick that did nothing."""
     import threading
 
-    import models.simulator
+    import models.scenarios.simulator
 
     win, controller = window
     release = threading.Event()
-    real = models.simulator.CitySimulator
+    real = models.scenarios.simulator.CitySimulator
 
     def slow(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         release.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(models.simulator, "CitySimulator", slow)
+    monkeypatch.setattr(models.scenarios.simulator, "CitySimulator", slow)
     results = []
     controller.runner.sig_task_finished.connect(
         lambda kind, result: results.append(result) if kind == "simulate" else None)

@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import func, select
 
-from models.auth import Actor
-from models.cases import CaseService, NewCase
-from models.schema import AuditEntry, StaffRole
+from models.core.auth import Actor
+from models.cases.service import CaseService, NewCase
+from models.storage.schema import AuditEntry, StaffRole
 from tests.factories import city_actor
 from widgets.casedetail import CaseDetailWidget
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog
 
-from models.records import QuarantineRecord
+from models.core.records import QuarantineRecord
 from widgets.quarantine import QuarantineWidget
 
 T = dt.datetime(2026, 11, 28, 9, tzinfo=dt.UTC)

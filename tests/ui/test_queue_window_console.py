@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from models.enums import CaseStatus
+from models.core.enums import CaseStatus
 from tests.domain.test_queue_window import DISPATCHER, NOW, _case, _history
 
 

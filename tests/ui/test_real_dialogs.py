@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from console.mainwindow import MainWindow
-from models.cases import CaseService, NewCase
-from models.schema import StaffRole
+from models.cases.service import CaseService, NewCase
+from models.storage.schema import StaffRole
 from tests.factories import city_actor
 from tests.ui.dialogs import DialogAnswerer, cancel, choose, type_text
 from widgets.training import banner_of
@@ -104,7 +104,7 @@ def test_a_drill_merge_through_its_dialog(qtbot, drill) -> None:
 
 def test_a_failed_end_keeps_the_drill_running(qtbot, drill, monkeypatch) -> None:
     import console.drill
-    from models.errors import CityGridError
+    from models.core.errors import CityGridError
 
     run = drill
 

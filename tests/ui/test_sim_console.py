@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from console.tasks import TaskState
-from models.schema import Case
+from models.storage.schema import Case
 from tests.factories import DISPATCHER
 
 pytestmark = pytest.mark.gui

@@ -1,0 +1,140 @@
+"""The case queue as columns (no database imports: widgets filter and sort these).
+
+The queue holds up to a few hundred thousand rows; filtering and sorting them row by row in
+Python would stall the GUI, so the queue is read once into numpy columns and views filter
+with vectorised masks. Codes (category, status, level) are small integer codes with their
+label tables; district and street are their unit codes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.core.catalogue import CATEGORY_CODES
+from models.core.enums import CaseStatus, Level, Priority
+
+STATUS_CODES: tuple[str, ...] = tuple(s.value for s in CaseStatus)
+PRIORITY_CODES: tuple[str, ...] = tuple(p.value for p in Priority)
+LEVEL_CODES: tuple[str, ...] = ("", *(lv.value for lv in Level))  # "" = not assigned yet
+CLOSED_STATUSES = frozenset({"archived", "assessed", "rejected", "merged"})
+
+
+@dataclass(frozen=True)
+class CaseTable:
+    """Every listed case as parallel columns (row i of each array is one case)."""
+
+    ids: NDArray[np.int64]
+    numbers: NDArray[np.object_]
+    titles: NDArray[np.object_]
+    category: NDArray[np.int8]       # index into CATEGORY_CODES
+    subcategory: NDArray[np.object_]
+    status: NDArray[np.int8]         # index into STATUS_CODES
+    priority: NDArray[np.int8]       # index into PRIORITY_CODES
+    level: NDArray[np.int8]          # index into LEVEL_CODES
+    district: NDArray[np.object_]    # 6-digit code or ""
+    street: NDArray[np.object_]      # 9-digit code or ""
+    grid_code: NDArray[np.object_]
+    reported_at: NDArray[np.float64]  # POSIX seconds
+    deadline: NDArray[np.float64]     # POSIX seconds, NaN when none
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    started: NDArray[np.float64] | None = None  # when the current step started (POSIX s)
+    # closed cases in the database that are not in this table (older than the queue's
+    # window of closed cases, or past its cap): the UI offers a search for them
+    closed_beyond: int = 0
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple]) -> "CaseTable":
+        """Build from tuples (id, number, title, category, subcategory, status, priority,
+        level, district, grid_code, reported_at, deadline, lon, lat[, step_started_at
+        [, street]]); without the street column every row's street is ""."""
+        cat_ix = {c: i for i, c in enumerate(CATEGORY_CODES)}
+        st_ix = {s: i for i, s in enumerate(STATUS_CODES)}
+        pr_ix = {p: i for i, p in enumerate(PRIORITY_CODES)}
+        lv_ix = {lv: i for i, lv in enumerate(LEVEL_CODES)}
+        n = len(rows)
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 14
+
+        def obj(values) -> NDArray[np.object_]:
+            out = np.empty(n, dtype=object)
+            out[:] = list(values)
+            return out
+
+        def secs(values) -> NDArray[np.float64]:
+            return np.array([v.timestamp() if v is not None else np.nan for v in values],
+                            dtype=np.float64)
+
+        started = secs(cols[14]) if len(cols) > 14 else None
+        streets = cols[15] if len(cols) > 15 else [""] * n
+
+        return cls(
+            ids=np.array(cols[0], dtype=np.int64), numbers=obj(cols[1]), titles=obj(cols[2]),
+            category=np.array([cat_ix[c] for c in cols[3]], dtype=np.int8),
+            subcategory=obj(cols[4]),
+            # (the ORM's StrEnum members hash and compare as their values)
+            status=np.array([st_ix[s] for s in cols[5]], dtype=np.int8),
+            priority=np.array([pr_ix[p] for p in cols[6]], dtype=np.int8),
+            level=np.array([lv_ix[lv or ""] for lv in cols[7]], dtype=np.int8),
+            district=obj(v or "" for v in cols[8]), street=obj(v or "" for v in streets),
+            grid_code=obj(v or "" for v in cols[9]),
+            reported_at=secs(cols[10]), deadline=secs(cols[11]),
+            lon=np.array(cols[12], dtype=np.float64), lat=np.array(cols[13], dtype=np.float64),
+            started=started)
+
+    def take(self, rows: NDArray[np.intp] | list[int]) -> "CaseTable":
+        """The given rows, in the given order (``closed_beyond`` kept)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        return dataclasses.replace(self, **{
+            f.name: getattr(self, f.name)[rows] for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)})
+
+    @classmethod
+    def concat(cls, tables: "list[CaseTable]", closed_beyond: int = 0) -> "CaseTable":
+        """The rows of ``tables`` one after the other."""
+        def column(name: str) -> NDArray | None:
+            parts = [getattr(t, name) for t in tables]
+            if name == "started" and any(p is None for p in parts):
+                parts = [t.reported_at if t.started is None else t.started for t in tables]
+            return np.concatenate(parts)
+
+        return cls(**{f.name: column(f.name) for f in dataclasses.fields(cls)
+                      if f.name != "closed_beyond"}, closed_beyond=closed_beyond)
+
+    def open_mask(self) -> NDArray[np.bool_]:
+        closed = [STATUS_CODES.index(s) for s in CLOSED_STATUSES]
+        return ~np.isin(self.status, closed)
+
+    def deadline_states(self, now: dt.datetime, warn_fraction: float = 0.8
+                        ) -> NDArray[np.int8]:
+        """0 on time, 1 warning, 2 overdue for every row (closed and suspended rows are 0).
+
+        The warning counts what is left of the step's limit in the subcategory's basis
+        (working hours on the working calendar, or calendar hours), so nights, weekends and
+        pauses do not bring it forward or push it back.
+        """
+        from models.core.worktime import scan_deadlines, step_limits
+
+        started = self.started if self.started is not None else self.reported_at
+        limit, working = step_limits(self.subcategory, np.asarray(STATUS_CODES)[self.status])
+        states = scan_deadlines(started, self.deadline, now.timestamp(), warn_fraction,
+                                limit=np.where(np.isnan(limit), self.deadline - started, limit),
+                                working=working)
+        states[~self._clock_running()] = 0
+        return states
+
+    def overdue_mask(self, now: dt.datetime) -> NDArray[np.bool_]:
+        with np.errstate(invalid="ignore"):
+            return self._clock_running() & (self.deadline < now.timestamp())
+
+    def _clock_running(self) -> NDArray[np.bool_]:
+        # a suspended case's clock stands still: its deadline moves on when it resumes
+        return self.open_mask() & (self.status != STATUS_CODES.index("suspended"))
+

@@ -1,0 +1,1 @@
+"""Training drills: a copy of the world, scripted injects, the session and its score."""

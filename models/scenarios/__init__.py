@@ -1,0 +1,1 @@
+"""Scenarios: scenario files, replay, the city simulator and the demo city."""
