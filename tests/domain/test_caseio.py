@@ -218,7 +218,7 @@ def test_the_service_map_and_the_suggestion(tmp_path, tiny_city) -> None:
 
 def test_batches_are_one_transaction(tmp_path, tiny_city, monkeypatch) -> None:
     """A row that fails while the later batches are written takes the earlier ones back."""
-    from models.cases.service import files as caseio
+    from models.intake import files as caseio
 
     path = rows_with(tmp_path, *[GOOD] * 6)
     assert import_cases(tiny_city.db, ADMIN, path, batch_rows=2).imported == 7
