@@ -33,7 +33,7 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox"
 import numpy as np  # noqa: E402
 
 from benchmarks._machine import print_machine  # noqa: E402
-from widgets.citymap import CityMapWidget, register_url_scheme  # noqa: E402
+from widgets.citymap import register_url_scheme  # noqa: E402
 
 register_url_scheme()
 
@@ -42,8 +42,7 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from console.app import ConsoleController  # noqa: E402
-from console.mainwindow import MainWindow  # noqa: E402
+from console.composition import build_console  # noqa: E402
 from models.core.auth import Actor, SystemRole  # noqa: E402
 from models.storage.db import Database  # noqa: E402
 from models.scenarios.democity import build_demo_city, seed_demo_cases  # noqa: E402
@@ -142,11 +141,9 @@ def main() -> None:
         # every staff member carries the app (grid workers, handlers, centre staff)
         staff = list(s.scalars(select(Staff.id).order_by(Staff.id).limit(args.staff)))
         cases_before = s.scalar(select(func.count()).select_from(Case))
-    map_widget = CityMapWidget()
-    window = MainWindow(db.url, central=map_widget)
+    console = build_console(db, Actor("bench", StaffRole.DISPATCHER))
+    window, controller, map_widget = console.window, console.controller, console.map
     window.resize(1600, 1000)
-    controller = ConsoleController(db, Actor("bench", StaffRole.DISPATCHER), window,
-                                   build_demo=False, map_widget=map_widget)
     applied: list[float] = []
     show = controller._show_snapshot
 

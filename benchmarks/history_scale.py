@@ -133,8 +133,7 @@ def measure(url: str, launched: float, with_map: bool) -> dict:
     from PySide6.QtWidgets import QApplication
     from sqlalchemy import func, select
 
-    from console.app import ConsoleController
-    from console.mainwindow import MainWindow
+    from console.composition import build_console
     from models.core.auth import Actor
     from models.storage.db import Database
     from models.cases.queue import OPEN_STATUSES
@@ -142,15 +141,9 @@ def measure(url: str, launched: float, with_map: bool) -> dict:
 
     app = QApplication.instance() or QApplication([])
     db = Database.open(url)
-    map_widget = None
-    if with_map:
-        from widgets.citymap import CityMapWidget
-
-        map_widget = CityMapWidget()
-    window = MainWindow(db.url, central=map_widget)
+    console = build_console(db, Actor("bench", StaffRole.DISPATCHER), with_map=with_map)
+    window, controller = console.window, console.controller
     window.resize(1600, 1000)
-    controller = ConsoleController(db, Actor("bench", StaffRole.DISPATCHER), window,
-                                   build_demo=False, map_widget=map_widget)
     shown = QEventLoop()
     show = controller._show_snapshot
     gui_ms: list[float] = []

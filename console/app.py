@@ -20,16 +20,16 @@ from PySide6.QtWidgets import QApplication
 
 from console.application.casedesk import BulkReassignment, CaseDesk
 from console.application.snapshot import Snapshot, read_snapshot
-from console.casework import ActionCancelled, CaseDetailPresenter  # noqa: F401 (re-export)
-from console.drills import DrillsPresenter
-from console.hotline import HotlinePresenter
-from console.intakedesk import IntakePresenter
-from console.livemap import LiveMapSync
+from console.presenters.casework import ActionCancelled, CaseDetailPresenter  # noqa: F401 (re-export)
+from console.presenters.drills import ConsoleFactory, DrillsPresenter
+from console.presenters.hotline import HotlinePresenter
+from console.presenters.intakedesk import IntakePresenter
+from console.presenters.livemap import LiveMapSync
 from console.mainwindow import MainWindow
-from console.reconcile import ReconcilePresenter
-from console.replaying import ReplayPresenter
-from console.simulation import SimulatorPresenter
-from console.spans import SpanPresenter
+from console.presenters.reconcile import ReconcilePresenter
+from console.presenters.replaying import ReplayPresenter
+from console.presenters.simulation import SimulatorPresenter
+from console.presenters.spans import SpanPresenter
 from console.tasks import TaskRunner, TaskState
 from models.core.auth import Actor, Perm
 from models.cases.service import CaseService
@@ -56,7 +56,8 @@ class ConsoleController(QObject):
     """The window shows the database's content for the first time."""
 
     def __init__(self, db: Database, actor: Actor, window: MainWindow, *,
-                 build_demo: bool = True, map_widget: CityMapWidget | None = None) -> None:
+                 build_demo: bool = True, map_widget: CityMapWidget | None = None,
+                 build_console: ConsoleFactory) -> None:
         super().__init__(window)
         self.db, self.actor, self.window = db, actor, window
         self.cases = CaseService(db, actor)
@@ -76,11 +77,11 @@ class ConsoleController(QObject):
         window.sig_fly_to_selected_requested.connect(self._on_window_fly_to_selected_requested)
         window.sig_role_requested.connect(self.set_role)
         window.sig_hotline_requested.connect(self.open_hotline_form)
-        # training drills on copies of the world (console.drills); the controller asks
-        self.drill_runs = DrillsPresenter(db, self.runner, window, self)
-        # the city simulator, following the wall clock (console.simulation)
+        # training drills on copies of the world (console.presenters.drills); the controller asks
+        self.drill_runs = DrillsPresenter(db, self.runner, window, self, build_console)
+        # the city simulator, following the wall clock (console.presenters.simulation)
         self.sim = SimulatorPresenter(db, self.runner, window, on_change=self.refresh)
-        # the MQTT feeds, the snap folder and the quarantine (console.intakedesk)
+        # the MQTT feeds, the snap folder and the quarantine (console.presenters.intakedesk)
         self.intake = IntakePresenter(db, self.runner, window, actor=lambda: self.actor,
                                       locate=self._locator, on_change=self.refresh,
                                       set_publisher=self.sim.set_publisher)
@@ -92,17 +93,17 @@ class ConsoleController(QObject):
         window.detail.sig_contact_reveal_requested.connect(
             self._on_detail_contact_reveal_requested)
         window.detail.set_contact_reveal_allowed(actor.can(Perm.CONTACT_READ))
-        # replaying a scenario on the timeline (console.replaying)
+        # replaying a scenario on the timeline (console.presenters.replaying)
         self.replaying = ReplayPresenter(self.runner, window, self)
         window.quarantine.reveal.setVisible(actor.can(Perm.CONTACT_READ))
         self.router = None  # routing.policy.Router, built on first use (off the hot path)
         self._districts: list | None = None  # (district id, boundary) for off-grid cases
         self._adjacency = None
-        # 12345 calls and the merge offer (console.hotline)
+        # 12345 calls and the merge offer (console.presenters.hotline)
         self.calls = HotlinePresenter(self)
-        # the case detail: showing and working a case (console.casework)
+        # the case detail: showing and working a case (console.presenters.casework)
         self.casework = CaseDetailPresenter(self)
-        # the grids a case spans: the picker beside the map (console.spans)
+        # the grids a case spans: the picker beside the map (console.presenters.spans)
         self.spans = SpanPresenter(self)
         # the case actions of the acting user, without Qt (console.application.casedesk)
         self.desk = CaseDesk(db, actor, self._router)
@@ -115,7 +116,7 @@ class ConsoleController(QObject):
         self.map = map_widget
         self._index = None  # the point-to-grid index, built on first use
         self.picked_location: tuple[float, float, str] | None = None
-        # the page is built once; each refresh sends what changed (console.livemap)
+        # the page is built once; each refresh sends what changed (console.presenters.livemap)
         self.live_map = LiveMapSync(map_widget) if map_widget is not None else None
         if map_widget is not None:
             map_widget.sig_grid_clicked.connect(self._on_map_grid_clicked)
@@ -170,7 +171,7 @@ class ConsoleController(QObject):
         self.runner.submit("snapshot", lambda state: read_snapshot(
             self.db, self.actor, state, with_layers=with_layers, queue=self.queue_reader))
 
-    # -- the city simulator (console.simulation) ------------------------------------------
+    # -- the city simulator (console.presenters.simulation) ------------------------------------------
     @property
     def simulator(self):  # noqa: ANN201
         return self.sim.simulator
@@ -182,7 +183,7 @@ class ConsoleController(QObject):
     def set_simulator_running(self, on: bool) -> None:
         self.sim.set_running(on)
 
-    # -- training drills (console.drills) ------------------------------------------------
+    # -- training drills (console.presenters.drills) ------------------------------------------------
     @property
     def drills(self) -> list:
         return self.drill_runs.drills
@@ -192,7 +193,7 @@ class ConsoleController(QObject):
         """Copy the world into a drill database, then open the drill window."""
         self.drill_runs.start(trainee, injects_file, root=root)
 
-    # -- replaying a scenario (console.replaying) ----------------------------------------
+    # -- replaying a scenario (console.presenters.replaying) ----------------------------------------
     @property
     def replay(self):  # noqa: ANN201
         """The scenario replayed in this window, or None while it is live."""
@@ -216,7 +217,7 @@ class ConsoleController(QObject):
         if self.live_map is not None:
             self.live_map.clear()
 
-    # -- intake (console.intakedesk) --------------------------------------------------------
+    # -- intake (console.presenters.intakedesk) --------------------------------------------------------
     @property
     def feeds(self):  # noqa: ANN201
         return self.intake.feeds
@@ -421,7 +422,7 @@ class ConsoleController(QObject):
         self.map.set_pick_mode(True)
         self.window.statusBar().showMessage(self.tr("Click the map to place the location"))
 
-    # -- 12345 calls (console.hotline) -------------------------------------------------------
+    # -- 12345 calls (console.presenters.hotline) -------------------------------------------------------
     @property
     def hotline(self):  # noqa: ANN201
         """The open hotline form, if any."""
@@ -469,7 +470,7 @@ class ConsoleController(QObject):
         self.window.queue.select_case(case_id, emit=False)
         self.show_case(case_id)
 
-    # -- the case detail (console.casework) --------------------------------------------
+    # -- the case detail (console.presenters.casework) --------------------------------------------
     def show_case(self, case_id: int) -> None:
         self.casework.show_case(case_id)
 
@@ -537,7 +538,7 @@ class ConsoleController(QObject):
         """The router's decision for ``case`` (the desk's: spans, off-grid districts)."""
         return self.desk.route(case)
 
-    # -- the grids a case spans (console.spans) ------------------------------------------
+    # -- the grids a case spans (console.presenters.spans) ------------------------------------------
     @property
     def span_picker(self):  # noqa: ANN201
         return self.spans.picker

@@ -53,7 +53,7 @@ def build_console(db: Database, actor: Actor, *, with_map: bool = True,
     map_widget = CityMapWidget(base_map=base_map) if with_map else None
     window = MainWindow(title or db.url, central=map_widget)
     controller = ConsoleController(db, actor, window, build_demo=build_demo,
-                                   map_widget=map_widget)
+                                   map_widget=map_widget, build_console=build_console)
     return Console(window, controller, map_widget)
 
 

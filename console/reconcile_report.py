@@ -120,7 +120,8 @@ def report_html(run, proposal=None) -> str:  # noqa: ANN001
     """The report's HTML (maps referenced as map-<n>.png resources)."""
     s = run.summary()
     e = html.escape
-    parts = [f"<h1>{e(_t('Reconciling the departments\u2019 grid layers'))}</h1>",
+    title = _t('Reconciling the departments\u2019 grid layers')
+    parts = [f"<h1>{e(title)}</h1>",
              f"<p>{e(_t('Unified grid'))}: {s['unified_grids']:,} {e(_t('grids'))}. "
              f"{e(_t('Computed'))} {e(s['computed_at'])}.</p>"]
     if any(L.generated for L in run.layers):

@@ -18,16 +18,15 @@ sys.path.insert(0, str(ROOT))
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox")
 
-from widgets.citymap import CityMapWidget, register_url_scheme  # noqa: E402
+from widgets.citymap import register_url_scheme  # noqa: E402
 
 register_url_scheme()
 
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from console.app import ConsoleController  # noqa: E402
+from console.composition import build_console  # noqa: E402
 from console.i18n import install_translators  # noqa: E402
-from console.mainwindow import MainWindow  # noqa: E402
 from console.theme import apply_theme  # noqa: E402
 from models.core.auth import Actor, SystemRole  # noqa: E402
 from models.storage.db import Database  # noqa: E402
@@ -64,11 +63,9 @@ def main() -> None:
     feed = IntakeService(db, Actor.system("hotline", SystemRole.FEED))
     feed.submit("hotline_12345", {"caller": "王女士", "phone": "13912345678",
                                   "lon": "东经112", "lat": 28.19, "description": "井盖丢了"})
-    map_widget = CityMapWidget()
-    window = MainWindow(db.url, central=map_widget)
+    console = build_console(db, Actor("王调度", StaffRole.DISPATCHER))
+    window, controller, map_widget = console.window, console.controller, console.map
     window.resize(1680, 1000)
-    controller = ConsoleController(db, Actor("王调度", StaffRole.DISPATCHER), window,
-                                   build_demo=False, map_widget=map_widget)
     window.show()
     controller.start()
     until(lambda: controller.ready and map_widget.ready)

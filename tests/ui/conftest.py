@@ -34,14 +34,14 @@ def start_console(qtbot) -> Iterator[Callable]:
     started is shut down after the test.
     """
     from console.app import ConsoleController
-    from console.mainwindow import MainWindow
+    from console.composition import build_console
 
     started: list[ConsoleController] = []
 
     def start(db, actor, *, ask: Callable | None = None):  # noqa: ANN001, ANN202
-        win = MainWindow(db.url)
+        console = build_console(db, actor, with_map=False)
+        win, controller = console.window, console.controller
         qtbot.addWidget(win)
-        controller = ConsoleController(db, actor, win, build_demo=False)
         started.append(controller)
         if ask is not None:
             controller.ask = ask

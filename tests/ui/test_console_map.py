@@ -6,11 +6,9 @@ import json
 
 import pytest
 
-from console.app import ConsoleController
-from console.mainwindow import MainWindow
+from console.composition import build_console
 from models.cases.service import CaseService, NewCase
 from tests.factories import DISPATCHER
-from widgets.citymap import CityMapWidget
 
 pytestmark = pytest.mark.gui
 
@@ -21,12 +19,10 @@ def console(qtbot, tiny_city):
     for i, (lon, lat) in enumerate([(112.9875, 28.1825), (112.9880, 28.1830)]):
         svc.report(NewCase(channel="patrol", subcategory="C03", lon=lon, lat=lat,
                            title=f"暴露垃圾 {i}"))
-    map_widget = CityMapWidget()
-    win = MainWindow(tiny_city.db.url, central=map_widget)
+    console = build_console(tiny_city.db, DISPATCHER)
+    win, controller, map_widget = console.window, console.controller, console.map
     qtbot.addWidget(win)
     win.resize(1200, 800)
-    controller = ConsoleController(tiny_city.db, DISPATCHER, win, build_demo=False,
-                                   map_widget=map_widget)
     win.show()
     with qtbot.waitSignal(map_widget.sig_map_ready, timeout=20_000), \
             qtbot.waitSignal(controller.sig_ready, timeout=20_000):

@@ -13,16 +13,15 @@ from tests.domain.test_queue_window import DISPATCHER, NOW, _case, _history
 
 @pytest.mark.gui
 def test_the_console_lists_the_window_and_finds_older_history(qtbot, tiny_city) -> None:
-    from console.app import ConsoleController
-    from console.mainwindow import MainWindow
+    from console.composition import build_console
 
     _history(tiny_city)
     old_id, old_number = _case(tiny_city, "路灯不亮 long ago",
                                reported=NOW - dt.timedelta(days=800),
                                status=CaseStatus.ARCHIVED, closed=NOW - dt.timedelta(days=799))
-    win = MainWindow(tiny_city.db.url)
+    console = build_console(tiny_city.db, DISPATCHER, with_map=False)
+    win, controller = console.window, console.controller
     qtbot.addWidget(win)
-    controller = ConsoleController(tiny_city.db, DISPATCHER, win, build_demo=False)
     win.show()
     try:
         with qtbot.waitSignal(controller.sig_ready, timeout=10_000):

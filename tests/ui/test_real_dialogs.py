@@ -103,7 +103,7 @@ def test_a_drill_merge_through_its_dialog(qtbot, drill) -> None:
 
 
 def test_a_failed_end_keeps_the_drill_running(qtbot, drill, monkeypatch) -> None:
-    import console.drill
+    import console.presenters.drills
     from models.core.errors import CityGridError
 
     run = drill
@@ -111,7 +111,7 @@ def test_a_failed_end_keeps_the_drill_running(qtbot, drill, monkeypatch) -> None
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         raise CityGridError("the drill database is busy")
 
-    monkeypatch.setattr(console.drill, "score_drill", broken)
+    monkeypatch.setattr(console.presenters.drills, "score_drill", broken)
     assert run.end() is None
     assert run._timer.isActive()  # injects keep coming
     assert "goes on" in run.window.statusBar().currentMessage()

@@ -9,18 +9,24 @@ map (Training > Inject at a location…). Ending the drill scores it on the city
 indicators and writes the after-action report (PDF) beside the drill database. Nothing the
 drill window does can reach the live database: its controller and services hold only the
 drill database.
+
+:class:`DrillsPresenter` takes the trainer's request in a live window, copies the world off
+the GUI thread and opens the :class:`DrillRun` windows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 
-from models.core.auth import Actor
+from console.tasks import TaskRunner
+from models.core.auth import Actor, Perm
 from models.storage.db import Database, data_dir
 from models.drills.drill import DrillInject, DrillSession, score_drill
 from models.core.errors import CityGridError
@@ -28,6 +34,7 @@ from models.storage.schema import StaffRole
 from widgets.training import TrainingFrame
 
 log = logging.getLogger(__name__)
+ConsoleFactory = Callable[..., Any]  # console.composition.build_console
 
 
 def drill_path(root: Path | None = None, now: dt.datetime | None = None) -> Path:
@@ -56,6 +63,9 @@ class DrillRun(QObject):
         The trainee's name (the drill's acting dispatcher and the report's subject).
     injects : list of DrillInject
         Scripted events, released at ``start + at_offset_s``.
+    build : callable
+        The composition root's ``build_console`` (the drill window is a console on the
+        drill database; the presenter does not import the root that builds it).
     with_map : bool
         Give the drill window the live map (tests run without it).
     """
@@ -64,7 +74,7 @@ class DrillRun(QObject):
     """The drill ended; the after-action report is at this path."""
 
     def __init__(self, db: Database, path: Path, trainee: str, injects: list[DrillInject],
-                 *, name: str = "", with_map: bool = True,
+                 *, build: ConsoleFactory, name: str = "", with_map: bool = True,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.path = Path(path)
@@ -73,9 +83,7 @@ class DrillRun(QObject):
         self.db = db
         self.started = dt.datetime.now(dt.UTC)
         self.session = DrillSession(self.db, injects, self.started)
-        from console.composition import build_console
-
-        console = build_console(self.db, Actor(self.trainee, StaffRole.DISPATCHER),
+        console = build(self.db, Actor(self.trainee, StaffRole.DISPATCHER),
                                 with_map=with_map, title=f"{self.path} (drill)")
         self.window, self.controller, map_widget = (console.window, console.controller,
                                                     console.map)
@@ -218,4 +226,66 @@ def prepare_drill(live: Database, injects_file: str | None = None,
     return create_drill_db(live, path), path, injects
 
 
-__all__ = ["DrillRun", "drill_path", "prepare_drill"]
+
+KIND = "drill"
+
+
+class DrillsPresenter(QObject):
+    """The drills of one live window."""
+
+    def __init__(self, db: Database, runner: TaskRunner, window, controller,  # noqa: ANN001
+                 build: ConsoleFactory) -> None:
+        super().__init__(window)
+        self.db, self.runner, self.window, self.controller = db, runner, window, controller
+        self.build = build  # the composition root's build_console, for the drill window
+        self.drills: list[DrillRun] = []  # running
+        self.trainee = ""
+        window.sig_drill_requested.connect(self._on_window_drill_requested)
+        runner.sig_task_finished.connect(self._on_runner_task_finished)
+
+    @Slot()
+    def _on_window_drill_requested(self) -> None:
+        c = self.controller
+        if not c.actor.can(Perm.DRILL_RUN):
+            self.window.statusBar().showMessage(
+                self.tr("Only a trainer starts drills: switch the role to Trainer"), 8000)
+            return
+        trainee = c.ask("text", self.tr("Trainee's name"), None)
+        if not trainee:
+            return
+        injects = c.ask("file", self.tr("Injects: a JSON list or a recorded scenario "
+                                        "(cancel for none)"), None)
+        self.start(trainee, injects or None)
+
+    def start(self, trainee: str, injects_file: str | None = None, *,
+              root: Path | None = None) -> None:
+        """Copy the world into a drill database (off the GUI thread), then open the drill
+        window. The live database is only read."""
+        self.trainee = trainee
+        self.window.statusBar().showMessage(self.tr("Preparing the drill: copying the "
+                                                    "world…"))
+        self.runner.submit(KIND, lambda state: prepare_drill(self.db, injects_file, root))
+
+    @Slot(str, object)
+    def _on_runner_task_finished(self, kind: str, result: object) -> None:
+        if kind == KIND and isinstance(result, tuple):
+            self._open(*result)
+
+    def _open(self, db, path, injects) -> None:  # noqa: ANN001
+        run = DrillRun(db, path, self.trainee, injects, build=self.build,
+                       with_map=self.controller.map is not None)
+        # the drill window rings as loud as the live one (the user's setting)
+        run.window.alerts.set_alarm_volume(self.window.alerts.alarm_volume)
+        run.sig_ended.connect(self._on_drill_ended)
+        self.drills.append(run)
+        run.start()
+        self.window.statusBar().showMessage(self.tr("Drill {0} started").format(run.name),
+                                            5000)
+
+    @Slot(str)
+    def _on_drill_ended(self, report: str) -> None:
+        self.drills = [d for d in self.drills if d.report_path is None]
+        self.window.statusBar().showMessage(self.tr("Drill report: {0}").format(report), 15000)
+
+
+__all__ = ["DrillRun", "DrillsPresenter", "drill_path", "prepare_drill"]
