@@ -7,46 +7,43 @@ widgets, which never reach the database themselves.
 
 from __future__ import annotations
 
-import collections
-import datetime as dt
+import functools
 import gc
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication
 
 from console.application.casedesk import BulkReassignment, CaseDesk
+from console.application.indexes import Indexes
 from console.application.snapshot import Snapshot, read_snapshot
+from console.mainwindow import MainWindow, ask_dialog
 from console.presenters.casework import ActionCancelled, CaseDetailPresenter  # noqa: F401 (re-export)
 from console.presenters.drills import ConsoleFactory, DrillsPresenter
 from console.presenters.hotline import HotlinePresenter
 from console.presenters.intakedesk import IntakePresenter
 from console.presenters.livemap import LiveMapSync
-from console.mainwindow import MainWindow
+from console.presenters.mapinput import MapInputPresenter
+from console.presenters.openwork import OpenWorkPresenter
 from console.presenters.reconcile import ReconcilePresenter
 from console.presenters.replaying import ReplayPresenter
+from console.presenters.search import SearchPresenter
 from console.presenters.simulation import SimulatorPresenter
 from console.presenters.spans import SpanPresenter
 from console.tasks import TaskRunner, TaskState
 from models.core.auth import Actor, Perm
 from models.cases.service import CaseService
-from models.cases.table import LEVEL_CODES, STATUS_CODES, CaseTable
-from models.core.catalogue import CATEGORY_CODES
 from models.storage.db import Database
 from models.core.errors import CityGridError, StaleVersionError
-from models.cases.queue import QueueReader, search_cases
-from models.core.records import RoutingDecision
+from models.cases.queue import QueueReader, read_cases
+from models.core.records import CaseChanges, RoutingDecision
 from models.storage.schema import StaffRole
 from models.world.staff import StaffService
-from models.core.worktime import load_calendar
 from widgets.citymap import CityMapWidget
 from models.world.units import UnitService
 
 log = logging.getLogger(__name__)
-HISTORY_PAGE = 500  # cases a search of the whole history lists
 
 
 class ConsoleController(QObject):
@@ -68,24 +65,21 @@ class ConsoleController(QObject):
         self.runner.sig_task_finished.connect(self._on_runner_finished)
         self.runner.sig_task_failed.connect(self._on_runner_failed)
         window.sig_refresh_requested.connect(self.refresh)
-        window.sig_search_requested.connect(self._on_window_search_requested)
         window.queue.sig_case_selected.connect(self._on_queue_case_selected)
         window.alerts.sig_case_selected.connect(self._on_list_case_selected)
         window.staff.sig_case_selected.connect(self._on_list_case_selected)
         window.alerts.sig_emergencies_acknowledged.connect(self._on_alerts_acknowledged)
         self.acknowledged: set[int] = set()
-        window.sig_fly_to_selected_requested.connect(self._on_window_fly_to_selected_requested)
         window.sig_role_requested.connect(self.set_role)
         window.sig_hotline_requested.connect(self.open_hotline_form)
         # training drills on copies of the world (console.presenters.drills); the controller asks
         self.drill_runs = DrillsPresenter(db, self.runner, window, self, build_console)
         # the city simulator, following the wall clock (console.presenters.simulation)
-        self.sim = SimulatorPresenter(db, self.runner, window, on_change=self.refresh)
+        self.sim = SimulatorPresenter(db, self.runner, window, on_change=self.apply_changes)
         # the MQTT feeds, the snap folder and the quarantine (console.presenters.intakedesk)
         self.intake = IntakePresenter(db, self.runner, window, actor=lambda: self.actor,
-                                      locate=self._locator, on_change=self.refresh,
+                                      locate=self._locator, on_change=self.apply_changes,
                                       set_publisher=self.sim.set_publisher)
-        self._watch_router = None
         # the deadline-breach rule: overdue cases move one level up, checked every minute
         self._watch_timer = QTimer(self)
         self._watch_timer.setInterval(60_000)
@@ -96,9 +90,8 @@ class ConsoleController(QObject):
         # replaying a scenario on the timeline (console.presenters.replaying)
         self.replaying = ReplayPresenter(self.runner, window, self)
         window.quarantine.reveal.setVisible(actor.can(Perm.CONTACT_READ))
-        self.router = None  # routing.policy.Router, built on first use (off the hot path)
-        self._districts: list | None = None  # (district id, boundary) for off-grid cases
-        self._adjacency = None
+        # the grid index, the router and the adjacency: each read once, on one thread
+        self.indexes = Indexes(db, actor)
         # 12345 calls and the merge offer (console.presenters.hotline)
         self.calls = HotlinePresenter(self)
         # the case detail: showing and working a case (console.presenters.casework)
@@ -112,22 +105,21 @@ class ConsoleController(QObject):
                                             map_widget=map_widget, parent=window,
                                             is_shown=window.reconcile.isVisible)
         # how the controller asks the user for a reason, a note or a score; tests replace it
-        self.ask: Callable[[str, str, list[str] | None], str | None] = self._ask_dialog
+        self.ask: Callable[[str, str, list[str] | None], str | None] = functools.partial(
+            ask_dialog, window)
         self.map = map_widget
-        self._index = None  # the point-to-grid index, built on first use
-        self.picked_location: tuple[float, float, str] | None = None
         # the page is built once; each refresh sends what changed (console.presenters.livemap)
         self.live_map = LiveMapSync(map_widget) if map_widget is not None else None
-        if map_widget is not None:
-            map_widget.sig_grid_clicked.connect(self._on_map_grid_clicked)
-            map_widget.sig_event_clicked.connect(self._on_map_event_clicked)
-            map_widget.sig_distance_measured.connect(self._on_map_distance_measured)
-            window.sig_measure_requested.connect(map_widget.start_measure)
-            window.sig_pick_location_requested.connect(self._on_window_pick_location_requested)
-            map_widget.sig_location_picked.connect(self._on_map_location_picked)
+        # the open work on the window, from snapshots and change records
+        self.views = OpenWorkPresenter(window, self.live_map,
+                                       is_replay=lambda: self.replay is not None,
+                                       acknowledged=self.acknowledged)
+        # the search box, a grid's staff, older history on demand
+        self.search = SearchPresenter(self)
+        # clicks on the map, picked locations, distances (console.presenters.mapinput)
+        self.map_input = MapInputPresenter(self, map_widget)
         self.ready = False
         self._build_demo = build_demo
-        self.snapshot: Snapshot | None = None
         # the queue re-reads only what changed since the last refresh (models.cases.queue)
         self.queue_reader = QueueReader(db)
 
@@ -136,16 +128,16 @@ class ConsoleController(QObject):
         self.runner.submit("deadline-watch", self._deadline_watch_task, coalesce=True)
 
     def _deadline_watch_task(self, state: TaskState) -> list[int]:
-        from routing.graph import EscalationGraph
-        from routing.policy import Router, escalate_overdue
+        from routing.policy import escalate_overdue
 
-        if self._watch_router is None:
-            self._watch_router = Router(EscalationGraph.from_db(self.db))
+        router = self.indexes.router()
         state.check()
-        return escalate_overdue(self.db, self._watch_router)
+        return escalate_overdue(self.db, router)
 
     def start(self) -> None:
         self._watch_timer.start()
+        # the indexes the GUI thread uses first, built ahead on the worker
+        self.runner.submit("indexes", self.indexes.build_ahead)
         if self._build_demo and self.db.is_empty():
             self.window.statusBar().showMessage(
                 self.tr("First start: building the demo city of Changsha…"))
@@ -238,11 +230,7 @@ class ConsoleController(QObject):
         return self.intake._intake()
 
     def _locator(self):  # noqa: ANN202
-        if self._index is None:
-            from models.world.gridindex import GridIndex
-
-            self._index = GridIndex.from_db(self.db)
-        return self._index
+        return self.indexes.grid_index()
 
     @Slot(int)
     def _on_detail_contact_reveal_requested(self, case_id: int) -> None:
@@ -261,8 +249,6 @@ class ConsoleController(QObject):
             self.refresh()
         if kind == "demo":
             self.refresh()
-        elif kind == "history-search" and isinstance(result, tuple):
-            self._show_history_page(*result)
         elif kind == "snapshot" and isinstance(result, Snapshot):
             if self.replay is None:
                 self._show_snapshot(result)
@@ -273,50 +259,11 @@ class ConsoleController(QObject):
         self.window.statusBar().showMessage(self.tr("{0} failed: {1}").format(kind, exc))
 
     def _show_snapshot(self, snap: Snapshot) -> None:
-        self.snapshot = snap
-        w = self.window
-        w.overview.set_summaries(snap.districts)
-        w.quarantine.set_items(snap.quarantine)
-        w.set_quarantine_count(len(snap.quarantine))
-        w.queue.set_districts([(d.code, d.name) for d in snap.districts])
-        # live: the time of the read; in a replay: the replay clock
-        now = snap.read_at if self.replay is not None else dt.datetime.now(dt.UTC)
-        w.queue.set_table(snap.table, snap.read_at if self.replay is not None else None)
-        open_mask = snap.table.open_mask()
-        overdue_mask = snap.table.overdue_mask(now)
-        w.set_counts(int(open_mask.sum()), int(overdue_mask.sum()), snap.on_duty)
-        by_cat = {c: int((snap.table.category[open_mask] == i).sum())
-                  for i, c in enumerate(CATEGORY_CODES)}
-        w.stats.set_open_by_category(by_cat, int(overdue_mask.sum()))
-        states = snap.table.deadline_states(now)
-        # deadlines counted across a year with no calendar: say so, never silently
-        w.set_calendar_warning(load_calendar().missing_years)
-        alerts = [(int(snap.table.ids[i]), f"{snap.table.numbers[i]} {snap.table.titles[i]}",
-                   "overdue") for i in np.flatnonzero(states == 2)[:200]]
-        alerts += [(int(snap.table.ids[i]), f"{snap.table.numbers[i]} {snap.table.titles[i]}",
-                    "warning") for i in np.flatnonzero(states == 1)[:100]]
-        w.alerts.set_alerts(alerts)
-        emergency = np.flatnonzero((snap.table.category == CATEGORY_CODES.index("emergency"))
-                                   & (snap.table.status == STATUS_CODES.index("reported")))
-        if self.replay is None:  # a replayed emergency does not sound the alarm
-            w.alerts.ring([(int(snap.table.ids[i]),
-                            f"{snap.table.numbers[i]} {snap.table.titles[i]}")
-                           for i in emergency if int(snap.table.ids[i]) not in self.acknowledged])
-        w.staff.set_workload(snap.unit_loads)
-        if not self.ready:
-            self._show_rest(snap, open_mask, overdue_mask)
-        else:
-            # The queue, counts and alerts (what a dispatcher acts on) show now; the
-            # dashboard and the map follow on the next turns of the event loop, so no
-            # single turn holds the GUI thread for the whole refresh (under a surge the
-            # worker threads take their share of the interpreter, and one long turn is a
-            # visible stall). A newer snapshot supersedes the rest of an older one.
-            # (the window as context: a window closed meanwhile cancels the call)
-            QTimer.singleShot(0, self.window, lambda: self._show_rest(
-                snap, open_mask, overdue_mask, map_later=True))
-        if not self.ready:
+        first = not self.ready
+        self.views.show(snap, first=first)
+        if first:
             self.ready = True
-            w.statusBar().showMessage(self.tr("Ready"), 3000)
+            self.window.statusBar().showMessage(self.tr("Ready"), 3000)
             # The objects alive now (Qt wrappers, the catalogue, the map's layers, the
             # modules) live as long as the window: move them out of the cyclic collector's
             # reach, so a full collection later scans only what is new. A full collection
@@ -325,53 +272,21 @@ class ConsoleController(QObject):
             gc.freeze()
             self.sig_ready.emit()
 
-    def _show_rest(self, snap: Snapshot, open_mask, overdue_mask, *,  # noqa: ANN001
-                   map_later: bool = False) -> None:
-        if self.snapshot is not snap:
-            return
-        self._show_dashboard(snap, open_mask, overdue_mask)
-        self.window.board.set_counts(
-            {lv: int((snap.table.level[open_mask] == i).sum())
-             for i, lv in enumerate(LEVEL_CODES)},
-            {lv: int((snap.table.level[overdue_mask] == i).sum())
-             for i, lv in enumerate(LEVEL_CODES)})
-        if self.live_map is None:
-            return
-        if map_later:
-            QTimer.singleShot(0, self.window, lambda: self.snapshot is snap and
-                              self._show_on_map(snap, open_mask, overdue_mask))
-        else:
-            self._show_on_map(snap, open_mask, overdue_mask)
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The snapshot the window shows (patched by the change records since)."""
+        return self.views.snapshot
 
-    def _show_dashboard(self, snap: Snapshot, open_mask, overdue_mask) -> None:  # noqa: ANN001
-        t = snap.table
-        now = snap.read_at.timestamp()
-        age_h = np.floor((now - t.reported_at) / 3600).astype(int)
-        recent = (age_h >= 0) & (age_h < 24)
-        hourly = {c: np.bincount(23 - age_h[recent & (t.category == i)], minlength=24)
-                  for i, c in enumerate(CATEGORY_CODES)}
-        closed = np.isin(t.status, [STATUS_CODES.index(x) for x in ("archived", "assessed")])
-        p = snap.positions
-        busy = float(np.mean([d == "busy" for d, on in zip(p.duty, p.on_duty, strict=True)
-                              if on])) if p.duty else 0.0
-        d = self.window.dashboard
-        d.set_hourly(hourly)
-        d.set_rates(int(open_mask.sum()), int(overdue_mask.sum()), int((closed & recent).sum()),
-                    busy)
-        names = {x.code: x.name for x in snap.districts}
-        rows = [(names.get(code, code), int((open_mask & (t.district == code)).sum()),
-                 int((overdue_mask & (t.district == code)).sum())) for code in names]
-        d.set_ranking(sorted(rows, key=lambda r: -r[1]))
-        codes, n_open = np.unique(t.street[open_mask], return_counts=True)
-        late = dict(zip(*np.unique(t.street[overdue_mask], return_counts=True), strict=True))
-        d.set_street_ranking([(snap.street_names.get(c, c), int(n), int(late.get(c, 0)))
-                              for c, n in zip(codes, n_open, strict=True) if c])
-        states = collections.Counter(x for x, on in zip(p.duty, p.on_duty, strict=True) if on)
-        d.set_staff_utilisation({"on_duty": states.get("on_duty", 0),
-                                 "busy": states.get("busy", 0)} | dict(states))
-
-    def _show_on_map(self, snap: Snapshot, open_mask, overdue_mask) -> None:  # noqa: ANN001
-        self.live_map.show(snap, open_mask, overdue_mask)
+    def apply_changes(self, changes: CaseChanges | None) -> None:
+        """After a change record: only the cases it names are re-read and redrawn (a whole
+        snapshot when there is none to patch yet; nothing while a replay shows)."""
+        if self.replay is not None:
+            return
+        if changes is None or self.views.snapshot is None:
+            self.refresh()
+            return
+        if changes.case_ids:
+            self.views.apply(read_cases(self.db, self.actor, changes.case_ids))
 
     # -- selection and search ------------------------------------------------------------
     @Slot(list)
@@ -381,46 +296,7 @@ class ConsoleController(QObject):
     @Slot(int)
     def _on_queue_case_selected(self, case_id: int) -> None:
         self.show_case(case_id)
-        self._fly_to_case(case_id)
-
-    def _fly_to_case(self, case_id: int) -> None:
-        if self.map is None or self.snapshot is None:
-            return
-        hits = np.flatnonzero(self.snapshot.table.ids == case_id)
-        if len(hits):
-            lon, lat = self.snapshot.table.lon[hits[0]], self.snapshot.table.lat[hits[0]]
-            self.map.fly_to(float(lon), float(lat), 17)
-            self.map.highlight_event(float(lon), float(lat))
-
-    @Slot()
-    def _on_window_fly_to_selected_requested(self) -> None:
-        case_id = self.window.queue.selected_case_id()
-        if case_id is not None:
-            self._fly_to_case(case_id)
-
-    @Slot(str)
-    def _on_map_grid_clicked(self, code: str) -> None:
-        if self.spans.take_grid_click(code):  # the span picker is open: it ticks the grid
-            return
-        if self.reconcile.show_grid(code):  # the reconciliation view is open: its crosswalk
-            return
-        self.show_grid(code)
-
-    @Slot(int)
-    def _on_map_event_clicked(self, case_id: int) -> None:
-        self.window.queue.select_case(case_id, emit=False)
-        self.show_case(case_id)
-        if self.map is not None and self.snapshot is not None:
-            hits = np.flatnonzero(self.snapshot.table.ids == case_id)
-            if len(hits):
-                self.map.highlight_event(float(self.snapshot.table.lon[hits[0]]),
-                                         float(self.snapshot.table.lat[hits[0]]))
-
-    @Slot()
-    def _on_window_pick_location_requested(self) -> None:
-        assert self.map is not None
-        self.map.set_pick_mode(True)
-        self.window.statusBar().showMessage(self.tr("Click the map to place the location"))
+        self.map_input.fly_to_case(case_id)
 
     # -- 12345 calls (console.presenters.hotline) -------------------------------------------------------
     @property
@@ -441,29 +317,6 @@ class ConsoleController(QObject):
     def offer_merge(self, case_id: int, originals: Sequence[int], *,
                     duplicate_version: int) -> int | None:
         return self.calls.offer_merge(case_id, originals, duplicate_version=duplicate_version)
-
-    @Slot(float, float)
-    def _on_map_location_picked(self, lon: float, lat: float) -> None:
-        """Show where the dispatcher clicked: coordinates and the grid there."""
-        from models.world.gridindex import GridIndex
-
-        if self._index is None:
-            self._index = GridIndex.from_db(self.db, self.actor)
-        grid_id = self._index.locate(lon, lat)
-        code = ""
-        if grid_id is not None:
-            code = next((g.code for g in self.units.grids() if g.id == grid_id), "")
-        self.picked_location = (lon, lat, code)
-        self.calls.set_location(lon, lat)
-        QApplication.clipboard().setText(f"{lon:.6f},{lat:.6f}")
-        self.window.statusBar().showMessage(
-            self.tr("Location {0:.6f}, {1:.6f} in grid {2} (copied)").format(
-                lon, lat, code or self.tr("outside every grid")), 15000)
-
-    @Slot(float)
-    def _on_map_distance_measured(self, metres: float) -> None:
-        self.window.statusBar().showMessage(
-            self.tr("Distance: {0} m (double-click to finish)").format(f"{metres:,.0f}"))
 
     @Slot(int)
     def _on_list_case_selected(self, case_id: int) -> None:
@@ -520,20 +373,6 @@ class ConsoleController(QObject):
         if self.window.detail.case_id is not None:
             self.show_case(self.window.detail.case_id)
 
-    def _ask_dialog(self, kind: str, prompt: str, options: list[str] | None) -> str | None:
-        from PySide6.QtWidgets import QFileDialog, QInputDialog
-
-        if kind == "file":
-            path, _ = QFileDialog.getOpenFileName(
-                self.window, prompt, "",
-                self.tr("Injects or scenarios (*.json *.cgs);;All files (*)"))
-            return path or None
-        if options:
-            value, ok = QInputDialog.getItem(self.window, kind, prompt, options, 0, False)
-        else:
-            value, ok = QInputDialog.getText(self.window, kind, prompt)
-        return value if ok else None
-
     def _route(self, case) -> RoutingDecision:  # noqa: ANN001
         """The router's decision for ``case`` (the desk's: spans, off-grid districts)."""
         return self.desk.route(case)
@@ -548,99 +387,20 @@ class ConsoleController(QObject):
 
     def adjacency(self):  # noqa: ANN201
         """The grid adjacency graph (read once)."""
-        if self._adjacency is None:
-            from routing.candidates import read_adjacency
-
-            self._adjacency = read_adjacency(self.db, self.actor)
-        return self._adjacency
+        return self.indexes.adjacency()
 
     def _router(self):  # noqa: ANN202
-        if self.router is None:
-            from routing.graph import EscalationGraph
-            from routing.policy import Router
+        return self.indexes.router()
 
-            self.router = Router(EscalationGraph.from_db(self.db, self.actor))
-        return self.router
+    @property
+    def picked_location(self) -> tuple[float, float, str] | None:
+        return self.map_input.picked_location
+
+    def _on_map_grid_clicked(self, code: str) -> None:
+        self.map_input._on_map_grid_clicked(code)
 
     def show_grid(self, code: str) -> None:
-        try:
-            grid = self.units.grid_by_code(code)
-        except CityGridError as exc:
-            self.window.statusBar().showMessage(str(exc), 5000)
-            return
-        staff = self.staff.list(grid_id=grid.id)
-        kind = self.tr("dedicated") if grid.kind == "dedicated" else self.tr("basic")
-        open_cases: list[tuple[int, str]] = []
-        if self.snapshot is not None:
-            t = self.snapshot.table
-            rows = np.flatnonzero((t.grid_code == grid.code) & t.open_mask())
-            open_cases = [(int(t.ids[i]), f"{t.numbers[i]} {t.titles[i]}") for i in rows]
-        self.window.staff.show_staff(
-            self.tr("Grid {0} ({1}), community {2}").format(grid.code, kind,
-                                                           grid.community_code), staff,
-            open_cases)
-        self.window.docks["staff"].raise_()
-        if self.map is not None:
-            self.map.highlight_grid(grid.code)
-
-    @Slot(str)
-    def _on_window_search_requested(self, text: str) -> None:
-        """A grid code, a case number, a staff name or a community name or code."""
-        text = text.strip()
-        if text.isdigit() and len(text) == 15:
-            self.show_grid(text)
-            return
-        if self.snapshot is not None and text.upper().startswith("C"):
-            hits = (self.snapshot.table.numbers == text.upper()).nonzero()[0]
-            if len(hits):
-                case_id = int(self.snapshot.table.ids[hits[0]])
-                self.window.queue.select_case(case_id, emit=False)
-                self.show_case(case_id)
-                return
-            if self.replay is None:
-                # a case closed before the queue's window: the number's index finds it
-                older = search_cases(self.db, self.actor, number=text, limit=1)
-                if len(older):
-                    self.show_case(int(older.ids[0]))
-                    self.window.statusBar().showMessage(
-                        self.tr("{0} is an older closed case (not in the queue)").format(
-                            older.numbers[0]), 8000)
-                    return
-        units = [u for u in self.units.units("community") if text in (u.code, u.name)]
-        if units:
-            grids = [g for g in self.units.grids() if g.community_id == units[0].id]
-            if grids:
-                self.show_grid(grids[0].code)
-            return
-        staff = [s for s in self.staff.list() if text == s.name or text == s.code]
-        if staff:
-            self.window.staff.show_staff(self.tr("Staff matching “{0}”").format(text), staff)
-            self.window.docks["staff"].raise_()
-            return
-        snap = self.snapshot
-        if self.replay is None and snap is not None and snap.table.closed_beyond:
-            # older history on demand: titles and grids of every case, on a worker thread
-            self.runner.submit("history-search", lambda state: (text, search_cases(
-                self.db, self.actor, text=text, limit=HISTORY_PAGE)))
-            return
-        self.window.statusBar().showMessage(self.tr("Nothing found for “{0}”").format(text), 5000)
-
-    def _show_history_page(self, text: str, page: CaseTable) -> None:
-        """Cases of any age found by a search: listed in the queue with the open work (until
-        the next refresh), the filter set to the search."""
-        if not len(page) or self.snapshot is None:
-            self.window.statusBar().showMessage(
-                self.tr("Nothing found for “{0}”").format(text), 5000)
-            return
-        live = self.snapshot.table
-        page = page.take(np.flatnonzero(~np.isin(page.ids, live.ids)))
-        queue = self.window.queue
-        queue.set_table(CaseTable.concat([live, page], closed_beyond=live.closed_beyond))
-        queue.open_only.setChecked(False)
-        queue.search.setText(text)
-        self.window.statusBar().showMessage(
-            self.tr("{0} case(s) of the whole history match “{1}”").format(len(page), text),
-            8000)
+        self.search.show_grid(code)
 
 
 __all__ = ["ConsoleController", "read_snapshot", "Snapshot"]

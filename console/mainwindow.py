@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import datetime as dt
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -426,3 +426,21 @@ class MainWindow(QMainWindow):
             return
         self._clock.stop()
         super().closeEvent(event)
+
+
+def ask_dialog(window: QMainWindow, kind: str, prompt: str,
+               options: list[str] | None) -> str | None:
+    """Ask the user for a file, a choice among ``options`` or a line of text (the
+    controller's ``ask``; tests replace it). None when the user cancels."""
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    if kind == "file":
+        path, _ = QFileDialog.getOpenFileName(
+            window, prompt, "", QCoreApplication.translate(
+                "ConsoleController", "Injects or scenarios (*.json *.cgs);;All files (*)"))
+        return path or None
+    if options:
+        value, ok = QInputDialog.getItem(window, kind, prompt, options, 0, False)
+    else:
+        value, ok = QInputDialog.getText(window, kind, prompt)
+    return value if ok else None

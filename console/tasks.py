@@ -10,6 +10,7 @@ the event queue, would otherwise show an older state after the newer one was ask
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 from collections.abc import Callable
@@ -50,7 +51,8 @@ class TaskState:
 
 
 class TaskRunner(QObject):
-    """Runs task functions on worker threads, one at a time per kind."""
+    """Runs task functions on worker threads, one at a time per kind (enforced here: a task
+    of a kind waits for the one before it, which a newer submission cancels)."""
 
     sig_task_progress = Signal(str, str, float)
     """A task of kind (1st) reached a step (2nd) at a fraction 0..1 (3rd)."""
@@ -66,7 +68,9 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="citygrid-task")
+        # a task waiting for the one before it of its kind holds a worker: room for a few
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="citygrid-task")
+        self._kind_locks: dict[str, threading.Lock] = collections.defaultdict(threading.Lock)
         self._states: dict[str, TaskState] = {}
         self._futures: dict[str, Future] = {}
         self.closed = False
@@ -104,7 +108,18 @@ class TaskRunner(QObject):
             old.cancel()
         state = self._states[kind] = TaskState(self, kind)
 
+        lock = self._kind_locks[kind]
+
         def run() -> Any:
+            # one at a time per kind, whoever submits: a task starts only once the one
+            # before it (cancelled, it stops at its next check) has returned
+            with lock:
+                return run_alone()
+
+        def run_alone() -> Any:
+            if state.cancelled:  # superseded while it waited: never started
+                log.debug("task %s not started: superseded", kind)
+                return None
             try:
                 result = fn(state)
             except TaskCancelled:

@@ -32,6 +32,7 @@ class AlertList(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.list = QListWidget(self)
+        self._shown: list[tuple[int, str, str]] = []
         self.alarm = QLabel(self)
         self.alarm.setWordWrap(True)  # a long case title must not widen the dock
         self.alarm.setStyleSheet("background:#b52b27; color:white; font-weight:bold; "
@@ -57,6 +58,12 @@ class AlertList(QWidget):
         self.list.itemClicked.connect(self._on_item_activated)
 
     def set_alerts(self, alerts: Sequence[tuple[int, str, str]]) -> None:
+        """Show the alerts (case id, text, "overdue" or "warning"); the same list again
+        changes nothing (the selection and the scroll position stay)."""
+        alerts = list(alerts)
+        if alerts == self._shown:
+            return
+        self._shown = alerts
         self.list.clear()
         for case_id, text, severity in alerts:
             item = QListWidgetItem(("⚠ " if severity == "overdue" else "● ") + text)

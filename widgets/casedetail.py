@@ -237,6 +237,11 @@ class CaseDetailWidget(QWidget):
         self._on_tick_timeout()
         self._tick.start()
 
+    def set_recommended(self, lines: Sequence[str]) -> None:
+        """Who should go for the shown case, ranked (filled in after :meth:`show_case`)."""
+        self.recommended.clear()
+        self.recommended.addItems(list(lines))
+
     def set_contact_reveal_allowed(self, allowed: bool) -> None:
         """Offer "Reveal contact" (the user's role may read contacts) or not; a number
         revealed before is masked again when it is taken away."""

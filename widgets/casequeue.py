@@ -118,6 +118,33 @@ class CaseQueueModel(QAbstractTableModel):
         self._apply()
         self.endResetModel()
 
+    def update_rows(self, table: CaseTable, changed: np.ndarray) -> bool:
+        """Show ``table``, which differs from the one shown only in the ``changed`` rows
+        (patched or added at the end): when none of them enters or leaves the filter or moves
+        in the order, the model repaints just those rows and returns True; otherwise it
+        filters and sorts again (a reset) and returns False."""
+        changed = np.asarray(changed, dtype=np.intp)
+        old = self.table
+        same = (self._clock is None and len(table) == len(old) and len(changed) > 0
+                and bool(np.all(changed < len(old))))
+        if same:
+            now = self._now
+            was = np.isin(changed, self._rows)
+            passes = filter_mask(table.take(changed), self.filter, now)
+            column = self.SORT_KEYS[self._sort[0]]
+            before, after = getattr(old, column)[changed], getattr(table, column)[changed]
+            same = bool(np.array_equal(was, passes)) and all(
+                a == b or (a != a and b != b) for a, b in zip(before, after, strict=True))
+        if not same:
+            self.set_table(table, self._clock)
+            return False
+        self.table = table
+        self._overdue[changed] = table.take(changed).overdue_mask(self._now)
+        for i in changed[np.isin(changed, self._rows)]:
+            row = int(np.flatnonzero(self._rows == i)[0])
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        return True
+
     def set_filter(self, flt: QueueFilter) -> None:
         self.beginResetModel()
         self.filter = flt
@@ -283,6 +310,13 @@ class CaseQueueWidget(QWidget):
                                    "Ctrl+F, finds them by number, title or grid)").format(
                                        table.closed_beyond))
         if selected is not None:
+            self.select_case(selected, emit=False)
+
+    def update_rows(self, table: CaseTable, changed: np.ndarray) -> None:
+        """Show ``table`` after a change record: only its ``changed`` rows are redrawn when
+        the filter and the order allow (see :meth:`CaseQueueModel.update_rows`)."""
+        selected = self.selected_case_id()
+        if not self.model.update_rows(table, changed) and selected is not None:
             self.select_case(selected, emit=False)
 
     @Slot()

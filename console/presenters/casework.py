@@ -13,9 +13,12 @@ from PySide6.QtWidgets import QMessageBox
 from console.application.casedesk import CONTEXT as DESK
 from models.core.errors import CityGridError, StaleVersionError
 from models.cases.loop import TRANSITIONS
-from models.core.records import RoutingDecision
+from models.core.records import CaseChanges, RoutingDecision
 from models.core.worktime import case_fallback_years
 from widgets import labels
+
+
+RECOMMEND = "recommend"  # the task kind of who should go
 
 
 class ActionCancelled(Exception):
@@ -33,6 +36,7 @@ class CaseDetailPresenter(QObject):
         w = controller.window
         w.detail.sig_action_requested.connect(self._on_detail_action_requested)
         w.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
+        controller.runner.sig_task_finished.connect(self._on_runner_task_finished)
 
     def show_case(self, case_id: int) -> None:
         """Show a case in the detail: its history, routing trace, chain, who should go,
@@ -62,9 +66,10 @@ class CaseDetailPresenter(QObject):
             hits = (c.snapshot.table.ids == case.id).nonzero()[0]
             grid_code = str(c.snapshot.table.grid_code[hits[0]]) if len(hits) else ""
         chain, path = self._chain(case)
-        recommended = [f"{name} — {x.score:.2f}: {'; '.join(x.reasons)}"
-                       for x, name in self.recommend(case)]
-        c.window.detail.show_case(case, history, grid_code, trace, chain, recommended)
+        c.window.detail.show_case(case, history, grid_code, trace, chain, ())
+        # who should go: ranked over every staff member, on the runner's worker; the list
+        # fills in when it is ready (for this case: a newer selection supersedes it)
+        c.runner.submit(RECOMMEND, lambda state: (case.id, self._recommended_lines(case)))
         c.window.detail.set_photos(photos)  # after show_case, which clears the strip
         c.window.detail.set_calendar_fallback(case_fallback_years(case))
         actions = c.available_actions(case.status)
@@ -77,6 +82,17 @@ class CaseDetailPresenter(QObject):
         if c.map is not None:
             c.spans.show_on_map(case.id)
         c.window.docks["detail"].raise_()
+
+    def _recommended_lines(self, case) -> list[str]:  # noqa: ANN001
+        return [f"{name} — {x.score:.2f}: {'; '.join(x.reasons)}"
+                for x, name in self.recommend(case)]
+
+    @Slot(str, object)
+    def _on_runner_task_finished(self, kind: str, result: object) -> None:
+        if kind == RECOMMEND and isinstance(result, tuple):
+            case_id, lines = result
+            if self.c.window.detail.case_id == case_id:
+                self.c.window.detail.set_recommended(lines)
 
     def _unit_points(self) -> dict[int, tuple[float, float]]:
         """A representative point of every unit (for drawing a case's chain), cached."""
@@ -146,7 +162,7 @@ class CaseDetailPresenter(QObject):
             c.open_span_picker(case_id)
             return
         try:
-            self._run_action(name, case_id)
+            changes = self._run_action(name, case_id)
         except ActionCancelled:
             # the user closed the dialog: nothing to warn about, nothing changed
             c.window.statusBar().showMessage(self.tr("Cancelled: nothing changed"), 4000)
@@ -158,7 +174,7 @@ class CaseDetailPresenter(QObject):
             QMessageBox.warning(c.window, self.tr("Not done"), str(exc))
             return
         self.show_case(case_id)
-        c.refresh()
+        c.apply_changes(changes)  # only the cases the action changed are redrawn
 
     def _merge_roles(self) -> tuple[str, ...]:
         c = self.c
@@ -171,11 +187,14 @@ class CaseDetailPresenter(QObject):
         QMessageBox.warning(c.window, self.tr("Not done"), self.tr(
             "Case {0} was changed by someone else since you opened it, so nothing was "
             "written. It has been reloaded: check it and try again.").format(exc.case))
-        if c.window.detail.case_id is not None:
-            self.show_case(c.window.detail.case_id)
-        c.refresh()
+        shown = c.window.detail.case_id
+        if shown is not None:
+            self.show_case(shown)
+        # the case as it is now, on the queue and the map too (not a whole reload)
+        c.apply_changes(CaseChanges("reload", (shown,), c.actor.name)
+                        if shown is not None else None)
 
-    def _run_action(self, name: str, case_id: int) -> None:
+    def _run_action(self, name: str, case_id: int) -> CaseChanges | None:
         """Make action ``name`` on the case as the detail shows it: its version is the one
         the detail was showing (changed since, the action is refused as stale before any
         question is asked, and nothing is written), never one read at the click. The
@@ -188,7 +207,7 @@ class CaseDetailPresenter(QObject):
             if c.offer_merge(case_id, c.likely_duplicates(case),
                              duplicate_version=v) is None:
                 raise ActionCancelled(name)
-            return
+            return None  # (the merge offer shows what it changed)
         answers = {}
         for q in c.desk.questions(name):
             value = c.ask(QCoreApplication.translate(DESK, q.title),
@@ -197,7 +216,7 @@ class CaseDetailPresenter(QObject):
             if value is None or not str(value).strip():
                 raise ActionCancelled(name)
             answers[q.key] = str(value).strip()
-        c.desk.act(name, case_id, v, answers, rank=self.recommend)
+        return c.desk.act(name, case_id, v, answers, rank=self.recommend)
 
     @Slot()
     def _on_window_bulk_reassign_requested(self) -> None:

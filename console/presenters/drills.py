@@ -30,6 +30,7 @@ from models.core.auth import Actor, Perm
 from models.storage.db import Database, data_dir
 from models.drills.drill import DrillInject, DrillSession, score_drill
 from models.core.errors import CityGridError
+from models.core.records import CaseChanges
 from models.storage.schema import StaffRole
 from widgets.training import TrainingFrame
 
@@ -161,7 +162,9 @@ class DrillRun(QObject):
         except CityGridError as exc:
             self.window.statusBar().showMessage(str(exc), 8000)
             return None
-        self.controller.refresh()
+        self.controller.apply_changes(
+            CaseChanges("report", (result.case_id,), "drill", created=True)
+            if result.case_id is not None else None)
         return result.case_id
 
     # -- the end ------------------------------------------------------------------------

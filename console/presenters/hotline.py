@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Slot
 
+from models.core.records import CaseChanges
 from models.core.errors import CityGridError, StaleVersionError
 
 
@@ -54,15 +55,19 @@ class HotlinePresenter(QObject):
         self.last = result
         form.accept()
         self.form = None
+        changed = [result.case_id]
         if result.duplicates:
             try:
                 # the case the form just registered, at the version it was registered at
-                self.offer_merge(result.case_id, result.duplicates,
-                                 duplicate_version=c.cases.get(result.case_id).version)
+                merged = self.offer_merge(result.case_id, result.duplicates,
+                                          duplicate_version=c.cases.get(result.case_id).version)
             except StaleVersionError as exc:
                 c._report_stale(exc)
                 return
-        c.refresh()
+            if merged is not None:
+                changed.append(merged)
+        # the new case (and the one it was merged into) on the queue and the map
+        c.apply_changes(CaseChanges("report", tuple(changed), c.actor.name, created=True))
 
     def likely_duplicates(self, case) -> tuple[int, ...]:  # noqa: ANN001
         """Open cases the given case may repeat (same subcategory, near, recent)."""

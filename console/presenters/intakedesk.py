@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from console.tasks import TaskRunner
 from models.core.auth import Actor, SystemRole
 from models.storage.db import Database
+from models.core.records import CaseChanges
 from models.core.errors import CityGridError
 
 FEEDS, SNAPS, QUARANTINE = "feeds", "snaps", "quarantine"
@@ -32,14 +33,15 @@ class IntakePresenter(QObject):
     locate : callable
         ``() -> GridIndex`` (built once by the controller, shared).
     on_change : callable
-        Called when intake made or changed cases (the window refreshes).
+        Called when intake made or changed cases, with the change record when the cases
+        are known (the window redraws those), else None (the window refreshes).
     set_publisher : callable
         Hands the broker's publisher to the simulator (or None).
     """
 
     def __init__(self, db: Database, runner: TaskRunner, window, *,  # noqa: ANN001
                  actor: Callable[[], Actor], locate: Callable[[], object],
-                 on_change: Callable[[], None],
+                 on_change: Callable[[CaseChanges | None], None],
                  set_publisher: Callable[[object], None]) -> None:
         super().__init__(window)
         self.db, self.runner, self.window = db, runner, window
@@ -94,7 +96,7 @@ class IntakePresenter(QObject):
         self.window.set_feed_status(f.received, f.backlog, len(f.quarantined))
         if f.processed != self._seen:
             self._seen = f.processed
-            self.on_change()
+            self.on_change(None)
 
     # -- the snap folder ---------------------------------------------------------------------
     def watch_snap_folder(self, folder: str | Path, interval_ms: int = 3000) -> None:
@@ -136,12 +138,12 @@ class IntakePresenter(QObject):
             return
         if r.staff_id is not None:
             q.show_result(self.tr("Position of staff member {0} applied").format(r.staff_id))
-            self.on_change()
+            self.on_change(None)
         elif r.case_id is None:
             q.show_result(self.tr("Still not accepted: {0}").format(r.reason))
         else:
             q.show_result(self.tr("Case {0} registered").format(r.case_id))
-            self.on_change()
+            self.on_change(CaseChanges("report", (r.case_id,), "quarantine", created=True))
         self.refresh_quarantine()
 
     @Slot(int)
@@ -176,7 +178,8 @@ class IntakePresenter(QObject):
             self.window.statusBar().showMessage(
                 self.tr("Snap reports: {0} new case(s), {1} kept in the quarantine").format(
                     len(result.case_ids), len(result.quarantine_ids)), 5000)
-            self.on_change()
+            self.on_change(CaseChanges("report", tuple(result.case_ids), "snaps",
+                                       created=True))
         elif kind == QUARANTINE and isinstance(result, list):
             self.window.quarantine.set_items(result)
             self.window.set_quarantine_count(len(result))

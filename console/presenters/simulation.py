@@ -30,7 +30,7 @@ class SimulatorPresenter(QObject):
     """
 
     def __init__(self, db: Database, runner: TaskRunner, window, *,  # noqa: ANN001
-                 on_change: Callable[[], None]) -> None:
+                 on_change: Callable[[None], None]) -> None:
         super().__init__(window)
         self.db, self.runner, self.window = db, runner, window
         self.on_change = on_change
@@ -90,4 +90,4 @@ class SimulatorPresenter(QObject):
     @Slot(str, object)
     def _on_runner_task_finished(self, kind: str, result: object) -> None:
         if kind == KIND:
-            self.on_change()
+            self.on_change(None)  # the simulator's cases are not listed: a refresh

@@ -92,8 +92,8 @@ class SpanPresenter(QObject):
                 c.show_case(case_id)
                 return
             try:
-                c.desk.mark_span(case_id, picker.selected_ids(), picker.note.text().strip(),
-                                 version)
+                changes = c.desk.mark_span(case_id, picker.selected_ids(),
+                                           picker.note.text().strip(), version)
             except CityGridError as exc:
                 QMessageBox.warning(c.window, self.tr("Not done"), str(exc))
                 return
@@ -107,7 +107,7 @@ class SpanPresenter(QObject):
                         case.number, graph.describe(routed.unit_id))
             c.window.statusBar().showMessage(message, 8000)
             c.show_case(case_id)
-            c.refresh()
+            c.apply_changes(changes)
         picker.finished.connect(done)
         self.picker = picker
         picker.show()  # not open(): that makes it window-modal and the map unclickable

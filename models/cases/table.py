@@ -108,6 +108,43 @@ class CaseTable:
         return cls(**{f.name: column(f.name) for f in dataclasses.fields(cls)
                       if f.name != "closed_beyond"}, closed_beyond=closed_beyond)
 
+    def patch(self, rows: "CaseTable") -> "tuple[CaseTable, NDArray[np.intp]]":
+        """This table with ``rows`` (re-read cases) in place of the rows of the same ids,
+        and the ids not listed yet added at the end; with the indices of the patched and
+        added rows in the new table. The table itself is not changed (a snapshot shown
+        elsewhere keeps what it showed).
+
+        >>> t = CaseTable.from_rows([(1, "C1", "a", "city", "C03", "reported", "normal", None,
+        ...     "", "", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None, 113.0, 28.0)])
+        >>> r = CaseTable.from_rows([(1, "C1", "a", "city", "C03", "accepted", "normal",
+        ...     None, "", "", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None, 113.0, 28.0)])
+        >>> new, where = t.patch(r)
+        >>> STATUS_CODES[new.status[0]], STATUS_CODES[t.status[0]], where.tolist()
+        ('accepted', 'reported', [0])
+        """
+        if not len(rows):
+            return self, np.zeros(0, dtype=np.intp)
+        order = np.argsort(self.ids, kind="stable")
+        pos = np.searchsorted(self.ids[order], rows.ids)
+        pos = np.minimum(pos, max(len(self) - 1, 0))
+        known = (self.ids[order][pos] == rows.ids) if len(self) else np.zeros(len(rows), bool)
+        where = order[pos[known]] if len(self) else np.zeros(0, dtype=np.intp)
+        columns = {}
+        for f in dataclasses.fields(self):
+            old, new = getattr(self, f.name), getattr(rows, f.name)
+            if not isinstance(old, np.ndarray):
+                continue
+            if new is None:  # a re-read always has the step start; an old table may not
+                new = rows.reported_at
+            col = old.copy()
+            col[where] = new[known]
+            columns[f.name] = np.concatenate([col, new[~known]])
+        if self.started is None:
+            columns.pop("started", None)
+        patched = dataclasses.replace(self, **columns)
+        added = np.arange(len(self), len(self) + int((~known).sum()), dtype=np.intp)
+        return patched, np.concatenate([where.astype(np.intp), added])
+
     def open_mask(self) -> NDArray[np.bool_]:
         closed = [STATUS_CODES.index(s) for s in CLOSED_STATUSES]
         return ~np.isin(self.status, closed)

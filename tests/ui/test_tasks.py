@@ -76,3 +76,42 @@ def test_a_result_superseded_while_it_waits_is_never_delivered(qtbot) -> None:
     release.set()
     qtbot.waitUntil(lambda: got == [("snapshot", "new")], timeout=10_000)
     runner.shutdown()
+
+
+def test_two_tasks_of_one_kind_never_run_at_once(qtbot) -> None:
+    """The runner enforces one at a time per kind itself: a task that ignores its
+    cancellation (a long read) still finishes before the next of its kind starts."""
+    import threading
+    import time
+
+    runner = TaskRunner()
+    lock, first_started = threading.Lock(), threading.Event()
+    active, peak, order = [0], [0], []
+
+    def job(name: str):  # noqa: ANN202
+        def run(state) -> str:  # noqa: ANN001
+            reads = name != "other"
+            with lock:
+                active[0] += reads
+                peak[0] = max(peak[0], active[0])
+                order.append(name)
+            first_started.set()
+            time.sleep(0.2)
+            with lock:
+                active[0] -= reads
+            return name
+        return run
+
+    try:
+        first = runner.submit("read", job("first"))
+        assert first_started.wait(5)
+        second = runner.submit("read", job("second"))
+        other = runner.submit("other", job("other"))  # another kind runs beside them
+        assert second.result(timeout=5) == "second" and first.result(timeout=5) == "first"
+        assert other.result(timeout=5) == "other"
+        assert order.index("first") < order.index("second")
+        with lock:
+            assert active[0] == 0
+    finally:
+        runner.shutdown()
+    assert peak[0] == 1  # two of "read" never ran at once
