@@ -67,16 +67,17 @@ class CaseDetailPresenter(QObject):
             grid_code = str(c.snapshot.table.grid_code[hits[0]]) if len(hits) else ""
         chain, path = self._chain(case)
         c.window.detail.show_case(case, history, grid_code, trace, chain, ())
-        # who should go: ranked over every staff member, on the runner's worker; the list
-        # fills in when it is ready (for this case: a newer selection supersedes it)
-        c.runner.submit(RECOMMEND, lambda state: (case.id, self._recommended_lines(case)))
         c.window.detail.set_photos(photos)  # after show_case, which clears the strip
         c.window.detail.set_calendar_fallback(case_fallback_years(case))
         actions = c.available_actions(case.status)
-        if "merge" in self._merge_roles() and case.status in ("reported", "accepted") and \
-                c.likely_duplicates(case):
-            actions["merge"] = True  # offered when a likely original is open
         c.window.detail.set_actions(actions)
+        mergeable = "merge" in self._merge_roles() and case.status in ("reported", "accepted")
+        # who should go (ranked over every staff member) and whether a likely original is
+        # open (merge offered): on the runner's worker, filled in when ready, for this case
+        # only (a newer selection supersedes it)
+        c.runner.submit(RECOMMEND, lambda state: (
+            case.id, actions, self._recommended_lines(case),
+            mergeable and bool(c.likely_duplicates(case))))
         if c.map is not None and path is not None:
             c.map.show_path(*path)
         if c.map is not None:
@@ -90,9 +91,13 @@ class CaseDetailPresenter(QObject):
     @Slot(str, object)
     def _on_runner_task_finished(self, kind: str, result: object) -> None:
         if kind == RECOMMEND and isinstance(result, tuple):
-            case_id, lines = result
-            if self.c.window.detail.case_id == case_id:
-                self.c.window.detail.set_recommended(lines)
+            case_id, actions, lines, mergeable = result
+            detail = self.c.window.detail
+            if detail.case_id != case_id:
+                return
+            detail.set_recommended(lines)
+            if mergeable:
+                detail.set_actions(actions | {"merge": True})  # a likely original is open
 
     def _unit_points(self) -> dict[int, tuple[float, float]]:
         """A representative point of every unit (for drawing a case's chain), cached."""

@@ -324,6 +324,8 @@ def test_a_merge_from_a_stale_screen_is_refused(qtbot, console, tiny_city, monke
                                           lon=112.981, lat=28.189,
                                           title="占道经营")).case_ids[0]
     controller.show_case(dup_id)
+    # the merge is offered once the worker found the likely original
+    qtbot.waitUntil(lambda: win.detail.buttons["merge"].isVisible(), timeout=10_000)
     original = controller.cases.get(original_id)
     rival = _rival(tiny_city)
     ask = controller.ask

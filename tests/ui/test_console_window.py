@@ -167,14 +167,18 @@ def test_a_hotline_call_becomes_a_case(qtbot, window, tiny_city) -> None:
     assert controller.cases.get(second).status == "reported"
     # later, from the case detail: merge into the original; it keeps both reports
     controller.show_case(second)
-    assert win.detail.buttons["merge"].isVisible() and win.detail.buttons["merge"].isEnabled()
+    # offered once the worker found the likely original
+    qtbot.waitUntil(lambda: win.detail.buttons["merge"].isVisible(), timeout=10_000)
+    assert win.detail.buttons["merge"].isEnabled()
     controller.ask = lambda kind, prompt, options: options[0]
     win.detail.buttons["merge"].click()
     assert controller.cases.get(second).status == "merged"
     reports = controller.cases.reports(case.id)
     assert len(reports) == 2 and "Merged into" in win.statusBar().currentMessage()
     # the original has no likely duplicate left: no merge button
-    controller.show_case(case.id)
+    with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
+                          check_params_cb=lambda kind, result: kind == "recommend"):
+        controller.show_case(case.id)
     assert not win.detail.buttons["merge"].isVisible()
 
 

@@ -96,6 +96,8 @@ def test_a_drill_merge_through_its_dialog(qtbot, drill) -> None:
     duplicates = run.controller.likely_duplicates(run.controller.cases.get(first))
     assert duplicates, "the second report of the same litter should look like a duplicate"
     run.controller.show_case(first)
+    # offered once the worker found the likely original
+    qtbot.waitUntil(lambda: run.window.detail.buttons["merge"].isVisible(), timeout=10_000)
     original = run.controller.cases.get(duplicates[0]).number
     answerer = DialogAnswerer([choose(original)], framed=True)
     _click(qtbot, run.window, "merge", answerer)
