@@ -42,6 +42,7 @@ from models.storage.schema import StaffRole
 from models.world.staff import StaffService
 from widgets.citymap import CityMapWidget
 from models.world.units import UnitService
+from widgets.messages import error_text
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +239,7 @@ class ConsoleController(QObject):
         try:
             phone = self.cases.reveal_contact(case_id)
         except CityGridError as exc:
-            self.window.statusBar().showMessage(str(exc), 5000)
+            self.window.statusBar().showMessage(error_text(exc), 5000)
             return
         self.window.detail.show_revealed_contact(case_id, phone)
 

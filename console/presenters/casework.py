@@ -16,6 +16,7 @@ from models.cases.loop import TRANSITIONS
 from models.core.records import CaseChanges, RoutingDecision
 from models.core.worktime import case_fallback_years
 from widgets import labels
+from widgets.messages import error_text
 
 
 RECOMMEND = "recommend"  # the task kind of who should go
@@ -59,7 +60,7 @@ class CaseDetailPresenter(QObject):
             photos = [(a.file_name, a.data) for a in c.cases.attachments(case_id)
                       if a.kind == "photo"]
         except CityGridError as exc:
-            c.window.statusBar().showMessage(str(exc), 5000)
+            c.window.statusBar().showMessage(error_text(exc), 5000)
             return
         grid_code = ""
         if case.grid_id is not None and c.snapshot is not None:
@@ -176,7 +177,7 @@ class CaseDetailPresenter(QObject):
             self._report_stale(exc)
             return
         except CityGridError as exc:
-            QMessageBox.warning(c.window, self.tr("Not done"), str(exc))
+            QMessageBox.warning(c.window, self.tr("Not done"), error_text(exc))
             return
         self.show_case(case_id)
         c.apply_changes(changes)  # only the cases the action changed are redrawn
@@ -242,7 +243,7 @@ class CaseDetailPresenter(QObject):
                 raise CityGridError(self.tr("cancelled"))
             done = c.reassign_bulk(cases, to_code.strip(), reason.strip())
         except CityGridError as exc:
-            QMessageBox.warning(c.window, self.tr("Not done"), str(exc))
+            QMessageBox.warning(c.window, self.tr("Not done"), error_text(exc))
             return
         if done.stale:
             QMessageBox.warning(c.window, self.tr("Not all done"), self.tr(

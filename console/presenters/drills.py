@@ -33,6 +33,7 @@ from models.core.errors import CityGridError
 from models.core.records import CaseChanges
 from models.storage.schema import StaffRole
 from widgets.training import TrainingFrame
+from widgets.messages import error_text
 
 log = logging.getLogger(__name__)
 ConsoleFactory = Callable[..., Any]  # console.composition.build_console
@@ -160,7 +161,7 @@ class DrillRun(QObject):
         try:
             result = self.session.inject_at(lon, lat, subcategory, title)
         except CityGridError as exc:
-            self.window.statusBar().showMessage(str(exc), 8000)
+            self.window.statusBar().showMessage(error_text(exc), 8000)
             return None
         self.controller.apply_changes(
             CaseChanges("report", (result.case_id,), "drill", created=True)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Slot
 
 from models.core.records import CaseChanges
 from models.core.errors import CityGridError, StaleVersionError
+from widgets.messages import error_text
 
 
 class HotlinePresenter(QObject):
@@ -103,7 +104,7 @@ class HotlinePresenter(QObject):
         except StaleVersionError:
             raise
         except CityGridError as exc:
-            c.window.statusBar().showMessage(str(exc), 8000)
+            c.window.statusBar().showMessage(error_text(exc), 8000)
             return None
         c.window.statusBar().showMessage(self.tr("Merged into {0}; its reports and "
                                                  "reporters are kept").format(choice), 8000)

@@ -19,6 +19,7 @@ from models.core.auth import Actor, SystemRole
 from models.storage.db import Database
 from models.core.records import CaseChanges
 from models.core.errors import CityGridError
+from widgets.messages import error_text
 
 FEEDS, SNAPS, QUARANTINE = "feeds", "snaps", "quarantine"
 
@@ -134,7 +135,7 @@ class IntakePresenter(QObject):
         try:
             r = self._intake().retry(item_id, payload if isinstance(payload, dict) else None)
         except CityGridError as exc:
-            q.show_result(str(exc))
+            q.show_result(error_text(exc))
             return
         if r.staff_id is not None:
             q.show_result(self.tr("Position of staff member {0} applied").format(r.staff_id))
@@ -152,7 +153,7 @@ class IntakePresenter(QObject):
         try:
             record = self._intake().reveal(item_id)
         except CityGridError as exc:
-            self.window.quarantine.show_result(str(exc))
+            self.window.quarantine.show_result(error_text(exc))
             return
         self.window.quarantine.show_revealed(record)
 
@@ -161,7 +162,7 @@ class IntakePresenter(QObject):
         try:
             self._intake().discard(item_id, reason)
         except CityGridError as exc:
-            self.window.quarantine.show_result(str(exc))
+            self.window.quarantine.show_result(error_text(exc))
             return
         self.refresh_quarantine()
 

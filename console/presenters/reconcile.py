@@ -26,6 +26,7 @@ from models.core.errors import CityGridError
 from models.reconcile.files import Reconciliation, UnifiedGrid, reconcile, write_outputs
 from models.reconcile.layers import read_dept_layer
 from widgets.reconcile import ConflictRow, LayerRow, ReconcileView
+from widgets.messages import error_text
 
 log = logging.getLogger(__name__)
 LAYER_COLOURS = ("#4aa3ff", "#ff6b6b", "#6ee7a0", "#c59bff")
@@ -101,7 +102,7 @@ class ReconcilePresenter(QObject):
         if kind not in (TASK, EXPORT):
             return
         self.view.set_layers(self._layer_rows(), self.tr("Not done: {0}").format(exc))
-        QMessageBox.warning(self.window, self.tr("Reconciliation"), str(exc))
+        QMessageBox.warning(self.window, self.tr("Reconciliation"), error_text(exc))
 
     # -- showing -------------------------------------------------------------------------
     def _layer_rows(self) -> list[LayerRow]:

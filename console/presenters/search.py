@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Slot
 from models.cases.queue import search_cases
 from models.cases.table import CaseTable
 from models.core.errors import CityGridError
+from widgets.messages import error_text
 
 HISTORY_PAGE = 500  # cases a search of the whole history lists
 KIND = "history-search"
@@ -31,7 +32,7 @@ class SearchPresenter(QObject):
         try:
             grid = c.units.grid_by_code(code)
         except CityGridError as exc:
-            c.window.statusBar().showMessage(str(exc), 5000)
+            c.window.statusBar().showMessage(error_text(exc), 5000)
             return
         staff = c.staff.list(grid_id=grid.id)
         kind = self.tr("dedicated") if grid.kind == "dedicated" else self.tr("basic")

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from models.core.errors import CityGridError
 from models.cases.spans import case_grids
+from widgets.messages import error_text
 
 
 class SpanPresenter(QObject):
@@ -95,7 +96,7 @@ class SpanPresenter(QObject):
                 changes = c.desk.mark_span(case_id, picker.selected_ids(),
                                            picker.note.text().strip(), version)
             except CityGridError as exc:
-                QMessageBox.warning(c.window, self.tr("Not done"), str(exc))
+                QMessageBox.warning(c.window, self.tr("Not done"), error_text(exc))
                 return
             after = c.cases.get(case_id)
             message = self.tr("Span of {0} marked").format(case.number)

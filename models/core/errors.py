@@ -1,7 +1,9 @@
 """Typed errors of the domain.
 
-Every error carries a stable ``code`` the UI maps to translated text, and an English
-``message`` for logs and the command line. Raising one of these means nothing was written.
+Every error carries a stable ``code`` and an English ``message`` (with its parameters in
+``details``) for logs and the command line. The console shows the code's headline in the
+user's language, then the message (``widgets.messages.error_text``). Raising one of these
+means nothing was written.
 """
 
 from __future__ import annotations

