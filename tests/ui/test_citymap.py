@@ -221,9 +221,14 @@ def test_mbtiles_base_map_is_served_offline(qtbot, tmp_path) -> None:
     with qtbot.waitSignal(widget.sig_map_ready, timeout=20_000):
         pass
     widget.fly_to(112.98, 28.19, 8)
-    qtbot.wait(1500)
-    shot = widget.grab().toImage()
     blue = QColor("#336699")
-    assert any(shot.pixelColor(x, 150) == blue for x in range(0, 400, 10)), "no tile drawn"
+
+    def tile_drawn() -> bool:
+        shot = widget.grab().toImage()
+        return any(shot.pixelColor(x, 150) == blue for x in range(0, 400, 10))
+
+    # the tiles arrive once the page has flown there and fetched them (slower on a busy
+    # machine): wait for them rather than for a fixed time
+    qtbot.waitUntil(tile_drawn, timeout=20_000)
     assert widget.guard.blocked == [] and widget.js_errors == []
     widget.teardown()
