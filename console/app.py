@@ -21,6 +21,7 @@ from console.application.snapshot import Snapshot, read_snapshot
 from console.mainwindow import MainWindow, ask_dialog
 from console.presenters.casework import ActionCancelled, CaseDetailPresenter  # noqa: F401 (re-export)
 from console.presenters.drills import ConsoleFactory, DrillsPresenter
+from console.presenters.follow import ChangeFollower
 from console.presenters.hotline import HotlinePresenter
 from console.presenters.intakedesk import IntakePresenter
 from console.presenters.livemap import LiveMapSync
@@ -85,6 +86,11 @@ class ConsoleController(QObject):
         self._watch_timer = QTimer(self)
         self._watch_timer.setInterval(60_000)
         self._watch_timer.timeout.connect(self._on_watch_timer_timeout)
+        # what only time changes (a step going overdue, a deadline warning): the whole
+        # queue read again once a minute (the closed window only where it changed)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(60_000)
+        self._clock_timer.timeout.connect(self.refresh)
         window.detail.sig_contact_reveal_requested.connect(
             self._on_detail_contact_reveal_requested)
         window.detail.set_contact_reveal_allowed(actor.can(Perm.CONTACT_READ))
@@ -117,6 +123,11 @@ class ConsoleController(QObject):
                                        acknowledged=self.acknowledged)
         # the search box, a grid's staff, older history on demand
         self.search = SearchPresenter(self)
+        # what other writers commit reaches the window as change records (the change log)
+        self.follower = ChangeFollower(db, self.runner, self)
+        self.follower.sig_changes.connect(self.apply_changes)
+        self.follower.sig_overflow.connect(self.refresh)
+        window.destroyed.connect(self.follower.stop)
         # clicks on the map, picked locations, distances (console.presenters.mapinput)
         self.map_input = MapInputPresenter(self, map_widget)
         self.ready = False
@@ -137,6 +148,7 @@ class ConsoleController(QObject):
 
     def start(self) -> None:
         self._watch_timer.start()
+        self._clock_timer.start()
         # the indexes the GUI thread uses first, built ahead on the worker
         self.runner.submit("indexes", self.indexes.build_ahead)
         if self._build_demo and self.db.is_empty():
@@ -243,9 +255,14 @@ class ConsoleController(QObject):
             return
         self.window.detail.show_revealed_contact(case_id, phone)
 
+    def _read_positions(self, state: TaskState) -> tuple:
+        return self.staff.positions(), self.staff.count_on_duty()
+
     @Slot(str, object)
     def _on_runner_finished(self, kind: str, result: object) -> None:
         self.window.hide_progress()
+        if kind == "positions" and isinstance(result, tuple):
+            self.views.show_positions(*result)
         if kind == "deadline-watch" and result:
             self.refresh()
         if kind == "demo":
@@ -262,6 +279,8 @@ class ConsoleController(QObject):
     def _show_snapshot(self, snap: Snapshot) -> None:
         first = not self.ready
         self.views.show(snap, first=first)
+        if self.replay is None:
+            self.follower.rewind(snap.seq)  # follow the change log from the read on
         if first:
             self.ready = True
             self.window.statusBar().showMessage(self.tr("Ready"), 3000)
@@ -280,11 +299,16 @@ class ConsoleController(QObject):
 
     def apply_changes(self, changes: CaseChanges | None) -> None:
         """After a change record: only the cases it names are re-read and redrawn (a whole
-        snapshot when there is none to patch yet; nothing while a replay shows)."""
+        snapshot when there is none to patch yet; nothing while a replay shows). None: staff
+        moved (the feeds, the simulator): their positions are read again; the cases those
+        writers made or changed arrive through the change log (console.presenters.follow)."""
         if self.replay is not None:
             return
-        if changes is None or self.views.snapshot is None:
+        if self.views.snapshot is None:
             self.refresh()
+            return
+        if changes is None:  # staff moved (feeds, simulator): their cases follow the log
+            self.runner.submit("positions", self._read_positions, coalesce=True)
             return
         if changes.case_ids:
             self.views.apply(read_cases(self.db, self.actor, changes.case_ids))

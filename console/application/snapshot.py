@@ -16,6 +16,7 @@ from typing import Protocol
 from models.core.auth import Actor
 from models.cases.service import CaseService
 from models.cases.table import CaseTable
+from models.storage.changelog import latest_seq
 from models.storage.db import Database
 from models.intake.service import IntakeService
 from models.cases.queue import QueueReader, reader_for
@@ -57,6 +58,7 @@ class Snapshot:
     unit_loads: list[tuple[str, int, int, float, str]] = dataclasses.field(default_factory=list)
     street_names: dict[str, str] = dataclasses.field(default_factory=dict)
     quarantine: list = dataclasses.field(default_factory=list)  # QuarantineRecord, pending
+    seq: int = 0  # the change log's sequence when the read began (follow from there)
 
 
 def read_snapshot(db: Database, actor: Actor, state: Progress | None = None, *,
@@ -64,6 +66,9 @@ def read_snapshot(db: Database, actor: Actor, state: Progress | None = None, *,
     """Read what the window shows (runs on a worker thread): every open case and a window
     of recently closed ones, through ``queue`` (by default the database's shared reader,
     which re-reads only the closed cases that changed)."""
+    # first the change log's position: what is committed after it is followed from there,
+    # even if the reads below already see some of it
+    seq = latest_seq(db)
     layers = None
     if with_layers:
         layers = MapLayers(grid_feature_collection(db, actor),
@@ -91,4 +96,4 @@ def read_snapshot(db: Database, actor: Actor, state: Progress | None = None, *,
     unit_loads = [(codes[u.unit_id], u.staff, u.open_cases, u.per_staff, u.state)
                   for u in loads]
     return Snapshot(districts, table, staff.count_on_duty(), positions, layers,
-                    dt.datetime.now(dt.UTC), unit_loads, street_names, quarantine)
+                    dt.datetime.now(dt.UTC), unit_loads, street_names, quarantine, seq)

@@ -51,6 +51,7 @@ class IntakePresenter(QObject):
         self.feeds = None  # models.intake.mqtt.MqttFeeds when a broker is configured
         self.publisher = None
         self._seen = 0
+        self._quarantined = 0  # items the feeds quarantined, as last shown
         self.feeds_timer = QTimer(self)
         self.feeds_timer.setInterval(1000)  # new feed items show within a second
         self.feeds_timer.timeout.connect(self._on_feeds_timer_timeout)
@@ -97,7 +98,10 @@ class IntakePresenter(QObject):
         self.window.set_feed_status(f.received, f.backlog, len(f.quarantined))
         if f.processed != self._seen:
             self._seen = f.processed
-            self.on_change(None)
+            self.on_change(None)  # positions; the cases follow through the change log
+        if len(f.quarantined) != self._quarantined:
+            self._quarantined = len(f.quarantined)
+            self.refresh_quarantine()
 
     # -- the snap folder ---------------------------------------------------------------------
     def watch_snap_folder(self, folder: str | Path, interval_ms: int = 3000) -> None:

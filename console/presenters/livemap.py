@@ -38,8 +38,7 @@ class LiveMapSync:
             for level, fc in snap.layers.boundaries.items():
                 m.set_boundaries(level, fc)
             self.layers_sent = True
-        p = snap.positions
-        m.update_staff(p.lon, p.lat, p.roles, p.on_duty)
+        self.show_staff(snap.positions)
         t = snap.table
         rows = np.flatnonzero(open_mask)
         # only what changed goes to the page: a key per shown marker (id, category,
@@ -52,6 +51,10 @@ class LiveMapSync:
         self._upsert(t, fresh, overdue_mask)
         self.shown_keys = np.sort(keys)
         self._counts_and_heat(t, rows, snap.read_at.timestamp())
+
+    def show_staff(self, p) -> None:  # noqa: ANN001 (models.world.staff.StaffPositions)
+        """Every staff position as one batch."""
+        self.map.update_staff(p.lon, p.lat, p.roles, p.on_duty)
 
     def show_cases(self, t, changed, open_mask, overdue_mask, now: float) -> None:  # noqa: ANN001
         """Bring the markers of the ``changed`` rows of ``t`` (a change record's cases) up

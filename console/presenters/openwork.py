@@ -170,6 +170,17 @@ class OpenWorkPresenter(QObject):
             self._dashboard_due = True
             QTimer.singleShot(0, self.window, self._show_dashboard_due)
 
+    def show_positions(self, positions, on_duty: int) -> None:  # noqa: ANN001 (StaffPositions)
+        """New staff positions (the feeds, the simulator): the map's staff layer and the
+        status bar; the cases stay as they are."""
+        snap = self.snapshot
+        if snap is None or self.is_replay():
+            return
+        snap = self.snapshot = dataclasses.replace(snap, positions=positions, on_duty=on_duty)
+        self._show_counts(snap)
+        if self.live_map is not None:
+            self.live_map.show_staff(positions)
+
     def _show_dashboard_due(self) -> None:
         self._dashboard_due = False
         snap = self.snapshot

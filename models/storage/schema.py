@@ -361,6 +361,20 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class ChangeLog(Base):
+    """Every committed change of a case, in commit order: a trigger in the database writes
+    one row per inserted or updated case in the writer's own transaction (whoever writes:
+    a console, the city service, the command line), so the sequence is the truth a seat
+    follows (:mod:`models.storage.changelog`). On PostgreSQL the trigger also announces it
+    (``NOTIFY citygrid_changes``, payload the kind only: ids are read from here)."""
+
+    __tablename__ = "change_log"
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
 class Setting(Base):
     """Small key/value facts about this database (demo seed, catalogue version ...)."""
 

@@ -1,0 +1,109 @@
+"""Following the city: the changes other writers commit (another seat, the city service, the
+simulator, the feeds, the command line) reach this window through the change log
+(:mod:`models.storage.changelog`), as change records of the cases they name.
+
+The follower remembers the last sequence number it handed on; on PostgreSQL a listener
+thread wakes it at each ``NOTIFY citygrid_changes``, and it asks every second anyway (on
+SQLite that is the only way, and on PostgreSQL it covers a listener that lost its
+connection). Each read runs on the task runner's worker. A snapshot taken at sequence ``s``
+rewinds the follower to ``s``: what was committed while the snapshot was read is applied
+again on top of it (applying a case's row twice shows the same thing).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from console.tasks import TaskRunner
+from models.core.records import CaseChanges
+from models.storage.changelog import CHANNEL, ChangeBatch, changes_since
+from models.storage.db import Database
+
+log = logging.getLogger(__name__)
+KIND = "changes"
+POLL_MS = 1000
+
+
+class ChangeFollower(QObject):
+    """Hands on the changes committed after the sequence number it last saw."""
+
+    sig_changes = Signal(object)
+    """A :class:`models.core.records.CaseChanges` of the cases changed (action "log")."""
+
+    sig_overflow = Signal()
+    """More changed than is worth reading case by case: read the whole queue again."""
+
+    _sig_notified = Signal()  # from the listener thread, queued to the GUI thread
+
+    def __init__(self, db: Database, runner: TaskRunner, parent: QObject | None = None, *,
+                 poll_ms: int = POLL_MS, listen: bool = True) -> None:
+        super().__init__(parent)
+        self.db, self.runner = db, runner
+        self.seq: int | None = None  # None until the first snapshot says where to start
+        self._timer = QTimer(self)
+        self._timer.setInterval(poll_ms)
+        self._timer.timeout.connect(self.poll)
+        runner.sig_task_finished.connect(self._on_runner_task_finished)
+        self._sig_notified.connect(self.poll)
+        self._stop = threading.Event()
+        self._listener: threading.Thread | None = None
+        self._listen = listen and not db.is_sqlite
+
+    def rewind(self, seq: int) -> None:
+        """Follow from ``seq`` (the sequence a snapshot was read at); starts following."""
+        self.seq = seq
+        if not self._timer.isActive():
+            self._timer.start()
+            if self._listen and self._listener is None:
+                self._listener = threading.Thread(target=self._listen_loop, daemon=True,
+                                                  name="citygrid-listen")
+                self._listener.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._stop.set()
+
+    @Slot()
+    def poll(self) -> None:
+        """Read what changed since the last sequence (on the worker, one read at a time)."""
+        if self.seq is None:
+            return
+        seq = self.seq
+        self.runner.submit(KIND, lambda state: changes_since(self.db, seq), coalesce=True)
+
+    @Slot(str, object)
+    def _on_runner_task_finished(self, kind: str, result: object) -> None:
+        if kind != KIND or not isinstance(result, ChangeBatch) or self.seq is None:
+            return
+        if result.seq <= self.seq and not result.overflow:
+            return  # nothing new, or a read from before a rewind
+        self.seq = result.seq
+        if result.overflow:
+            self.sig_overflow.emit()
+        elif result.case_ids:
+            self.sig_changes.emit(CaseChanges("log", result.case_ids, ""))
+
+    def _listen_loop(self) -> None:
+        """LISTEN on a connection of its own; each notification wakes the follower. A lost
+        connection is opened again after a pause (the poll covers the gap)."""
+        import psycopg
+
+        url = self.db.engine.url.set(drivername="postgresql")
+        conninfo = url.render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            try:
+                                self._sig_notified.emit()
+                            except RuntimeError:  # the window went: stop listening
+                                self._stop.set()
+            except psycopg.Error as exc:
+                log.warning("change notifications lost (%s); asking every second",
+                            type(exc).__name__)
+                self._stop.wait(5.0)
