@@ -111,6 +111,11 @@ def build_history(db, years: float, per_year: int, n_open: int, old_open: int,  
             s.execute(insert(table), rows)
         if (lo // BATCH) % 25 == 0:
             print(f"  history: {min(lo + BATCH, n):,} of {n:,} cases", flush=True)
+    # the history's own change log rows are long applied by every seat: pruned, as the
+    # console's minute watch does
+    from models.storage.changelog import prune
+
+    prune(db, keep=1)
     if not db.is_sqlite:  # what autovacuum does after a bulk load, before it is measured
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE case_")

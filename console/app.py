@@ -35,6 +35,7 @@ from console.presenters.spans import SpanPresenter
 from console.tasks import TaskRunner, TaskState
 from models.core.auth import Actor, Perm
 from models.cases.service import CaseService
+from models.storage.changelog import prune
 from models.storage.db import Database
 from models.core.errors import CityGridError, StaleVersionError
 from models.cases.queue import QueueReader, read_cases
@@ -144,7 +145,9 @@ class ConsoleController(QObject):
 
         router = self.indexes.router()
         state.check()
-        return escalate_overdue(self.db, router)
+        escalated = escalate_overdue(self.db, router)
+        prune(self.db)  # the change log keeps its newest million rows
+        return escalated
 
     def start(self) -> None:
         self._watch_timer.start()
