@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 from console.reconcile_cli import cmd_dept_layers, cmd_reconcile
 
@@ -262,7 +263,9 @@ def cmd_import_cases(args: argparse.Namespace) -> int:
                               quarantine_invalid=args.quarantine_invalid)
     except ValidationError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
-        for row, message in exc.details.get("problems", []):
+        # import_cases lists (row, message) of the rows it refused
+        problems = cast("list[tuple[int, str]]", exc.details.get("problems", []))
+        for row, message in problems:
             print(f"  row {row}: {message}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"imported {result.imported} cases from {args.file}")

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from console.app import ConsoleController
 from console.i18n import install_translators
 from console.mainwindow import MainWindow
-from console.settings import load_settings, save_settings
+from console.settings import Settings, load_settings, save_settings
 from console.theme import apply_theme
 from models.core.auth import Actor
 from models.storage.db import Database
@@ -57,7 +57,7 @@ def build_console(db: Database, actor: Actor, *, with_map: bool = True,
     return Console(window, controller, map_widget)
 
 
-def _mqtt_target(arg: str | None, settings) -> tuple[str, int, str] | None:  # noqa: ANN001
+def _mqtt_target(arg: str | None, settings: Settings) -> tuple[str, int, str] | None:
     """The broker to take the feeds from: ``--mqtt HOST[:PORT]`` ('off' for none), else the
     settings' (when switched on)."""
     f = settings.feeds
@@ -126,6 +126,7 @@ def run_gui(args: argparse.Namespace) -> int:
         print(f"WARNING: {sandbox_warning}", file=sys.stderr)
     register_url_scheme()  # before the QApplication exists
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)  # a widget application, not a core one
     app.setOrganizationName("CityGrid")
     app.setApplicationName("CityGrid Console")
     settings = load_settings()
@@ -145,6 +146,7 @@ def run_gui(args: argparse.Namespace) -> int:
     actor = Actor(name=os.environ.get("USER", "dispatcher"), role=StaffRole.DISPATCHER)
     console = build_console(db, actor, base_map=base_map, build_demo=not args.no_demo)
     window, controller, map_widget = console.window, console.controller, console.map
+    assert map_widget is not None  # built with its map
     window.status_datum.setText(window.tr("Map datum: {0}").format(base_map.datum))
     window.dark_action.setChecked(settings.theme == "dark")
     qsettings = QSettings()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import datetime as dt
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal, SignalInstance, Slot,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -180,7 +182,9 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.search_box)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
-    def _action(self, text: str, shortcut: QKeySequence | str | None, slot) -> QAction:
+    def _action(self, text: str,
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+                slot: Callable[..., object] | SignalInstance) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -348,7 +352,7 @@ class MainWindow(QMainWindow):
         self.statusBar().insertPermanentWidget(0, label)
         self.permanent_warning = label
 
-    def set_calendar_warning(self, years) -> None:  # noqa: ANN001
+    def set_calendar_warning(self, years: Iterable[int]) -> None:
         """A banner while deadlines run into years with no working calendar (they count
         weekends only there); hidden once every year has its calendar."""
         years = tuple(sorted(years))

@@ -78,7 +78,7 @@ class TaskRunner(QObject):
         self._sig_done.connect(self._on_done)
 
     @Slot(str, object, object, bool)
-    def _on_done(self, kind: str, value: object, state: object, failed: bool) -> None:
+    def _on_done(self, kind: str, value: object, state: TaskState, failed: bool) -> None:
         if self.closed or state.cancelled:  # superseded since it finished: not delivered
             log.debug("result of task %s dropped: cancelled", kind)
             return

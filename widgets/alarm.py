@@ -199,6 +199,7 @@ class AlarmSound(QObject):
             QApplication.beep()
             self._beep.start()
         else:
+            assert self.effect is not None  # no fallback: the effect was made
             self.effect.play()
 
     def stop(self) -> None:
@@ -215,6 +216,7 @@ class AlarmSound(QObject):
         if self.fallback_reason:
             QApplication.beep()
         else:
+            assert self.effect is not None  # no fallback: the effect was made
             self.effect.setLoopCount(1)
             self.effect.play()
 
@@ -234,6 +236,7 @@ class AlarmSound(QObject):
     def _on_effect_status_changed(self) -> None:
         # a file the player cannot decode, or an output that cannot play it; this can come
         # during setSource() when the file is in Qt's sample cache already
+        assert self.effect is not None  # its own signal
         if self.effect.status() != QSoundEffect.Status.Error or self.fallback_reason:
             return
         self.effect.stop()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import datetime as dt
+from typing import cast
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -37,7 +38,8 @@ from models.core.records import CaseRecord, HistoryRecord
 from widgets import labels
 
 
-ACTIONS = (
+# QT_TRANSLATE_NOOP returns its text; the stubs say object
+ACTIONS = cast("tuple[tuple[str, str], ...]", (
     ("accept", QT_TRANSLATE_NOOP("CaseDetailWidget", "Accept")),
     ("reject", QT_TRANSLATE_NOOP("CaseDetailWidget", "Reject…")),
     ("dispatch", QT_TRANSLATE_NOOP("CaseDetailWidget", "Dispatch")),
@@ -57,7 +59,7 @@ ACTIONS = (
     ("reopen", QT_TRANSLATE_NOOP("CaseDetailWidget", "Reopen…")),
     ("merge", QT_TRANSLATE_NOOP("CaseDetailWidget", "Merge into duplicate…")),
     ("mark_span", QT_TRANSLATE_NOOP("CaseDetailWidget", "Grids spanned…")),
-)
+))
 
 THUMBNAIL = 96  # pixels, the longer side of a photo in the strip
 PHOTO_ROW = Qt.ItemDataRole.UserRole  # the photo's index in the list given to set_photos
@@ -115,7 +117,7 @@ class CaseDetailWidget(QWidget):
         self.case_id: int | None = None
         self.shown_version: int | None = None
         """The version of the case as shown: what the user's actions on it are based on."""
-        self._case = None
+        self._case: CaseRecord | None = None
         self.title = QLabel(self.tr("No case selected"), self)
         self.title.setObjectName("caseTitle")
         self.title.setWordWrap(True)
@@ -299,10 +301,11 @@ class CaseDetailWidget(QWidget):
         if self.photo_dialog is not None:
             self.photo_dialog.close()
             self.photo_dialog.deleteLater()
-        self.photo_dialog = PhotoDialog(*self._photos[row], self)
+        name, data = self._photos[row]
+        self.photo_dialog = PhotoDialog(name, data, self)
         self.photo_dialog.open()
 
-    def set_calendar_fallback(self, years) -> None:  # noqa: ANN001
+    def set_calendar_fallback(self, years: Iterable[int]) -> None:
         """Flag the step deadline when it was counted across years with no working calendar
         (weekends only: holidays there are not known)."""
         self.calendar_fallback = tuple(sorted(years))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 from PySide6.QtCore import (
@@ -16,6 +17,7 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QItemSelection,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
@@ -84,7 +86,7 @@ def filter_mask(table: CaseTable, flt: QueueFilter, now: dt.datetime) -> np.ndar
 class CaseQueueModel(QAbstractTableModel):
     """Rows of the case table that pass the filter, in the chosen order."""
 
-    COLUMNS = (
+    COLUMNS = cast("tuple[str, ...]", (  # QT_TRANSLATE_NOOP returns its text (stubs: object)
         QT_TRANSLATE_NOOP("CaseQueueModel", "Number"),
         QT_TRANSLATE_NOOP("CaseQueueModel", "Status"),
         QT_TRANSLATE_NOOP("CaseQueueModel", "Category"),
@@ -94,11 +96,11 @@ class CaseQueueModel(QAbstractTableModel):
         QT_TRANSLATE_NOOP("CaseQueueModel", "District"),
         QT_TRANSLATE_NOOP("CaseQueueModel", "Reported"),
         QT_TRANSLATE_NOOP("CaseQueueModel", "Deadline"),
-    )
+    ))
     SORT_KEYS = ("ids", "status", "category", "priority", "titles", "grid_code", "district",
                  "reported_at", "deadline")
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.table = CaseTable.from_rows([])
         self.filter = QueueFilter()

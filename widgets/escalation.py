@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
@@ -10,9 +11,10 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 from widgets import labels
 
 LEVEL_ROWS = ("", "community", "street", "district", "city")
-HEADERS = (QT_TRANSLATE_NOOP("EscalationBoard", "Level"),
-           QT_TRANSLATE_NOOP("EscalationBoard", "Open"),
-           QT_TRANSLATE_NOOP("EscalationBoard", "Overdue"))
+# QT_TRANSLATE_NOOP returns its text; the stubs say object
+HEADERS = cast("tuple[str, ...]", (QT_TRANSLATE_NOOP("EscalationBoard", "Level"),
+                                   QT_TRANSLATE_NOOP("EscalationBoard", "Open"),
+                                   QT_TRANSLATE_NOOP("EscalationBoard", "Overdue")))
 
 
 class EscalationBoard(QWidget):

@@ -9,10 +9,13 @@ own message (English, as the log and the command line have it).
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 
 CONTEXT = "messages"
-HEADLINES: dict[str, str] = {
+# QT_TRANSLATE_NOOP returns its text; the stubs say object
+HEADLINES = cast("dict[str, str]", {
     "error": QT_TRANSLATE_NOOP("messages", "Not done"),
     "invalid_input": QT_TRANSLATE_NOOP("messages", "Not valid"),
     "not_found": QT_TRANSLATE_NOOP("messages", "Not found"),
@@ -33,7 +36,7 @@ HEADLINES: dict[str, str] = {
     "invalid_override": QT_TRANSLATE_NOOP("messages", "Override not allowed"),
     "policy": QT_TRANSLATE_NOOP("messages", "Routing policy"),
     "no_grid_worker": QT_TRANSLATE_NOOP("messages", "No grid worker"),
-}
+})
 
 
 def error_text(exc: BaseException) -> str:

@@ -7,11 +7,13 @@ database itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
 )
@@ -25,7 +27,7 @@ Index = QModelIndex | QPersistentModelIndex
 class DistrictTableModel(QAbstractTableModel):
     """A read-only table of district summaries."""
 
-    COLUMNS = (
+    COLUMNS = cast("tuple[str, ...]", (  # QT_TRANSLATE_NOOP returns its text (stubs: object)
         QT_TRANSLATE_NOOP("DistrictTableModel", "Code"),
         QT_TRANSLATE_NOOP("DistrictTableModel", "District"),
         QT_TRANSLATE_NOOP("DistrictTableModel", "Streets"),
@@ -34,9 +36,9 @@ class DistrictTableModel(QAbstractTableModel):
         QT_TRANSLATE_NOOP("DistrictTableModel", "Dedicated"),
         QT_TRANSLATE_NOOP("DistrictTableModel", "Grid staff"),
         QT_TRANSLATE_NOOP("DistrictTableModel", "Area (km²)"),
-    )
+    ))
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[DistrictSummary] = []
 

@@ -176,12 +176,16 @@ class QuarantineWidget(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
-        return int(self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole))
+        item = self.table.item(rows[0].row(), 0)
+        assert item is not None  # set_items fills every cell of a row
+        return int(item.data(Qt.ItemDataRole.UserRole))
 
     def select_item(self, quarantine_id: int) -> bool:
         """Select an item by id; False when it is not listed."""
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == quarantine_id:
+            item = self.table.item(row, 0)
+            assert item is not None  # set_items fills every cell of a row
+            if item.data(Qt.ItemDataRole.UserRole) == quarantine_id:
                 self.table.selectRow(row)
                 return True
         return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -25,12 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-KIND_TEXT = {
+if TYPE_CHECKING:
+    from PySide6.QtGui import QColor
+
+# QT_TRANSLATE_NOOP returns its text; the stubs say object
+KIND_TEXT = cast("dict[str, str]", {
     "claimed_twice": QT_TRANSLATE_NOOP("ReconcileView", "claimed twice"),
     "uncovered": QT_TRANSLATE_NOOP("ReconcileView", "no department covers it"),
     "uncovered_by_layer": QT_TRANSLATE_NOOP("ReconcileView", "left out by a layer"),
     "crosses_community": QT_TRANSLATE_NOOP("ReconcileView", "crosses a community"),
-}
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +207,7 @@ class ReconcileView(QWidget):
             self.detail.setText(self._conflicts[row].message)
 
 
-def _colour(name: str):  # noqa: ANN202
+def _colour(name: str) -> QColor:
     from PySide6.QtGui import QColor
 
     return QColor(name)

@@ -224,6 +224,7 @@ class TrainingFrame(QObject):
         application-wide event filter: one in Python sees every event of QtWebEngine's
         internal widgets too, and crashed the drill window with the map in it."""
         app = QApplication.instance()
+        assert isinstance(app, QApplication)  # a widget exists: so does the QApplication
         if on and not self._filtering:
             app.focusChanged.connect(self._on_app_focus_changed)
             self._timer.start()

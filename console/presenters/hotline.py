@@ -5,12 +5,18 @@ offer to merge a new case into an open one it likely repeats.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 
 from models.core.records import CaseChanges
 from models.core.errors import CityGridError, StaleVersionError
 from widgets.messages import error_text
+
+if TYPE_CHECKING:
+    from models.core.records import CaseRecord
+    from models.intake.service import IntakeResult
+    from widgets.hotline import HotlineForm
 
 
 class HotlinePresenter(QObject):
@@ -19,8 +25,8 @@ class HotlinePresenter(QObject):
     def __init__(self, controller) -> None:  # noqa: ANN001
         super().__init__(controller.window)
         self.c = controller
-        self.form = None  # widgets.hotline.HotlineForm while a call is taken
-        self.last = None  # the intake's answer to the last call registered
+        self.form: HotlineForm | None = None  # while a call is taken
+        self.last: IntakeResult | None = None  # the intake's answer to the last call registered
 
     @Slot()
     def open(self) -> None:
@@ -49,6 +55,7 @@ class HotlinePresenter(QObject):
         intake = IntakeService(c.db, c.actor, locate=c._locator().locate)
         result = intake.submit("hotline_12345", payload, source="hotline form")
         form = self.form
+        assert form is not None  # the open form sent it
         if result.case_id is None:
             # kept in the quarantine; the form stays open so the dispatcher can fix it
             form.show_warning(self.tr("Not registered: {0}").format(result.reason))
@@ -70,7 +77,7 @@ class HotlinePresenter(QObject):
         # the new case (and the one it was merged into) on the queue and the map
         c.apply_changes(CaseChanges("report", tuple(changed), c.actor.name, created=True))
 
-    def likely_duplicates(self, case) -> tuple[int, ...]:  # noqa: ANN001
+    def likely_duplicates(self, case: CaseRecord) -> tuple[int, ...]:
         """Open cases the given case may repeat (same subcategory, near, recent)."""
         from models.cases.service import NewCase
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
@@ -20,6 +21,12 @@ from models.storage.db import Database
 from models.core.records import CaseChanges
 from models.core.errors import CityGridError
 from widgets.messages import error_text
+
+if TYPE_CHECKING:
+    from models.intake.mqtt import MqttFeeds, MqttPublisher
+    from models.intake.service import IntakeService
+    from models.intake.snaps import ScanResult, SnapFolder
+    from models.world.gridindex import GridIndex
 
 FEEDS, SNAPS, QUARANTINE = "feeds", "snaps", "quarantine"
 
@@ -41,22 +48,22 @@ class IntakePresenter(QObject):
     """
 
     def __init__(self, db: Database, runner: TaskRunner, window, *,  # noqa: ANN001
-                 actor: Callable[[], Actor], locate: Callable[[], object],
+                 actor: Callable[[], Actor], locate: Callable[[], GridIndex],
                  on_change: Callable[[CaseChanges | None], None],
-                 set_publisher: Callable[[object], None]) -> None:
+                 set_publisher: Callable[[MqttPublisher | None], None]) -> None:
         super().__init__(window)
         self.db, self.runner, self.window = db, runner, window
         self.actor, self.locate = actor, locate
         self.on_change, self.set_publisher = on_change, set_publisher
-        self.feeds = None  # models.intake.mqtt.MqttFeeds when a broker is configured
-        self.publisher = None
+        self.feeds: MqttFeeds | None = None  # when a broker is configured
+        self.publisher: MqttPublisher | None = None
         self._seen = 0
         self._quarantined = 0  # items the feeds quarantined, as last shown
         self.feeds_timer = QTimer(self)
         self.feeds_timer.setInterval(1000)  # new feed items show within a second
         self.feeds_timer.timeout.connect(self._on_feeds_timer_timeout)
-        self.snaps = None  # models.intake.snaps.SnapFolder when a folder is watched
-        self.snap_timer = None
+        self.snaps: SnapFolder | None = None  # when a folder is watched
+        self.snap_timer: QTimer | None = None
         q = window.quarantine
         q.sig_retry_requested.connect(self._on_quarantine_retry_requested)
         q.sig_discard_requested.connect(self._on_quarantine_discard_requested)
@@ -69,7 +76,7 @@ class IntakePresenter(QObject):
         thread); the simulator then publishes through the broker like real sources."""
         self.runner.submit(FEEDS, lambda state: self._connect(host, port, prefix))
 
-    def _connect(self, host: str, port: int, prefix: str) -> tuple:
+    def _connect(self, host: str, port: int, prefix: str) -> tuple[MqttFeeds, MqttPublisher]:
         from models.intake.mqtt import MqttFeeds, MqttPublisher
 
         feeds = MqttFeeds(self.db, host=host, port=port, prefix=prefix,
@@ -121,10 +128,14 @@ class IntakePresenter(QObject):
     @Slot()
     def _on_snap_timer_timeout(self) -> None:
         # two scans of one folder at once would take the same report in twice
-        self.runner.submit(SNAPS, lambda state: self.snaps.scan(), coalesce=True)
+        self.runner.submit(SNAPS, lambda state: self._scan_snaps(), coalesce=True)
+
+    def _scan_snaps(self) -> ScanResult:
+        assert self.snaps is not None  # the timer runs once a folder is watched
+        return self.snaps.scan()
 
     # -- the quarantine ----------------------------------------------------------------------
-    def _intake(self):  # noqa: ANN202
+    def _intake(self) -> IntakeService:
         from models.intake.service import IntakeService
 
         return IntakeService(self.db, self.actor(), locate=self.locate().locate)
@@ -178,13 +189,14 @@ class IntakePresenter(QObject):
             self.set_publisher(self.publisher)
             self.feeds_timer.start()
             self.window.statusBar().showMessage(self.tr("Live feeds connected"), 5000)
-        elif kind == SNAPS and result is not None and (result.case_ids
-                                                        or result.quarantine_ids):
-            self.window.statusBar().showMessage(
-                self.tr("Snap reports: {0} new case(s), {1} kept in the quarantine").format(
-                    len(result.case_ids), len(result.quarantine_ids)), 5000)
-            self.on_change(CaseChanges("report", tuple(result.case_ids), "snaps",
-                                       created=True))
+        elif kind == SNAPS and result is not None:
+            scan = cast("ScanResult", result)  # what _scan_snaps returned
+            if scan.case_ids or scan.quarantine_ids:
+                self.window.statusBar().showMessage(
+                    self.tr("Snap reports: {0} new case(s), {1} kept in the quarantine")
+                    .format(len(scan.case_ids), len(scan.quarantine_ids)), 5000)
+                self.on_change(CaseChanges("report", tuple(scan.case_ids), "snaps",
+                                           created=True))
         elif kind == QUARANTINE and isinstance(result, list):
             self.window.quarantine.set_items(result)
             self.window.set_quarantine_count(len(result))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import shapely
 from shapely.geometry import mapping
@@ -27,6 +28,9 @@ from models.reconcile.files import Reconciliation, UnifiedGrid, reconcile, write
 from models.reconcile.layers import read_dept_layer
 from widgets.reconcile import ConflictRow, LayerRow, ReconcileView
 from widgets.messages import error_text
+
+if TYPE_CHECKING:
+    from widgets.citymap import CityMapWidget
 
 log = logging.getLogger(__name__)
 LAYER_COLOURS = ("#4aa3ff", "#ff6b6b", "#6ee7a0", "#c59bff")
@@ -59,7 +63,7 @@ class ReconcilePresenter(QObject):
     """Connects the view, the map and the task runner for one window."""
 
     def __init__(self, db: Database, actor: Actor, view: ReconcileView, runner: TaskRunner,
-                 *, map_widget=None, parent: QWidget | None = None,  # noqa: ANN001
+                 *, map_widget: CityMapWidget | None = None, parent: QWidget | None = None,
                  is_shown: Callable[[], bool] = lambda: True) -> None:
         super().__init__(parent)
         self.db, self.actor, self.view, self.runner = db, actor, view, runner
@@ -93,14 +97,17 @@ class ReconcilePresenter(QObject):
     @Slot(str, object)
     def _on_runner_task_finished(self, kind: str, result: object) -> None:
         if kind == TASK:
+            assert isinstance(result, Reconciliation)  # what compute() returns
             self.show_result(result)
         elif kind == EXPORT:
-            self._write_report(result)
+            # what export()'s task returns: write_outputs' paths and the folder
+            self._write_report(cast("tuple[dict[str, Path], str]", result))
 
     @Slot(str, object)
     def _on_runner_task_failed(self, kind: str, exc: object) -> None:
         if kind not in (TASK, EXPORT):
             return
+        assert isinstance(exc, BaseException)  # the runner hands on what the task raised
         self.view.set_layers(self._layer_rows(), self.tr("Not done: {0}").format(exc))
         QMessageBox.warning(self.window, self.tr("Reconciliation"), error_text(exc))
 
@@ -197,7 +204,7 @@ class ReconcilePresenter(QObject):
         self.view.set_busy(self.tr("Writing the reconciliation into {0}…").format(folder))
         self.runner.submit(EXPORT, lambda state: (write_outputs(run, folder), folder))
 
-    def _write_report(self, result: object) -> None:
+    def _write_report(self, result: tuple[dict[str, Path], str]) -> None:
         from console.reconcile_report import write_reconcile_report
 
         paths, folder = result

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
 from console.tasks import TaskRunner, TaskState
 from models.storage.db import Database
+
+if TYPE_CHECKING:
+    from models.intake.mqtt import MqttPublisher
+    from models.scenarios.simulator import CitySimulator
 
 KIND = "simulate"
 TICK_MS = 5000
@@ -34,8 +39,8 @@ class SimulatorPresenter(QObject):
         super().__init__(window)
         self.db, self.runner, self.window = db, runner, window
         self.on_change = on_change
-        self.simulator = None  # models.scenarios.simulator.CitySimulator, made on the first tick
-        self.publisher = None  # the MQTT side, when the feeds are connected
+        self.simulator: CitySimulator | None = None  # made on the first tick
+        self.publisher: MqttPublisher | None = None  # the MQTT side, when the feeds are connected
         self.surge = False
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)  # simulated time follows the wall clock
@@ -55,7 +60,7 @@ class SimulatorPresenter(QObject):
         if self.window.simulator_action.isChecked() != on:
             self.window.simulator_action.setChecked(on)
 
-    def set_publisher(self, publisher) -> None:  # noqa: ANN001
+    def set_publisher(self, publisher: MqttPublisher | None) -> None:
         """Publish sensor alerts and positions through the broker (the feeds connected)."""
         self.publisher = publisher
         if self.simulator is not None:

@@ -4,12 +4,17 @@ the span outlined on the map, and the mark itself through the case desk.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
 from models.core.errors import CityGridError
 from models.cases.spans import case_grids
 from widgets.messages import error_text
+
+if TYPE_CHECKING:
+    from widgets.spanpicker import GridChoice, SpanPicker
 
 
 class SpanPresenter(QObject):
@@ -18,9 +23,9 @@ class SpanPresenter(QObject):
     def __init__(self, controller) -> None:  # noqa: ANN001
         super().__init__(controller.window)
         self.c = controller
-        self.picker = None  # widgets.spanpicker.SpanPicker while a span is marked
+        self.picker: SpanPicker | None = None  # while a span is marked
 
-    def _grid_choice(self, code: str):  # noqa: ANN202
+    def _grid_choice(self, code: str) -> GridChoice | None:
         """A grid as the picker lists it: code, name and community by name."""
         from widgets.spanpicker import GridChoice
 
