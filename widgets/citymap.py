@@ -48,6 +48,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from models.core.enums import CATEGORY_CODES, PRIORITY_CODES, ROLE_CODES, Priority, StaffRole
 from models.core.geo import Datum, from_storage, geodesic_distance_m
+from widgets.basemap import check_base_map
 from widgets.mapstyle import OFF_DUTY_FLAG, page_vocabulary
 
 log = logging.getLogger(__name__)
@@ -91,13 +92,8 @@ class BaseMap:
     max_zoom: int = 18
 
     def __post_init__(self) -> None:
-        if self.kind not in ("none", "xyz", "wmts", "mbtiles"):
-            raise ValueError(f"unknown base map kind {self.kind!r}")
-        Datum.parse(self.datum)  # refuses an unknown datum
-        if self.kind in ("xyz", "wmts") and not self.url:
-            raise ValueError("an XYZ or WMTS base map needs a URL template")
-        if self.kind == "mbtiles" and not Path(self.path).is_file():
-            raise ValueError(f"MBTiles file not found: {self.path!r}")
+        # the settings' rule, and here the MBTiles file must be there
+        check_base_map(self.kind, self.url, self.path, self.datum)
 
     @property
     def tile_host(self) -> str | None:
