@@ -28,6 +28,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from models.core.enums import CaseStatus
 from models.drills.drill import CaseScore, DrillScore
 from models.core.privacy import mask_personal_data
 from widgets import labels
@@ -113,7 +114,8 @@ def findings(score: DrillScore) -> list[str]:
                 "report", "{case} ({title}) went to {unit}; the policy sends it to {expected}.")
                 .format(case=row.number, title=mask_personal_data(row.title),
                         unit=row.trainee_unit, expected=row.expected_unit))
-    never = [r.number for r in score.rows if r.accepted_at is None and r.status == "reported"]
+    never = [r.number for r in score.rows
+             if r.accepted_at is None and r.status == CaseStatus.REPORTED]
     if never:
         out.append(translate("report", "Not accepted by the end of the drill: {cases}.")
                    .format(cases=", ".join(never)))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.storage.db import data_dir
+from widgets.basemap import check_base_map
 
 log = logging.getLogger(__name__)
 SETTINGS_VERSION = 2
@@ -28,6 +29,12 @@ class BaseMapSettings:
     path: str = ""
     datum: str = "WGS84"
     attribution: str = ""
+
+    def validated(self) -> "BaseMapSettings":
+        """The map's own rule (:func:`widgets.basemap.check_base_map`), but an MBTiles file
+        that is not there now does not make the settings invalid."""
+        check_base_map(self.kind, self.url, self.path, self.datum, file_present=False)
+        return self
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,7 @@ class Settings:
             raise ValueError(f"language must be system, zh_CN or en, not {self.language!r}")
         if self.theme not in ("dark", "light"):
             raise ValueError(f"theme must be dark or light, not {self.theme!r}")
-        if self.base_map.kind not in ("none", "xyz", "wmts", "mbtiles"):
-            raise ValueError(f"unknown base map kind {self.base_map.kind!r}")
+        self.base_map.validated()
         if not 0 < int(self.feeds.port) < 65536:
             raise ValueError(f"MQTT port must be 1-65535, not {self.feeds.port!r}")
         if not self.feeds.prefix or any(c in self.feeds.prefix for c in "+#"):

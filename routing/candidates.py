@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from models.storage import audit
 from models.core.auth import Actor, Perm
+from models.core.enums import ASSIGNABLE
 from models.cases.service import CaseService
 from models.storage.db import Database
 from models.core.records import CaseRecord, RoutingDecision
@@ -31,8 +32,9 @@ from models.world.units import UnitService
 from routing.policy import Router
 from routing.recommend import Candidate, grid_adjacency, recommend
 
-# a case in these states is still to be handled: someone may be sent
-OPEN_STATUSES = frozenset({"reported", "accepted", "dispatched", "handling"})
+# a case in these states is still to be handled: someone may be sent (the vocabulary's set,
+# under the name this module has always exported)
+OPEN_STATUSES = ASSIGNABLE
 
 
 @dataclass(frozen=True)

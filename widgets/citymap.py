@@ -10,6 +10,10 @@
 * JS -> Python: the bridge's slots re-emit typed signals; callbacks after teardown are ignored.
 * Staff positions travel as base64 little-endian Int32 micro-degrees ("latest wins": the
   next batch goes only after the previous one was painted).
+* Categories, priorities and roles travel as small integers, their index in the
+  vocabulary's code lists (:mod:`models.core.enums`); the page is given those lists and
+  the palettes keyed by code (:func:`widgets.mapstyle.page_vocabulary`) once, in the page
+  it is built with, and holds no list of its own.
 * When the base map is GCJ-02, overlays are shifted to match here, in one place
   (:meth:`CityMapWidget._shift`); everything the widget receives is WGS-84.
 """
@@ -42,19 +46,25 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from models.core.enums import CATEGORY_CODES, PRIORITY_CODES, ROLE_CODES, Priority, StaffRole
 from models.core.geo import Datum, from_storage, geodesic_distance_m
+from widgets.basemap import check_base_map
+from widgets.mapstyle import OFF_DUTY_FLAG, page_vocabulary
 
 log = logging.getLogger(__name__)
 js_log = logging.getLogger("citygrid.js")
 
 SCHEME = b"citygrid"
 PAGE_URL = QUrl("citygrid://app/map.html")
-ROLE_CODES = {"supervisor": 0, "manager": 1, "assistant": 2, "volunteer": 3, "dispatcher": 4,
-              "shift_lead": 4, "trainer": 4, "auditor": 4, "handler": 5}
-OFF_DUTY_FLAG = 8
-CATEGORY_INDEX = {"party": 0, "city": 1, "security": 2, "environment": 3, "emergency": 4,
-                  "other": 5}
-PRIORITY_INDEX = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+# the codes sent to the page: a code's index in the vocabulary's list
+ROLE_INDEX = {r: i for i, r in enumerate(ROLE_CODES)}
+CATEGORY_INDEX = {c: i for i, c in enumerate(CATEGORY_CODES)}
+PRIORITY_INDEX = {p: i for i, p in enumerate(PRIORITY_CODES)}
+# what an unknown value is drawn as: a centre role's colour, "other", normal size
+_ROLE_DEFAULT = ROLE_INDEX[StaffRole.DISPATCHER]
+_CATEGORY_DEFAULT = CATEGORY_INDEX["other"]
+_PRIORITY_DEFAULT = PRIORITY_INDEX[Priority.NORMAL]
+VOCABULARY_ID = "cg-vocabulary"
 
 
 def register_url_scheme() -> None:
@@ -82,13 +92,8 @@ class BaseMap:
     max_zoom: int = 18
 
     def __post_init__(self) -> None:
-        if self.kind not in ("none", "xyz", "wmts", "mbtiles"):
-            raise ValueError(f"unknown base map kind {self.kind!r}")
-        Datum.parse(self.datum)  # refuses an unknown datum
-        if self.kind in ("xyz", "wmts") and not self.url:
-            raise ValueError("an XYZ or WMTS base map needs a URL template")
-        if self.kind == "mbtiles" and not Path(self.path).is_file():
-            raise ValueError(f"MBTiles file not found: {self.path!r}")
+        # the settings' rule, and here the MBTiles file must be there
+        check_base_map(self.kind, self.url, self.path, self.datum)
 
     @property
     def tile_host(self) -> str | None:
@@ -124,7 +129,13 @@ def build_page_html() -> str:
     html = m.get_root().render()
     if "http://" in html or "https://" in html:
         raise RuntimeError("the map page refers to the network; folium's template changed")
-    return html
+    # the vocabulary, as data the page parses when it attaches (after folium's templating,
+    # which would read braces as its own; "</" escaped so no text can close the element)
+    vocabulary = json.dumps(page_vocabulary(), separators=(",", ":")).replace("</", "<\\/")
+    if html.count("</head>") != 1:
+        raise RuntimeError("the map page has no single head; folium's template changed")
+    return html.replace("</head>", f'<script type="application/json" id="{VOCABULARY_ID}">'
+                                   f"{vocabulary}</script>\n</head>")
 
 
 class SchemeHandler(QWebEngineUrlSchemeHandler):
@@ -415,9 +426,12 @@ class CityMapWidget(QWidget):
 
     def update_staff(self, lon: np.ndarray, lat: np.ndarray, roles: Sequence[str] | np.ndarray,
                      on_duty: np.ndarray) -> None:
-        """Move every staff marker (latest wins: intermediate batches are dropped)."""
+        """Move every staff marker (latest wins: intermediate batches are dropped).
+
+        ``roles`` are role names, or a uint8 array of role codes (indexes into
+        :data:`models.core.enums.ROLE_CODES`)."""
         lon, lat = self._shift(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-        codes = np.asarray([ROLE_CODES.get(r, 4) for r in roles], dtype=np.uint8) \
+        codes = np.asarray([ROLE_INDEX.get(r, _ROLE_DEFAULT) for r in roles], dtype=np.uint8) \
             if not isinstance(roles, np.ndarray) or roles.dtype != np.uint8 else roles.copy()
         codes[~np.asarray(on_duty, dtype=bool)] |= OFF_DUTY_FLAG
         self._staff_latest = json.dumps({"fn": "setStaff", "args": {
@@ -451,8 +465,8 @@ class CityMapWidget(QWidget):
         lon, lat = self._shift(lon, lat)
         self._call("upsertEvents", [
             {"id": int(e["id"]), "lon": round(float(x), 6), "lat": round(float(y), 6),
-             "category": CATEGORY_INDEX.get(e.get("category", ""), 5),
-             "priority": PRIORITY_INDEX.get(e.get("priority", "normal"), 1),
+             "category": CATEGORY_INDEX.get(e.get("category", ""), _CATEGORY_DEFAULT),
+             "priority": PRIORITY_INDEX.get(e.get("priority", "normal"), _PRIORITY_DEFAULT),
              "overdue": bool(e.get("overdue", False))}
             for e, x, y in zip(events, lon, lat, strict=True)])
 

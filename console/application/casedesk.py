@@ -28,6 +28,7 @@ import shapely
 from sqlalchemy import select
 
 from models.core.auth import Actor
+from models.core.enums import AT_UNIT, in_order
 from models.cases.service import CaseService
 from models.storage.db import Database
 from models.core.errors import CityGridError, StaleVersionError, ValidationError
@@ -290,7 +291,7 @@ class CaseDesk:
         before moving them in bulk (each record carries the version seen)."""
         self._lead_only()
         unit = self._unit_id(from_code)
-        return [c for c in self.cases.list(statuses=("dispatched", "handling"))
+        return [c for c in self.cases.list(statuses=in_order(AT_UNIT))
                 if c.assigned_unit_id == unit]
 
     def reassign_bulk(self, cases: Sequence[CaseRecord], to_code: str,

@@ -24,14 +24,14 @@ from sqlalchemy.orm import Session, aliased
 
 from models.storage import audit
 from models.core.auth import Actor, Perm
-from models.cases.table import CLOSED_STATUSES, CaseTable
+from models.cases.table import CaseTable
 from models.storage.db import Database
-from models.core.enums import CaseStatus
+from models.core.enums import CLOSED, OPEN, CaseStatus, in_order
 from models.core.privacy import mask_personal_data
 from models.storage.schema import AdminUnit, Case, Grid
 
-OPEN_STATUSES = tuple(s for s in CaseStatus if s.value not in CLOSED_STATUSES)
-_CLOSED = tuple(s for s in CaseStatus if s.value in CLOSED_STATUSES)
+OPEN_STATUSES = in_order(OPEN)
+_CLOSED = in_order(CLOSED)
 CLOSED_DAYS = 7.0      # the queue lists the cases closed in the last week ...
 CLOSED_LIMIT = 50_000  # ... but never more than this many of them
 SEARCH_LIMIT = 500

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from models.storage import audit
 from models.core.auth import Actor, Perm, mask_phone
 from models.core.catalogue import Catalogue, load_catalogue
+from models.core.enums import WORKLOAD, in_order
 from models.storage.db import Database
 from models.core.errors import NotFoundError, ValidationError
 from models.cases.photos import Photo
@@ -444,11 +445,9 @@ class CaseService:
     def workload_by_staff(self) -> dict[int, int]:
         """Open cases assigned to each staff member."""
         with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.count", "case"):
-            closed = {CaseStatus.ARCHIVED, CaseStatus.ASSESSED, CaseStatus.REJECTED,
-                      CaseStatus.MERGED}
             # IN over the open statuses, not NOT IN over the closed: the status index then
             # finds the few open cases instead of scanning years of closed ones
-            open_ = [st for st in CaseStatus if st not in closed]
+            open_ = in_order(WORKLOAD)
             with self.db.read() as s:
                 rows = s.execute(select(Case.assigned_staff_id, func.count())
                                  .where(Case.assigned_staff_id.is_not(None),

@@ -15,13 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from models.core.catalogue import CATEGORY_CODES
-from models.core.enums import CaseStatus, Level, Priority
+from models.core.enums import (  # noqa: F401 - the code lists, re-exported with the table
+    ACTIVE,
+    CATEGORY_CODES,
+    CLOSED,
+    PRIORITY_CODES,
+    STATUS_CODES,
+    Level,
+)
 
-STATUS_CODES: tuple[str, ...] = tuple(s.value for s in CaseStatus)
-PRIORITY_CODES: tuple[str, ...] = tuple(p.value for p in Priority)
 LEVEL_CODES: tuple[str, ...] = ("", *(lv.value for lv in Level))  # "" = not assigned yet
-CLOSED_STATUSES = frozenset({"archived", "assessed", "rejected", "merged"})
+_CLOSED_CODES = np.array(sorted(STATUS_CODES.index(s) for s in CLOSED), dtype=np.int8)
+_ACTIVE_CODES = np.array(sorted(STATUS_CODES.index(s) for s in ACTIVE), dtype=np.int8)
 
 
 @dataclass(frozen=True)
@@ -146,8 +151,7 @@ class CaseTable:
         return patched, np.concatenate([where.astype(np.intp), added])
 
     def open_mask(self) -> NDArray[np.bool_]:
-        closed = [STATUS_CODES.index(s) for s in CLOSED_STATUSES]
-        return ~np.isin(self.status, closed)
+        return ~np.isin(self.status, _CLOSED_CODES)
 
     def deadline_states(self, now: dt.datetime, warn_fraction: float = 0.8
                         ) -> NDArray[np.int8]:
@@ -173,5 +177,5 @@ class CaseTable:
 
     def _clock_running(self) -> NDArray[np.bool_]:
         # a suspended case's clock stands still: its deadline moves on when it resumes
-        return self.open_mask() & (self.status != STATUS_CODES.index("suspended"))
+        return np.isin(self.status, _ACTIVE_CODES)
 

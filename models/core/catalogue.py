@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
+from models.core.enums import CATEGORY_CODES  # noqa: F401 - re-exported (defined there once)
 from models.core.errors import ValidationError
 
-CATEGORY_CODES = ("party", "city", "security", "environment", "emergency", "other")
 EVENT_CLASSES = ("A", "B", "C", "D")
 STEPS = ("accept", "dispatch", "handle", "verify")
 

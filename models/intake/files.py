@@ -29,6 +29,7 @@ from models.cases.service import (
     check_reported_at,
 )
 from models.core.catalogue import Catalogue, load_catalogue
+from models.core.enums import CLOSED
 from models.storage.db import Database
 from models.core.errors import ValidationError
 from models.world.extent import CityExtent
@@ -419,7 +420,7 @@ def export_cases(db: Database, actor: Actor, path: str | os.PathLike) -> int:
                 unit, unit.id == Case.assigned_unit_id).order_by(Case.id)).all()
         requests = []
         for c, unit_code in rows:
-            closed = c.status.value in ("archived", "assessed", "rejected", "merged")
+            closed = c.status in CLOSED
             note = STEP_NOTES[c.status.value]
             if c.status.value == "assessed" and c.satisfaction:
                 note += f" (satisfaction {c.satisfaction}/5)"

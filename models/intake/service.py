@@ -28,6 +28,8 @@ from models.storage import audit
 from models.core.auth import Actor, Perm, mask_phone
 from models.cases.service import CaseService, GridLocator, NewCase, _validated
 from models.core.catalogue import Catalogue, load_catalogue
+from models.core.enums import OPEN as OPEN_STATUSES
+from models.core.enums import in_order
 from models.storage.db import Database
 from models.core.errors import ConflictError, NotFoundError, ValidationError
 from models.core.limits import is_transient, storage_reason
@@ -35,15 +37,14 @@ from models.world.extent import city_extent
 from models.core.geo import geodesic_distance_m
 from models.core.privacy import holds_personal_data, mask_personal_data
 from models.core.records import QuarantineRecord
-from models.storage.schema import Case, CaseStatus, QuarantineItem, utcnow
+from models.storage.schema import Case, QuarantineItem, utcnow
 from models.world.sensors import SensorRegistry, iot_adapter
 from models.world.staff import StaffService, parse_fix
 
 log = logging.getLogger(__name__)
 
 PHONE_KEYS = frozenset({"phone", "reporter_phone"})  # residents' phones in payloads
-OPEN = [CaseStatus.REPORTED, CaseStatus.ACCEPTED, CaseStatus.DISPATCHED, CaseStatus.HANDLING,
-        CaseStatus.VERIFYING, CaseStatus.SUSPENDED]
+OPEN = list(in_order(OPEN_STATUSES))  # a duplicate is looked for among these
 DUPLICATE_DEFAULT = (200.0, 24.0)  # metres, hours
 DUPLICATE_WINDOWS: dict[str, tuple[float, float]] = {
     # a fire or a gas leak: many calls about one incident, close in time and space

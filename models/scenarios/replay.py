@@ -22,13 +22,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from models.cases.table import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
-from models.core.catalogue import CATEGORY_CODES
+from models.cases.table import LEVEL_CODES, CaseTable
+from models.core.enums import CATEGORY_CODES, CLOSED, DONE, PRIORITY_CODES, STATUS_CODES
 from models.scenarios.files import Scenario
 
-CLOSED = np.array([STATUS_CODES.index(s) for s in ("archived", "assessed", "rejected",
-                                                   "merged")], dtype=np.int8)
-DONE = np.array([STATUS_CODES.index(s) for s in ("archived", "assessed")], dtype=np.int8)
+# the vocabulary's sets as status codes (indexes into STATUS_CODES), for np.isin
+_CLOSED_CODES = np.array(sorted(STATUS_CODES.index(s) for s in CLOSED), dtype=np.int8)
+_DONE_CODES = np.array(sorted(STATUS_CODES.index(s) for s in DONE), dtype=np.int8)
 _PRIORITY_OF_CLASS = {"A": "urgent", "B": "high", "C": "normal", "D": "low"}
 
 
@@ -208,13 +208,13 @@ class Replay:
             at[case[sel[::-1]]] = t[sel[::-1]]
             first[name] = at
         closed_at = np.full(self.n_cases, np.nan)
-        sel = np.flatnonzero(np.isin(self.ev_status[:k], DONE) & (kind != "assess"))
+        sel = np.flatnonzero(np.isin(self.ev_status[:k], _DONE_CODES) & (kind != "assess"))
         closed_at[case[sel[::-1]]] = t[sel[::-1]]
         state = self._last_per(case, k, self.n_cases)
         status = np.where(state >= 0, self.ev_status[np.maximum(state, 0)], -1)
         is_closed = ~np.isnan(closed_at) & in_range
         on_time = is_closed & (closed_at <= np.nan_to_num(self.deadline, nan=np.inf))
-        open_ = in_range & ~np.isin(status, CLOSED) & (status >= 0)
+        open_ = in_range & ~np.isin(status, _CLOSED_CODES) & (status >= 0)
         overdue = open_ & (np.nan_to_num(self.deadline, nan=np.inf) < t_end)
         hours = (closed_at[is_closed] - self.report_t[is_closed]) / 3600
         acc = first["accept"][in_range] - self.report_t[in_range]
@@ -267,7 +267,7 @@ class Replay:
         is_closed = ~np.isnan(closed) & in_range
         deadline = np.nan_to_num(self.deadline, nan=np.inf)
         on_time = is_closed & (closed <= deadline)
-        open_ = in_range & (status >= 0) & ~np.isin(status, CLOSED)
+        open_ = in_range & (status >= 0) & ~np.isin(status, _CLOSED_CODES)
         acc = (accepted - self.report_t)[in_range]
         dis = (dispatched - accepted)[in_range]
         n_closed = int(is_closed.sum())

@@ -5,6 +5,11 @@
  * through the bridge's slots (pageReady, gridClicked, eventClicked, locationPicked,
  * measured, batchPainted, jsError). The Leaflet map itself is built by folium; attach()
  * receives it.
+ *
+ * Categories, priorities and roles arrive as small integers: positions in the vocabulary
+ * Python writes into the page (the JSON element #cg-vocabulary, read once by attach();
+ * widgets/mapstyle.py), which also keys the colours and sizes by code. This file holds no
+ * list of categories, priorities or roles of its own.
  */
 "use strict";
 (function () {
@@ -13,12 +18,22 @@
   let bridge = null;
   let map = null;
 
-  const CATEGORY_COLOURS = ["#e74c3c", "#3498db", "#9b59b6", "#2ecc71", "#f39c12", "#95a5a6"];
-  const PRIORITY_RADIUS = [3, 4, 5, 7];
-  // staff colour by role (supervisor, manager, assistant, volunteer, centre, handler)
-  const ROLE_COLOURS = [[255, 214, 10], [64, 196, 255], [0, 230, 118], [200, 200, 200],
-                        [255, 110, 199], [255, 145, 0]];
   const OFF_DUTY_DIM = 0.35;
+  // the vocabulary, and lookups by the integer codes batches carry (filled by useVocabulary)
+  let vocab = null;
+  const byCode = { categoryColour: [], priorityRadius: [], roleColour: [], roleMask: 0,
+                   offDuty: 0, ringFrom: Infinity };
+
+  function useVocabulary(v) {
+    vocab = v;
+    cg.vocabulary = v;
+    byCode.categoryColour = v.category.map((c) => v.category_colours[c]);
+    byCode.priorityRadius = v.priority.map((p) => v.priority_radius[p]);
+    byCode.roleColour = v.role.map((r) => v.role_colours[r]);
+    byCode.offDuty = v.off_duty_flag;
+    byCode.roleMask = v.off_duty_flag - 1;
+    byCode.ringFrom = v.priority.indexOf(v.ring_priority);
+  }
 
   function report(error) {
     const text = (error && error.stack) ? error.stack : String(error);
@@ -90,8 +105,8 @@
         const y = Math.round(zoomScale * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) - oy);
         if (x < r || y < r || x >= w - r || y >= h - r) continue;
         const code = this._codes[i];
-        const c = ROLE_COLOURS[code & 7] || ROLE_COLOURS[0];
-        const a = (code & 8) ? Math.round(255 * OFF_DUTY_DIM) : 255;
+        const c = byCode.roleColour[code & byCode.roleMask] || byCode.roleColour[0];
+        const a = (code & byCode.offDuty) ? Math.round(255 * OFF_DUTY_DIM) : 255;
         for (let dy = -r; dy <= r; dy++) {
           let o = ((y + dy) * w + (x - r)) * 4;
           for (let dx = -r; dx <= r; dx++, o += 4) {
@@ -133,15 +148,15 @@
         for (const [x, y, e] of pts) {
           const key = Math.floor(x / cell) + ":" + Math.floor(y / cell);
           let b = bins.get(key);
-          if (!b) { b = { x: 0, y: 0, n: 0, urgent: 0, cat: new Array(6).fill(0) }; bins.set(key, b); }
-          b.x += x; b.y += y; b.n++; b.cat[e.category]++; if (e.priority >= 3) b.urgent++;
+          if (!b) { b = { x: 0, y: 0, n: 0, urgent: 0, cat: new Array(vocab.category.length).fill(0) }; bins.set(key, b); }
+          b.x += x; b.y += y; b.n++; b.cat[e.category]++; if (e.priority >= byCode.ringFrom) b.urgent++;
         }
         this._clusters = [];
         ctx.font = "bold 11px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
         for (const b of bins.values()) {
           const x = b.x / b.n, y = b.y / b.n, rad = 8 + Math.min(16, Math.sqrt(b.n) * 1.6);
           const top = b.cat.indexOf(Math.max(...b.cat));
-          ctx.globalAlpha = 0.75; ctx.fillStyle = CATEGORY_COLOURS[top];
+          ctx.globalAlpha = 0.75; ctx.fillStyle = byCode.categoryColour[top];
           ctx.beginPath(); ctx.arc(x, y, rad, 0, 2 * Math.PI); ctx.fill();
           if (b.urgent) { ctx.globalAlpha = 1; ctx.strokeStyle = "#ff3b30"; ctx.lineWidth = 2; ctx.stroke(); }
           ctx.globalAlpha = 1; ctx.fillStyle = "#fff"; ctx.fillText(String(b.n), x, y);
@@ -150,8 +165,8 @@
         return;
       }
       for (const [x, y, e] of pts) {
-        ctx.fillStyle = CATEGORY_COLOURS[e.category] || "#ccc";
-        ctx.beginPath(); ctx.arc(x, y, PRIORITY_RADIUS[e.priority] || 4, 0, 2 * Math.PI); ctx.fill();
+        ctx.fillStyle = byCode.categoryColour[e.category] || "#ccc";
+        ctx.beginPath(); ctx.arc(x, y, byCode.priorityRadius[e.priority] || 4, 0, 2 * Math.PI); ctx.fill();
         if (e.overdue) { ctx.strokeStyle = "#ff3b30"; ctx.lineWidth = 2; ctx.stroke(); }
       }
     },
@@ -409,10 +424,10 @@
     const sw = (c) => '<i style="background:' + c + '"></i>';
     const rgb = (c) => "rgb(" + c.join(",") + ")";
     div.innerHTML =
-      "<b>事件 Events</b><br>" + ["党建 Party", "城管 City", "综治 Security", "环保 Environment", "应急 Emergency", "其他 Other"]
-        .map((t, i) => sw(CATEGORY_COLOURS[i]) + t).join("<br>") +
-      "<br><b>人员 Staff</b><br>" + ["监督员 Supervisor", "管理员 Manager", "协管员 Assistant", "志愿者 Volunteer", "部门 Handler"]
-        .map((t, i) => sw(rgb(ROLE_COLOURS[i === 4 ? 5 : i])) + t).join("<br>") + "<br><small>暗色 = 离岗 dim = off duty</small>";
+      "<b>事件 Events</b><br>" + vocab.legend.category
+        .map(([code, t]) => sw(vocab.category_colours[code]) + t).join("<br>") +
+      "<br><b>人员 Staff</b><br>" + vocab.legend.role
+        .map(([code, t]) => sw(rgb(vocab.role_colours[code])) + t).join("<br>") + "<br><small>暗色 = 离岗 dim = off duty</small>";
     return div;
   };
   const badge = L.control({ position: "bottomleft" });
@@ -433,6 +448,7 @@
   };
 
   cg.attach = function (leafletMap) {
+    useVocabulary(JSON.parse(document.getElementById("cg-vocabulary").textContent));
     map = leafletMap;
     map.attributionControl.setPrefix("Leaflet");
     // points above the polygons (overlayPane 400), below tooltips and popups

@@ -232,3 +232,16 @@ def test_mbtiles_base_map_is_served_offline(qtbot, tmp_path) -> None:
     qtbot.waitUntil(tile_drawn, timeout=20_000)
     assert widget.guard.blocked == [] and widget.js_errors == []
     widget.teardown()
+
+
+def test_base_map_and_its_settings_follow_one_rule(tmp_path) -> None:
+    from console.settings import BaseMapSettings
+
+    for fields, message in [({"kind": "tms"}, "unknown base map kind"),
+                            ({"kind": "xyz"}, "needs a URL"),
+                            ({"datum": "BD09"}, "unknown datum")]:
+        with pytest.raises(ValueError, match=message):
+            BaseMap(**fields)
+        with pytest.raises(ValueError, match=message):
+            BaseMapSettings(**fields).validated()
+    BaseMapSettings("mbtiles", path=str(tmp_path / "none.mbtiles")).validated()  # not there yet

@@ -1,0 +1,77 @@
+"""The vocabulary's named status sets keep the exact meaning each old copy had, and the code
+lists are the enums' order (the case table and the map encode codes as these indexes)."""
+
+from __future__ import annotations
+
+from models.core import enums
+from models.core.enums import (
+    ACTIVE,
+    ASSIGNABLE,
+    AT_UNIT,
+    CATEGORY_CODES,
+    CLOSED,
+    DONE,
+    OPEN,
+    PRIORITY_CODES,
+    ROLE_CODES,
+    STATUS_CODES,
+    WORKLOAD,
+    CaseStatus,
+    Priority,
+    StaffRole,
+    in_order,
+)
+
+S = CaseStatus
+
+
+def test_each_status_set_means_what_its_copies_meant() -> None:
+    assert CLOSED == {S.ARCHIVED, S.ASSESSED, S.REJECTED, S.MERGED}
+    assert DONE == {S.ARCHIVED, S.ASSESSED} and DONE < CLOSED
+    # open: not closed, a suspended case included (the queue, the duplicate check)
+    assert OPEN == set(CaseStatus) - CLOSED and S.SUSPENDED in OPEN
+    # active: someone must act, the clock runs (the loop's and the drill's "open")
+    assert ACTIVE == {S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.VERIFYING}
+    # assignable: staff may still be sent (a case awaiting verification is not)
+    assert ASSIGNABLE == {S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}
+    assert S.VERIFYING not in ASSIGNABLE and ASSIGNABLE < ACTIVE
+    assert AT_UNIT == {S.DISPATCHED, S.HANDLING}
+    assert WORKLOAD == OPEN
+
+
+def test_the_sets_match_by_value_as_the_database_and_the_table_hold_statuses() -> None:
+    assert "verifying" in OPEN and "verifying" not in ASSIGNABLE
+    assert "archived" in CLOSED and "suspended" not in ACTIVE
+
+
+def test_the_copies_still_in_other_modules_agree() -> None:
+    from models.cases import loop
+    from models.cases.queue import OPEN_STATUSES
+    from models.cases.table import CLOSED as TABLE_CLOSED
+    from models.drills.drill import _OPEN as DRILL_OPEN
+    from routing.candidates import OPEN_STATUSES as CANDIDATE_STATUSES
+
+    assert (loop.OPEN, loop.CLOSED, loop.DONE) == (ACTIVE, CLOSED, DONE)
+    assert DRILL_OPEN == ACTIVE
+    assert set(OPEN_STATUSES) == OPEN and TABLE_CLOSED is CLOSED
+    assert CANDIDATE_STATUSES is ASSIGNABLE
+
+
+def test_in_order_follows_the_vocabulary() -> None:
+    assert in_order(AT_UNIT) == (S.DISPATCHED, S.HANDLING)
+    assert in_order(OPEN) == (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.VERIFYING,
+                              S.SUSPENDED)
+    assert in_order({"merged", "reported"}) == (S.REPORTED, S.MERGED)
+
+
+def test_the_code_lists() -> None:
+    assert STATUS_CODES == tuple(s.value for s in CaseStatus)
+    assert PRIORITY_CODES == ("low", "normal", "high", "urgent")
+    assert PRIORITY_CODES == tuple(p.value for p in Priority)
+    assert ROLE_CODES == tuple(r.value for r in StaffRole)
+    assert CATEGORY_CODES == ("party", "city", "security", "environment", "emergency", "other")
+    from models.cases import table
+    from models.core import catalogue
+
+    assert catalogue.CATEGORY_CODES is enums.CATEGORY_CODES
+    assert (table.STATUS_CODES, table.PRIORITY_CODES) == (STATUS_CODES, PRIORITY_CODES)
