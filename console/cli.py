@@ -211,7 +211,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from models.core.geo import Datum
-    from models.world.gridio import read_boundary, validate_file
+    from models.world.gridread import read_boundary
+    from models.world.gridcheck import validate_file
 
     datum = Datum.parse(args.datum) if args.datum else None
     db = _open_db(args.db) if args.db else None

@@ -27,7 +27,7 @@ How one community is redrawn
    bounds, and what the kept one still breaks is reported in ``unmet``.
 
 The grids tile each community exactly (see :func:`_tile` and :func:`_node_shared_edges`)
-and pass :func:`models.world.gridio.validate_grid_layer` with the communities as parents.
+and pass :func:`models.world.gridcheck.validate_grid_layer` with the communities as parents.
 
 Nothing here imports Qt or touches the database.
 """
@@ -51,7 +51,7 @@ from models.scenarios.democity import (
 from models.core.enums import GridKind, StaffRole
 from models.core.errors import ValidationError
 from models.core.geo import Datum, geodesic_area_m2
-from models.world.gridio import GridFeature, GridLayer
+from models.world.gridread import GridFeature, GridLayer
 
 # Volunteers (the X of 1+3+X) a grid needs: one per this many events a year, and one per
 # this many residents, whichever asks for more. These are the console's planning
@@ -515,7 +515,7 @@ def _redraw(rng: np.random.Generator, region: shapely.Geometry, lon: NDArray, la
 
 # -- the proposal ------------------------------------------------------------------------
 def to_grid_layer(proposal: Proposal, path: str = "proposal") -> GridLayer:
-    """The proposal as a :class:`models.world.gridio.GridLayer` (WGS-84), to validate or write.
+    """The proposal as a :class:`models.world.gridread.GridLayer` (WGS-84), to validate or write.
 
     A proposed grid has no name yet: its name is its code.
     """

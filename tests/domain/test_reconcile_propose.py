@@ -14,7 +14,7 @@ import shapely
 from models.scenarios.democity import _sample_points, generate_city
 from models.core.errors import ValidationError
 from models.core.geo import Datum, geodesic_area_m2
-from models.world.gridio import _plausible_code, validate_grid_layer
+from models.world.gridcheck import _plausible_code, validate_grid_layer
 from models.reconcile import propose
 from models.reconcile.propose import (
     Bounds,
