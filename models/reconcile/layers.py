@@ -249,7 +249,12 @@ def _metres_to_degrees(m: float) -> float:
 
 
 def _cells(rng: np.random.Generator, city: shapely.Geometry, n: int) -> list[shapely.Polygon]:
-    from models.scenarios.democity import _explode_to_polygons, _relax, _sample_points, _voronoi_cells
+    from models.scenarios.tessellate import (
+        _explode_to_polygons,
+        _relax,
+        _sample_points,
+        _voronoi_cells,
+    )
 
     pts = _sample_points(rng, city, n)
     pts = _relax(rng, city, pts, rounds=1)

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import shapely
 
-from models.scenarios.democity import _sample_points, generate_city
+from models.scenarios.tessellate import _sample_points
+from models.scenarios.cityplan import generate_city
 from models.core.errors import ValidationError
 from models.core.geo import Datum, geodesic_area_m2
 from models.world.gridcheck import _plausible_code, validate_grid_layer
