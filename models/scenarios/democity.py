@@ -24,7 +24,7 @@ from models.core.auth import Actor, Perm, require
 from models.core.errors import ConflictError
 from models.core.geo import Datum, geodesic_area_m2
 from models.scenarios.cityplan import CityPlan, GridPlan, Progress, UnitPlan, generate_city
-from models.scenarios.simulator import CATEGORY_MIX, CHANNEL_MIX, subcategory_choices
+from models.scenarios.eventplan import CATEGORY_MIX, CHANNEL_MIX, subcategory_choices
 from models.scenarios.tessellate import _sample_points
 from models.storage import audit
 from models.storage.db import Database
@@ -330,7 +330,7 @@ def _staff_rows(rng: np.random.Generator, plan: CityPlan,
 def seed_demo_cases(db: Database, *, n: int = 400, seed: int = 2019,
                     now: dt.datetime | None = None) -> int:
     """Report ``n`` cases of the last ninety minutes through the case service, with the
-    report's category mix (:data:`models.scenarios.simulator.CATEGORY_MIX`, the one calibrated
+    report's category mix (:data:`models.scenarios.eventplan.CATEGORY_MIX`, the one calibrated
     mix), so a new demo database shows a working city.
 
     Every case goes through :class:`models.cases.service.CaseService` (history and audit rows
