@@ -41,7 +41,7 @@ from models.cases.queue import QueueReader, search_cases
 from models.core.records import RoutingDecision
 from models.storage.schema import StaffRole
 from models.world.staff import StaffService
-from models.core.worktime import load_calendar
+from models.core.workcalendar import load_calendar
 from widgets.citymap import CityMapWidget
 from models.world.units import UnitService
 

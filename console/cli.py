@@ -466,7 +466,7 @@ def cmd_export_scenario(args: argparse.Namespace) -> int:
 
 
 def cmd_add_calendar(args: argparse.Namespace) -> int:
-    from models.core.worktime import calendar_files, install_calendar_file, user_calendar_dir
+    from models.core.workcalendar import calendar_files, install_calendar_file, user_calendar_dir
 
     notice, path, replaced = install_calendar_file(args.file)
     print(f"installed the {notice.year} working calendar ({len(notice.holidays)} holiday(s), "

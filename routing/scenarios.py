@@ -38,7 +38,8 @@ def record_simulation(db, path: Path, *, district: str | None = None, days: floa
     from models.storage.schema import Grid, GridKind
     from models.scenarios.simulator import STEP_DELAYS, VERIFY_FAIL_RATE
     from models.scenarios.eventplan import plan_events
-    from models.core.worktime import load_calendar, step_deadline, total_hours
+    from models.core.workcalendar import load_calendar
+    from models.core.worktime import step_deadline, total_hours
     from routing.graph import EscalationGraph
     from routing.policy import Router, load_policy
 

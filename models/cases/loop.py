@@ -66,7 +66,8 @@ from models.storage.schema import (
     utcnow,
 )
 from models.cases.spans import replace_span
-from models.core.worktime import STEP_OF, WorkingCalendar, elapsed_hours, load_calendar, step_deadline
+from models.core.worktime import STEP_OF, elapsed_hours, step_deadline
+from models.core.workcalendar import WorkingCalendar, load_calendar
 
 S = CaseStatus
 R = StaffRole

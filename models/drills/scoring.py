@@ -17,13 +17,8 @@ from sqlalchemy import select
 from models.core.catalogue import Catalogue, TimeLimits, limits_for, load_catalogue
 from models.core.errors import CityGridError, ValidationError
 from models.core.records import RoutingDecision
-from models.core.worktime import (
-    STEP_OF,
-    WorkingCalendar,
-    elapsed_hours,
-    load_calendar,
-    step_deadline,
-)
+from models.core.worktime import STEP_OF, elapsed_hours, step_deadline
+from models.core.workcalendar import WorkingCalendar, load_calendar
 from models.storage.db import Database
 from models.storage.schema import AdminUnit, Case, CaseHistory, CaseStatus, utcnow
 

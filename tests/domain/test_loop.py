@@ -19,7 +19,8 @@ from models.core.errors import (
 from models.cases.loop import TRANSITIONS, CaseLoop, allowed
 from models.core.records import RoutingDecision
 from models.storage.schema import AuditEntry, Case, CaseAttachment, CaseHistory, CaseReport, StaffRole
-from models.core.worktime import load_calendar, total_hours
+from models.core.workcalendar import load_calendar
+from models.core.worktime import total_hours
 from tests.factories import city_actor
 from tests.freshloop import FreshLoop
 
