@@ -16,7 +16,8 @@ from models.core.errors import (
     StaleVersionError,
     ValidationError,
 )
-from models.cases.loop import TRANSITIONS, CaseLoop, allowed
+from models.cases.transitions import TRANSITIONS, allowed
+from models.cases.loop import CaseLoop
 from models.core.records import RoutingDecision
 from models.storage.schema import AuditEntry, Case, CaseAttachment, CaseHistory, CaseReport, StaffRole
 from models.core.workcalendar import load_calendar
