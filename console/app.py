@@ -136,7 +136,8 @@ class ConsoleController(QObject):
 
     def _deadline_watch_task(self, state: TaskState) -> list[int]:
         from routing.graph import EscalationGraph
-        from routing.policy import Router, escalate_overdue
+        from routing.policy import Router
+        from routing.overdue import escalate_overdue
 
         if self._watch_router is None:
             self._watch_router = Router(EscalationGraph.from_db(self.db))

@@ -318,7 +318,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     from models.scenarios.simulator import CitySimulator
     from routing.graph import EscalationGraph
-    from routing.policy import Router, load_policy
+    from routing.policy import Router
+    from routing.rules import load_policy
 
     if args.record:
         return _record(args)

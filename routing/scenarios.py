@@ -41,7 +41,8 @@ def record_simulation(db, path: Path, *, district: str | None = None, days: floa
     from models.core.workcalendar import load_calendar
     from models.core.worktime import step_deadline, total_hours
     from routing.graph import EscalationGraph
-    from routing.policy import Router, load_policy
+    from routing.policy import Router
+    from routing.rules import load_policy
 
     if not days > 0:
         raise ValidationError("days must be positive")
@@ -159,7 +160,8 @@ def compare_policies(replay: Replay, db, policies: list[str]) -> dict[str, dict]
     from models.core.catalogue import load_catalogue
     from models.storage.schema import Grid
     from routing.graph import LEVELS, EscalationGraph
-    from routing.policy import Router, load_policy
+    from routing.policy import Router
+    from routing.rules import load_policy
 
     with db.read() as s:
         grid_id = dict(s.execute(select(Grid.code, Grid.id)).all())
