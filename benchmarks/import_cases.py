@@ -28,7 +28,8 @@ from models.core.auth import Actor, SystemRole
 from models.intake.files import CSV_COLUMNS, import_cases
 from models.core.catalogue import load_catalogue
 from models.storage.db import Database
-from models.scenarios.democity import _sample_points, build_demo_city
+from models.scenarios.tessellate import _sample_points
+from models.scenarios.democity import build_demo_city
 from models.world.gridindex import GridIndex
 from models.world.units import UnitService
 

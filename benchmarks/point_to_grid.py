@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from benchmarks._machine import median_ms, print_machine
-from models.scenarios.democity import generate_city
+from models.scenarios.cityplan import generate_city
 from models.world.gridindex import GridIndex
 
 

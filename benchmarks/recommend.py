@@ -41,7 +41,8 @@ from benchmarks._machine import machine, print_machine
 from models.core.auth import Actor
 from models.cases.service import CaseService
 from models.storage.db import Database
-from models.scenarios.democity import _sample_points, build_demo_city, seed_demo_cases
+from models.scenarios.tessellate import _sample_points
+from models.scenarios.democity import build_demo_city, seed_demo_cases
 from models.core.geo import geodesic_distance_m
 from models.storage.schema import AdminUnit, Grid, Level, StaffRole
 from routing.candidates import (

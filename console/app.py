@@ -141,7 +141,7 @@ class ConsoleController(QObject):
         self.runner.submit("deadline-watch", self._deadline_watch_task, coalesce=True)
 
     def _deadline_watch_task(self, state: TaskState) -> list[int]:
-        from routing.policy import escalate_overdue
+        from routing.overdue import escalate_overdue
 
         router = self.indexes.router()
         state.check()

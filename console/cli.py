@@ -212,7 +212,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from models.core.geo import Datum
-    from models.world.gridio import read_boundary, validate_file
+    from models.world.gridread import read_boundary
+    from models.world.gridcheck import validate_file
 
     datum = Datum.parse(args.datum) if args.datum else None
     db = _open_db(args.db) if args.db else None
@@ -320,7 +321,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     from models.scenarios.simulator import CitySimulator
     from routing.graph import EscalationGraph
-    from routing.policy import Router, load_policy
+    from routing.policy import Router
+    from routing.rules import load_policy
 
     if args.record:
         return _record(args)
@@ -468,7 +470,7 @@ def cmd_export_scenario(args: argparse.Namespace) -> int:
 
 
 def cmd_add_calendar(args: argparse.Namespace) -> int:
-    from models.core.worktime import calendar_files, install_calendar_file, user_calendar_dir
+    from models.core.workcalendar import calendar_files, install_calendar_file, user_calendar_dir
 
     notice, path, replaced = install_calendar_file(args.file)
     print(f"installed the {notice.year} working calendar ({len(notice.holidays)} holiday(s), "

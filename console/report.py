@@ -1,6 +1,6 @@
 """The after-action report of a training drill: an HTML document printed to an A4 PDF.
 
-The score comes from the domain (:func:`models.drills.drill.score_drill`); this module only words
+The score comes from the domain (:func:`models.drills.scoring.score_drill`); this module only words
 and lays it out: the indicators, the score's parts, each case with the trainee's decision
 beside the one the policy records (wrong routings highlighted), and a short list of
 findings. The text goes through Qt's translation (context ``report``); Chinese in case
@@ -29,7 +29,7 @@ from PySide6.QtGui import (
 )
 
 from models.core.enums import CaseStatus
-from models.drills.drill import CaseScore, DrillScore
+from models.drills.scoring import CaseScore, DrillScore
 from models.core.privacy import mask_personal_data
 from widgets import labels
 

@@ -1,10 +1,10 @@
-"""Routing policies as data, and the routing decisions they make (with their reasons).
+"""The routing decisions that policies make (with their reasons).
 
-A policy is an ordered list of rules in ``resources/routing/policy-*.json``; the first rule
-that matches a case (by subcategory, or by class and category, or by class alone) names the
-lowest level able to handle it and who handles it there: the department for a category
-(by default the case's own) or the unit's centre itself. The case goes to the unit at that
-level above its grid; a case spanning several grids goes to their lowest common unit if
+A policy (:mod:`routing.rules`) is an ordered list of rules in
+``resources/routing/policy-*.json``; the first rule that matches a case (by subcategory, or
+by class and category, or by class alone) names the lowest level able to handle it and who
+handles it there: the department for a category (by default the case's own) or the unit's
+centre itself. The case goes to the unit at that level above its grid; a case spanning several grids goes to their lowest common unit if
 that is higher; a case outside every grid goes to the district containing the point if the
 caller knows it, else to the city centre.
 
@@ -24,17 +24,14 @@ always returns the case to a grid worker of its grid (:meth:`Router.route_closur
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from models.core.auth import Actor, Perm, require
-from models.core.catalogue import CATEGORY_CODES, EVENT_CLASSES, Catalogue, Subcategory, load_catalogue
+from models.core.catalogue import CATEGORY_CODES, Catalogue, Subcategory, load_catalogue
 from models.core.errors import ValidationError
 from models.core.records import RoutingDecision
 from routing.errors import (
@@ -42,167 +39,12 @@ from routing.errors import (
     InvalidOverride,
     NoGridWorker,
     NotInGraph,
-    PolicyError,
 )
 from routing.graph import LEVEL_INDEX, LEVELS, EscalationGraph, dept_node, hide_unavailable
+from routing.rules import CATEGORY_INDEX, Policy, Rule, load_policy
 
-CATEGORY_INDEX = {c: i for i, c in enumerate(CATEGORY_CODES)}
 CENTRE_NAMES = {"community": "community grid station", "street": "street grid centre",
                 "district": "district command centre", "city": "city smart centre"}
-_RULE_KEYS = {"class", "category", "subcategory", "level", "department", "handler", "note"}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One rule: which cases it matches, the level that handles them and who there.
-
-    ``department`` is the category of the department that handles the case (``None``: the
-    case's own category); ``centre`` means the unit's grid or command centre handles it
-    itself, without a department.
-
-    >>> Rule("street", "A").matches("A", "city"), Rule("district", "A", "emergency").matches("A", "city")
-    (True, False)
-    >>> Rule("district", subcategory="S06", department="emergency").describe()
-    'subcategory S06 -> district, department for emergency'
-    """
-
-    level: str
-    event_class: str | None = None
-    category: str | None = None
-    subcategory: str | None = None
-    department: str | None = None
-    centre: bool = False
-
-    def matches(self, event_class: str, category: str, subcategory: str | None = None) -> bool:
-        return (self.subcategory in (None, subcategory)
-                and self.event_class in (None, event_class)
-                and self.category in (None, category))
-
-    def describe(self) -> str:
-        what = " ".join(x for x in (
-            f"subcategory {self.subcategory}" if self.subcategory else "",
-            f"class {self.event_class}" if self.event_class else "",
-            self.category or "") if x) or "any case"
-        who = (", centre" if self.centre else
-               f", department for {self.department}" if self.department else "")
-        return f"{what} -> {self.level}{who}"
-
-
-@dataclass(frozen=True)
-class Policy:
-    """A named, ordered list of rules; the first matching rule decides."""
-
-    name: str
-    rules: tuple[Rule, ...]
-    description: str = ""
-
-    def rule_for(self, sub: Subcategory) -> tuple[int, Rule]:
-        """The first rule matching a subcategory, with its position (0-based).
-
-        Raises
-        ------
-        PolicyError
-            No rule matches.
-        """
-        for i, rule in enumerate(self.rules):
-            if rule.matches(sub.event_class, sub.category, sub.code):
-                return i, rule
-        raise PolicyError(f"policy {self.name} has no rule for subcategory {sub.code} "
-                          f"(class {sub.event_class} {sub.category})", policy=self.name)
-
-    def level_for(self, event_class: str, category: str) -> tuple[str, list[str]]:
-        """The level for a class and category (rules naming a subcategory are skipped)."""
-        for i, rule in enumerate(self.rules):
-            if rule.matches(event_class, category):
-                return rule.level, [f"policy {self.name}: rule {i + 1} '{rule.describe()}' "
-                                    f"matches class {event_class} {category}"]
-        raise PolicyError(f"policy {self.name} has no rule for class {event_class} {category}",
-                          policy=self.name)
-
-    def check(self, catalogue: Catalogue) -> None:
-        """Raise :class:`PolicyError` unless every subcategory of ``catalogue`` has a rule
-        and every subcategory a rule names exists."""
-        known = {s.code for s in catalogue.all_subcategories()}
-        unknown = sorted({r.subcategory for r in self.rules if r.subcategory} - known)
-        if unknown:
-            raise PolicyError(f"policy {self.name} names subcategories not in catalogue "
-                              f"{catalogue.version}: {', '.join(unknown)}", policy=self.name)
-        missing = [s.code for s in catalogue.all_subcategories()
-                   if not any(r.matches(s.event_class, s.category, s.code) for r in self.rules)]
-        if missing:
-            raise PolicyError(f"policy {self.name} has no rule for {len(missing)} "
-                              f"subcategories of catalogue {catalogue.version}: "
-                              f"{', '.join(missing)}", policy=self.name, missing=missing)
-
-
-def parse_policy(doc: dict) -> Policy:
-    """Validate a policy document and build the typed policy.
-
-    >>> p = parse_policy({"policy": "tiny", "rules": [
-    ...     {"class": "A", "category": "emergency", "level": "district", "handler": "centre"},
-    ...     {"level": "street"}]})
-    >>> [r.describe() for r in p.rules]
-    ['class A emergency -> district, centre', 'any case -> street']
-    >>> parse_policy({"policy": "bad", "rules": [{"level": "province"}]})
-    Traceback (most recent call last):
-    ...
-    routing.errors.PolicyError: policy bad, rule 1: unknown level 'province'; one of community, street, district, city
-    """
-    try:
-        name = str(doc["policy"])
-        raw = list(doc["rules"])
-        description = str(doc.get("description", ""))
-    except (KeyError, TypeError) as exc:
-        raise PolicyError(f"malformed routing policy: {exc!r}") from None
-    rules = []
-    for n, r in enumerate(raw, 1):
-        where = f"policy {name}, rule {n}"
-        if not isinstance(r, dict):
-            raise PolicyError(f"{where}: a rule is an object, got {r!r}", policy=name)
-        extra = sorted(set(r) - _RULE_KEYS)
-        if extra:
-            raise PolicyError(f"{where}: unknown keys {', '.join(extra)}", policy=name)
-        level = r.get("level")
-        if level not in LEVEL_INDEX:
-            raise PolicyError(f"{where}: unknown level {level!r}; one of {', '.join(LEVELS)}",
-                              policy=name)
-        if r.get("class") is not None and r["class"] not in EVENT_CLASSES:
-            raise PolicyError(f"{where}: unknown class {r['class']!r}", policy=name)
-        for key in ("category", "department"):
-            if r.get(key) is not None and r[key] not in CATEGORY_INDEX:
-                raise PolicyError(f"{where}: unknown {key} {r[key]!r}; one of "
-                                  f"{', '.join(CATEGORY_CODES)}", policy=name)
-        handler = r.get("handler", "department")
-        if handler not in ("department", "centre"):
-            raise PolicyError(f"{where}: handler is 'department' or 'centre', not {handler!r}",
-                              policy=name)
-        if handler == "centre" and r.get("department"):
-            raise PolicyError(f"{where}: a rule handled by the centre names no department",
-                              policy=name)
-        rules.append(Rule(level, r.get("class"), r.get("category"), r.get("subcategory"),
-                          r.get("department"), handler == "centre"))
-    return Policy(name, tuple(rules), description)
-
-
-@functools.cache
-def load_policy(name: str = "default-2026") -> Policy:
-    """A policy shipped in ``resources/routing/policy-<name>.json``."""
-    path = resources.files("resources") / "routing" / f"policy-{name}.json"
-    if not path.is_file():
-        raise PolicyError(f"no routing policy {name!r}; shipped: "
-                          f"{', '.join(available_policies())}", policy=name)
-    return parse_policy(json.loads(path.read_text(encoding="utf-8")))
-
-
-def available_policies() -> list[str]:
-    """Names of the policies shipped in ``resources/routing``.
-
-    >>> {"default-2026", "street-first"} <= set(available_policies())
-    True
-    """
-    folder = resources.files("resources") / "routing"
-    return sorted(p.name[len("policy-"):-len(".json")] for p in folder.iterdir()
-                  if p.name.startswith("policy-") and p.name.endswith(".json"))
 
 
 def _who(who: Actor | str | None, perm: Perm) -> str:
@@ -642,50 +484,4 @@ def verifier_for(grid_staff: Iterable[tuple[int, str, str]]) -> int | None:
     return min(ranked)[2] if ranked else None
 
 
-def escalate_overdue(db, router: Router, now=None) -> list[int]:  # noqa: ANN001
-    """Escalate every dispatched or handling case past its step deadline one level up
-    (the deadline-breach rule), as the system. Returns the ids escalated.
-
-    Cases already at the city centre stay where they are (there is no level above). Each
-    escalation is made from the case as read here (its version with it): a case someone
-    changed in the meantime is left alone, not escalated from where it used to be.
-    """
-    import datetime as dt
-
-    from sqlalchemy import select
-
-    from models.core.errors import CityGridError
-    from models.cases.loop import CaseLoop
-    from models.storage.schema import Case, CaseStatus
-
-    now = now or dt.datetime.now(dt.UTC)
-    with db.read() as s:
-        rows = s.execute(select(Case.id, Case.assigned_unit_id, Case.category,
-                                Case.subcategory, Case.version)
-                         .where(Case.status.in_([CaseStatus.DISPATCHED, CaseStatus.HANDLING]),
-                                Case.step_deadline < now, Case.assigned_unit_id.is_not(None),
-                                Case.level != "city")).all()
-    watch = Actor.system("deadline-watch")
-    loop = CaseLoop(db, watch, now=lambda: now)
-    done = []
-    for case_id, unit_id, category, subcategory, version in rows:
-        unit = router.graph.units.get(unit_id)
-        if unit is None:
-            continue
-        current = RoutingDecision(unit_id, unit.code, unit.level, None, None,
-                                  router.policy.name, ())
-        try:
-            up = router.escalate(current, "deadline breached", category, who=watch,
-                                 subcategory=subcategory if subcategory in router.sub_index
-                                 else None)  # a case of an older catalogue: by category
-            loop.escalate(case_id, up, "deadline breached: escalated one level up",
-                          expected_version=version)
-            done.append(case_id)
-        except CityGridError:
-            continue  # changed meanwhile, or nowhere to go: the board shows it
-    return done
-
-
-__all__ = ["BatchRouting", "CENTRE_NAMES", "LEVELS", "Policy", "Router", "Rule",
-           "available_policies", "escalate_overdue", "load_policy", "parse_policy",
-           "verifier_for"]
+__all__ = ["BatchRouting", "CENTRE_NAMES", "LEVELS", "Router", "verifier_for"]

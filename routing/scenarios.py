@@ -22,12 +22,12 @@ def record_simulation(db, path: Path, *, district: str | None = None, days: floa
                       name: str = "") -> ScenarioHeader:
     """Simulate ``days`` of ``district`` (every district when None) and write the scenario.
 
-    Events come from :func:`models.scenarios.simulator.plan_events` (the report's rate and mix, the
+    Events come from :func:`models.scenarios.eventplan.plan_events` (the report's rate and mix, the
     daily profile); each case is routed by the policy (:class:`routing.policy.Router`) and
     runs the loop with the simulator's delays (:data:`models.scenarios.simulator.STEP_DELAYS`): a
     verification fails now and then and the case is handled again; the grid worker who
     handles it rides there (a ``position`` event). A case the plan does not close
-    (:attr:`models.scenarios.simulator.PlannedEvent.closes`, 1.49 % as in the report) stays in
+    (:attr:`models.scenarios.eventplan.PlannedEvent.closes`, 1.49 % as in the report) stays in
     handling: it has no feedback, verification or assessment. The database is only read
     (the grids, the escalation graph): nothing is written to it.
     """
@@ -36,10 +36,13 @@ def record_simulation(db, path: Path, *, district: str | None = None, days: floa
 
     from models.core.catalogue import load_catalogue
     from models.storage.schema import Grid, GridKind
-    from models.scenarios.simulator import STEP_DELAYS, VERIFY_FAIL_RATE, plan_events
-    from models.core.worktime import load_calendar, step_deadline, total_hours
+    from models.scenarios.simulator import STEP_DELAYS, VERIFY_FAIL_RATE
+    from models.scenarios.eventplan import plan_events
+    from models.core.workcalendar import load_calendar
+    from models.core.worktime import step_deadline, total_hours
     from routing.graph import EscalationGraph
-    from routing.policy import Router, load_policy
+    from routing.policy import Router
+    from routing.rules import load_policy
 
     if not days > 0:
         raise ValidationError("days must be positive")
@@ -157,7 +160,8 @@ def compare_policies(replay: Replay, db, policies: list[str]) -> dict[str, dict]
     from models.core.catalogue import load_catalogue
     from models.storage.schema import Grid
     from routing.graph import LEVELS, EscalationGraph
-    from routing.policy import Router, load_policy
+    from routing.policy import Router
+    from routing.rules import load_policy
 
     with db.read() as s:
         grid_id = dict(s.execute(select(Grid.code, Grid.id)).all())

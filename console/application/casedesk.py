@@ -32,7 +32,8 @@ from models.core.enums import AT_UNIT, in_order
 from models.cases.service import CaseService
 from models.storage.db import Database
 from models.core.errors import CityGridError, StaleVersionError, ValidationError
-from models.cases.loop import TRANSITIONS, CaseLoop, allowed
+from models.cases.transitions import TRANSITIONS, allowed
+from models.cases.loop import CaseLoop
 from models.core.records import CaseChanges, CaseRecord, RoutingDecision
 from models.storage.schema import AdminUnit, Level, StaffRole
 from models.cases.spans import case_grids

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from console.application.casedesk import CONTEXT as DESK
 from models.core.errors import CityGridError, StaleVersionError
-from models.cases.loop import TRANSITIONS
+from models.cases.transitions import TRANSITIONS
 from models.core.records import CaseChanges, RoutingDecision
 from models.core.worktime import case_fallback_years
 from widgets import labels

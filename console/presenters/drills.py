@@ -28,7 +28,9 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from console.tasks import TaskRunner
 from models.core.auth import Actor, Perm
 from models.storage.db import Database, data_dir
-from models.drills.drill import DrillInject, DrillSession, score_drill
+from models.drills.injects import DrillInject
+from models.drills.session import DrillSession
+from models.drills.scoring import score_drill
 from models.core.errors import CityGridError
 from models.core.records import CaseChanges
 from models.storage.schema import StaffRole
@@ -58,7 +60,7 @@ class DrillRun(QObject):
     Parameters
     ----------
     db : Database
-        The drill's own database (made by :func:`models.drills.drill.create_drill_db`).
+        The drill's own database (made by :func:`models.drills.world.create_drill_db`).
     path : Path
         Its file; the after-action report goes beside it.
     trainee : str
@@ -223,7 +225,8 @@ def prepare_drill(live: Database, injects_file: str | None = None,
                   root: Path | None = None) -> tuple[Database, Path, list[DrillInject]]:
     """The long part of starting a drill (runs off the GUI thread): read the injects, copy
     the world into a new drill database."""
-    from models.drills.drill import create_drill_db, load_injects
+    from models.drills.world import create_drill_db
+    from models.drills.injects import load_injects
 
     injects = load_injects(Path(injects_file)) if injects_file else []
     path = drill_path(root)

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QTimer
 from console.application.snapshot import Snapshot
 from models.cases.table import LEVEL_CODES, STATUS_CODES, CaseTable
 from models.core.catalogue import CATEGORY_CODES
-from models.core.worktime import load_calendar
+from models.core.workcalendar import load_calendar
 
 ALERTS_OVERDUE, ALERTS_WARNING = 200, 100  # the most of each the alert list shows
 

@@ -7,9 +7,10 @@ effective, satisfaction 1-5; dissatisfaction can reopen). Beside the loop: suspe
 resume (the clock stops and the pause is recorded), extend a deadline, request and make
 escalations, transfer, merge a duplicate into its original, split into child tasks.
 
-:data:`TRANSITIONS` is the one table that says, for every transition, from which steps it
-may start, where it leads and which roles may make it. Every transition writes exactly one
-history row and one audit row in the same transaction as the change; an illegal one raises
+:data:`models.cases.transitions.TRANSITIONS` is the one table that says, for every
+transition, from which steps it may start, where it leads and which roles may make it.
+Every transition writes exactly one history row and one audit row in the same transaction as
+the change; an illegal one raises
 :class:`~models.core.errors.IllegalTransition` (or ``PermissionDenied``/``ValidationError``) and
 changes nothing (a refusal for lack of a role, or of a verifier's grid, leaves only a
 ``denied`` audit row).
@@ -34,18 +35,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.storage import audit
-from models.core.auth import Actor, Perm, SystemRole
+from models.cases.photos import Photo
 from models.cases.service import add_history
+from models.cases.spans import replace_span
+from models.cases.transitions import CLOSED, DONE, LEVEL_UP, OPEN, REJECT_REASONS, TRANSITIONS
+from models.core.auth import Actor, SystemRole
 from models.core.catalogue import Catalogue, TimeLimits, load_catalogue
-from models.storage.db import Database
 from models.core.errors import (
     IllegalTransition,
     NotFoundError,
@@ -53,8 +54,11 @@ from models.core.errors import (
     StaleVersionError,
     ValidationError,
 )
-from models.cases.photos import Photo
 from models.core.records import CaseChanges, RoutingDecision
+from models.core.workcalendar import WorkingCalendar, load_calendar
+from models.core.worktime import STEP_OF, elapsed_hours, step_deadline
+from models.storage import audit
+from models.storage.db import Database
 from models.storage.schema import (
     AuditOutcome,
     Case,
@@ -65,20 +69,11 @@ from models.storage.schema import (
     StaffRole,
     utcnow,
 )
-from models.cases.spans import replace_span
-from models.core.worktime import STEP_OF, WorkingCalendar, elapsed_hours, load_calendar, step_deadline
 
 S = CaseStatus
 R = StaffRole
-CENTRE = frozenset({R.DISPATCHER, R.SHIFT_LEAD})
-LEAD = frozenset({R.SHIFT_LEAD})
-GRID_WORKERS = frozenset({R.SUPERVISOR, R.MANAGER, R.ASSISTANT})
-HANDLERS = frozenset({R.HANDLER, R.MANAGER, R.ASSISTANT})
-OPEN = frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.VERIFYING})
-CLOSED = frozenset({S.ARCHIVED, S.ASSESSED, S.REJECTED, S.MERGED})
-REJECT_REASONS = ("invalid", "duplicate")
-LEVEL_UP = {"community": "street", "street": "district", "district": "city"}
-DONE = frozenset({S.ARCHIVED, S.ASSESSED})  # a child task counts as done for its parent
+
+
 # columns a transition may change, compared before and after to say which fields changed
 _COLUMNS = tuple(a.key for a in inspect(Case).column_attrs if a.key != "version")
 # the fields a history row records the new value of
@@ -92,68 +87,6 @@ def _plain(value: object) -> object:
     if isinstance(value, dt.datetime):
         return value.isoformat()
     return getattr(value, "value", value)
-
-
-@dataclass(frozen=True)
-class Transition:
-    """One edge of the loop: where it may start, where it leads, who may take it."""
-
-    name: str
-    sources: frozenset[CaseStatus]
-    target: CaseStatus | None  # None: decided by the transition (resume, reopen ...)
-    roles: frozenset[StaffRole]
-    perm: Perm
-    needs: tuple[str, ...] = field(default=())  # what the caller must give
-
-
-TRANSITIONS: dict[str, Transition] = {t.name: t for t in (
-    Transition("accept", frozenset({S.REPORTED}), S.ACCEPTED, CENTRE, Perm.CASE_DISPATCH),
-    Transition("reject", frozenset({S.REPORTED}), S.REJECTED, CENTRE, Perm.CASE_DISPATCH,
-               ("reason: invalid | duplicate",)),
-    Transition("dispatch", frozenset({S.ACCEPTED}), S.DISPATCHED, CENTRE, Perm.CASE_DISPATCH,
-               ("routing decision",)),
-    Transition("transfer", frozenset({S.DISPATCHED, S.HANDLING}), S.DISPATCHED, CENTRE,
-               Perm.CASE_DISPATCH, ("routing decision", "reason")),
-    Transition("start", frozenset({S.DISPATCHED}), S.HANDLING, HANDLERS, Perm.CASE_HANDLE),
-    Transition("feedback", frozenset({S.HANDLING}), S.VERIFYING, HANDLERS, Perm.CASE_HANDLE,
-               ("note",)),
-    Transition("verify_pass", frozenset({S.VERIFYING}), S.ARCHIVED, GRID_WORKERS,
-               Perm.CASE_VERIFY, ("a grid worker of the case's grid",)),
-    Transition("verify_fail", frozenset({S.VERIFYING}), S.HANDLING, GRID_WORKERS,
-               Perm.CASE_VERIFY, ("a grid worker of the case's grid", "note")),
-    Transition("assess", frozenset({S.ARCHIVED}), S.ASSESSED, CENTRE | {R.AUDITOR},
-               Perm.CASE_READ, ("effective", "satisfaction 1-5")),
-    Transition("reopen", frozenset({S.ASSESSED}), S.HANDLING, LEAD, Perm.CASE_OVERRIDE,
-               ("satisfaction of 2 or less", "reason")),
-    Transition("suspend", frozenset({S.ACCEPTED, S.DISPATCHED, S.HANDLING}), S.SUSPENDED,
-               LEAD, Perm.CASE_OVERRIDE, ("reason",)),
-    Transition("resume", frozenset({S.SUSPENDED}), None, LEAD, Perm.CASE_OVERRIDE),
-    Transition("extend", frozenset({S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.VERIFYING}), None,
-               LEAD, Perm.CASE_OVERRIDE, ("hours > 0", "reason")),
-    Transition("request_escalation", frozenset({S.DISPATCHED, S.HANDLING}), None,
-               CENTRE | HANDLERS, Perm.CASE_READ, ("reason",)),
-    Transition("escalate", frozenset({S.DISPATCHED, S.HANDLING}), S.DISPATCHED, LEAD,
-               Perm.CASE_ESCALATE, ("routing decision one level up", "reason")),
-    Transition("deescalate", frozenset({S.DISPATCHED, S.HANDLING}), S.DISPATCHED, LEAD,
-               Perm.CASE_OVERRIDE, ("routing decision one level down", "reason")),
-    Transition("merge", frozenset({S.REPORTED, S.ACCEPTED}), S.MERGED, CENTRE,
-               Perm.CASE_DISPATCH, ("the original case, still open",)),
-    Transition("split", frozenset({S.ACCEPTED}), S.DISPATCHED, CENTRE, Perm.CASE_DISPATCH,
-               ("two or more routing decisions",)),
-    Transition("mark_span", frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}),
-               None, CENTRE, Perm.CASE_DISPATCH, ("the grids the case spans",)),
-)}
-
-
-def allowed(name: str, status: str, role: StaffRole | SystemRole) -> bool:
-    """Whether ``role`` may make transition ``name`` from ``status`` (the table's verdict;
-    per-call requirements such as the verifier's grid are checked on the call)."""
-    t = TRANSITIONS[name]
-    if CaseStatus(status) not in t.sources:
-        return False
-    if isinstance(role, SystemRole):
-        return role is SystemRole.ADMIN
-    return role in t.roles
 
 
 class CaseLoop:

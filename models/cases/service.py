@@ -43,7 +43,8 @@ from models.storage.schema import (
     Priority,
     utcnow,
 )
-from models.core.worktime import WorkingCalendar, load_calendar, step_deadline, total_hours
+from models.core.workcalendar import WorkingCalendar, load_calendar
+from models.core.worktime import step_deadline, total_hours
 
 GridLocator = Callable[[float, float], int | None]
 

@@ -2,7 +2,7 @@
 
 :func:`data_dir` is the one answer to "where is the user data directory": the database,
 the settings, the drills and the installed working calendars live under it. It imports
-only ``platformdirs``, so Qt-free modules that widgets may reach (``models.core.worktime``
+only ``platformdirs``, so Qt-free modules that widgets may reach (``models.core.workcalendar``
 through ``models.cases.table``) can use it without pulling in SQLAlchemy.
 """
 

@@ -37,7 +37,7 @@ from models.intake.service import IntakeService, _time, suggest_subcategory
 from models.intake.service import _num as _intake_num
 from models.core.privacy import mask_personal_data
 from models.storage.schema import AdminUnit, Case
-from models.core.worktime import WorkingCalendar
+from models.core.workcalendar import WorkingCalendar
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_FIELD_CHARS = 128 * 1024  # one CSV field; a description is capped far below this anyway

@@ -11,7 +11,8 @@ crossing each other and the communities. This package brings them together:
   share, and the conflicts (areas claimed twice, areas no department covers, departmental
   grids crossing community boundaries);
 - :mod:`models.reconcile.rekey`: departmental records carried onto the unified grid;
-- :mod:`models.reconcile.propose`: a proposed unified grid that balances workload;
+- :mod:`models.reconcile.propose`: a proposed unified grid that balances workload (its
+  geometry in :mod:`models.reconcile.partition`);
 - :mod:`models.reconcile.files`: the GeoPackage, the crosswalk CSV and the report.
 
 Nothing here imports Qt; the console's reconciliation view and ``main.py reconcile`` use it.

@@ -1,9 +1,9 @@
 """Departmental grid layers: read and check one, or generate the demo city's two.
 
 A departmental layer is a set of polygons with the department's own codes. It is read with
-the unified grid's reader (:func:`models.world.gridio.read_grid_layer`: GeoJSON, GeoPackage or
+the unified grid's reader (:func:`models.world.gridread.read_grid_layer`: GeoJSON, GeoPackage or
 Shapefile, size and geometry checks) and checked with its validator without the unified
-code rules (:func:`models.world.gridio.validate_grid_layer` with ``code_rules=False``): duplicate
+code rules (:func:`models.world.gridcheck.validate_grid_layer` with ``code_rules=False``): duplicate
 codes, broken rings, overlaps and gaps are reported, never repaired silently.
 
 The datum is taken, in this order, from the caller, from the file (a GeoPackage's CRS, a
@@ -34,13 +34,8 @@ from shapely.geometry import mapping
 
 from models.core.errors import GridLayerError
 from models.core.geo import Datum, geodesic_area_m2, transform_geometry
-from models.world.gridio import (
-    MislabelledDatum,
-    Problem,
-    _reference_boundaries,
-    read_grid_layer,
-    validate_grid_layer,
-)
+from models.world.gridread import MislabelledDatum, Problem, _reference_boundaries, read_grid_layer
+from models.world.gridcheck import validate_grid_layer
 
 #: a departmental grid code: printable, at most this long (they are the department's own)
 MAX_CODE_LENGTH = 40
@@ -140,7 +135,7 @@ def read_dept_layer(path: str | os.PathLike, *, name: str | None = None, departm
     Raises
     ------
     GridLayerError
-        The file cannot be used (see :func:`models.world.gridio.read_grid_layer`), or its datum
+        The file cannot be used (see :func:`models.world.gridread.read_grid_layer`), or its datum
         conflicts with the given one.
     """
     p = Path(path)
@@ -254,7 +249,12 @@ def _metres_to_degrees(m: float) -> float:
 
 
 def _cells(rng: np.random.Generator, city: shapely.Geometry, n: int) -> list[shapely.Polygon]:
-    from models.scenarios.democity import _explode_to_polygons, _relax, _sample_points, _voronoi_cells
+    from models.scenarios.tessellate import (
+        _explode_to_polygons,
+        _relax,
+        _sample_points,
+        _voronoi_cells,
+    )
 
     pts = _sample_points(rng, city, n)
     pts = _relax(rng, city, pts, rounds=1)

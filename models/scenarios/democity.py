@@ -2,42 +2,32 @@
 generated streets, communities and grids, staffed 1+3+X, with departments at each level.
 
 The district boundaries are real (``resources/data/changsha``, GCJ-02, converted to WGS-84 on
-load). Streets, communities and grids are generated, deterministic from a seed:
+load). Streets, communities and grids are generated, deterministic from a seed
+(:func:`models.scenarios.cityplan.generate_city`, on the tessellation of
+:mod:`models.scenarios.tessellate`).
 
-1. seed points are drawn in each district with a density that falls off with the distance
-   from the old centre (Wuyi Square), so grids are small where people live densely and
-   large at the rural edge;
-2. their Voronoi cells, clipped to the district on a fixed precision grid (1e-7 degrees,
-   about 1 cm), are the grids: shared edges are computed once and snapped identically, so
-   the grids tile the district exactly (checked with ``shapely.coverage_is_valid``);
-3. grids are grouped into contiguous communities and communities into streets by k-means
-   on their centroids; a community is the union of its grids and a street the union of its
-   communities, so every grid lies within its community exactly.
-
-:func:`generate_city` builds the plan in memory (no database); :func:`build_demo_city`
-writes it into an empty database in one transaction.
+:func:`build_demo_city` writes the plan into an empty database in one transaction, with its
+departments, staff and sensors; :func:`seed_demo_cases` adds open cases to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from importlib import resources
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
-from shapely.geometry import shape
 from sqlalchemy import func, insert, select, text
 
-from models.storage import audit
 from models.core.auth import Actor, Perm, require
-from models.storage.db import Database
 from models.core.errors import ConflictError
-from models.core.geo import Datum, geodesic_area_m2, transform_geometry
+from models.core.geo import Datum, geodesic_area_m2
+from models.scenarios.cityplan import CityPlan, GridPlan, Progress, UnitPlan, generate_city
+from models.scenarios.eventplan import CATEGORY_MIX, CHANNEL_MIX, subcategory_choices
+from models.scenarios.tessellate import _sample_points
+from models.storage import audit
+from models.storage.db import Database
 from models.storage.schema import (
     AdminUnit,
     Department,
@@ -51,36 +41,7 @@ from models.storage.schema import (
     StaffRole,
 )
 from models.storage.schema import Sensor as SensorRow
-from models.scenarios.simulator import CATEGORY_MIX, CHANNEL_MIX, subcategory_choices
 
-GRID_SIZE = 1e-7  # precision grid of all generated geometry, in degrees (about 1 cm)
-CENTRE = (112.9770, 28.1965)  # Wuyi Square, WGS-84: the densest part of the old city
-
-CITY = ("430100", "长沙市", "Changsha")
-
-
-@dataclass(frozen=True)
-class DistrictSpec:
-    code: str
-    name: str
-    name_en: str
-    grids: int
-    streets: int
-
-
-DISTRICTS: tuple[DistrictSpec, ...] = (
-    DistrictSpec("430102", "芙蓉区", "Furong", 400, 13),
-    DistrictSpec("430103", "天心区", "Tianxin", 418, 14),
-    DistrictSpec("430104", "岳麓区", "Yuelu", 600, 18),
-    DistrictSpec("430105", "开福区", "Kaifu", 450, 16),
-    DistrictSpec("430111", "雨花区", "Yuhua", 550, 14),
-    DistrictSpec("430112", "望城区", "Wangcheng", 380, 15),
-)
-GRIDS_PER_COMMUNITY = 6
-
-DEDICATED_SHARE = 0.04
-DEDICATED_TYPES = ("school", "hospital", "government", "business")
-DEDICATED_WEIGHTS = (0.4, 0.2, 0.2, 0.2)
 VOLUNTEER_WEIGHTS = (0.78, 0.16, 0.04, 0.02)  # 0, 1, 2 or 3 volunteers per grid
 
 CENTRE_STAFF = {  # per centre: dispatchers, shift leads, trainers, auditors
@@ -125,49 +86,6 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红梅鹏飞斌辉建国志宏海波宁浩然晨阳欣怡佳琪子涵宇轩思远梓萱雨桐一诺俊杰文博嘉怡"
 
 
-@dataclass
-class GridPlan:
-    code: str
-    geometry: shapely.Polygon
-    kind: GridKind
-    dedicated_type: str | None
-    population: int
-    area_m2: float
-
-
-@dataclass
-class UnitPlan:
-    code: str
-    name: str
-    name_en: str
-    level: Level
-    geometry: shapely.Geometry
-    generated: bool
-    children: list["UnitPlan"] = field(default_factory=list)
-    grids: list[GridPlan] = field(default_factory=list)
-
-
-@dataclass
-class CityPlan:
-    """The whole demo city in memory (WGS-84)."""
-
-    seed: int
-    city: UnitPlan
-    boundary_sources: tuple[str, ...]
-
-    def districts(self) -> list[UnitPlan]:
-        return self.city.children
-
-    def streets(self) -> list[UnitPlan]:
-        return [s for d in self.districts() for s in d.children]
-
-    def communities(self) -> list[UnitPlan]:
-        return [c for s in self.streets() for c in s.children]
-
-    def grids(self) -> list[GridPlan]:
-        return [g for c in self.communities() for g in c.grids]
-
-
 @dataclass(frozen=True)
 class DemoSummary:
     districts: int
@@ -180,326 +98,6 @@ class DemoSummary:
     seconds: float
 
 
-Progress = Callable[[str, float], None]
-
-
-# -- geometry ----------------------------------------------------------------------------
-def load_district_boundary(code: str) -> shapely.Geometry:
-    """A real district boundary, converted from GCJ-02 to WGS-84 (not yet snapped)."""
-    path = resources.files("resources") / "data" / "changsha" / f"{code}.geojson"
-    raw = shape(json.loads(path.read_text(encoding="utf-8")))
-    return transform_geometry(raw, Datum.GCJ02, Datum.WGS84)
-
-
-def district_coverage(codes: list[str]) -> dict[str, shapely.Geometry]:
-    """The districts as one exact coverage on the precision grid.
-
-    Neighbouring districts in the source share their borders, but not always their
-    vertices (a vertex of one may lie on an edge of the other). Snapping each district on
-    its own would then open slivers between them, so the borders are noded together first:
-    all boundaries are unioned (which splits edges at every vertex of either side) on the
-    precision grid, polygonized into faces, and each face goes to the district it belongs
-    to. Shared borders are then the same edges on both sides.
-    """
-    raw = {c: load_district_boundary(c) for c in codes}
-    lines = shapely.union_all([g.boundary for g in raw.values()], grid_size=GRID_SIZE)
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
-    inside = shapely.point_on_surface(faces)
-    out: dict[str, list[shapely.Geometry]] = {c: [] for c in codes}
-    for face, point in zip(faces, inside, strict=True):
-        owner = next((c for c, g in raw.items() if g.contains(point)), None)
-        if owner is not None:  # a face inside no district is a hole of the city
-            out[owner].append(face)
-    return {c: shapely.union_all(parts, grid_size=GRID_SIZE) for c, parts in out.items()}
-
-
-def _local_xy(lon: NDArray, lat: NDArray) -> tuple[NDArray, NDArray]:
-    """Equirectangular kilometres around the centre: good enough for densities and k-means."""
-    kx = 111.32 * np.cos(np.radians(CENTRE[1]))
-    return (lon - CENTRE[0]) * kx, (lat - CENTRE[1]) * 110.57
-
-
-def _density(lon: NDArray, lat: NDArray) -> NDArray:
-    x, y = _local_xy(lon, lat)
-    d = np.hypot(x, y)
-    return np.exp(-d / 6.0) + 0.03
-
-
-def _sample_points(rng: np.random.Generator, poly: shapely.Geometry, n: int) -> NDArray:
-    """``n`` points inside ``poly`` with probability proportional to :func:`_density`."""
-    minx, miny, maxx, maxy = poly.bounds
-    shapely.prepare(poly)
-    out: list[NDArray] = []
-    have = 0
-    while have < n:
-        m = max(4 * n, 2000)
-        lon = rng.uniform(minx, maxx, m)
-        lat = rng.uniform(miny, maxy, m)
-        keep = shapely.contains_xy(poly, lon, lat)
-        lon, lat = lon[keep], lat[keep]
-        dens = _density(lon, lat)
-        accept = rng.uniform(0, 1, len(lon)) < dens / 1.03
-        pts = np.column_stack([lon[accept], lat[accept]])
-        out.append(pts)
-        have += len(pts)
-    return np.concatenate(out)[:n]
-
-
-def _relax(rng: np.random.Generator, poly: shapely.Geometry, pts: NDArray, rounds: int
-           ) -> NDArray:
-    """A few density-preserving relaxation steps: move each seed half-way to its Voronoi
-    cell's centroid, which evens out shapes without flattening the density gradient."""
-    for _ in range(rounds):
-        cells = _voronoi_cells(pts, poly)
-        cent = shapely.get_coordinates(shapely.centroid(cells))
-        ok = shapely.contains_xy(poly, cent[:, 0], cent[:, 1])
-        pts = np.where(ok[:, None], 0.5 * (pts + cent), pts)
-    return pts
-
-
-def _voronoi_cells(pts: NDArray, poly: shapely.Geometry) -> NDArray:
-    """Voronoi cells of ``pts`` clipped to ``poly`` on the precision grid, in seed order."""
-    env = shapely.box(*poly.bounds).buffer(0.05)
-    regions = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts),
-                                                         extend_to=env))
-    # voronoi_polygons does not keep the input order: match each region to its seed
-    tree = shapely.STRtree(regions)
-    seed_ix, region_ix = tree.query(shapely.points(pts), predicate="intersects")
-    order = np.full(len(pts), -1)
-    order[seed_ix[::-1]] = region_ix[::-1]  # first match wins for seeds on an edge
-    cells = shapely.intersection(regions[order], poly, grid_size=GRID_SIZE)
-    return cells
-
-
-def _explode_to_polygons(cells: NDArray) -> list[shapely.Polygon]:
-    """Every cell as polygons; a cell that the clip split in several parts keeps its
-    largest part and gives the others to the neighbour they share the longest edge with."""
-    polys: list[shapely.Polygon] = []
-    orphans: list[shapely.Polygon] = []
-    for cell in cells:
-        parts = [p for p in shapely.get_parts(cell) if p.geom_type == "Polygon" and p.area > 0]
-        if not parts:
-            continue
-        parts.sort(key=lambda p: p.area, reverse=True)
-        polys.append(parts[0])
-        orphans.extend(parts[1:])
-    for orphan in orphans:
-        tree = shapely.STRtree(polys)
-        near = tree.query(orphan, predicate="intersects")
-        if len(near) == 0:
-            polys.append(orphan)  # an island of its own (e.g. a river isle) becomes a grid
-            continue
-        shared = [shapely.length(shapely.intersection(polys[i].boundary, orphan.boundary))
-                  for i in near]
-        best = int(near[int(np.argmax(shared))])
-        merged = shapely.union(polys[best], orphan, grid_size=GRID_SIZE)
-        if merged.geom_type == "Polygon":
-            polys[best] = merged
-        else:
-            polys.append(orphan)
-    return polys
-
-
-def _kmeans(rng: np.random.Generator, xy: NDArray, k: int, iters: int = 25) -> NDArray:
-    """Plain deterministic k-means (labels only), seeded from ``rng``."""
-    k = max(1, min(k, len(xy)))
-    centres = xy[rng.choice(len(xy), k, replace=False)]
-    labels = np.zeros(len(xy), dtype=int)
-    for _ in range(iters):
-        d = ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-        labels = d.argmin(axis=1)
-        for j in range(k):
-            members = xy[labels == j]
-            if len(members):
-                centres[j] = members.mean(axis=0)
-    return labels
-
-
-def _make_contiguous(polys: list[shapely.Geometry], labels: NDArray) -> NDArray:
-    """Reassign members so every group's union is one polygon (a community or street that
-    falls apart in pieces is not a unit anyone would draw)."""
-    labels = labels.copy()
-    tree = shapely.STRtree(polys)
-    left_i, right_i = tree.query(polys, predicate="intersects")
-    neighbours: dict[int, set[int]] = {i: set() for i in range(len(polys))}
-    for a, b in zip(left_i, right_i, strict=True):
-        if a != b and shapely.length(shapely.intersection(polys[a].boundary,
-                                                          polys[b].boundary)) > 0:
-            neighbours[int(a)].add(int(b))
-    for _ in range(20):
-        changed = False
-        for g in np.unique(labels):
-            members = set(np.flatnonzero(labels == g).tolist())
-            # connected components of the group over the adjacency graph
-            comps: list[set[int]] = []
-            todo = set(members)
-            while todo:
-                start = todo.pop()
-                comp, stack = {start}, [start]
-                while stack:
-                    for nb in neighbours[stack.pop()]:
-                        if nb in todo:
-                            todo.discard(nb)
-                            comp.add(nb)
-                            stack.append(nb)
-                comps.append(comp)
-            if len(comps) <= 1:
-                continue
-            comps.sort(key=len, reverse=True)
-            for comp in comps[1:]:
-                for member in comp:
-                    other = [labels[nb] for nb in neighbours[member] if labels[nb] != g]
-                    if other:
-                        labels[member] = max(set(other), key=other.count)
-                        changed = True
-        if not changed:
-            break
-    return labels
-
-
-def _reading_order(geoms: list[shapely.Geometry], row_height: float) -> list[int]:
-    """Indices sorted north to south in rows of ``row_height`` degrees, west to east in
-    each row (how grid sequence numbers are assigned)."""
-    pts = shapely.get_coordinates(shapely.point_on_surface(geoms))
-    top = pts[:, 1].max()
-    rows = np.floor((top - pts[:, 1]) / max(row_height, 1e-9)).astype(int)
-    return sorted(range(len(geoms)), key=lambda i: (rows[i], pts[i, 0]))
-
-
-def _group_units(rng: np.random.Generator, geoms: list[shapely.Geometry], k: int
-                 ) -> list[list[int]]:
-    cent = shapely.get_coordinates(shapely.centroid(geoms))
-    x, y = _local_xy(cent[:, 0], cent[:, 1])
-    labels = _kmeans(rng, np.column_stack([x, y]), k)
-    labels = _make_contiguous(geoms, labels)
-    groups = [np.flatnonzero(labels == g).tolist() for g in np.unique(labels)]
-    return [g for g in groups if g]
-
-
-def node_coverage(cells: list[shapely.Geometry]) -> list[shapely.Geometry]:
-    """Make neighbouring polygons share identical edges, so they tile exactly.
-
-    Clipping on the precision grid puts a new vertex where a cell edge meets a border; the
-    cell across the border has no such vertex, and snapping opens a sliver (centimetres
-    wide) between them. Noding every boundary together (their union splits each edge at
-    every vertex of either side), polygonizing, and giving each face back to its cell
-    removes those slivers; a sliver face that lies in no cell goes to the cell it shares
-    the longest edge with.
-    """
-    lines = shapely.union_all([c.boundary for c in cells], grid_size=GRID_SIZE)
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
-    tree = shapely.STRtree(cells)
-    face_ix, cell_ix = tree.query(shapely.point_on_surface(faces), predicate="within")
-    owner = np.full(len(faces), -1)
-    owner[face_ix] = cell_ix
-    for f in np.flatnonzero(owner < 0):
-        near = tree.query(faces[f], predicate="intersects")
-        if len(near):
-            shared = shapely.length(shapely.intersection(faces[f].boundary,
-                                                         [cells[i].boundary for i in near]))
-            owner[f] = near[int(np.argmax(shared))]
-    parts: list[list[shapely.Geometry]] = [[] for _ in cells]
-    for f, o in enumerate(owner):
-        if o >= 0:
-            parts[o].append(faces[f])
-    return [shapely.union_all(p, grid_size=GRID_SIZE) if len(p) > 1 else p[0] for p in parts]
-
-
-def generate_city(seed: int = 2019, progress: Progress | None = None) -> CityPlan:
-    """Generate the demo city in memory (deterministic from ``seed``).
-
-    Examples
-    --------
-    >>> plan = generate_city(2019)                       # doctest: +SKIP
-    >>> len(plan.districts()), 2500 <= len(plan.grids()) <= 3500   # doctest: +SKIP
-    (6, True)
-    """
-    rng = np.random.default_rng(seed)
-    boundaries = district_coverage([spec.code for spec in DISTRICTS])
-    # 1. grid cells, district by district
-    cells_by_district: list[list[shapely.Geometry]] = []
-    for n, spec in enumerate(DISTRICTS):
-        if progress:
-            progress(f"grids of {spec.name_en}", n / len(DISTRICTS) * 0.4)
-        boundary = boundaries[spec.code]
-        pts = _sample_points(rng, boundary, spec.grids)
-        pts = _relax(rng, boundary, pts, rounds=2)
-        cells_by_district.append(_explode_to_polygons(_voronoi_cells(pts, boundary)))
-    # 2. one exact coverage across district borders
-    if progress:
-        progress("noding the city", 0.45)
-    flat = node_coverage([c for cells in cells_by_district for c in cells])
-    sizes = np.cumsum([0] + [len(c) for c in cells_by_district])
-    cells_by_district = [flat[sizes[i]:sizes[i + 1]] for i in range(len(DISTRICTS))]
-    # 3. communities, streets and codes
-    districts: list[UnitPlan] = []
-    sources = []
-    for spec, cells in zip(DISTRICTS, cells_by_district, strict=True):
-        sources.append(f"resources/data/changsha/{spec.code}.geojson")
-        boundary = shapely.union_all(cells, grid_size=GRID_SIZE)
-        district = UnitPlan(spec.code, spec.name, spec.name_en, Level.DISTRICT, boundary,
-                            generated=False)
-        n_comm = max(1, round(len(cells) / GRIDS_PER_COMMUNITY))
-        comm_groups = _group_units(rng, cells, n_comm)
-        comm_geoms = [shapely.union_all([cells[i] for i in grp], grid_size=GRID_SIZE)
-                      for grp in comm_groups]
-        street_groups = _group_units(rng, comm_geoms, spec.streets)
-        # a street is the union of its grids (not of the community unions: snapping twice
-        # could move a shared edge by a grid step)
-        street_geoms = [shapely.union_all([cells[g] for i in grp for g in comm_groups[i]],
-                                          grid_size=GRID_SIZE) for grp in street_groups]
-        mean_deg = float(np.sqrt(np.mean(shapely.area(street_geoms))))
-        for s_no, s_ix in enumerate(_reading_order(street_geoms, mean_deg), start=1):
-            street = UnitPlan(f"{spec.code}{s_no:03d}", f"{spec.name}第{s_no:02d}街道",
-                              f"{spec.name_en} Street {s_no:02d}", Level.STREET,
-                              street_geoms[s_ix], generated=True)
-            members = street_groups[s_ix]
-            cgeoms = [comm_geoms[i] for i in members]
-            row_h = float(np.sqrt(np.mean(shapely.area(cgeoms))))
-            for c_no, local in enumerate(_reading_order(cgeoms, row_h), start=1):
-                c_ix = members[local]
-                comm = UnitPlan(f"{street.code}{c_no:03d}",
-                                f"{street.name}第{c_no:02d}社区",
-                                f"{street.name_en} Community {c_no:02d}", Level.COMMUNITY,
-                                comm_geoms[c_ix], generated=True)
-                gpolys = [cells[i] for i in comm_groups[c_ix]]
-                g_h = float(np.sqrt(np.mean(shapely.area(gpolys))))
-                for g_no, g_local in enumerate(_reading_order(gpolys, g_h), start=1):
-                    poly = gpolys[g_local]
-                    comm.grids.append(GridPlan(f"{comm.code}{g_no:03d}", poly, GridKind.BASIC,
-                                               None, 0, geodesic_area_m2(poly)))
-                street.children.append(comm)
-            district.children.append(street)
-        districts.append(district)
-    city_geom = shapely.union_all([d.geometry for d in districts], grid_size=GRID_SIZE)
-    city = UnitPlan(CITY[0], CITY[1], CITY[2], Level.CITY, city_geom, generated=False,
-                    children=districts)
-    plan = CityPlan(seed, city, tuple(sources))
-    _assign_kinds_and_population(rng, plan)
-    if progress:
-        progress("geometry done", 0.6)
-    return plan
-
-
-def _assign_kinds_and_population(rng: np.random.Generator, plan: CityPlan) -> None:
-    grids = plan.grids()
-    cent = shapely.get_coordinates(shapely.centroid([g.geometry for g in grids]))
-    dens = _density(cent[:, 0], cent[:, 1])
-    for g, d in zip(grids, dens, strict=True):
-        # people per km²: ~25,000 in the old centre down to ~800 at the rural edge
-        per_km2 = 800 + 25_000 * (d - 0.03)
-        g.population = int(np.clip(g.area_m2 / 1e6 * per_km2 * rng.uniform(0.8, 1.2),
-                                   300, 12_000))
-    n_dedicated = round(len(grids) * DEDICATED_SHARE)
-    # dedicated grids are institutions inside the built-up city: pick among denser grids
-    weights = dens / dens.sum()
-    chosen = rng.choice(len(grids), n_dedicated, replace=False, p=weights)
-    for i in chosen:
-        grids[i].kind = GridKind.DEDICATED
-        grids[i].dedicated_type = str(rng.choice(DEDICATED_TYPES, p=DEDICATED_WEIGHTS))
-
-
-# -- database ----------------------------------------------------------------------------
 def _names(rng: np.random.Generator, n: int) -> list[str]:
     s = rng.integers(0, len(SURNAMES), n)
     g1 = rng.integers(0, len(GIVEN), n)
@@ -732,14 +330,14 @@ def _staff_rows(rng: np.random.Generator, plan: CityPlan,
 def seed_demo_cases(db: Database, *, n: int = 400, seed: int = 2019,
                     now: dt.datetime | None = None) -> int:
     """Report ``n`` cases of the last ninety minutes through the case service, with the
-    report's category mix (:data:`models.scenarios.simulator.CATEGORY_MIX`, the one calibrated
+    report's category mix (:data:`models.scenarios.eventplan.CATEGORY_MIX`, the one calibrated
     mix), so a new demo database shows a working city.
 
     Every case goes through :class:`models.cases.service.CaseService` (history and audit rows
     included), reported by the intake feed actor.
     """
-    from models.core.auth import SystemRole
     from models.cases.service import CaseService, NewCase
+    from models.core.auth import SystemRole
     from models.core.catalogue import load_catalogue
     from models.world.gridindex import GridIndex
 

@@ -16,14 +16,16 @@ import numpy as np
 import pytest
 
 from models.core.records import CaseRecord
-from models.core.worktime import (
+from models.core.workcalendar import (
     CalendarFileError,
     WorkingCalendar,
+    load_calendar,
+    load_calendar_file,
+)
+from models.core.worktime import (
     case_fallback_years,
     checked_elapsed_hours,
     checked_step_deadline,
-    load_calendar,
-    load_calendar_file,
     scan_deadlines,
     step_deadline,
 )
@@ -69,7 +71,7 @@ def test_2027_without_a_calendar_is_counted_on_weekends_only_and_said_so(data_di
     cal = fresh(load_calendar())
     assert cal.years == {2026} and cal.missing_years == frozenset()
     start = at(2026, 12, 31, 9, 0)  # Thursday, the last working day of 2026
-    with caplog.at_level(logging.WARNING, logger="models.core.worktime"):
+    with caplog.at_level(logging.WARNING, logger="models.core.workcalendar"):
         due, fallback = checked_step_deadline(start, 16, "working", cal)
         # 2027-01-01 is a Friday: on the fallback it is worked, and that is reported
         assert due == at(2027, 1, 4, 11, 0)

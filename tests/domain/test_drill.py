@@ -11,19 +11,17 @@ from sqlalchemy import MetaData, select, text, update
 from models.core.auth import Actor, SystemRole, mask_phone
 from models.cases.service import CaseService, NewCase
 from models.storage.db import Database
-from models.drills.drill import (
+from models.drills.world import (
     DRILL_CREATED_KEY,
     DRILL_SOURCE_KEY,
     EVENT_TABLES,
-    WEIGHTS,
     WORLD_TABLES,
-    DrillInject,
-    DrillSession,
     create_drill_db,
     is_drill_db,
-    load_injects,
-    score_drill,
 )
+from models.drills.scoring import WEIGHTS, score_drill
+from models.drills.injects import DrillInject, load_injects
+from models.drills.session import DrillSession
 from models.core.errors import ConflictError, ValidationError
 from models.cases.loop import CaseLoop
 from models.storage.schema import Base, Case, CaseHistory, Setting, StaffRole

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from models.core.auth import Actor
-from models.drills.drill import DrillSession, create_drill_db, load_injects, score_drill
+from models.drills.session import DrillSession
+from models.drills.world import create_drill_db
+from models.drills.injects import load_injects
+from models.drills.scoring import score_drill
 from models.cases.loop import CaseLoop
 from models.storage.schema import StaffRole
 from routing.graph import EscalationGraph

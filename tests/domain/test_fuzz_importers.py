@@ -26,7 +26,9 @@ from models.core.auth import Actor, SystemRole
 from models.intake.files import import_cases
 from models.storage.db import Database
 from models.core.errors import CityGridError
-from models.world.gridio import import_grids, read_grid_layer, validate_grid_layer
+from models.world.gridio import import_grids
+from models.world.gridread import read_grid_layer
+from models.world.gridcheck import validate_grid_layer
 from models.storage.schema import Case, Grid, Layer, QuarantineItem
 from models.scenarios.files import read_scenario
 from models.intake.snaps import SnapFolder

@@ -16,10 +16,12 @@ from models.core.errors import (
     StaleVersionError,
     ValidationError,
 )
-from models.cases.loop import TRANSITIONS, CaseLoop, allowed
+from models.cases.transitions import TRANSITIONS, allowed
+from models.cases.loop import CaseLoop
 from models.core.records import RoutingDecision
 from models.storage.schema import AuditEntry, Case, CaseAttachment, CaseHistory, CaseReport, StaffRole
-from models.core.worktime import load_calendar, total_hours
+from models.core.workcalendar import load_calendar
+from models.core.worktime import total_hours
 from tests.factories import city_actor
 from tests.freshloop import FreshLoop
 
@@ -617,7 +619,8 @@ def test_the_documentation_lists_every_transition() -> None:
 
 def test_a_deadline_breach_escalates_one_level_up(world) -> None:
     from routing.graph import EscalationGraph
-    from routing.policy import Router, escalate_overdue
+    from routing.policy import Router
+    from routing.overdue import escalate_overdue
 
     tc, clock, L, report = world
     cid = report()
@@ -639,7 +642,8 @@ def test_the_deadline_watch_leaves_a_case_changed_since_it_read_it(world) -> Non
     """The watch escalates from the unit it read; a dispatcher who transferred the case
     after that read keeps the transfer (the escalation is refused as stale)."""
     from routing.graph import EscalationGraph
-    from routing.policy import Router, escalate_overdue
+    from routing.policy import Router
+    from routing.overdue import escalate_overdue
 
     tc, clock, L, report = world
     cid = report()

@@ -30,7 +30,8 @@ from models.cases.service import CaseService, NewCase
 from models.core.catalogue import load_catalogue
 from models.storage.db import Database
 from models.core.errors import CityGridError, StaleVersionError
-from models.cases.loop import CLOSED, DONE, LEVEL_UP, OPEN, TRANSITIONS, CaseLoop, allowed
+from models.cases.transitions import CLOSED, DONE, LEVEL_UP, OPEN, TRANSITIONS, allowed
+from models.cases.loop import CaseLoop
 from models.core.records import RoutingDecision
 from models.storage.schema import (
     AuditEntry,

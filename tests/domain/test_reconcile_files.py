@@ -128,7 +128,7 @@ def test_a_shapefile_layer_with_or_without_its_prj(tmp_path, epsg) -> None:
     import numpy as np
     import pyogrio.raw
 
-    from models.scenarios.democity import load_district_boundary
+    from models.scenarios.tessellate import load_district_boundary
 
     tianxin = load_district_boundary("430103")  # WGS-84
     cells = [c for c in shapely.get_parts(shapely.intersection(

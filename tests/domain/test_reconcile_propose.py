@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 import shapely
 
-from models.scenarios.democity import _sample_points, generate_city
+from models.scenarios.tessellate import _sample_points
+from models.scenarios.cityplan import generate_city
 from models.core.errors import ValidationError
 from models.core.geo import Datum, geodesic_area_m2
-from models.world.gridio import _plausible_code, validate_grid_layer
-from models.reconcile import propose
+from models.world.gridcheck import _plausible_code, validate_grid_layer
+from models.reconcile import partition, propose
 from models.reconcile.propose import (
     Bounds,
     Proposal,
@@ -248,7 +249,7 @@ def test_stray_parts_join_the_neighbour_they_share_most_with() -> None:
     below = shapely.box(2, -1, 2.2, 0)  # shares 0.2
     above = shapely.box(2, 0.3, 2.2, 1)  # shares 0.2
     cells = [shapely.MultiPolygon([main, stray, island]), right, below, above]
-    out = propose._one_polygon_each(cells, 1e-12)
+    out = partition._one_polygon_each(cells, 1e-12)
     assert len(out) == 5 and all(p.geom_type == "Polygon" for p in out)
     assert out[0].equals(main)
     assert out[1].equals(shapely.union(right, stray))  # the longest shared edge wins

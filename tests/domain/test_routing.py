@@ -31,13 +31,8 @@ from routing.graph import (
     hide_unavailable,
     unit_node,
 )
-from routing.policy import (
-    Router,
-    available_policies,
-    load_policy,
-    parse_policy,
-    verifier_for,
-)
+from routing.policy import Router, verifier_for
+from routing.rules import available_policies, load_policy, parse_policy
 
 # city 1; district 2 (Tianxin) with streets 3 and 6; district 8 (Furong) with street 9
 UNITS = [UnitRow(1, "430100", "city", None, "长沙市"),
@@ -514,7 +509,8 @@ def test_every_policy_sends_a_fire_lane_to_the_fire_service(policy) -> None:
     """S06 (a blocked fire lane) is for emergency management (the fire service) under every
     shipped policy, as default-2026's own note says; the police never get it."""
     from routing.graph import DeptRow, EscalationGraph, UnitRow
-    from routing.policy import Router, load_policy
+    from routing.policy import Router
+    from routing.rules import load_policy
 
     units = [UnitRow(1, "430100", "city", None), UnitRow(2, "430103", "district", 1),
              UnitRow(3, "430103001", "street", 2), UnitRow(4, "430103001001", "community", 3)]

@@ -15,7 +15,7 @@ import pytest
 import models.scenarios.democity
 from models.core.catalogue import load_catalogue
 from models.core.errors import ValidationError
-from models.scenarios.simulator import (
+from models.scenarios.eventplan import (
     CATEGORY_MIX,
     CHINA,
     CLOSURE_RATE,

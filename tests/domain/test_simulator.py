@@ -8,13 +8,8 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from models.scenarios.simulator import (
-    CATEGORY_MIX,
-    CitySimulator,
-    events_per_hour,
-    monthly_mix,
-    plan_events,
-)
+from models.scenarios.eventplan import CATEGORY_MIX, events_per_hour, monthly_mix, plan_events
+from models.scenarios.simulator import CitySimulator
 from tests.factories import copy_demo_city
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)

@@ -15,11 +15,11 @@ from models.core.worktime import (
     DEADLINE_OVERDUE,
     DEADLINE_WARNING,
     elapsed_hours,
-    load_calendar,
     scan_deadlines,
     step_deadline,
     step_limits,
 )
+from models.core.workcalendar import load_calendar
 
 CS = ZoneInfo("Asia/Shanghai")
 cal = load_calendar()

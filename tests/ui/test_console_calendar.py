@@ -10,7 +10,7 @@ import pytest
 from models.cases.service import CaseService, NewCase
 from models.cases.loop import CaseLoop
 from models.storage.schema import StaffRole
-from models.core.worktime import load_calendar
+from models.core.workcalendar import load_calendar
 from tests.factories import city_actor
 from tests.freshloop import stored_version
 

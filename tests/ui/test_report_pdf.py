@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from console.report import after_action_html, findings, write_after_action_report
-from models.drills.drill import CaseScore, DrillScore, ScorePart, StepScore
+from models.drills.scoring import CaseScore, DrillScore, ScorePart, StepScore
 
 pytestmark = pytest.mark.gui
 
