@@ -42,8 +42,8 @@ def main() -> None:
 
     from console.composition import build_console
     from models.core.auth import Actor
-    from models.storage.db import Database
     from models.scenarios.democity import build_demo_city
+    from models.storage.db import Database
     from models.storage.schema import StaffRole
 
     tmp = Path(tempfile.mkdtemp(prefix="citygrid-action-"))
@@ -59,7 +59,7 @@ def main() -> None:
     show = controller._show_snapshot
     gui: list[float] = []
 
-    def timed_show(snap) -> None:  # noqa: ANN001
+    def timed_show(snap) -> None:
         t = time.perf_counter()
         show(snap)
         app.processEvents()  # the rest of the refresh (dashboard, board) and the paint

@@ -24,8 +24,8 @@ import numpy as np
 from benchmarks._machine import median_ms, print_machine
 from models.cases.table import CaseTable
 from models.core.catalogue import load_catalogue
-from models.core.worktime import STEP_OF, scan_deadlines, step_limits
 from models.core.workcalendar import WorkingCalendar, _year_axis, load_calendar
+from models.core.worktime import STEP_OF, scan_deadlines, step_limits
 
 N = 100_000
 NOW = dt.datetime(2026, 5, 12, 3, 0, tzinfo=dt.UTC)  # a Tuesday, 11:00 in Changsha

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from benchmarks._machine import print_machine
-from models.storage.db import Database
-from models.scenarios.democity import DemoSummary, build_demo_city
 from models.scenarios.cityplan import generate_city
+from models.scenarios.democity import DemoSummary, build_demo_city
+from models.storage.db import Database
 
 # the build's progress message that ends the geometry phase and starts the inserts
 INSERT_STARTS = "writing units and grids"

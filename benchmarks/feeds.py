@@ -30,10 +30,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from benchmarks._machine import print_machine  # noqa: E402
-from widgets.citymap import register_url_scheme  # noqa: E402
+from benchmarks._machine import print_machine
+from widgets.citymap import register_url_scheme
 
 register_url_scheme()
 
@@ -44,11 +44,11 @@ from sqlalchemy import func, select  # noqa: E402
 
 from console.composition import build_console  # noqa: E402
 from models.core.auth import Actor, SystemRole  # noqa: E402
-from models.storage.db import Database  # noqa: E402
-from models.scenarios.democity import build_demo_city, seed_demo_cases  # noqa: E402
-from models.world.gridindex import GridIndex  # noqa: E402
 from models.intake.service import IntakeService  # noqa: E402
+from models.scenarios.democity import build_demo_city, seed_demo_cases  # noqa: E402
+from models.storage.db import Database  # noqa: E402
 from models.storage.schema import Case, Sensor, Staff, StaffRole  # noqa: E402
+from models.world.gridindex import GridIndex  # noqa: E402
 
 
 def wait(ms: int) -> None:
@@ -80,7 +80,7 @@ def intake_throughput(db: Database, n: int = 20_000, burst: int = 500) -> float:
 
 
 def publish(host: str, port: int, prefix: str, sensors: list[str], staff: list[int],
-            rate: float, seconds: float, counts) -> None:  # noqa: ANN001
+            rate: float, seconds: float, counts) -> None:
     """The sources, in their own process (sensors and phones are other machines): alerts at
     ``rate`` a second, and every staff member's position every 10 s."""
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
@@ -147,7 +147,7 @@ def main() -> None:
     applied: list[float] = []
     show = controller._show_snapshot
 
-    def timed_show(snap) -> None:  # noqa: ANN001
+    def timed_show(snap) -> None:
         t = time.perf_counter()
         show(snap)
         applied.append((time.perf_counter() - t) * 1000)

@@ -43,7 +43,7 @@ OPEN_MIX = {"reported": 0.2, "accepted": 0.1, "dispatched": 0.2, "handling": 0.3
 BATCH = 20_000
 
 
-def build_history(db, years: float, per_year: int, n_open: int, old_open: int,  # noqa: ANN001
+def build_history(db, years: float, per_year: int, n_open: int, old_open: int,
                   *, seed: int = 12, now: dt.datetime | None = None) -> int:
     """Insert ``years * per_year`` generated cases over the demo city; return the count."""
     import shapely
@@ -139,9 +139,9 @@ def measure(url: str, launched: float, with_map: bool) -> dict:
     from sqlalchemy import func, select
 
     from console.composition import build_console
+    from models.cases.queue import OPEN_STATUSES
     from models.core.auth import Actor
     from models.storage.db import Database
-    from models.cases.queue import OPEN_STATUSES
     from models.storage.schema import Case, StaffRole
 
     app = QApplication.instance() or QApplication([])
@@ -153,7 +153,7 @@ def measure(url: str, launched: float, with_map: bool) -> dict:
     show = controller._show_snapshot
     gui_ms: list[float] = []
 
-    def timed_show(snap) -> None:  # noqa: ANN001
+    def timed_show(snap) -> None:
         t = time.perf_counter()
         show(snap)
         app.processEvents()  # the rest of the refresh (dashboard, board) and the paint
@@ -209,8 +209,8 @@ def main() -> None:
     print_machine()
     from sqlalchemy import func, select
 
-    from models.storage.db import Database
     from models.scenarios.democity import build_demo_city
+    from models.storage.db import Database
     from models.storage.schema import Case
 
     url = args.db or f"sqlite:///{Path(tempfile.mkdtemp(prefix='citygrid-history-'))}/h.sqlite3"

@@ -25,11 +25,11 @@ import numpy as np
 
 from benchmarks._machine import print_machine
 from models.core.auth import Actor, SystemRole
-from models.intake.files import CSV_COLUMNS, import_cases
 from models.core.catalogue import load_catalogue
-from models.storage.db import Database
-from models.scenarios.tessellate import _sample_points
+from models.intake.files import CSV_COLUMNS, import_cases
 from models.scenarios.democity import build_demo_city
+from models.scenarios.tessellate import _sample_points
+from models.storage.db import Database
 from models.world.gridindex import GridIndex
 from models.world.units import UnitService
 
@@ -45,7 +45,7 @@ def write_csv(path: Path, db: Database, mb: float, seed: int = 7) -> int:
     import shapely
 
     pts = _sample_points(rng, shapely.union_all(list(city.values())), 20_000)
-    words = "居民反映 路面 井盖 垃圾 噪音 占道 漏水 停车 绿化 照明 施工 扰民 处理 回访".split()
+    words = ["居民反映", "路面", "井盖", "垃圾", "噪音", "占道", "漏水", "停车", "绿化", "照明", "施工", "扰民", "处理", "回访"]
     now = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     rows = 0
     with path.open("w", newline="", encoding="utf-8") as f:

@@ -24,10 +24,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from benchmarks._machine import print_machine  # noqa: E402
-from widgets.citymap import CityMapWidget, register_url_scheme  # noqa: E402
+from benchmarks._machine import print_machine
+from widgets.citymap import CityMapWidget, register_url_scheme
 
 register_url_scheme()
 
@@ -35,8 +35,8 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from models.core.auth import Actor  # noqa: E402
-from models.storage.db import Database  # noqa: E402
 from models.scenarios.democity import build_demo_city  # noqa: E402
+from models.storage.db import Database  # noqa: E402
 from models.world.units import boundary_feature_collection, grid_feature_collection  # noqa: E402
 
 N_STAFF, N_EVENTS = 10_000, 20_000
@@ -48,11 +48,11 @@ def wait(ms: int) -> None:
     loop.exec()
 
 
-def wait_for(signal, timeout_ms: int = 20_000, accept=lambda *a: True) -> list:  # noqa: ANN001
+def wait_for(signal, timeout_ms: int = 20_000, accept=lambda *a: True) -> list:
     got: list = []
     loop = QEventLoop()
 
-    def on(*args) -> None:  # noqa: ANN002
+    def on(*args) -> None:
         if accept(*args) and not got:
             got.extend(args)
             loop.quit()

@@ -11,13 +11,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
-from benchmarks._machine import median_ms, print_machine  # noqa: E402
-from models.cases.table import CaseTable  # noqa: E402
-from widgets.casequeue import CaseQueueModel, QueueFilter  # noqa: E402
+from benchmarks._machine import median_ms, print_machine
+from models.cases.table import CaseTable
+from widgets.casequeue import CaseQueueModel, QueueFilter
 
 N = 100_000
 

@@ -38,12 +38,12 @@ import shapely
 from sqlalchemy import func, select
 
 from benchmarks._machine import machine, print_machine
-from models.core.auth import Actor
 from models.cases.service import CaseService
-from models.storage.db import Database
-from models.scenarios.tessellate import _sample_points
-from models.scenarios.democity import build_demo_city, seed_demo_cases
+from models.core.auth import Actor
 from models.core.geo import geodesic_distance_m
+from models.scenarios.democity import build_demo_city, seed_demo_cases
+from models.scenarios.tessellate import _sample_points
+from models.storage.db import Database
 from models.storage.schema import AdminUnit, Grid, Level, StaffRole
 from routing.candidates import (
     StaffPool,
@@ -67,7 +67,7 @@ class Suitable:
     a community-level case the on-duty 1+3+X workers of the case's grid and of the grids up
     to ``NEARBY_HOPS`` borders away."""
 
-    def __init__(self, pool: StaffPool, adjacency) -> None:  # noqa: ANN001
+    def __init__(self, pool: StaffPool, adjacency) -> None:
         self.pool, self.adjacency = pool, adjacency
         on = np.array([d == "on_duty" for d in pool.duty]) & ~np.isnan(pool.lon)
         roles = np.array(pool.roles)
@@ -77,12 +77,12 @@ class Suitable:
         self.unit = np.array([-1 if u is None else u for u in pool.unit])
         self.home = np.array([-1 if h is None else h for h in pool.home_grid])
 
-    def nearest(self, lon: float, lat: float, grid_id: int | None, decision) -> float:  # noqa: ANN001
+    def nearest(self, lon: float, lat: float, grid_id: int | None, decision) -> float:
         """Metres to the nearest suitable person (NaN: nobody)."""
         return self.nearest_person(lon, lat, grid_id, decision)[1]
 
     def nearest_person(self, lon: float, lat: float, grid_id: int | None,
-                       decision) -> tuple[int, float]:  # noqa: ANN001
+                       decision) -> tuple[int, float]:
         """The nearest suitable person and the metres to them (-1, NaN: nobody)."""
         if decision.level == "community":
             near = nx.single_source_shortest_path_length(self.adjacency, grid_id,
@@ -115,7 +115,7 @@ def p90(values: list[float]) -> float:
 
 
 def seeded_cases(db: Database, actor: Actor, pool: StaffPool, router: Router,
-                 adjacency) -> dict:  # noqa: ANN001
+                 adjacency) -> dict:
     """Right department share and distance ratio on the seeded open cases."""
     seed_demo_cases(db, n=N_CASES, seed=SEED, now=NOW)
     cases = CaseService(db, actor).list(statuses=("reported",))
@@ -177,7 +177,7 @@ def seeded_cases(db: Database, actor: Actor, pool: StaffPool, router: Router,
             "recommend_ms": round(statistics.median(times), 2)}
 
 
-def cluster(db: Database, pool: StaffPool, router: Router, adjacency) -> dict:  # noqa: ANN001
+def cluster(db: Database, pool: StaffPool, router: Router, adjacency) -> dict:
     """Busiest person when assigning a cluster by top choice vs nearest first."""
     # the community nearest the old centre with the most grids: a dense, central cluster
     with db.read() as s:

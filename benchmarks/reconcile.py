@@ -25,11 +25,11 @@ from pathlib import Path
 
 from benchmarks._machine import print_machine
 from models.core.auth import Actor
-from models.storage.db import Database
-from models.scenarios.democity import build_demo_city
 from models.reconcile.files import UnifiedGrid, reconcile
 from models.reconcile.layers import generate_dept_layers, read_dept_layer
 from models.reconcile.rekey import read_records
+from models.scenarios.democity import build_demo_city
+from models.storage.db import Database
 from models.world.units import UnitService
 
 
@@ -102,7 +102,7 @@ def main() -> None:
     print(json.dumps(out, ensure_ascii=False))
 
 
-def _reasons(run) -> dict[str, int]:  # noqa: ANN001
+def _reasons(run) -> dict[str, int]:
     out: dict[str, int] = {}
     for r in run.rekeyed.values():
         for u in r.unplaced:

@@ -22,10 +22,10 @@ import numpy as np
 from sqlalchemy import func, select
 
 from benchmarks._machine import print_machine
-from models.storage.db import Database
 from models.scenarios.democity import build_demo_city
-from models.scenarios.replay import Replay
 from models.scenarios.files import read_scenario
+from models.scenarios.replay import Replay
+from models.storage.db import Database
 from models.storage.schema import Grid
 from routing.scenarios import record_simulation
 
@@ -69,7 +69,7 @@ def main() -> None:
           f"closed on time {ind.closed_on_time_rate:.1%}, {ind.mean_hours_to_close:.1f} h")
     db.dispose()
     print(json.dumps({
-        "events": ind.events, "case_events": int(len(replay.ev_t)),
+        "events": ind.events, "case_events": len(replay.ev_t),
         "file_mb": round(year.stat().st_size / 2**20, 1),
         "record_year_s": round(record_s, 1), "replay_year_s": round(replay_s, 2),
         "seek_day_district": busiest, "seek_day_cases": day_replay.n_cases,

@@ -70,8 +70,8 @@ def synthetic_graph(districts: int = 6, streets: int = 13, communities: int = 8,
 
 def demo_graph() -> tuple[EscalationGraph, float]:
     """The demo city's graph, loaded from SQLite, and the milliseconds the load took."""
-    from models.storage.db import Database
     from models.scenarios.democity import build_demo_city
+    from models.storage.db import Database
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Database.open(f"sqlite:///{Path(tmp) / 'demo.sqlite3'}")

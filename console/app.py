@@ -33,17 +33,17 @@ from console.presenters.search import SearchPresenter
 from console.presenters.simulation import SimulatorPresenter
 from console.presenters.spans import SpanPresenter
 from console.tasks import TaskRunner, TaskState
-from models.core.auth import Actor, Perm
+from models.cases.queue import QueueReader, read_cases
 from models.cases.service import CaseService
+from models.core.auth import Actor, Perm
+from models.core.errors import CityGridError, StaleVersionError
+from models.core.records import CaseChanges, RoutingDecision
 from models.storage.changelog import prune
 from models.storage.db import Database
-from models.core.errors import CityGridError, StaleVersionError
-from models.cases.queue import QueueReader, read_cases
-from models.core.records import CaseChanges, RoutingDecision
 from models.storage.schema import StaffRole
 from models.world.staff import StaffService
-from widgets.citymap import CityMapWidget
 from models.world.units import UnitService
+from widgets.citymap import CityMapWidget
 from widgets.messages import error_text
 
 log = logging.getLogger(__name__)
@@ -431,4 +431,4 @@ class ConsoleController(QObject):
         self.search.show_grid(code)
 
 
-__all__ = ["ConsoleController", "read_snapshot", "Snapshot"]
+__all__ = ["ConsoleController", "Snapshot", "read_snapshot"]

@@ -212,8 +212,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from models.core.geo import Datum
-    from models.world.gridread import read_boundary
     from models.world.gridcheck import validate_file
+    from models.world.gridread import read_boundary
 
     datum = Datum.parse(args.datum) if args.datum else None
     db = _open_db(args.db) if args.db else None
@@ -252,8 +252,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import_cases(args: argparse.Namespace) -> int:
-    from models.intake.files import ServiceMap, import_cases
     from models.core.errors import ValidationError
+    from models.intake.files import ServiceMap, import_cases
     from models.world.gridindex import GridIndex
 
     db = _open_db(args.db)
@@ -288,8 +288,8 @@ def cmd_export_cases(args: argparse.Namespace) -> int:
 def cmd_import_snaps(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from models.world.gridindex import GridIndex
     from models.intake.snaps import SnapImporter
+    from models.world.gridindex import GridIndex
 
     path = Path(args.path)
     if path.is_dir():
@@ -370,9 +370,9 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from models.scenarios.files import read_scenario
     from models.scenarios.replay import Replay
     from routing.scenarios import compare_policies
-    from models.scenarios.files import read_scenario
 
     t0 = time.perf_counter()
     scenario = read_scenario(Path(args.file))

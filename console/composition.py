@@ -28,8 +28,8 @@ from console.mainwindow import MainWindow
 from console.settings import Settings, load_settings, save_settings
 from console.theme import apply_theme
 from models.core.auth import Actor
-from models.storage.db import Database
 from models.core.errors import CityGridError
+from models.storage.db import Database
 from models.storage.schema import StaffRole
 from widgets.citymap import BaseMap, CityMapWidget, register_url_scheme
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 
-import datetime as dt
-
 from PySide6.QtCore import (
-    QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal, SignalInstance, Slot,
+    QByteArray,
+    QCoreApplication,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+    SignalInstance,
+    Slot,
 )
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -27,13 +33,13 @@ from widgets.alerts import AlertList
 from widgets.casedetail import CaseDetailWidget
 from widgets.casequeue import CaseQueueWidget
 from widgets.dashboard import Dashboard
-from widgets.quarantine import QuarantineWidget
-from widgets.reconcile import ReconcileView
-from widgets.timeline import TimelineBar
 from widgets.escalation import EscalationBoard
 from widgets.overview import OverviewWidget
+from widgets.quarantine import QuarantineWidget
+from widgets.reconcile import ReconcileView
 from widgets.staffpanel import StaffPanel
 from widgets.stats import StatsPanel
+from widgets.timeline import TimelineBar
 
 STATE_VERSION = 3  # bump when docks are added or renamed, so an old layout is not applied
 
@@ -416,14 +422,14 @@ class MainWindow(QMainWindow):
             self.restoreState(state, STATE_VERSION)
         self.timeline_bar.hide()  # a window always opens live
 
-    close_guard: "Callable[[], bool] | None" = None
+    close_guard: Callable[[], bool] | None = None
     """Asked when the window is about to close (X, Alt+F4, Ctrl+Q); False keeps it open."""
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/state", self.saveState(STATE_VERSION))
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         # a drill window scores its drill before it goes; a failed score keeps it open
         if self.close_guard is not None and not self.close_guard():
             event.ignore()

@@ -29,8 +29,8 @@ from PySide6.QtGui import (
 )
 
 from models.core.enums import CaseStatus
-from models.drills.scoring import CaseScore, DrillScore
 from models.core.privacy import mask_personal_data
+from models.drills.scoring import CaseScore, DrillScore
 from widgets import labels
 
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")

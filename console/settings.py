@@ -30,7 +30,7 @@ class BaseMapSettings:
     datum: str = "WGS84"
     attribution: str = ""
 
-    def validated(self) -> "BaseMapSettings":
+    def validated(self) -> BaseMapSettings:
         """The map's own rule (:func:`widgets.basemap.check_base_map`), but an MBTiles file
         that is not there now does not make the settings invalid."""
         check_base_map(self.kind, self.url, self.path, self.datum, file_present=False)
@@ -67,7 +67,7 @@ class Settings:
     feeds: FeedSettings = field(default_factory=FeedSettings)
     alarm: AlarmSettings = field(default_factory=AlarmSettings)
 
-    def validated(self) -> "Settings":
+    def validated(self) -> Settings:
         if self.language not in ("system", "zh_CN", "en"):
             raise ValueError(f"language must be system, zh_CN or en, not {self.language!r}")
         if self.theme not in ("dark", "light"):

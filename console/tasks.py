@@ -29,7 +29,7 @@ class TaskCancelled(Exception):
 class TaskState:
     """Handed to a task function: report progress, check for cancellation."""
 
-    def __init__(self, runner: "TaskRunner", kind: str) -> None:
+    def __init__(self, runner: TaskRunner, kind: str) -> None:
         self._runner = runner
         self._cancelled = threading.Event()
         self.kind = kind

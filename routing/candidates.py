@@ -19,14 +19,14 @@ import networkx as nx
 import numpy as np
 from sqlalchemy import select
 
-from models.storage import audit
+from models.cases.service import CaseService
+from models.cases.spans import case_grids
 from models.core.auth import Actor, Perm
 from models.core.enums import ASSIGNABLE
-from models.cases.service import CaseService
-from models.storage.db import Database
 from models.core.records import CaseRecord, RoutingDecision
+from models.storage import audit
+from models.storage.db import Database
 from models.storage.schema import Case, Staff
-from models.cases.spans import case_grids
 from models.world.staff import StaffPositions, StaffService
 from models.world.units import UnitService
 from routing.policy import Router
@@ -52,7 +52,7 @@ class StaffPool:
 
     @classmethod
     def from_positions(cls, positions: StaffPositions,
-                       departments: Mapping[int, int]) -> "StaffPool":
+                       departments: Mapping[int, int]) -> StaffPool:
         """The pool from :meth:`models.world.staff.StaffService.positions` (e.g. the console's
         snapshot) and each handler's department (staff id -> department id)."""
         return cls(positions.ids, positions.roles, positions.duty, positions.lon,

@@ -241,7 +241,7 @@ district -> city)
 
     # -- construction --------------------------------------------------------------------
     @classmethod
-    def from_db(cls, db, actor=None) -> "EscalationGraph":  # noqa: ANN001
+    def from_db(cls, db, actor=None) -> EscalationGraph:  # noqa: ANN001
         """Build from the units, grids and departments stored in ``db`` (one short read).
 
         Parameters
@@ -252,8 +252,8 @@ district -> city)
         """
         from sqlalchemy import select
 
-        from models.storage import audit
         from models.core.auth import Actor, Perm
+        from models.storage import audit
         from models.storage.schema import AdminUnit, Department, Grid
 
         actor = actor or Actor.system("routing")
@@ -506,5 +506,15 @@ district -> city)
                                    f"{self._label(target)}") from None
 
 
-__all__ = ["DeptRow", "EDGE_KINDS", "EscalationGraph", "LEVELS", "LEVEL_INDEX", "UnitRow",
-           "dept_node", "grid_node", "hide_unavailable", "unit_node"]
+__all__ = [
+    "EDGE_KINDS",
+    "LEVELS",
+    "LEVEL_INDEX",
+    "DeptRow",
+    "EscalationGraph",
+    "UnitRow",
+    "dept_node",
+    "grid_node",
+    "hide_unavailable",
+    "unit_node",
+]

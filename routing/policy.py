@@ -149,7 +149,7 @@ class Router:
                 if dept is not None:
                     self.dept_table[row, col] = dept.id
 
-    def with_unavailable(self, unavailable: Collection[int]) -> "Router":
+    def with_unavailable(self, unavailable: Collection[int]) -> Router:
         """The same router with another set of unavailable departments."""
         return Router(self.graph, self.policy, self.catalogue, unavailable=unavailable)
 
@@ -484,4 +484,4 @@ def verifier_for(grid_staff: Iterable[tuple[int, str, str]]) -> int | None:
     return min(ranked)[2] if ranked else None
 
 
-__all__ = ["BatchRouting", "CENTRE_NAMES", "LEVELS", "Router", "verifier_for"]
+__all__ = ["CENTRE_NAMES", "LEVELS", "BatchRouting", "Router", "verifier_for"]

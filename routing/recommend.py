@@ -327,5 +327,14 @@ def workload_by_unit(staff_unit: Mapping[int, int], workload: Mapping[int, int],
     return out
 
 
-__all__ = ["Candidate", "DUTY_FACTOR", "NEARBY_HOPS", "ROLE_FIT", "UnitLoad", "grid_adjacency",
-           "recommend", "unavailable_departments", "workload_by_unit"]
+__all__ = [
+    "DUTY_FACTOR",
+    "NEARBY_HOPS",
+    "ROLE_FIT",
+    "Candidate",
+    "UnitLoad",
+    "grid_adjacency",
+    "recommend",
+    "unavailable_departments",
+    "workload_by_unit",
+]

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from models.core.errors import ValidationError
-from models.scenarios.replay import Replay
 from models.scenarios.files import ScenarioHeader, write_scenario
+from models.scenarios.replay import Replay
 
 
-def record_simulation(db, path: Path, *, district: str | None = None, days: float = 1.0,  # noqa: ANN001, PLR0913
+def record_simulation(db, path: Path, *, district: str | None = None, days: float = 1.0,  # noqa: ANN001
                       seed: int = 2019, start: dt.datetime | None = None,
                       policy: str = "default-2026", surge: bool = False,
                       name: str = "") -> ScenarioHeader:
@@ -35,11 +35,11 @@ def record_simulation(db, path: Path, *, district: str | None = None, days: floa
     from sqlalchemy import select
 
     from models.core.catalogue import load_catalogue
-    from models.storage.schema import Grid, GridKind
-    from models.scenarios.simulator import STEP_DELAYS, VERIFY_FAIL_RATE
-    from models.scenarios.eventplan import plan_events
     from models.core.workcalendar import load_calendar
     from models.core.worktime import step_deadline, total_hours
+    from models.scenarios.eventplan import plan_events
+    from models.scenarios.simulator import STEP_DELAYS, VERIFY_FAIL_RATE
+    from models.storage.schema import Grid, GridKind
     from routing.graph import EscalationGraph
     from routing.policy import Router
     from routing.rules import load_policy

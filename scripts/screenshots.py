@@ -29,9 +29,9 @@ from console.composition import build_console  # noqa: E402
 from console.i18n import install_translators  # noqa: E402
 from console.theme import apply_theme  # noqa: E402
 from models.core.auth import Actor, SystemRole  # noqa: E402
-from models.storage.db import Database  # noqa: E402
-from models.scenarios.democity import build_demo_city, seed_demo_cases  # noqa: E402
 from models.intake.service import IntakeService  # noqa: E402
+from models.scenarios.democity import build_demo_city, seed_demo_cases  # noqa: E402
+from models.storage.db import Database  # noqa: E402
 from models.storage.schema import StaffRole  # noqa: E402
 from routing.scenarios import record_simulation  # noqa: E402
 
@@ -42,7 +42,7 @@ def wait(ms: int) -> None:
     loop.exec()
 
 
-def until(cond, timeout_ms: int = 30_000) -> None:  # noqa: ANN001
+def until(cond, timeout_ms: int = 30_000) -> None:
     waited = 0
     while not cond() and waited < timeout_ms:
         wait(100)

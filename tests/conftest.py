@@ -121,7 +121,7 @@ def demo_city_file(tmp_path_factory) -> tuple[Path, object]:
     return path, summary
 
 
-def pytest_addoption(parser, pluginmanager) -> None:  # noqa: ANN001
+def pytest_addoption(parser, pluginmanager) -> None:
     """Without pytest-qt (the Qt-free .venv-domain) its pyproject.toml settings stay known.
 
     ``--strict-config`` fails on an unknown ini key; the keys are declared here, unused.

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models.storage.db import Database
 from models.cases.loop import CaseLoop
+from models.storage.db import Database
 from models.storage.schema import Case
 
 ACTIONS = frozenset({

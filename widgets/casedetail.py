@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import cast
 
 from PySide6.QtCore import (
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
 
 from models.core.records import CaseRecord, HistoryRecord
 from widgets import labels
-
 
 # QT_TRANSLATE_NOOP returns its text; the stubs say object
 ACTIONS = cast("tuple[tuple[str, str], ...]", (

@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.core.catalogue import CATEGORY_CODES
 from models.cases.table import LEVEL_CODES, PRIORITY_CODES, STATUS_CODES, CaseTable
+from models.core.catalogue import CATEGORY_CODES
 from widgets import labels
 
 Index = QModelIndex | QPersistentModelIndex
@@ -173,13 +173,13 @@ class CaseQueueModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     # -- Qt model API --------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.tr(self.COLUMNS[section])

@@ -148,7 +148,7 @@ class SchemeHandler(QWebEngineUrlSchemeHandler):
         self._web = resources.files("resources") / "web"
         self._leaflet = Path(xleaflet.BASE_DIR)
 
-    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:
         path = job.requestUrl().path().lstrip("/")
         try:
             body, mime = self._resolve(path)
@@ -192,7 +192,7 @@ class NetworkGuard(QWebEngineUrlRequestInterceptor):
         self.allowed_hosts: set[str] = set()
         self.blocked: list[str] = []
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl()
         if url.scheme() in ("http", "https", "ws", "wss", "ftp"):
             if url.host() in self.allowed_hosts:
@@ -208,7 +208,7 @@ class MapPage(QWebEnginePage):
     sig_js_error = Signal(str)
     """The page logged an error (console.error or an uncaught exception)."""
 
-    def javaScriptConsoleMessage(self, level, message: str, line: int,  # noqa: N802
+    def javaScriptConsoleMessage(self, level, message: str, line: int,
                                  source: str) -> None:
         text = f"{message} ({source}:{line})"
         if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
@@ -241,22 +241,22 @@ class MapBridge(QObject):
         self.alive = True
 
     @Slot()
-    def pageReady(self) -> None:  # noqa: N802
+    def pageReady(self) -> None:
         if self.alive:
             self.sig_page_ready.emit()
 
     @Slot(str)
-    def gridClicked(self, code: str) -> None:  # noqa: N802
+    def gridClicked(self, code: str) -> None:
         if self.alive and isinstance(code, str) and code.isdigit() and len(code) == 15:
             self.sig_grid_clicked.emit(code)
 
     @Slot(int)
-    def eventClicked(self, case_id: int) -> None:  # noqa: N802
+    def eventClicked(self, case_id: int) -> None:
         if self.alive:
             self.sig_event_clicked.emit(int(case_id))
 
     @Slot(float, float)
-    def locationPicked(self, lon: float, lat: float) -> None:  # noqa: N802
+    def locationPicked(self, lon: float, lat: float) -> None:
         if self.alive and -180 <= lon <= 180 and -90 <= lat <= 90:
             self.sig_location_picked.emit(float(lon), float(lat))
 
@@ -266,12 +266,12 @@ class MapBridge(QObject):
             self.sig_measured.emit(points_json)
 
     @Slot(str, float)
-    def batchPainted(self, kind: str, ms: float) -> None:  # noqa: N802
+    def batchPainted(self, kind: str, ms: float) -> None:
         if self.alive:
             self.sig_batch_painted.emit(kind, float(ms))
 
     @Slot(str)
-    def jsError(self, text: str) -> None:  # noqa: N802
+    def jsError(self, text: str) -> None:
         js_log.error("uncaught: %s", text)
         if self.alive:
             self.sig_js_error.emit(text)

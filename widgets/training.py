@@ -95,7 +95,7 @@ class _ResizeFilter(QObject):
     window's children, so nothing it needs can go missing with a Python wrapper.
     """
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
             banner = banner_of(watched)
             if banner is not None:

@@ -27,20 +27,20 @@ from dataclasses import dataclass
 import shapely
 from sqlalchemy import select
 
+from models.cases.loop import CaseLoop
+from models.cases.service import CaseService
+from models.cases.spans import case_grids
+from models.cases.transitions import TRANSITIONS, allowed
 from models.core.auth import Actor
 from models.core.enums import AT_UNIT, in_order
-from models.cases.service import CaseService
-from models.storage.db import Database
 from models.core.errors import CityGridError, StaleVersionError, ValidationError
-from models.cases.transitions import TRANSITIONS, allowed
-from models.cases.loop import CaseLoop
 from models.core.records import CaseChanges, CaseRecord, RoutingDecision
+from models.storage.db import Database
 from models.storage.schema import AdminUnit, Level, StaffRole
-from models.cases.spans import case_grids
 from models.world.staff import StaffService
 
 
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 (what lupdate looks for)
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
     """Marks ``text`` for translation in ``context`` (Qt's lupdate reads these calls); the
     presenter translates it when it shows it."""
     return text

@@ -13,14 +13,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from models.core.auth import Actor
+from models.cases.queue import QueueReader, reader_for
 from models.cases.service import CaseService
 from models.cases.table import CaseTable
+from models.core.auth import Actor
+from models.core.records import DistrictSummary
+from models.intake.service import IntakeService
 from models.storage.changelog import latest_seq
 from models.storage.db import Database
-from models.intake.service import IntakeService
-from models.cases.queue import QueueReader, reader_for
-from models.core.records import DistrictSummary
 from models.world.staff import StaffPositions, StaffService
 from models.world.units import (
     UnitService,

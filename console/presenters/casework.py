@@ -11,13 +11,12 @@ from PySide6.QtCore import QCoreApplication, QObject, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from console.application.casedesk import CONTEXT as DESK
-from models.core.errors import CityGridError, StaleVersionError
 from models.cases.transitions import TRANSITIONS
+from models.core.errors import CityGridError, StaleVersionError
 from models.core.records import CaseChanges, RoutingDecision
 from models.core.worktime import case_fallback_years
 from widgets import labels
 from widgets.messages import error_text
-
 
 RECOMMEND = "recommend"  # the task kind of who should go
 

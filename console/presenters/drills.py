@@ -27,15 +27,15 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 
 from console.tasks import TaskRunner
 from models.core.auth import Actor, Perm
-from models.storage.db import Database, data_dir
-from models.drills.injects import DrillInject
-from models.drills.session import DrillSession
-from models.drills.scoring import score_drill
 from models.core.errors import CityGridError
 from models.core.records import CaseChanges
+from models.drills.injects import DrillInject
+from models.drills.scoring import score_drill
+from models.drills.session import DrillSession
+from models.storage.db import Database, data_dir
 from models.storage.schema import StaffRole
-from widgets.training import TrainingFrame
 from widgets.messages import error_text
+from widgets.training import TrainingFrame
 
 log = logging.getLogger(__name__)
 ConsoleFactory = Callable[..., Any]  # console.composition.build_console
@@ -225,8 +225,8 @@ def prepare_drill(live: Database, injects_file: str | None = None,
                   root: Path | None = None) -> tuple[Database, Path, list[DrillInject]]:
     """The long part of starting a drill (runs off the GUI thread): read the injects, copy
     the world into a new drill database."""
-    from models.drills.world import create_drill_db
     from models.drills.injects import load_injects
+    from models.drills.world import create_drill_db
 
     injects = load_injects(Path(injects_file)) if injects_file else []
     path = drill_path(root)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 
-from models.core.records import CaseChanges
 from models.core.errors import CityGridError, StaleVersionError
+from models.core.records import CaseChanges
 from widgets.messages import error_text
 
 if TYPE_CHECKING:

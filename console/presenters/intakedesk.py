@@ -17,9 +17,9 @@ from PySide6.QtCore import QObject, QTimer, Slot
 
 from console.tasks import TaskRunner
 from models.core.auth import Actor, SystemRole
-from models.storage.db import Database
-from models.core.records import CaseChanges
 from models.core.errors import CityGridError
+from models.core.records import CaseChanges
+from models.storage.db import Database
 from widgets.messages import error_text
 
 if TYPE_CHECKING:

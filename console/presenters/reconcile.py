@@ -16,18 +16,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import shapely
-from shapely.geometry import mapping
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from shapely.geometry import mapping
 
 from console.tasks import TaskRunner, TaskState
 from models.core.auth import Actor
-from models.storage.db import Database
 from models.core.errors import CityGridError
 from models.reconcile.files import Reconciliation, UnifiedGrid, reconcile, write_outputs
 from models.reconcile.layers import read_dept_layer
-from widgets.reconcile import ConflictRow, LayerRow, ReconcileView
+from models.storage.db import Database
 from widgets.messages import error_text
+from widgets.reconcile import ConflictRow, LayerRow, ReconcileView
 
 if TYPE_CHECKING:
     from widgets.citymap import CityMapWidget

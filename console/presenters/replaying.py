@@ -37,8 +37,8 @@ class ReplayPresenter(QObject):
     @Slot(str)
     def open(self, path: str) -> None:
         """Read a scenario file (off the GUI thread), then replay it in this window."""
-        from models.scenarios.replay import Replay
         from models.scenarios.files import read_scenario
+        from models.scenarios.replay import Replay
 
         self.runner.submit(OPEN, lambda state: (Path(path).name,
                                                 Replay(read_scenario(Path(path)))))

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
-from models.core.errors import CityGridError
 from models.cases.spans import case_grids
+from models.core.errors import CityGridError
 from widgets.messages import error_text
 
 if TYPE_CHECKING:

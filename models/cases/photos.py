@@ -49,7 +49,7 @@ class Photo:
         return hashlib.sha256(self.data).hexdigest()
 
     @classmethod
-    def from_bytes(cls, filename: str, data: bytes) -> "Photo":
+    def from_bytes(cls, filename: str, data: bytes) -> Photo:
         """Check ``data``; raise ValidationError naming ``filename`` when it is refused."""
         if len(data) > MAX_PHOTO_BYTES:
             raise ValidationError(_too_big(filename, len(data)), field="photos")
@@ -60,7 +60,7 @@ class Photo:
         return cls(filename, media, data)
 
     @classmethod
-    def read(cls, path: Path) -> "Photo":
+    def read(cls, path: Path) -> Photo:
         """Read and check the photo at ``path`` (a file over the limit is not read at all).
 
         Raises

@@ -22,12 +22,12 @@ import numpy as np
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from models.storage import audit
-from models.core.auth import Actor, Perm
 from models.cases.table import CaseTable
-from models.storage.db import Database
+from models.core.auth import Actor, Perm
 from models.core.enums import CLOSED, OPEN, CaseStatus, in_order
 from models.core.privacy import mask_personal_data
+from models.storage import audit
+from models.storage.db import Database
 from models.storage.schema import AdminUnit, Case, Grid
 
 OPEN_STATUSES = in_order(OPEN)
@@ -188,7 +188,7 @@ def _closed_before(s: Session, since: dt.datetime) -> int:
         Case.closed_at.is_(None), Case.status.in_(_CLOSED))).scalar_one()
 
 
-_readers: "weakref.WeakKeyDictionary[Database, QueueReader]" = weakref.WeakKeyDictionary()
+_readers: weakref.WeakKeyDictionary[Database, QueueReader] = weakref.WeakKeyDictionary()
 _readers_lock = threading.Lock()
 
 

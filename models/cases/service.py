@@ -12,27 +12,28 @@ import math
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from models.storage import audit
+from models.cases.photos import Photo
 from models.core.auth import Actor, Perm, mask_phone
 from models.core.catalogue import Catalogue, load_catalogue
 from models.core.enums import WORKLOAD, in_order
-from models.storage.db import Database
 from models.core.errors import NotFoundError, ValidationError
-from models.cases.photos import Photo
 from models.core.privacy import mask_personal_data
 from models.core.records import (
-    NewCase,
     AttachmentRecord,
     CaseChanges,
     CaseRecord,
     HistoryRecord,
+    NewCase,
     ReportRecord,
 )
+from models.core.workcalendar import WorkingCalendar, load_calendar
+from models.core.worktime import step_deadline, total_hours
+from models.storage import audit
+from models.storage.db import Database
 from models.storage.schema import (
     Case,
     CaseAttachment,
@@ -43,8 +44,6 @@ from models.storage.schema import (
     Priority,
     utcnow,
 )
-from models.core.workcalendar import WorkingCalendar, load_calendar
-from models.core.worktime import step_deadline, total_hours
 
 GridLocator = Callable[[float, float], int | None]
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from models.storage.db import Database
 from models.core.errors import ValidationError
+from models.storage.db import Database
 from models.storage.schema import Case, CaseGrid, Grid
 
 #: more grids than this is a district-wide event, not a span: escalate it instead

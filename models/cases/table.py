@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from models.core.enums import (  # noqa: F401 - the code lists, re-exported with the table
+from models.core.enums import (
     ACTIVE,
     CATEGORY_CODES,
     CLOSED,
@@ -57,7 +57,7 @@ class CaseTable:
         return len(self.ids)
 
     @classmethod
-    def from_rows(cls, rows: list[tuple]) -> "CaseTable":
+    def from_rows(cls, rows: list[tuple]) -> CaseTable:
         """Build from tuples (id, number, title, category, subcategory, status, priority,
         level, district, grid_code, reported_at, deadline, lon, lat[, step_started_at
         [, street]]); without the street column every row's street is ""."""
@@ -94,7 +94,7 @@ class CaseTable:
             lon=np.array(cols[12], dtype=np.float64), lat=np.array(cols[13], dtype=np.float64),
             started=started)
 
-    def take(self, rows: NDArray[np.intp] | list[int]) -> "CaseTable":
+    def take(self, rows: NDArray[np.intp] | list[int]) -> CaseTable:
         """The given rows, in the given order (``closed_beyond`` kept)."""
         rows = np.asarray(rows, dtype=np.intp)
         return dataclasses.replace(self, **{
@@ -102,7 +102,7 @@ class CaseTable:
             if isinstance(getattr(self, f.name), np.ndarray)})
 
     @classmethod
-    def concat(cls, tables: "list[CaseTable]", closed_beyond: int = 0) -> "CaseTable":
+    def concat(cls, tables: list[CaseTable], closed_beyond: int = 0) -> CaseTable:
         """The rows of ``tables`` one after the other."""
         def column(name: str) -> NDArray | None:
             parts = [getattr(t, name) for t in tables]
@@ -113,7 +113,7 @@ class CaseTable:
         return cls(**{f.name: column(f.name) for f in dataclasses.fields(cls)
                       if f.name != "closed_beyond"}, closed_beyond=closed_beyond)
 
-    def patch(self, rows: "CaseTable") -> "tuple[CaseTable, NDArray[np.intp]]":
+    def patch(self, rows: CaseTable) -> tuple[CaseTable, NDArray[np.intp]]:
         """This table with ``rows`` (re-read cases) in place of the rows of the same ids,
         and the ids not listed yet added at the end; with the indices of the patched and
         added rows in the new table. The table itself is not changed (a snapshot shown

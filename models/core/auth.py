@@ -10,8 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from models.core.errors import PermissionDenied
 from models.core.enums import StaffRole
+from models.core.errors import PermissionDenied
 
 
 class Perm(enum.StrEnum):
@@ -93,7 +93,7 @@ class Actor:
         return perm in self.permissions
 
     @classmethod
-    def system(cls, name: str = "system", role: SystemRole = SystemRole.ADMIN) -> "Actor":
+    def system(cls, name: str = "system", role: SystemRole = SystemRole.ADMIN) -> Actor:
         return cls(name=name, role=role)
 
 

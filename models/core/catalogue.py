@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-from models.core.enums import CATEGORY_CODES  # noqa: F401 - re-exported (defined there once)
+from models.core.enums import CATEGORY_CODES
 from models.core.errors import ValidationError
 
 EVENT_CLASSES = ("A", "B", "C", "D")

@@ -24,16 +24,16 @@ from pyproj import Geod
 from models.core.errors import DatumError
 
 __all__ = [
-    "Datum",
     "STORAGE_DATUM",
-    "wgs84_to_gcj02",
-    "gcj02_to_wgs84",
-    "to_storage",
+    "Datum",
     "from_storage",
-    "transform_geometry",
+    "gcj02_to_wgs84",
     "geodesic_area_m2",
     "geodesic_distance_m",
     "in_china",
+    "to_storage",
+    "transform_geometry",
+    "wgs84_to_gcj02",
 ]
 
 
@@ -45,7 +45,7 @@ class Datum(enum.StrEnum):
     GCJ02 = "GCJ02"
 
     @classmethod
-    def parse(cls, text: str) -> "Datum":
+    def parse(cls, text: str) -> Datum:
         """Read a datum name as users write it (``wgs-84``, ``EPSG:4326``, ``gcj02`` ...).
 
         >>> Datum.parse("EPSG:4490")

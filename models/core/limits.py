@@ -14,7 +14,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-
 from models.core.errors import ValidationError
 
 # a message larger than this is not parsed: an excerpt, its size and its hash are kept

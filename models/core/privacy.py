@@ -95,7 +95,7 @@ class PersonalDataFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format string is logging's to report
+        except Exception:
             return True
         masked = mask_personal_data(message)
         if masked != message or record.args:

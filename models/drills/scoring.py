@@ -17,8 +17,8 @@ from sqlalchemy import select
 from models.core.catalogue import Catalogue, TimeLimits, limits_for, load_catalogue
 from models.core.errors import CityGridError, ValidationError
 from models.core.records import RoutingDecision
-from models.core.worktime import STEP_OF, elapsed_hours, step_deadline
 from models.core.workcalendar import WorkingCalendar, load_calendar
+from models.core.worktime import STEP_OF, elapsed_hours, step_deadline
 from models.storage.db import Database
 from models.storage.schema import AdminUnit, Case, CaseHistory, CaseStatus, utcnow
 
@@ -389,5 +389,12 @@ def _total(rows: list[CaseScore], now: dt.datetime, since: dt.datetime | None,
         parts=tuple(parts), total=round(sum(p.points for p in parts), 1), rows=tuple(rows))
 
 
-__all__ = ["CaseRouter", "CaseScore", "DrillScore", "ScorePart", "StepScore", "WEIGHTS",
-           "score_drill"]
+__all__ = [
+    "WEIGHTS",
+    "CaseRouter",
+    "CaseScore",
+    "DrillScore",
+    "ScorePart",
+    "StepScore",
+    "score_drill",
+]

@@ -18,8 +18,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from models.storage import audit
-from models.core.auth import Actor, Perm, mask_phone
 from models.cases.service import (
     MAX_DESCRIPTION_CHARS,
     CaseService,
@@ -28,16 +26,18 @@ from models.cases.service import (
     _validated,
     check_reported_at,
 )
+from models.core.auth import Actor, Perm, mask_phone
 from models.core.catalogue import Catalogue, load_catalogue
 from models.core.enums import CLOSED
-from models.storage.db import Database
 from models.core.errors import ValidationError
-from models.world.extent import CityExtent
+from models.core.privacy import mask_personal_data
+from models.core.workcalendar import WorkingCalendar
 from models.intake.service import IntakeService, _time, suggest_subcategory
 from models.intake.service import _num as _intake_num
-from models.core.privacy import mask_personal_data
+from models.storage import audit
+from models.storage.db import Database
 from models.storage.schema import AdminUnit, Case
-from models.core.workcalendar import WorkingCalendar
+from models.world.extent import CityExtent
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_FIELD_CHARS = 128 * 1024  # one CSV field; a description is capped far below this anyway
@@ -106,7 +106,7 @@ class ServiceMap:
     codes: Mapping[str, str]
 
     @classmethod
-    def read(cls, path: str | os.PathLike, catalogue: Catalogue | None = None) -> "ServiceMap":
+    def read(cls, path: str | os.PathLike, catalogue: Catalogue | None = None) -> ServiceMap:
         """Read a JSON object ``{"their code": "our subcategory code", ...}``.
 
         Raises
@@ -292,7 +292,7 @@ class _Checker:
 
 def import_cases(db: Database, actor: Actor, path: str | os.PathLike, *,
                  locate: GridLocator | None = None, service_map: ServiceMap | None = None,
-                 quarantine_invalid: bool = False, extent: CityExtent | None | bool = True,
+                 quarantine_invalid: bool = False, extent: CityExtent | bool | None = True,
                  batch_rows: int = BATCH_ROWS) -> ImportResult:
     """Import the cases of a CSV or Open311 JSON file.
 

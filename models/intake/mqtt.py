@@ -32,7 +32,6 @@ import paho.mqtt.client as mqtt
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.core.auth import Actor, SystemRole
-from models.storage.db import Database
 from models.core.errors import CityGridError, ValidationError
 from models.core.limits import (
     MAX_JSON_DEPTH,
@@ -44,8 +43,9 @@ from models.core.limits import (
     storage_reason,
 )
 from models.intake.service import IntakeService, payload_text
-from models.world.extent import city_extent
+from models.storage.db import Database
 from models.storage.schema import utcnow
+from models.world.extent import city_extent
 from models.world.sensors import Sensor, SensorRegistry, iot_adapter
 from models.world.staff import PositionFix, StaffService, parse_fix
 
@@ -156,7 +156,7 @@ class MqttFeeds:
             self._wake.clear()
             try:
                 self.flush()
-            except Exception:  # noqa: BLE001 - the feed must survive; the log says why
+            except Exception:
                 log.exception("applying the feeds failed; will retry")
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:  # noqa: ANN001
@@ -173,7 +173,7 @@ class MqttFeeds:
         reason (never raises: the network thread must go on)."""
         try:
             kind, item = self._parse(topic, data)
-        except Exception as exc:  # noqa: BLE001 - a message no check foresaw is kept, not lost
+        except Exception as exc:
             log.warning("a message on %s could not be parsed (%s)", topic[:200],
                         type(exc).__name__)
             kind, item = "bad", (self._channel(topic) or "iot", {
@@ -280,7 +280,7 @@ class MqttFeeds:
             self._attempt(lambda: apply(items))
         except _GaveUp:
             return 0, False
-        except Exception as exc:  # noqa: BLE001 - one item is at fault: find it
+        except Exception as exc:
             log.warning("a batch of %d feed items was refused (%s); applying them one by "
                         "one", len(items), type(exc).__name__)
         else:
@@ -292,7 +292,7 @@ class MqttFeeds:
                 self._attempt(lambda: apply([item]))
             except _GaveUp:
                 return done, False
-            except Exception as exc:  # noqa: BLE001 - this item is at fault
+            except Exception as exc:
                 reason = self._reason(exc)
                 try:
                     self._attempt(lambda: refuse(item, reason))

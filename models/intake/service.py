@@ -24,20 +24,20 @@ import numpy as np
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from models.storage import audit
-from models.core.auth import Actor, Perm, mask_phone
 from models.cases.service import CaseService, GridLocator, NewCase, _validated
+from models.core.auth import Actor, Perm, mask_phone
 from models.core.catalogue import Catalogue, load_catalogue
 from models.core.enums import OPEN as OPEN_STATUSES
 from models.core.enums import in_order
-from models.storage.db import Database
 from models.core.errors import ConflictError, NotFoundError, ValidationError
-from models.core.limits import is_transient, storage_reason
-from models.world.extent import city_extent
 from models.core.geo import geodesic_distance_m
+from models.core.limits import is_transient, storage_reason
 from models.core.privacy import holds_personal_data, mask_personal_data
 from models.core.records import QuarantineRecord
+from models.storage import audit
+from models.storage.db import Database
 from models.storage.schema import Case, QuarantineItem, utcnow
+from models.world.extent import city_extent
 from models.world.sensors import SensorRegistry, iot_adapter
 from models.world.staff import StaffService, parse_fix
 
@@ -552,4 +552,4 @@ class IntakeService:
         return tuple(int(i) for i in ids[near][np.argsort(d[near])])
 
 
-__all__ = ["IntakeService", "IntakeResult", "suggest_subcategory"]
+__all__ = ["IntakeResult", "IntakeService", "suggest_subcategory"]

@@ -34,13 +34,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from models.core.auth import Actor
+from models.cases.photos import MAX_PHOTO_BYTES, Photo, _too_big
 from models.cases.service import GridLocator, check_reported_at
+from models.core.auth import Actor
 from models.core.catalogue import Catalogue
-from models.storage.db import Database
 from models.core.errors import ValidationError
 from models.intake.service import IntakeService, snap_case
-from models.cases.photos import MAX_PHOTO_BYTES, Photo, _too_big
+from models.storage.db import Database
 
 log = logging.getLogger(__name__)
 

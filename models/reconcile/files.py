@@ -32,10 +32,10 @@ import numpy as np
 import shapely
 
 from models.core.auth import Actor
-from models.storage.db import Database
 from models.reconcile.crosswalk import Conflict, Crosswalk, build_crosswalk, find_conflicts
 from models.reconcile.layers import DeptLayer
 from models.reconcile.rekey import Record, RekeyResult, Unplaced, rekey
+from models.storage.db import Database
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class UnifiedGrid:
     community_street: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_db(cls, db: Database, actor: Actor | None = None) -> "UnifiedGrid":
+    def from_db(cls, db: Database, actor: Actor | None = None) -> UnifiedGrid:
         from models.world.units import UnitService
 
         units = UnitService(db, actor or Actor.system("reconcile"))
@@ -235,8 +235,8 @@ def case_points(db: Database, actor: Actor, *, days: int = 365
     grid balances), as WGS-84 longitude and latitude arrays."""
     from sqlalchemy import select
 
-    from models.storage import audit
     from models.core.auth import Perm
+    from models.storage import audit
     from models.storage.schema import Case
 
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)

@@ -32,10 +32,9 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
-from models.core.errors import GridLayerError
 from models.core.geo import Datum, geodesic_area_m2, transform_geometry
-from models.world.gridread import MislabelledDatum, Problem, _reference_boundaries, read_grid_layer
 from models.world.gridcheck import validate_grid_layer
+from models.world.gridread import MislabelledDatum, Problem, _reference_boundaries, read_grid_layer
 
 #: a departmental grid code: printable, at most this long (they are the department's own)
 MAX_CODE_LENGTH = 40
@@ -197,7 +196,7 @@ def _own_description(path: Path) -> tuple[str, str, bool]:
         try:
             layers = pyogrio.list_layers(path)
             meta = pyogrio.read_info(path).get("layer_metadata") or {}
-        except Exception:  # noqa: BLE001 (pyogrio raises its own kinds; read already checked)
+        except Exception:
             return "", "", False
         return (str(layers[0][0]) if len(layers) == 1 else "", _text(meta.get("department")),
                 meta.get("generated") == "yes")

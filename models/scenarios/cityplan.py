@@ -79,7 +79,7 @@ class UnitPlan:
     level: Level
     geometry: shapely.Geometry
     generated: bool
-    children: list["UnitPlan"] = field(default_factory=list)
+    children: list[UnitPlan] = field(default_factory=list)
     grids: list[GridPlan] = field(default_factory=list)
 
 

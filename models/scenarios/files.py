@@ -34,8 +34,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from models.cases.table import STATUS_CODES
 from models.core.catalogue import CATEGORY_CODES
 from models.core.errors import ValidationError
@@ -288,9 +286,17 @@ def export_scenario(db, actor, path: Path, start: dt.datetime, end: dt.datetime,
     the cases reported in the range with every transition, staff moves, users' actions."""
     from sqlalchemy import select
 
-    from models.storage import audit
     from models.core.auth import Perm
-    from models.storage.schema import AdminUnit, AuditEntry, Case, CaseHistory, Grid, Staff, StaffTrack
+    from models.storage import audit
+    from models.storage.schema import (
+        AdminUnit,
+        AuditEntry,
+        Case,
+        CaseHistory,
+        Grid,
+        Staff,
+        StaffTrack,
+    )
 
     events: list[tuple[float, int, dict]] = []
     with audit.guarded(db, actor, Perm.CASE_READ, "scenario.export", "scenario", str(path)):
@@ -365,5 +371,11 @@ def iter_events(scenario: Scenario, kinds: set[str] | None = None) -> Iterator[d
             yield ev
 
 
-__all__ = ["Scenario", "ScenarioHeader", "export_scenario", "read_scenario",
-           "write_scenario", "SUFFIX"]
+__all__ = [
+    "SUFFIX",
+    "Scenario",
+    "ScenarioHeader",
+    "export_scenario",
+    "read_scenario",
+    "write_scenario",
+]

@@ -15,10 +15,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from models.core.auth import Actor, Perm, require
-from models.storage.db import Database
 from models.core.errors import PermissionDenied
 from models.core.privacy import mask_personal_data
 from models.core.records import AuditRecord
+from models.storage.db import Database
 from models.storage.schema import AuditEntry, AuditOutcome, utcnow
 
 log = logging.getLogger(__name__)

@@ -105,7 +105,7 @@ class Database:
         self._write = sessionmaker(write_engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None, *, migrate: bool = True) -> "Database":
+    def open(cls, url: str | None = None, *, migrate: bool = True) -> Database:
         """Open (and by default migrate to the newest schema) the database at ``url``."""
         db = cls(make_engine(url or default_url()))
         if migrate:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 from sqlalchemy import (
     JSON,
     BigInteger,

@@ -42,13 +42,13 @@ class CityExtent:
 
     @classmethod
     def of(cls, polygons: list[shapely.Geometry],
-           margin_deg: float = EXTENT_MARGIN_DEG) -> "CityExtent":
+           margin_deg: float = EXTENT_MARGIN_DEG) -> CityExtent:
         area = shapely.union_all([p for p in polygons if p is not None]).buffer(margin_deg)
         shapely.prepare(area)
         return cls(area)
 
     @classmethod
-    def from_db(cls, db) -> "CityExtent | None":  # noqa: ANN001
+    def from_db(cls, db) -> CityExtent | None:  # noqa: ANN001
         """The districts stored in ``db`` (else its grids); None when it holds neither."""
         from models.core.auth import Actor
         from models.world.units import UnitService

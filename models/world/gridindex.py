@@ -46,7 +46,7 @@ class GridIndex:
         self.tree = shapely.STRtree(self.polygons)
 
     @classmethod
-    def from_db(cls, db, actor=None) -> "GridIndex":  # noqa: ANN001
+    def from_db(cls, db, actor=None) -> GridIndex:  # noqa: ANN001
         """Build the index from every grid in ``db`` (read through the unit service)."""
         from models.core.auth import Actor
         from models.world.units import UnitService

@@ -151,7 +151,7 @@ def _feature(code: str, props: dict, geom: shapely.Geometry | None) -> GridFeatu
     # integer no database column holds, int(inf) raises
     if isinstance(raw, str) and raw.strip().isdigit():
         raw = int(raw.strip())
-    is_whole = isinstance(raw, (int, np.integer)) and not isinstance(raw, bool) or (
+    is_whole = (isinstance(raw, (int, np.integer)) and not isinstance(raw, bool)) or (
         isinstance(raw, (float, np.floating)) and math.isfinite(raw) and raw == int(raw))
     population = int(raw) if is_whole and 0 <= raw <= MAX_GRID_POPULATION else -1
     if geom is not None and geom.geom_type == "MultiPolygon" and len(geom.geoms) == 1:

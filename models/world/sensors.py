@@ -23,13 +23,13 @@ from pathlib import Path
 
 from sqlalchemy import delete, select, update
 
-from models.storage import audit
 from models.core.auth import Actor, Perm
-from models.core.records import NewCase
 from models.core.catalogue import Catalogue, load_catalogue
-from models.storage.db import Database
 from models.core.errors import ValidationError
 from models.core.limits import MAX_KIND_CHARS, check_number, check_time, short
+from models.core.records import NewCase
+from models.storage import audit
+from models.storage.db import Database
 from models.storage.schema import Sensor as SensorRow
 from models.storage.schema import utcnow
 

@@ -12,12 +12,12 @@ import numpy as np
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from models.storage import audit
 from models.core.auth import Actor, Perm, mask_phone
-from models.storage.db import Database
 from models.core.errors import NotFoundError, ValidationError
 from models.core.limits import MAX_CLOCK_SKEW, MAX_ID, CityExtent, check_number, check_time, short
 from models.core.records import StaffChanges, StaffRecord
+from models.storage import audit
+from models.storage.db import Database
 from models.storage.schema import DutyStatus, Staff, StaffRole, StaffTrack, utcnow
 
 # the track keeps a fix when the person moved this far, or this long after the last kept one

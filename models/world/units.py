@@ -8,11 +8,11 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from models.storage import audit
 from models.core.auth import Actor, Perm
-from models.storage.db import Database
 from models.core.errors import NotFoundError
 from models.core.records import DistrictSummary, GridRecord, UnitRecord
+from models.storage import audit
+from models.storage.db import Database
 from models.storage.schema import AdminUnit, Grid, GridKind, Level, Staff
 
 

@@ -259,8 +259,8 @@ def test_the_shipped_files_pass_the_checks() -> None:
 # --- the data directory and add-calendar -----------------------------------------------
 
 def test_models_paths_finds_the_same_data_dir_as_the_database(tmp_path, monkeypatch) -> None:
-    from models.storage import db
     from models.core import paths
+    from models.storage import db
 
     monkeypatch.delenv("CITYGRID_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from models.cases.loop import CaseLoop
-from models.core.auth import Actor
 from models.cases.queue import load_case_table, read_cases
 from models.cases.service import CaseService, NewCase
 from models.cases.table import STATUS_CODES, CaseTable
+from models.core.auth import Actor
 from models.storage.schema import StaffRole
 from tests.factories import city_actor
 

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from console.application.casedesk import QUESTIONS, CaseDesk
-from models.core.auth import Actor
-from models.cases.service import CaseService, NewCase
-from models.core.errors import CityGridError, StaleVersionError, ValidationError
 from models.cases.loop import CaseLoop
+from models.cases.service import CaseService, NewCase
+from models.core.auth import Actor
+from models.core.errors import CityGridError, StaleVersionError, ValidationError
 from models.storage.schema import CaseHistory, StaffRole
 from routing.graph import EscalationGraph
 from routing.policy import Router

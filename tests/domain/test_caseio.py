@@ -7,10 +7,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from models.core.auth import Actor
-from models.intake.files import export_cases, import_cases
-from models.core.errors import ValidationError
 from models.cases.loop import CaseLoop
+from models.core.auth import Actor
+from models.core.errors import ValidationError
+from models.intake.files import export_cases, import_cases
 from models.storage.schema import Case
 from tests.freshloop import FreshLoop
 
@@ -226,7 +226,7 @@ def test_batches_are_one_transaction(tmp_path, tiny_city, monkeypatch) -> None:
     checked = {"n": 0}
     real = caseio._Checker.values
 
-    def flaky(self, row):  # noqa: ANN001, ANN202
+    def flaky(self, row):
         checked["n"] += 1
         if checked["n"] == 7 + 6:  # pass 2, after three batches were inserted
             raise ValidationError("the file changed under the import")

@@ -8,8 +8,8 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from models.storage.db import Database, make_engine
 from models.core.errors import ValidationError
+from models.storage.db import Database, make_engine
 from models.storage.schema import Layer, Setting
 
 

@@ -14,12 +14,12 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import func, select
 
-from models.storage.db import Database
-from models.scenarios.tessellate import GRID_SIZE, load_district_boundary
-from models.scenarios.democity import build_demo_city
-from models.scenarios.cityplan import generate_city
 from models.core.errors import ConflictError
 from models.core.geo import geodesic_area_m2, geodesic_distance_m
+from models.scenarios.cityplan import generate_city
+from models.scenarios.democity import build_demo_city
+from models.scenarios.tessellate import GRID_SIZE, load_district_boundary
+from models.storage.db import Database
 from models.storage.schema import (
     CENTRE_ROLES,
     AdminUnit,

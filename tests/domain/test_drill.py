@@ -8,9 +8,13 @@ import json
 import pytest
 from sqlalchemy import MetaData, select, text, update
 
-from models.core.auth import Actor, SystemRole, mask_phone
+from models.cases.loop import CaseLoop
 from models.cases.service import CaseService, NewCase
-from models.storage.db import Database
+from models.core.auth import Actor, SystemRole, mask_phone
+from models.core.errors import ConflictError, ValidationError
+from models.drills.injects import DrillInject, load_injects
+from models.drills.scoring import WEIGHTS, score_drill
+from models.drills.session import DrillSession
 from models.drills.world import (
     DRILL_CREATED_KEY,
     DRILL_SOURCE_KEY,
@@ -19,11 +23,7 @@ from models.drills.world import (
     create_drill_db,
     is_drill_db,
 )
-from models.drills.scoring import WEIGHTS, score_drill
-from models.drills.injects import DrillInject, load_injects
-from models.drills.session import DrillSession
-from models.core.errors import ConflictError, ValidationError
-from models.cases.loop import CaseLoop
+from models.storage.db import Database
 from models.storage.schema import Base, Case, CaseHistory, Setting, StaffRole
 from routing.graph import EscalationGraph
 from routing.policy import Router

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from models.cases.loop import CaseLoop
 from models.core.auth import Actor
-from models.drills.session import DrillSession
-from models.drills.world import create_drill_db
 from models.drills.injects import load_injects
 from models.drills.scoring import score_drill
-from models.cases.loop import CaseLoop
+from models.drills.session import DrillSession
+from models.drills.world import create_drill_db
 from models.storage.schema import StaffRole
 from routing.graph import EscalationGraph
 from routing.policy import Router

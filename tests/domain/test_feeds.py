@@ -9,15 +9,15 @@ import uuid
 import paho.mqtt.client as mqtt
 import pytest
 
-from models.intake.mqtt import MqttFeeds, Sensor
-from models.world.staff import StaffService
 from models.core.auth import Actor
+from models.intake.mqtt import MqttFeeds, Sensor
 from models.storage.schema import StaffRole
+from models.world.staff import StaffService
 
 pytestmark = pytest.mark.mqtt
 
 
-def wait_for(condition, timeout: float = 10.0) -> None:  # noqa: ANN001
+def wait_for(condition, timeout: float = 10.0) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if condition():
@@ -44,7 +44,7 @@ def feeds(mqtt_server, tiny_city):
     f.stop()
 
 
-def send(pub, topic: str, payload) -> None:  # noqa: ANN001
+def send(pub, topic: str, payload) -> None:
     data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     pub.publish(topic, data, qos=1).wait_for_publish(5)
 

@@ -48,7 +48,7 @@ def encode(payload: object) -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode()
 
 
-def messages(staff_ids: list[int]):  # noqa: ANN201
+def messages(staff_ids: list[int]):
     topic_ids = st.one_of(st.sampled_from([str(i) for i in staff_ids]),
                           st.sampled_from(["0", "-1", "99999999999", "abc", "٣", ""]))
     raw = st.one_of(
@@ -66,7 +66,7 @@ def messages(staff_ids: list[int]):  # noqa: ANN201
     return st.lists(st.one_of(alert, position), min_size=1, max_size=8)
 
 
-def _count(db, table) -> int:  # noqa: ANN001
+def _count(db, table) -> int:
     with db.read() as s:
         return s.scalar(select(func.count()).select_from(table))
 

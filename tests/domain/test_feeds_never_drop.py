@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from models.core.auth import Actor, SystemRole
-from models.storage.db import Database
 from models.core.limits import EXCERPT_CHARS, MAX_PAYLOAD_BYTES
 from models.intake.mqtt import RETRY_DELAYS_S, MqttFeeds
 from models.intake.service import IntakeService
+from models.storage.db import Database
 from models.storage.schema import Case, QuarantineItem, Staff, StaffTrack
 from models.world.sensors import Sensor, SensorRegistry, SensorService
 from models.world.staff import PositionFix, StaffService

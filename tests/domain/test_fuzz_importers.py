@@ -23,15 +23,15 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from models.core.auth import Actor, SystemRole
-from models.intake.files import import_cases
-from models.storage.db import Database
 from models.core.errors import CityGridError
+from models.intake.files import import_cases
+from models.intake.snaps import SnapFolder
+from models.scenarios.files import read_scenario
+from models.storage.db import Database
+from models.storage.schema import Case, Grid, Layer, QuarantineItem
+from models.world.gridcheck import validate_grid_layer
 from models.world.gridio import import_grids
 from models.world.gridread import read_grid_layer
-from models.world.gridcheck import validate_grid_layer
-from models.storage.schema import Case, Grid, Layer, QuarantineItem
-from models.scenarios.files import read_scenario
-from models.intake.snaps import SnapFolder
 from tests.citykit import make_tiny_city
 
 ADMIN = Actor.system("fuzz")
@@ -96,7 +96,7 @@ csv_rows = st.lists(st.tuples(st.sampled_from(["patrol", "resident", "x", ""]),
                     min_size=0, max_size=6)
 
 
-def _expect_all_or_nothing(db: Database, call) -> None:  # noqa: ANN001
+def _expect_all_or_nothing(db: Database, call) -> None:
     before = _counts(db)
     try:
         result = call()

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from models.core.auth import Actor
 from models.core.errors import ConflictError, GridLayerError, PermissionDenied
 from models.core.geo import Datum, geodesic_area_m2, transform_geometry
+from models.storage.schema import Grid, Layer, StaffRole
+from models.world.gridcheck import validate_file, validate_grid_layer
 from models.world.gridio import export_grids, import_grids
 from models.world.gridread import read_grid_layer
-from models.world.gridcheck import validate_file, validate_grid_layer
-from models.storage.schema import Grid, Layer, StaffRole
 
 ADMIN = Actor.system("test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -270,7 +270,6 @@ def test_failed_export_leaves_no_file(tmp_path, tiny_city, monkeypatch) -> None:
 
 # -- imports that can't hurt (issue 11) ----------------------------------------------------
 from models.world.gridread import MAX_VERTICES_PER_GRID, read_boundary  # noqa: E402
-from models.world.gridcheck import validate_file  # noqa: E402
 
 
 @pytest.mark.parametrize("population", [1e30, 1e400, -5, 2.5, True, "1e30", [1]])

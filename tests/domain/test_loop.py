@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models.core.auth import PERMISSIONS, Actor
+from models.cases.loop import CaseLoop
 from models.cases.service import CaseService, NewCase
+from models.cases.transitions import TRANSITIONS, allowed
+from models.core.auth import PERMISSIONS, Actor
 from models.core.errors import (
     ConflictError,
     IllegalTransition,
@@ -16,12 +18,17 @@ from models.core.errors import (
     StaleVersionError,
     ValidationError,
 )
-from models.cases.transitions import TRANSITIONS, allowed
-from models.cases.loop import CaseLoop
 from models.core.records import RoutingDecision
-from models.storage.schema import AuditEntry, Case, CaseAttachment, CaseHistory, CaseReport, StaffRole
 from models.core.workcalendar import load_calendar
 from models.core.worktime import total_hours
+from models.storage.schema import (
+    AuditEntry,
+    Case,
+    CaseAttachment,
+    CaseHistory,
+    CaseReport,
+    StaffRole,
+)
 from tests.factories import city_actor
 from tests.freshloop import FreshLoop
 
@@ -619,8 +626,8 @@ def test_the_documentation_lists_every_transition() -> None:
 
 def test_a_deadline_breach_escalates_one_level_up(world) -> None:
     from routing.graph import EscalationGraph
-    from routing.policy import Router
     from routing.overdue import escalate_overdue
+    from routing.policy import Router
 
     tc, clock, L, report = world
     cid = report()
@@ -642,8 +649,8 @@ def test_the_deadline_watch_leaves_a_case_changed_since_it_read_it(world) -> Non
     """The watch escalates from the unit it read; a dispatcher who transferred the case
     after that read keeps the transfer (the escalation is refused as stale)."""
     from routing.graph import EscalationGraph
-    from routing.policy import Router
     from routing.overdue import escalate_overdue
+    from routing.policy import Router
 
     tc, clock, L, report = world
     cid = report()
@@ -653,7 +660,7 @@ def test_the_deadline_watch_leaves_a_case_changed_since_it_read_it(world) -> Non
     later = status(tc.db, cid).step_deadline + dt.timedelta(minutes=1)
     escalate = router.escalate
 
-    def escalate_after_a_transfer(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def escalate_after_a_transfer(*args, **kwargs):
         # the dispatcher moves the case between the watch's read and its escalation
         # (to another worker of the same community: a new step with a new deadline)
         L["dispatcher"].transfer(cid, decision(tc), "换人处置")

@@ -25,14 +25,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import func, inspect, select
 
-from models.core.auth import PERMISSIONS, Actor, SystemRole
-from models.cases.service import CaseService, NewCase
-from models.core.catalogue import load_catalogue
-from models.storage.db import Database
-from models.core.errors import CityGridError, StaleVersionError
-from models.cases.transitions import CLOSED, DONE, LEVEL_UP, OPEN, TRANSITIONS, allowed
 from models.cases.loop import CaseLoop
+from models.cases.service import CaseService, NewCase
+from models.cases.transitions import CLOSED, DONE, LEVEL_UP, OPEN, TRANSITIONS, allowed
+from models.core.auth import PERMISSIONS, Actor, SystemRole
+from models.core.catalogue import load_catalogue
+from models.core.errors import CityGridError, StaleVersionError
 from models.core.records import RoutingDecision
+from models.core.worktime import elapsed_hours, step_deadline
+from models.storage.db import Database
 from models.storage.schema import (
     AuditEntry,
     Case,
@@ -43,7 +44,6 @@ from models.storage.schema import (
     Staff,
     StaffRole,
 )
-from models.core.worktime import elapsed_hours, step_deadline
 from tests.citykit import make_tiny_city
 
 ACTIONS = tuple(TRANSITIONS)
@@ -104,7 +104,7 @@ class _Seen:
     def __init__(self, loop: CaseLoop, version: int) -> None:
         self.loop, self.version = loop, version
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         action = getattr(self.loop, name)
         return lambda *args, **kwargs: action(*args, **{"expected_version": self.version,
                                                         **kwargs})
@@ -153,7 +153,7 @@ class LoopMachine(RuleBasedStateMachine):
         with self.db.read() as s:
             return {c.id: {k: getattr(c, k) for k in COLUMNS} for c in s.scalars(select(Case))}
 
-    def count(self, model, *where) -> int:  # noqa: ANN001
+    def count(self, model, *where) -> int:
         with self.db.read() as s:
             return s.scalar(select(func.count()).select_from(model).where(*where))
 

@@ -23,7 +23,7 @@ _SEP = st.sampled_from(["", "", " ", "-"])
 
 
 @st.composite
-def mobiles(draw) -> tuple[str, str]:  # noqa: ANN001
+def mobiles(draw) -> tuple[str, str]:
     """(digits, how it is written): with spaces or dashes, with or without +86."""
     digits = "1" + draw(st.sampled_from("3456789")) + draw(st.text("0123456789", min_size=9,
                                                                     max_size=9))
@@ -35,7 +35,7 @@ def mobiles(draw) -> tuple[str, str]:  # noqa: ANN001
 
 
 @st.composite
-def resident_ids(draw) -> tuple[str, str]:  # noqa: ANN001
+def resident_ids(draw) -> tuple[str, str]:
     body = draw(st.text("0123456789", min_size=17, max_size=17))
     number = body + draw(st.sampled_from("0123456789Xx"))
     sep = draw(_SEP)

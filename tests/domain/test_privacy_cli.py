@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError
 
 from console import cli
-from models.storage.db import Database
 from models.core.privacy import PersonalDataFilter
+from models.storage.db import Database
 from tests.factories import run_cli as run
 
 PHONE = "13812345678"
@@ -28,7 +28,7 @@ def test_an_import_error_quoting_a_value_prints_it_masked(tiny_city, tmp_path) -
 
 
 def test_main_masks_every_log_line(caplog, monkeypatch) -> None:
-    def logging_command(args) -> int:  # noqa: ANN001
+    def logging_command(args) -> int:
         logging.getLogger("models.intake.service").warning("refused payload %r", {"phone": PHONE})
         return cli.EXIT_OK
 
@@ -51,7 +51,7 @@ def test_a_postgresql_data_error_prints_no_phone(pg_url, capsys, monkeypatch) ->
         db.dispose()
     assert PHONE in str(caught.value)  # SQLAlchemy's message repeats the parameters
 
-    def failing(args) -> int:  # noqa: ANN001
+    def failing(args) -> int:
         raise caught.value
 
     monkeypatch.setitem(cli.COMMANDS, "export-cases", failing)

@@ -12,13 +12,13 @@ from dataclasses import asdict
 
 from sqlalchemy import select
 
-from models.core.auth import Actor, SystemRole
-from models.intake.files import export_cases
 from models.cases.service import CaseService, NewCase
+from models.core.auth import Actor, SystemRole
+from models.core.privacy import holds_personal_data
 from models.drills.injects import DrillInject
 from models.drills.session import DrillSession
 from models.drills.world import create_drill_db
-from models.core.privacy import holds_personal_data
+from models.intake.files import export_cases
 from models.scenarios.files import ScenarioHeader, export_scenario, read_scenario
 from models.storage.schema import Staff
 

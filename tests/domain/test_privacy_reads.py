@@ -9,12 +9,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from models.core.auth import Actor, Perm, SystemRole
-from models.cases.service import CaseService, NewCase
-from models.core.errors import PermissionDenied, ValidationError
-from models.intake.service import IntakeService
 from models.cases.loop import CaseLoop
+from models.cases.service import CaseService, NewCase
+from models.core.auth import Actor, Perm, SystemRole
+from models.core.errors import PermissionDenied, ValidationError
 from models.core.privacy import holds_personal_data
+from models.intake.service import IntakeService
 from models.storage.schema import AuditEntry, Case, StaffRole
 from tests.factories import MANAGER
 from tests.freshloop import stored_version
@@ -25,7 +25,7 @@ FEED = Actor.system("feed", SystemRole.FEED)
 T = dt.datetime(2026, 11, 28, 9, tzinfo=dt.UTC)
 
 
-def _report(db) -> int:  # noqa: ANN001
+def _report(db) -> int:
     return CaseService(db, DISPATCHER).report(NewCase(
         channel="hotline_12345", subcategory="C04", lon=112.9875, lat=28.1825,
         title="井盖缺失 回电13812345678", address="坡子街1号 身份证430105199001011234",
@@ -33,7 +33,7 @@ def _report(db) -> int:  # noqa: ANN001
         reporter_phone="13812345678")).case_ids[0]
 
 
-def _contact_reads(db) -> list[AuditEntry]:  # noqa: ANN001
+def _contact_reads(db) -> list[AuditEntry]:
     with db.read() as s:
         return list(s.scalars(select(AuditEntry).where(AuditEntry.action == "contact.read")))
 

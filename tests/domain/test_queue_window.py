@@ -8,11 +8,11 @@ import datetime as dt
 
 from sqlalchemy import func, select, update
 
-from models.core.auth import Actor
+from models.cases.queue import load_case_table, search_cases, window_start
 from models.cases.service import CaseService, NewCase
 from models.cases.table import STATUS_CODES
+from models.core.auth import Actor
 from models.core.enums import CaseStatus
-from models.cases.queue import load_case_table, search_cases, window_start
 from models.storage.schema import Case, StaffRole
 
 NOW = dt.datetime.now(dt.UTC)
@@ -197,8 +197,8 @@ def test_the_shared_reader_does_not_keep_a_database_alive(sqlite_url) -> None:
     import gc
     import weakref
 
-    from models.storage.db import Database
     from models.cases.queue import reader_for
+    from models.storage.db import Database
 
     db = Database.open(sqlite_url)
     assert reader_for(db) is reader_for(db)

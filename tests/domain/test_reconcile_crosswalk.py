@@ -34,7 +34,7 @@ A = layer("A", {"A1": cell(0, 0, 1.5, 1),        # all of U00, half of U10
 B = layer("B", {"B1": cell(0, 0, 1, 2)})        # the left column only
 
 
-def shares(rows) -> dict[str, float]:  # noqa: ANN001
+def shares(rows) -> dict[str, float]:
     """Shares above hairlines: edges that meet leave pieces of a few cm² once projected."""
     return {code: share for code, share, _m2 in rows if share > 1e-6}
 

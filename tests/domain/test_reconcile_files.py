@@ -97,8 +97,8 @@ def test_the_demo_layers_at_full_size(demo_city_file, tmp_path) -> None:
 
     db = copy_demo_city(demo_city_file[0], tmp_path / "demo.sqlite3")
     unified = UnifiedGrid.from_db(db)
-    from models.world.units import UnitService
     from models.core.auth import Actor
+    from models.world.units import UnitService
 
     districts = UnitService(db, Actor.system("test")).unit_geometries("district")
     made = generate_dept_layers(districts, tmp_path / "dept", seed=2019, events_per_layer=2000)

@@ -11,11 +11,8 @@ import numpy as np
 import pytest
 import shapely
 
-from models.scenarios.tessellate import _sample_points
-from models.scenarios.cityplan import generate_city
 from models.core.errors import ValidationError
 from models.core.geo import Datum, geodesic_area_m2
-from models.world.gridcheck import _plausible_code, validate_grid_layer
 from models.reconcile import partition, propose
 from models.reconcile.propose import (
     Bounds,
@@ -26,6 +23,9 @@ from models.reconcile.propose import (
     staff_for,
     to_grid_layer,
 )
+from models.scenarios.cityplan import generate_city
+from models.scenarios.tessellate import _sample_points
+from models.world.gridcheck import _plausible_code, validate_grid_layer
 
 COMM = "430102001001"
 SQUARE = shapely.box(112.90, 28.10, 112.91, 28.11)  # about 980 m x 1,110 m

@@ -10,13 +10,13 @@ import shapely
 from models.core.geo import Datum, wgs84_to_gcj02
 from models.reconcile.crosswalk import build_crosswalk
 from models.reconcile.rekey import Record, read_records, rekey
-from tests.domain.test_reconcile_crosswalk import A, UNIFIED, X0, Y0, S
+from tests.domain.test_reconcile_crosswalk import UNIFIED, X0, Y0, A, S
 
 CODES = list(UNIFIED)
 POLYS = list(UNIFIED.values())
 
 
-def locate_many(lon, lat):  # noqa: ANN001, ANN201
+def locate_many(lon, lat):
     out = []
     for x, y in zip(lon, lat, strict=True):
         p = shapely.Point(x, y)

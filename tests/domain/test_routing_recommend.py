@@ -222,7 +222,7 @@ def test_unit_workload_flags() -> None:
 
 
 # -- the inputs read from the database -------------------------------------------------
-def _world(db):  # noqa: ANN001, ANN202
+def _world(db):
     """The tiny city (tests/citykit.py) with a street city-management squad and police
     station, a district emergency bureau and public security bureau, one handler each:
     the squad's 2 km east at the street centre, the police handler at the case, the
@@ -257,9 +257,9 @@ def _world(db):  # noqa: ANN001, ANN202
     return city
 
 
-def _report(city, subcategory: str):  # noqa: ANN001, ANN202
-    from models.core.auth import Actor
+def _report(city, subcategory: str):
     from models.cases.service import CaseService, NewCase
+    from models.core.auth import Actor
     from models.storage.schema import StaffRole
 
     svc = CaseService(city.db, Actor("d", StaffRole.DISPATCHER),
@@ -274,9 +274,9 @@ def test_each_case_gets_a_handler_of_its_routed_department(tiny_city_world) -> N
     squad's handler 2 km away (not the police handler or the grid's workers at the case),
     a blocked fire lane the district emergency bureau's handler 3 km away, a party matter
     the grid's workers; a dispatched case is ranked for the department it went to."""
-    from models.core.auth import Actor
-    from models.cases.service import CaseService
     from models.cases.loop import CaseLoop
+    from models.cases.service import CaseService
+    from models.core.auth import Actor
     from models.storage.schema import StaffRole
     from routing.candidates import (
         read_adjacency,
@@ -321,5 +321,5 @@ def test_each_case_gets_a_handler_of_its_routed_department(tiny_city_world) -> N
 
 
 @pytest.fixture
-def tiny_city_world(db):  # noqa: ANN001, ANN201
+def tiny_city_world(db):
     return _world(db)

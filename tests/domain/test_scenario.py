@@ -9,12 +9,12 @@ import json
 import numpy as np
 import pytest
 
-from models.cases.table import STATUS_CODES
-from models.cases.service import CaseService, NewCase
-from models.core.errors import ValidationError
 from models.cases.loop import CaseLoop
-from models.scenarios.replay import Replay
+from models.cases.service import CaseService, NewCase
+from models.cases.table import STATUS_CODES
+from models.core.errors import ValidationError
 from models.scenarios.files import ScenarioHeader, export_scenario, read_scenario, write_scenario
+from models.scenarios.replay import Replay
 from models.storage.schema import StaffRole
 from routing.scenarios import compare_policies, record_simulation
 from tests.factories import city_actor, copy_demo_city

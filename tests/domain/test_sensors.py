@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from models.core.auth import Actor, SystemRole
 from models.core.errors import ValidationError
 from models.intake.mqtt import MqttFeeds, MqttPublisher
+from models.scenarios.simulator import CitySimulator
 from models.storage.schema import Case, Staff, StaffTrack
 from models.world.sensors import Sensor, SensorService, parse_sensors
-from models.scenarios.simulator import CitySimulator
 from models.world.staff import PositionFix, StaffService
 
 ADMIN = Actor.system("test-admin")

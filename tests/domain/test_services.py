@@ -8,10 +8,10 @@ import math
 import pytest
 from sqlalchemy import func, select
 
-from models.storage.audit import AuditService
-from models.core.auth import Actor, SystemRole, mask_phone
 from models.cases.service import CaseService, NewCase
+from models.core.auth import Actor, SystemRole, mask_phone
 from models.core.errors import NotFoundError, PermissionDenied, ValidationError
+from models.storage.audit import AuditService
 from models.storage.schema import AuditEntry, Case, CaseHistory, StaffRole
 from models.world.staff import PositionFix, StaffService
 from models.world.units import UnitService, district_summaries

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from models.core.auth import Actor, SystemRole
-from models.storage.db import Database
-from models.world.gridindex import GridIndex
 from models.intake.service import IntakeService
-from models.storage.schema import Case, CaseStatus
-from models.world.sensors import Sensor, SensorService
 from models.scenarios.simulator import CitySimulator
+from models.storage.db import Database
+from models.storage.schema import Case, CaseStatus
+from models.world.gridindex import GridIndex
+from models.world.sensors import Sensor, SensorService
 from models.world.staff import StaffService
 from routing.graph import EscalationGraph
 from routing.policy import Router
@@ -78,7 +78,7 @@ class InProcessFeeds:
             "sensor_id": sensor_id, "kind": kind, "value": value, "time": at.isoformat()}])
         assert result.case_id is not None, result.reason
 
-    def positions(self, fixes) -> None:  # noqa: ANN001
+    def positions(self, fixes) -> None:
         self.staff.update_positions(fixes)
 
 

@@ -26,7 +26,7 @@ def _report(case: int, cat: str, sub: str, t: float) -> dict:
             "s": "reported"}
 
 
-def _last_json(capsys) -> dict:  # noqa: ANN001
+def _last_json(capsys) -> dict:
     out = capsys.readouterr().out.strip().splitlines()
     return json.loads(out[-1])
 

@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from models.core.auth import Actor, SystemRole
-from models.cases.service import CaseService
-from models.storage.db import Database
-from models.core.errors import NotFoundError, PermissionDenied, ValidationError
-from models.intake.service import IntakeService
 from models.cases.loop import CaseLoop
 from models.cases.photos import MAX_PHOTO_BYTES
+from models.cases.service import CaseService
+from models.core.auth import Actor, SystemRole
+from models.core.errors import NotFoundError, PermissionDenied, ValidationError
+from models.intake.service import IntakeService
+from models.intake.snaps import SnapFolder, SnapImporter
+from models.storage.db import Database
 from models.storage.schema import (
     AuditEntry,
     Case,
@@ -30,7 +31,6 @@ from models.storage.schema import (
     QuarantineItem,
     StaffRole,
 )
-from models.intake.snaps import SnapFolder, SnapImporter
 from tests.factories import DISPATCHER
 from tests.freshloop import FreshLoop
 
@@ -85,7 +85,7 @@ def drop(folder: Path, name: str, photos: dict[str, bytes] | None = None, *,
     return report
 
 
-def count(db: Database, table) -> int:  # noqa: ANN001
+def count(db: Database, table) -> int:
     with db.read() as s:
         return s.scalar(select(func.count()).select_from(table))
 

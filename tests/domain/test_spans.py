@@ -6,16 +6,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from models.cases.service import CaseService, NewCase
-from models.core.errors import IllegalTransition, PermissionDenied, ValidationError
 from models.cases.loop import CaseLoop
-from models.storage.schema import AuditEntry, Case, CaseGrid, CaseHistory
+from models.cases.service import CaseService, NewCase
 from models.cases.spans import MAX_SPAN, case_grids
+from models.core.errors import IllegalTransition, PermissionDenied, ValidationError
+from models.storage.schema import AuditEntry, Case, CaseGrid, CaseHistory
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from tests.citykit import add_second_street
 from tests.factories import DISPATCHER, MANAGER
-
 
 
 @pytest.fixture

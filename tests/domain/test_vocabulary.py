@@ -26,16 +26,16 @@ S = CaseStatus
 
 
 def test_each_status_set_means_what_its_copies_meant() -> None:
-    assert CLOSED == {S.ARCHIVED, S.ASSESSED, S.REJECTED, S.MERGED}
-    assert DONE == {S.ARCHIVED, S.ASSESSED} and DONE < CLOSED
+    assert {S.ARCHIVED, S.ASSESSED, S.REJECTED, S.MERGED} == CLOSED
+    assert {S.ARCHIVED, S.ASSESSED} == DONE and DONE < CLOSED
     # open: not closed, a suspended case included (the queue, the duplicate check)
-    assert OPEN == set(CaseStatus) - CLOSED and S.SUSPENDED in OPEN
+    assert set(CaseStatus) - CLOSED == OPEN and S.SUSPENDED in OPEN
     # active: someone must act, the clock runs (the loop's and the drill's "open")
-    assert ACTIVE == {S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.VERIFYING}
+    assert {S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.VERIFYING} == ACTIVE
     # assignable: staff may still be sent (a case awaiting verification is not)
-    assert ASSIGNABLE == {S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING}
+    assert {S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING} == ASSIGNABLE
     assert S.VERIFYING not in ASSIGNABLE and ASSIGNABLE < ACTIVE
-    assert AT_UNIT == {S.DISPATCHED, S.HANDLING}
+    assert {S.DISPATCHED, S.HANDLING} == AT_UNIT
     assert WORKLOAD == OPEN
 
 
@@ -65,10 +65,10 @@ def test_in_order_follows_the_vocabulary() -> None:
 
 
 def test_the_code_lists() -> None:
-    assert STATUS_CODES == tuple(s.value for s in CaseStatus)
+    assert tuple(s.value for s in CaseStatus) == STATUS_CODES
     assert PRIORITY_CODES == ("low", "normal", "high", "urgent")
-    assert PRIORITY_CODES == tuple(p.value for p in Priority)
-    assert ROLE_CODES == tuple(r.value for r in StaffRole)
+    assert tuple(p.value for p in Priority) == PRIORITY_CODES
+    assert tuple(r.value for r in StaffRole) == ROLE_CODES
     assert CATEGORY_CODES == ("party", "city", "security", "environment", "emergency", "other")
     from models.cases import table
     from models.core import catalogue

@@ -10,6 +10,7 @@ import pytest
 from numpy.typing import NDArray
 
 from models.core.errors import ValidationError
+from models.core.workcalendar import load_calendar
 from models.core.worktime import (
     DEADLINE_OK,
     DEADLINE_OVERDUE,
@@ -19,7 +20,6 @@ from models.core.worktime import (
     step_deadline,
     step_limits,
 )
-from models.core.workcalendar import load_calendar
 
 CS = ZoneInfo("Asia/Shanghai")
 cal = load_calendar()

@@ -38,7 +38,7 @@ def start_console(qtbot) -> Iterator[Callable]:
 
     started: list[ConsoleController] = []
 
-    def start(db, actor, *, ask: Callable | None = None):  # noqa: ANN001, ANN202
+    def start(db, actor, *, ask: Callable | None = None):
         console = build_console(db, actor, with_map=False)
         win, controller = console.window, console.controller
         qtbot.addWidget(win)
@@ -65,7 +65,7 @@ def _fail_on_js_errors(caplog):
         pytest.fail("JavaScript error(s) on the map page:\n" + "\n".join(errors), pytrace=False)
 
 
-def pytest_unconfigure(config) -> None:  # noqa: ANN001
+def pytest_unconfigure(config) -> None:
     """Let Qt delete what the tests left before the interpreter goes.
 
     A map page (QWebEnginePage) still alive when its QWebEngineProfile is released makes

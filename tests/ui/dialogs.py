@@ -71,7 +71,7 @@ class DialogAnswerer:
         self._timer.setInterval(20)
         self._timer.timeout.connect(self._poll)
 
-    def start(self) -> "DialogAnswerer":
+    def start(self) -> DialogAnswerer:
         self._timer.start()
         return self
 

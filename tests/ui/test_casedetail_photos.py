@@ -41,7 +41,7 @@ def detail(qtbot) -> CaseDetailWidget:
     return widget
 
 
-def click(qtbot, detail: CaseDetailWidget, row: int) -> None:  # noqa: ANN001
+def click(qtbot, detail: CaseDetailWidget, row: int) -> None:
     rect = detail.photos.visualItemRect(detail.photos.item(row))
     qtbot.mouseClick(detail.photos.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from models.core.auth import Actor
+from models.cases.queue import load_case_table
 from models.cases.service import CaseService, NewCase
 from models.cases.table import STATUS_CODES, CaseTable
-from models.cases.queue import load_case_table
+from models.core.auth import Actor
 from models.storage.schema import StaffRole
 from widgets.casequeue import CaseQueueWidget, QueueFilter, filter_mask
 

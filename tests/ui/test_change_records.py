@@ -29,7 +29,7 @@ def console(start_console, tiny_city):
     submitted: list[str] = []
     submit = controller.runner.submit
 
-    def spy(kind, *args, **kwargs):  # noqa: ANN001, ANN202
+    def spy(kind, *args, **kwargs):
         submitted.append(kind)
         return submit(kind, *args, **kwargs)
 

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from models.cases.service import CaseService, NewCase
 from models.cases.loop import CaseLoop
-from models.storage.schema import StaffRole
+from models.cases.service import CaseService, NewCase
 from models.core.workcalendar import load_calendar
+from models.storage.schema import StaffRole
 from tests.factories import city_actor
 from tests.freshloop import stored_version
 

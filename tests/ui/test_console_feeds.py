@@ -52,7 +52,7 @@ def test_a_sensor_alert_reaches_the_queue_and_a_bad_one_the_quarantine(
     # within a couple of seconds: the case in the queue, the bad alert in the quarantine
     qtbot.waitUntil(lambda: win.queue.model.rowCount() == 1, timeout=10_000)
     qtbot.waitUntil(lambda: win.quarantine.table.rowCount() == 1, timeout=10_000)
-    assert "Quarantine (1)" == win.docks["quarantine"].windowTitle()
+    assert win.docks["quarantine"].windowTitle() == "Quarantine (1)"
     assert win.status_feeds.isVisible() and "2 received" in win.status_feeds.text()
 
 
@@ -78,8 +78,8 @@ def test_a_snap_reports_photos_show_in_the_case_detail(qtbot, console, tiny_city
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice
     from PySide6.QtGui import QColor, QImage
 
-    from models.cases.service import CaseService, NewCase
     from models.cases.photos import Photo
+    from models.cases.service import CaseService, NewCase
 
     win, controller = console
     image = QImage(40, 30, QImage.Format.Format_RGB32)

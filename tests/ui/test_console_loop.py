@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.core.auth import Actor
 from models.cases.service import CaseService, NewCase
+from models.core.auth import Actor
 from models.storage.schema import StaffRole
 from tests.factories import city_actor
 
@@ -119,7 +119,7 @@ def test_a_shift_lead_overrides_and_reassigns_in_bulk(qtbot, console, tiny_city)
         controller.reassign_bulk(shown, "430103001001", "x")
 
 
-def _add_departments(city) -> None:  # noqa: ANN001
+def _add_departments(city) -> None:
     """City and district departments for emergencies and for public security."""
     from sqlalchemy import select
 
@@ -134,7 +134,7 @@ def _add_departments(city) -> None:  # noqa: ANN001
                              categories=cats))
 
 
-def _fresh_router(controller):  # noqa: ANN001, ANN202
+def _fresh_router(controller):
     from routing.graph import EscalationGraph
     from routing.policy import Router
 
@@ -227,7 +227,7 @@ def _written(db, case_id: int, whole_audit: bool = True) -> tuple:
     return row, history, audit
 
 
-def _rival(tiny_city):  # noqa: ANN001, ANN202
+def _rival(tiny_city):
     """A second dispatcher at another console, acting on what they see there."""
     from models.cases.loop import CaseLoop
 
@@ -235,7 +235,7 @@ def _rival(tiny_city):  # noqa: ANN001, ANN202
                                         tiny_city.staff["dispatcher"]))
 
 
-def _warnings(monkeypatch) -> list[str]:  # noqa: ANN001
+def _warnings(monkeypatch) -> list[str]:
     from PySide6.QtWidgets import QMessageBox
 
     shown: list[str] = []
@@ -299,7 +299,7 @@ def test_a_change_made_while_the_dialog_is_open_is_refused_by_the_service(
     ask = controller.ask
     state = {}
 
-    def ask_while_the_rival_acts(kind, prompt, options):  # noqa: ANN001, ANN202
+    def ask_while_the_rival_acts(kind, prompt, options):
         rival.request_escalation(case_id, "人手不够", expected_version=seen)
         state["before"] = _written(tiny_city.db, case_id)
         return "换街道"
@@ -331,7 +331,7 @@ def test_a_merge_from_a_stale_screen_is_refused(qtbot, console, tiny_city, monke
     ask = controller.ask
     state = {}
 
-    def choose_while_the_rival_acts(kind, prompt, options):  # noqa: ANN001, ANN202
+    def choose_while_the_rival_acts(kind, prompt, options):
         assert original.number in options
         rival.accept(original_id, expected_version=original.version)
         state["before"] = _written(tiny_city.db, original_id), _written(tiny_city.db, dup_id)
@@ -368,7 +368,7 @@ def test_a_bulk_reassignment_leaves_the_cases_changed_since_they_were_listed(
     listed = {}
     ask = controller.ask
 
-    def ask_and_meanwhile(kind, prompt, options):  # noqa: ANN001, ANN202
+    def ask_and_meanwhile(kind, prompt, options):
         value = ask(kind, prompt, options)
         if "Move 4 case(s)" in prompt:
             changed = controller.cases.get(ids[1])
@@ -411,7 +411,7 @@ def test_a_hotline_merge_offer_uses_the_versions_it_offered(qtbot, console, tiny
         form._on_buttons_accepted()
         return controller.last_hotline.case_id
 
-    def choose_while_the_rival_acts(kind, prompt, options):  # noqa: ANN001, ANN202
+    def choose_while_the_rival_acts(kind, prompt, options):
         rival.accept(original_id, expected_version=original.version)
         return original.number
 

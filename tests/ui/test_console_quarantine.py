@@ -14,7 +14,7 @@ from tests.factories import city_actor
 pytestmark = pytest.mark.gui
 
 
-def _contact_reads(db) -> int:  # noqa: ANN001
+def _contact_reads(db) -> int:
     with db.read() as s:
         return s.scalar(select(func.count()).select_from(AuditEntry)
                         .where(AuditEntry.action == "contact.read"))

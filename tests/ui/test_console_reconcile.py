@@ -24,17 +24,17 @@ class FakeMap:
         self.shown: dict[str, bool] = {}
         self.flights: list[tuple[float, float]] = []
 
-    def set_overlay(self, name, fc, colour, *, fill=False, weight=1.0, label=""):  # noqa: ANN001
+    def set_overlay(self, name, fc, colour, *, fill=False, weight=1.0, label=""):
         json.dumps(fc)  # what goes to the page must be JSON
         self.overlays[name] = (len(fc["features"]), colour, fill)
 
-    def show_overlay(self, name, on):  # noqa: ANN001
+    def show_overlay(self, name, on):
         self.shown[name] = on
 
-    def fly_to(self, lon, lat, zoom=None):  # noqa: ANN001
+    def fly_to(self, lon, lat, zoom=None):
         self.flights.append((lon, lat))
 
-    def highlight_event(self, lon, lat):  # noqa: ANN001
+    def highlight_event(self, lon, lat):
         pass
 
 
@@ -61,7 +61,7 @@ def test_layers_conflicts_and_the_crosswalk_of_a_clicked_grid(qtbot, console, tm
     assert view.layers.rowCount() == 2
     names = [view.layers.item(r, 0).text() for r in range(2)]
     assert names == ["zongzhi (generated)", "chengguan (generated)"]
-    assert "CGCS2000 (declared)" == view.layers.item(0, 3).text()
+    assert view.layers.item(0, 3).text() == "CGCS2000 (declared)"
     assert view.conflicts.rowCount() == len(controller.reconcile.result.conflicts) > 0
     assert set(fake.overlays) >= {"dept:zongzhi", "dept:chengguan", "conflicts:claimed_twice"}
     assert fake.overlays["conflicts:claimed_twice"][2] is True  # conflicts are filled

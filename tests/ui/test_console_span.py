@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from models.cases.service import CaseService, NewCase
-from models.storage.schema import StaffRole
 from models.cases.spans import case_grids
+from models.storage.schema import StaffRole
 from routing.graph import EscalationGraph
 from routing.policy import Router
 from tests.citykit import add_second_street
@@ -25,10 +25,10 @@ class FakeMap:
         self.spans: list[list[str]] = []
         self.paths: list[tuple] = []
 
-    def show_path(self, *args) -> None:  # noqa: ANN002
+    def show_path(self, *args) -> None:
         self.paths.append(args)
 
-    def show_span(self, codes) -> None:  # noqa: ANN001
+    def show_span(self, codes) -> None:
         self.spans.append(list(codes))
 
 

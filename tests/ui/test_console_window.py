@@ -194,7 +194,7 @@ def test_a_slow_simulator_tick_is_not_lost_when_the_timer_fires_again(qtbot, win
     release = threading.Event()
     real = models.scenarios.simulator.CitySimulator
 
-    def slow(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def slow(*args, **kwargs):
         release.wait(10)
         return real(*args, **kwargs)
 

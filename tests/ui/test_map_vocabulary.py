@@ -72,7 +72,7 @@ def map_widget(qtbot):
     widget.teardown()
 
 
-def run_js(qtbot, widget: CityMapWidget, script: str):  # noqa: ANN201
+def run_js(qtbot, widget: CityMapWidget, script: str):
     result = []
     widget.page.runJavaScript(script, 0, result.append)
     qtbot.waitUntil(lambda: bool(result), timeout=10_000)
@@ -86,7 +86,7 @@ def test_the_page_reads_the_vocabulary_it_was_given(qtbot, map_widget) -> None:
     assert map_widget.js_errors == []
 
 
-def centre_colour(qtbot, widget: CityMapWidget, kind: str, send) -> tuple[int, int, int]:  # noqa: ANN001
+def centre_colour(qtbot, widget: CityMapWidget, kind: str, send) -> tuple[int, int, int]:
     with qtbot.waitSignal(widget.sig_batch_painted, timeout=10_000,
                           check_params_cb=lambda k, ms: k == kind):
         send()

@@ -38,7 +38,7 @@ def test_headlines_in_english_and_chinese(qapp) -> None:
         QCoreApplication.removeTranslator(translator)
 
 
-def _i18n():  # noqa: ANN202
+def _i18n():
     from importlib import resources
 
     return resources.files("resources") / "i18n"

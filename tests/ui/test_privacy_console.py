@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import func, select
 
-from models.core.auth import Actor
 from models.cases.service import CaseService, NewCase
+from models.core.auth import Actor
 from models.storage.schema import AuditEntry, StaffRole
 from tests.factories import city_actor
 from widgets.casedetail import CaseDetailWidget
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.gui
 PHONE = "13812345678"
 
 
-def _contact_reads(db) -> int:  # noqa: ANN001
+def _contact_reads(db) -> int:
     with db.read() as s:
         return s.scalar(select(func.count()).select_from(AuditEntry)
                         .where(AuditEntry.action == "contact.read"))

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.gui
 PHONE, ID = "13812345678", "430105199001011234"
 
 
-def _score_with_numbers_in_titles():  # noqa: ANN202
+def _score_with_numbers_in_titles():
     score = small_score()
     long_title = f"燃气泄漏 报警人张先生电话{PHONE}身份证号码{ID}请尽快处理"
     rows = tuple(dataclasses.replace(r, title=long_title) for r in score.rows)

@@ -110,7 +110,7 @@ def test_a_failed_end_keeps_the_drill_running(qtbot, drill, monkeypatch) -> None
 
     run = drill
 
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def broken(*args, **kwargs):
         raise CityGridError("the drill database is busy")
 
     monkeypatch.setattr(console.presenters.drills, "score_drill", broken)

@@ -88,8 +88,8 @@ def test_two_tasks_of_one_kind_never_run_at_once(qtbot) -> None:
     lock, first_started = threading.Lock(), threading.Event()
     active, peak, order = [0], [0], []
 
-    def job(name: str):  # noqa: ANN202
-        def run(state) -> str:  # noqa: ANN001
+    def job(name: str):
+        def run(state) -> str:
             reads = name != "other"
             with lock:
                 active[0] += reads
