@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from console.application.casedesk import CONTEXT as DESK
 from models.cases.transitions import TRANSITIONS
+from models.core.enums import ASSIGNABLE
 from models.core.errors import CityGridError, StaleVersionError
 from models.core.records import CaseChanges, RoutingDecision
 from models.core.worktime import case_fallback_years
@@ -71,7 +72,7 @@ class CaseDetailPresenter(QObject):
         c.window.detail.set_calendar_fallback(case_fallback_years(case))
         actions = c.available_actions(case.status)
         c.window.detail.set_actions(actions)
-        mergeable = "merge" in self._merge_roles() and case.status in ("reported", "accepted")
+        mergeable = "merge" in self._merge_roles() and case.status in TRANSITIONS["merge"].sources
         # who should go (ranked over every staff member) and whether a likely original is
         # open (merge offered): on the runner's worker, filled in when ready, for this case
         # only (a newer selection supersedes it)
@@ -142,8 +143,7 @@ class CaseDetailPresenter(QObject):
         c = self.c
         from routing.candidates import StaffPool, read_staff_departments, recommend_for_case
 
-        if c.snapshot is None or case.status not in ("accepted", "dispatched",
-                                                        "handling", "reported"):
+        if c.snapshot is None or case.status not in ASSIGNABLE:
             return []
         if self._staff_departments is None:  # who belongs to which department: read once
             self._staff_departments = read_staff_departments(c.db, c.actor)

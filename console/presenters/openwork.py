@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QTimer
 from console.application.snapshot import Snapshot
 from models.cases.table import LEVEL_CODES, STATUS_CODES, CaseTable
 from models.core.catalogue import CATEGORY_CODES
+from models.core.enums import DONE
 from models.core.workcalendar import load_calendar
 
 ALERTS_OVERDUE, ALERTS_WARNING = 200, 100  # the most of each the alert list shows
@@ -128,8 +129,7 @@ class OpenWorkPresenter(QObject):
         cats = t.category[recent_rows]
         hourly = {c: np.bincount(23 - age_h[cats == i], minlength=24)
                   for i, c in enumerate(CATEGORY_CODES)}
-        done = np.isin(t.status[recent_rows], [STATUS_CODES.index(x)
-                                               for x in ("archived", "assessed")])
+        done = np.isin(t.status[recent_rows], [STATUS_CODES.index(x) for x in DONE])
         p = snap.positions
         busy = float(np.mean([d == "busy" for d, on in zip(p.duty, p.on_duty, strict=True)
                               if on])) if p.duty else 0.0

@@ -44,7 +44,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from models.cases.photos import Photo
 from models.cases.service import add_history
 from models.cases.spans import replace_span
-from models.cases.transitions import CLOSED, DONE, LEVEL_UP, OPEN, REJECT_REASONS, TRANSITIONS
+from models.cases.transitions import LEVEL_UP, REJECT_REASONS, TRANSITIONS
+from models.core.enums import ACTIVE, CLOSED, DONE
 from models.core.auth import Actor, SystemRole
 from models.core.catalogue import Catalogue, TimeLimits, load_catalogue
 from models.core.errors import (
@@ -162,7 +163,7 @@ class CaseLoop:
                         starts = case.status is not before if new_step is None else new_step
                         if case.status in CLOSED:
                             case.step_deadline = None  # no clock runs on a closed case
-                        elif starts and case.status in OPEN:
+                        elif starts and case.status in ACTIVE:
                             self._start_step(case)
                         fields = tuple(k for k in _COLUMNS if getattr(case, k) != old[k])
                         if not fields:
@@ -486,7 +487,7 @@ class CaseLoop:
                 raise NotFoundError(f"no case with id {original_id}")
             if original.version != original_version:
                 raise StaleVersionError(original.number, original_version, original.version)
-            if original.status not in OPEN:
+            if original.status not in ACTIVE:
                 raise IllegalTransition(f"case {original.number} is {original.status.value}: "
                                         "merge into an open case")
             s.execute(update(CaseReport).where(CaseReport.case_id == c.id)

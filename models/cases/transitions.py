@@ -23,11 +23,8 @@ CENTRE = frozenset({R.DISPATCHER, R.SHIFT_LEAD})
 LEAD = frozenset({R.SHIFT_LEAD})
 GRID_WORKERS = frozenset({R.SUPERVISOR, R.MANAGER, R.ASSISTANT})
 HANDLERS = frozenset({R.HANDLER, R.MANAGER, R.ASSISTANT})
-OPEN = frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.VERIFYING})
-CLOSED = frozenset({S.ARCHIVED, S.ASSESSED, S.REJECTED, S.MERGED})
 REJECT_REASONS = ("invalid", "duplicate")
 LEVEL_UP = {"community": "street", "street": "district", "district": "city"}
-DONE = frozenset({S.ARCHIVED, S.ASSESSED})  # a child task counts as done for its parent
 
 
 @dataclass(frozen=True)

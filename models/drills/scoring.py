@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from models.core.catalogue import Catalogue, TimeLimits, limits_for, load_catalogue
 from models.core.errors import CityGridError, ValidationError
+from models.core.enums import ACTIVE
 from models.core.records import RoutingDecision
 from models.core.workcalendar import WorkingCalendar, load_calendar
 from models.core.worktime import STEP_OF, elapsed_hours, step_deadline
@@ -25,8 +26,6 @@ from models.storage.schema import AdminUnit, Case, CaseHistory, CaseStatus, utcn
 # the total score's weights (points out of 100 when every indicator can be judged)
 WEIGHTS: tuple[tuple[str, float], ...] = (("routing", 40.0), ("deadlines", 30.0),
                                           ("speed", 20.0), ("rework", 10.0))
-_OPEN = frozenset({CaseStatus.REPORTED, CaseStatus.ACCEPTED, CaseStatus.DISPATCHED,
-                   CaseStatus.HANDLING, CaseStatus.VERIFYING})
 # transitions that restart the handle step at another unit: the step they end was not
 # completed (judged only when it was already overdue)
 _RESTARTS = frozenset({"transfer", "escalate", "deescalate"})
@@ -217,7 +216,7 @@ def _walk_history(rows: Sequence[CaseHistory], reported_at: dt.datetime, limits:
         to = CaseStatus(h.to_status)
         if action == "split":
             begin(None, h.at)  # the parent waits for its child tasks, without a clock
-        elif to in _OPEN:
+        elif to in ACTIVE:
             begin(STEP_OF[to.value], h.at)
         else:
             begin(None, h.at)
