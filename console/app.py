@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from console.application.casedesk import BulkReassignment, CaseDesk
 from console.application.indexes import Indexes
-from console.application.snapshot import Snapshot, read_snapshot
+from console.application.snapshot import Snapshot, WorldCache, read_snapshot
 from console.mainwindow import MainWindow, ask_dialog
 from console.presenters.casework import ActionCancelled, CaseDetailPresenter  # noqa: F401 (re-export)
 from console.presenters.drills import ConsoleFactory, DrillsPresenter
@@ -67,7 +67,7 @@ class ConsoleController(QObject):
         self.runner.sig_task_progress.connect(window.show_progress)
         self.runner.sig_task_finished.connect(self._on_runner_finished)
         self.runner.sig_task_failed.connect(self._on_runner_failed)
-        window.sig_refresh_requested.connect(self.refresh)
+        window.sig_refresh_requested.connect(self.reload)
         window.queue.sig_case_selected.connect(self._on_queue_case_selected)
         window.alerts.sig_case_selected.connect(self._on_list_case_selected)
         window.staff.sig_case_selected.connect(self._on_list_case_selected)
@@ -135,6 +135,7 @@ class ConsoleController(QObject):
         self._build_demo = build_demo
         # the queue re-reads only what changed since the last refresh (models.cases.queue)
         self.queue_reader = QueueReader(db)
+        self.world = WorldCache()  # districts, community codes, street names
 
     @Slot()
     def _on_watch_timer_timeout(self) -> None:
@@ -177,7 +178,14 @@ class ConsoleController(QObject):
             return
         with_layers = self.live_map is not None and not self.live_map.layers_sent
         self.runner.submit("snapshot", lambda state: read_snapshot(
-            self.db, self.actor, state, with_layers=with_layers, queue=self.queue_reader))
+            self.db, self.actor, state, with_layers=with_layers, queue=self.queue_reader,
+            world=self.world))
+
+    @Slot()
+    def reload(self) -> None:
+        """F5: everything read again, the world around the cases too."""
+        self.world.reset()
+        self.refresh()
 
     # -- the city simulator (console.presenters.simulation) ------------------------------------------
     @property
@@ -266,10 +274,8 @@ class ConsoleController(QObject):
         self.window.hide_progress()
         if kind == "positions" and isinstance(result, tuple):
             self.views.show_positions(*result)
-        if kind == "deadline-watch" and result:
-            self.refresh()
         if kind == "demo":
-            self.refresh()
+            self.reload()
         elif kind == "snapshot" and isinstance(result, Snapshot):
             if self.replay is None:
                 self._show_snapshot(result)

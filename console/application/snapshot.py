@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
+import threading
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,8 +64,37 @@ class Snapshot:
     seq: int = 0  # the change log's sequence when the read began (follow from there)
 
 
+class WorldCache:
+    """The world a snapshot shows around the cases (the district overview, the community
+    codes, the street names): it changes with a grid import or new staff, not with the
+    cases, so it is read once and again after ``max_age_s`` or :meth:`reset` (F5)."""
+
+    def __init__(self, max_age_s: float = 600.0) -> None:
+        self.max_age_s = max_age_s
+        self._lock = threading.Lock()
+        self._value: tuple[list[DistrictSummary], dict[int, str], dict[str, str]] | None = None
+        self._read_at = -math.inf
+
+    def reset(self) -> None:
+        with self._lock:
+            self._value = None
+
+    def get(self, db: Database, actor: Actor
+            ) -> tuple[list[DistrictSummary], dict[int, str], dict[str, str]]:
+        """The districts, community id -> code and street code -> name."""
+        with self._lock:
+            if self._value is None or time.monotonic() - self._read_at > self.max_age_s:
+                units = UnitService(db, actor)
+                self._value = (district_summaries(db, actor),
+                               {u.id: u.code for u in units.units("community")},
+                               {u.code: u.name for u in units.units("street")})
+                self._read_at = time.monotonic()
+            return self._value
+
+
 def read_snapshot(db: Database, actor: Actor, state: Progress | None = None, *,
-                  with_layers: bool = False, queue: QueueReader | None = None) -> Snapshot:
+                  with_layers: bool = False, queue: QueueReader | None = None,
+                  world: WorldCache | None = None) -> Snapshot:
     """Read what the window shows (runs on a worker thread): every open case and a window
     of recently closed ones, through ``queue`` (by default the database's shared reader,
     which re-reads only the closed cases that changed)."""
@@ -76,7 +108,7 @@ def read_snapshot(db: Database, actor: Actor, state: Progress | None = None, *,
                             for level in ("community", "street", "district")})
     if state:
         state.progress("districts", 0.3)
-    districts = district_summaries(db, actor)
+    districts, codes, street_names = (world or WorldCache()).get(db, actor)
     if state:
         state.progress("cases", 0.5)
     table = (queue or reader_for(db)).read(actor)
@@ -84,9 +116,6 @@ def read_snapshot(db: Database, actor: Actor, state: Progress | None = None, *,
         state.progress("staff", 0.8)
     staff = StaffService(db, actor)
     positions = staff.positions()
-    units = UnitService(db, actor)
-    codes = {u.id: u.code for u in units.units("community")}
-    street_names = {u.code: u.name for u in units.units("street")}
     quarantine = IntakeService(db, actor).quarantine()
     loads = workload_by_unit({int(i): u for i, u in zip(positions.ids, positions.unit,
                                                         strict=True) if u in codes},
