@@ -179,7 +179,7 @@ class ConsoleController(QObject):
         self.runner.submit("snapshot", lambda state: read_snapshot(
             self.db, self.actor, state, with_layers=with_layers, queue=self.queue_reader))
 
-    # -- the city simulator (console.presenters.simulation) ------------------------------------------
+    # -- the city simulator (console.presenters.simulation) ---------------------------------------
     @property
     def simulator(self):  # noqa: ANN201
         return self.sim.simulator
@@ -191,7 +191,7 @@ class ConsoleController(QObject):
     def set_simulator_running(self, on: bool) -> None:
         self.sim.set_running(on)
 
-    # -- training drills (console.presenters.drills) ------------------------------------------------
+    # -- training drills (console.presenters.drills) ----------------------------------------------
     @property
     def drills(self) -> list:
         return self.drill_runs.drills
@@ -201,7 +201,7 @@ class ConsoleController(QObject):
         """Copy the world into a drill database, then open the drill window."""
         self.drill_runs.start(trainee, injects_file, root=root)
 
-    # -- replaying a scenario (console.presenters.replaying) ----------------------------------------
+    # -- replaying a scenario (console.presenters.replaying) --------------------------------------
     @property
     def replay(self):  # noqa: ANN201
         """The scenario replayed in this window, or None while it is live."""
@@ -225,7 +225,7 @@ class ConsoleController(QObject):
         if self.live_map is not None:
             self.live_map.clear()
 
-    # -- intake (console.presenters.intakedesk) --------------------------------------------------------
+    # -- intake (console.presenters.intakedesk) ---------------------------------------------------
     @property
     def feeds(self):  # noqa: ANN201
         return self.intake.feeds
@@ -270,9 +270,8 @@ class ConsoleController(QObject):
             self.refresh()
         if kind == "demo":
             self.refresh()
-        elif kind == "snapshot" and isinstance(result, Snapshot):
-            if self.replay is None:
-                self._show_snapshot(result)
+        elif kind == "snapshot" and isinstance(result, Snapshot) and self.replay is None:
+            self._show_snapshot(result)
 
     @Slot(str, object)
     def _on_runner_failed(self, kind: str, exc: object) -> None:
@@ -326,7 +325,7 @@ class ConsoleController(QObject):
         self.show_case(case_id)
         self.map_input.fly_to_case(case_id)
 
-    # -- 12345 calls (console.presenters.hotline) -------------------------------------------------------
+    # -- 12345 calls (console.presenters.hotline) -------------------------------------------------
     @property
     def hotline(self):  # noqa: ANN201
         """The open hotline form, if any."""
@@ -405,7 +404,7 @@ class ConsoleController(QObject):
         """The router's decision for ``case`` (the desk's: spans, off-grid districts)."""
         return self.desk.route(case)
 
-    # -- the grids a case spans (console.presenters.spans) ------------------------------------------
+    # -- the grids a case spans (console.presenters.spans) ----------------------------------------
     @property
     def span_picker(self):  # noqa: ANN201
         return self.spans.picker
