@@ -187,7 +187,7 @@ class ConsoleController(QObject):
         self.world.reset()
         self.refresh()
 
-    # -- the city simulator (console.presenters.simulation) ------------------------------------------
+    # -- the city simulator (console.presenters.simulation) ---------------------------------------
     @property
     def simulator(self):  # noqa: ANN201
         return self.sim.simulator
@@ -199,7 +199,7 @@ class ConsoleController(QObject):
     def set_simulator_running(self, on: bool) -> None:
         self.sim.set_running(on)
 
-    # -- training drills (console.presenters.drills) ------------------------------------------------
+    # -- training drills (console.presenters.drills) ----------------------------------------------
     @property
     def drills(self) -> list:
         return self.drill_runs.drills
@@ -209,7 +209,7 @@ class ConsoleController(QObject):
         """Copy the world into a drill database, then open the drill window."""
         self.drill_runs.start(trainee, injects_file, root=root)
 
-    # -- replaying a scenario (console.presenters.replaying) ----------------------------------------
+    # -- replaying a scenario (console.presenters.replaying) --------------------------------------
     @property
     def replay(self):  # noqa: ANN201
         """The scenario replayed in this window, or None while it is live."""
@@ -233,7 +233,7 @@ class ConsoleController(QObject):
         if self.live_map is not None:
             self.live_map.clear()
 
-    # -- intake (console.presenters.intakedesk) --------------------------------------------------------
+    # -- intake (console.presenters.intakedesk) ---------------------------------------------------
     @property
     def feeds(self):  # noqa: ANN201
         return self.intake.feeds
@@ -276,9 +276,8 @@ class ConsoleController(QObject):
             self.views.show_positions(*result)
         if kind == "demo":
             self.reload()
-        elif kind == "snapshot" and isinstance(result, Snapshot):
-            if self.replay is None:
-                self._show_snapshot(result)
+        elif kind == "snapshot" and isinstance(result, Snapshot) and self.replay is None:
+            self._show_snapshot(result)
 
     @Slot(str, object)
     def _on_runner_failed(self, kind: str, exc: object) -> None:
@@ -332,7 +331,7 @@ class ConsoleController(QObject):
         self.show_case(case_id)
         self.map_input.fly_to_case(case_id)
 
-    # -- 12345 calls (console.presenters.hotline) -------------------------------------------------------
+    # -- 12345 calls (console.presenters.hotline) -------------------------------------------------
     @property
     def hotline(self):  # noqa: ANN201
         """The open hotline form, if any."""
@@ -411,7 +410,7 @@ class ConsoleController(QObject):
         """The router's decision for ``case`` (the desk's: spans, off-grid districts)."""
         return self.desk.route(case)
 
-    # -- the grids a case spans (console.presenters.spans) ------------------------------------------
+    # -- the grids a case spans (console.presenters.spans) ----------------------------------------
     @property
     def span_picker(self):  # noqa: ANN201
         return self.spans.picker

@@ -14,9 +14,13 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from console.reconcile_cli import cmd_dept_layers, cmd_reconcile
+
+if TYPE_CHECKING:
+    from models.core.auth import Actor
+    from models.storage.db import Database
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -178,13 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _admin():
+def _admin() -> Actor:
     from models.core.auth import Actor
 
     return Actor.system("cli")
 
 
-def _open_db(url: str | None):
+def _open_db(url: str | None) -> Database:
     from models.storage.db import Database
 
     return Database.open(url)
@@ -483,8 +487,9 @@ def cmd_add_calendar(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"simulate": cmd_simulate, "import-cases": cmd_import_cases, "export-cases": cmd_export_cases,
-            "demo": cmd_demo, "validate-grids": cmd_validate, "import-grids": cmd_import,
+COMMANDS = {"simulate": cmd_simulate, "import-cases": cmd_import_cases,
+            "export-cases": cmd_export_cases, "demo": cmd_demo,
+            "validate-grids": cmd_validate, "import-grids": cmd_import,
             "export-grids": cmd_export, "import-snaps": cmd_import_snaps,
             "replay": cmd_replay, "export-scenario": cmd_export_scenario,
             "register-sensors": cmd_register_sensors, "add-calendar": cmd_add_calendar,

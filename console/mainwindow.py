@@ -245,8 +245,8 @@ class MainWindow(QMainWindow):
         lang = m.addMenu(self.tr("&Language"))
         for code, text in (("system", self.tr("Follow the system")), ("zh_CN", "中文"),
                            ("en", "English")):
-            lang.addAction(self._action(text, None,
-                                        lambda _=False, c=code: self.sig_language_requested.emit(c)))
+            lang.addAction(self._action(
+                text, None, lambda _=False, c=code: self.sig_language_requested.emit(c)))
         m.addAction(self._action(self.tr("Alarm &volume…"), None,
                                  self._on_alarm_volume_triggered))
 

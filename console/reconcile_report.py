@@ -42,7 +42,7 @@ TOP_CONFLICTS = 25
 class _Canvas:
     """Longitude/latitude onto an image, north up, with the aspect of the ground."""
 
-    def __init__(self, bounds: tuple[float, float, float, float], size: tuple[int, int]):
+    def __init__(self, bounds: tuple[float, float, float, float], size: tuple[int, int]) -> None:
         minx, miny, maxx, maxy = bounds
         kx = np.cos(np.radians((miny + maxy) / 2))
         w, h = size

@@ -15,6 +15,7 @@ import functools
 import html
 import re
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QMarginsF, QSizeF
@@ -89,14 +90,19 @@ def _unit(code: str | None, level: str | None) -> str:
     return f"{html.escape(code)}" + (f" ({html.escape(levels)})" if levels else "")
 
 
-_STEP = {"accept": QT_TRANSLATE_NOOP("report", "accept"),
-         "dispatch": QT_TRANSLATE_NOOP("report", "dispatch"),
-         "handle": QT_TRANSLATE_NOOP("report", "handle"),
-         "verify": QT_TRANSLATE_NOOP("report", "verify")}
-_INDICATOR = {"routing": QT_TRANSLATE_NOOP("report", "Routing right"),
-              "deadlines": QT_TRANSLATE_NOOP("report", "Deadlines met"),
-              "speed": QT_TRANSLATE_NOOP("report", "Speed (share of the limit left)"),
-              "rework": QT_TRANSLATE_NOOP("report", "Closed without rework")}
+# QT_TRANSLATE_NOOP returns its text; the stubs say object
+_STEP = cast("dict[str, str]", {
+    "accept": QT_TRANSLATE_NOOP("report", "accept"),
+    "dispatch": QT_TRANSLATE_NOOP("report", "dispatch"),
+    "handle": QT_TRANSLATE_NOOP("report", "handle"),
+    "verify": QT_TRANSLATE_NOOP("report", "verify"),
+})
+_INDICATOR = cast("dict[str, str]", {
+    "routing": QT_TRANSLATE_NOOP("report", "Routing right"),
+    "deadlines": QT_TRANSLATE_NOOP("report", "Deadlines met"),
+    "speed": QT_TRANSLATE_NOOP("report", "Speed (share of the limit left)"),
+    "rework": QT_TRANSLATE_NOOP("report", "Closed without rework"),
+})
 
 
 def _label(table: dict[str, str], code: str) -> str:

@@ -42,6 +42,8 @@ from models.core.catalogue import CATEGORY_CODES
 from widgets import labels
 
 Index = QModelIndex | QPersistentModelIndex
+# the invalid index, the default parent of rowCount/columnCount (one instance, as a default was)
+_ROOT = QModelIndex()
 OVERDUE_BRUSH = QBrush(QColor("#d9534f"))
 
 
@@ -173,19 +175,19 @@ class CaseQueueModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     # -- Qt model API --------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
+    def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
+    def columnCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole):
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.tr(self.COLUMNS[section])
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         i = int(self._rows[index.row()])

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import xstatic.pkg.leaflet as xleaflet
@@ -121,12 +122,14 @@ def build_page_html() -> str:
                     ("citygrid", "citygrid://app/web/citygrid.js")]
     m.default_css = [("leaflet_css", "citygrid://app/leaflet/leaflet.css"),
                      ("citygrid_css", "citygrid://app/web/citygrid.css")]
-    from branca.element import Element
+    from branca.element import Element, Figure
 
+    # a folium map's root is the Figure folium made for it; branca types get_root() as Element
+    root = cast("Figure", m.get_root())
     # folium declares the map variable in a later script block: attach once the page loaded
-    m.get_root().script.add_child(Element(
+    root.script.add_child(Element(
         f"window.addEventListener(\"load\", () => window.citygrid.attach({m.get_name()}));"))
-    html = m.get_root().render()
+    html = root.render()
     if "http://" in html or "https://" in html:
         raise RuntimeError("the map page refers to the network; folium's template changed")
     # the vocabulary, as data the page parses when it attaches (after folium's templating,
@@ -208,8 +211,8 @@ class MapPage(QWebEnginePage):
     sig_js_error = Signal(str)
     """The page logged an error (console.error or an uncaught exception)."""
 
-    def javaScriptConsoleMessage(self, level, message: str, line: int,
-                                 source: str) -> None:
+    def javaScriptConsoleMessage(self, level: QWebEnginePage.JavaScriptConsoleMessageLevel,
+                                 message: str, line: int, source: str) -> None:
         text = f"{message} ({source}:{line})"
         if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
             js_log.error(text)

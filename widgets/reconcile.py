@@ -1,8 +1,8 @@
 """The reconciliation view: the departmental layers, their conflicts, and the crosswalk of a
 grid clicked on the map.
 
-It displays what the presenter (:mod:`console.presenters.reconcile`) gives it, as plain rows, and says
-what the user asks for through its signals; it never reads a file or the database.
+It displays what the presenter (:mod:`console.presenters.reconcile`) gives it, as plain rows,
+and says what the user asks for through its signals; it never reads a file or the database.
 """
 
 from __future__ import annotations

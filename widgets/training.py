@@ -167,7 +167,8 @@ class TrainingFrame(QObject):
     that shows up while any window is in training.
 
     Dialogs are caught when they take the focus, or by a look at the top-level windows four
-    times a second, only while training. Native dialogs (a platform file picker) are not Qt widgets and cannot be framed.
+    times a second, only while training. Native dialogs (a platform file picker) are not Qt
+    widgets and cannot be framed.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import shapely
 from sqlalchemy import select
@@ -38,6 +39,10 @@ from models.core.records import CaseChanges, CaseRecord, RoutingDecision
 from models.storage.db import Database
 from models.storage.schema import AdminUnit, Level, StaffRole
 from models.world.staff import StaffService
+
+if TYPE_CHECKING:
+    from routing.policy import Router
+    from routing.recommend import Candidate
 
 
 def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
@@ -90,7 +95,7 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
     "reopen": (_q("reason", QT_TRANSLATE_NOOP("CaseDesk", "Reopen"), REASON),),
 }
 #: the answers a ranked candidate brings: (candidate with .staff_id, .reasons; their name)
-Ranking = Callable[[CaseRecord, RoutingDecision], Sequence[tuple[object, str]]]
+Ranking = Callable[[CaseRecord, RoutingDecision], Sequence[tuple["Candidate", str]]]
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ class CaseDesk:
         Gives the :class:`routing.policy.Router` (built once, on first use, by the caller).
     """
 
-    def __init__(self, db: Database, actor: Actor, router: Callable[[], object]) -> None:
+    def __init__(self, db: Database, actor: Actor, router: Callable[[], Router]) -> None:
         self.db, self.actor = db, actor
         self._router = router
         self.cases = CaseService(db, actor)

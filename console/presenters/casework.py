@@ -120,7 +120,8 @@ class CaseDetailPresenter(QObject):
         """The case's escalation chain as text, and as points for the map."""
         c = self.c
         if case.grid_id is None:
-            return self.tr("outside every grid: the district containing it, else the city centre"), None
+            return (self.tr("outside every grid: the district containing it, else the city centre"),
+                    None)
         router = c._router()
         try:
             chain = router.graph.chain(case.grid_id)

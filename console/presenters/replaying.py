@@ -62,7 +62,8 @@ class ReplayPresenter(QObject):
         self.runner.submit(SEEK, lambda state: self.snapshot_at(replay, t))
 
     def snapshot_at(self, replay, t: float):  # noqa: ANN001, ANN201
-        """What the window shows at ``t`` of ``replay`` (a :class:`console.application.snapshot.Snapshot`)."""
+        """What the window shows at ``t`` of ``replay``
+        (a :class:`console.application.snapshot.Snapshot`)."""
         st = replay.state_at(t)
         n = len(st.staff_ids)
         positions = StaffPositions(st.staff_ids, st.staff_lon, st.staff_lat,

@@ -39,7 +39,8 @@ def choose(item: str) -> Callable[[QDialog], None]:
     def answer(dialog: QDialog) -> None:
         combo = dialog.findChild(QComboBox)
         index = combo.findText(item)
-        assert index >= 0, f"{item!r} is not offered: {[combo.itemText(i) for i in range(combo.count())]}"
+        offered = [combo.itemText(i) for i in range(combo.count())]
+        assert index >= 0, f"{item!r} is not offered: {offered}"
         combo.setFocus()
         QTest.keyClick(combo, Qt.Key.Key_Home)
         for _ in range(index):

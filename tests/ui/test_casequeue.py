@@ -41,8 +41,8 @@ def test_filter_mask_matches_a_row_by_row_reference() -> None:
                       districts=frozenset({"430103"}), overdue_only=True)
     got = np.flatnonzero(filter_mask(table, flt, NOW))
     want = [i for i in range(len(table))
-            if table.category[i] == 1 and STATUS_CODES[table.status[i]] == "handling" and table.district[i] == "430103"
-            and table.deadline[i] < NOW.timestamp()]
+            if table.category[i] == 1 and STATUS_CODES[table.status[i]] == "handling"
+            and table.district[i] == "430103" and table.deadline[i] < NOW.timestamp()]
     assert got.tolist() == want and len(want) > 0
 
 

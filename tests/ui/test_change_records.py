@@ -44,7 +44,7 @@ def shown_status(win, case_id: int) -> str:
 
 
 def test_an_action_redraws_the_changed_case_without_a_reload(qtbot, console) -> None:
-    win, controller, answers, submitted = console
+    win, controller, _answers, submitted = console
     case_id = controller.snapshot.table.ids[0]
     win.queue.select_case(int(case_id))
     before = controller.snapshot
@@ -61,7 +61,7 @@ def test_an_action_redraws_the_changed_case_without_a_reload(qtbot, console) -> 
 
 
 def test_after_the_change_the_window_equals_a_full_reload(qtbot, console) -> None:
-    win, controller, answers, submitted = console
+    win, controller, _answers, submitted = console
     for case_id in controller.snapshot.table.ids[1:3]:
         win.queue.select_case(int(case_id))
         win.detail.buttons["accept"].click()
@@ -86,7 +86,7 @@ def test_after_the_change_the_window_equals_a_full_reload(qtbot, console) -> Non
 
 
 def test_a_registered_call_is_listed_at_once(qtbot, console, tiny_city) -> None:
-    win, controller, answers, submitted = console
+    win, controller, _answers, submitted = console
     n = len(controller.snapshot.table)
     rows = controller.snapshot.table
     created = CaseService(tiny_city.db, controller.actor,

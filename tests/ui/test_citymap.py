@@ -20,7 +20,8 @@ def grid_fc() -> dict:
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": mapping(c),
          "properties": {"code": code, "kind": "basic", "dedicated_type": None,
-                        "community_code": code[:12]}} for code, c in zip(CODES, cells, strict=True)]}
+                        "community_code": code[:12]}}
+        for code, c in zip(CODES, cells, strict=True)]}
 
 
 @pytest.fixture

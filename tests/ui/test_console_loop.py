@@ -33,7 +33,7 @@ def press(win, name: str) -> None:
 
 
 def test_a_case_goes_around_the_loop(qtbot, console) -> None:
-    win, controller, answers = console
+    win, _controller, answers = console
     assert win.detail.fields["status"].text() == "Reported"
     assert not win.detail.buttons["dispatch"].isEnabled()
     assert not win.detail.buttons["escalate"].isVisible()  # a dispatcher does not escalate
@@ -70,7 +70,7 @@ def test_a_cancelled_action_changes_nothing_and_warns_nothing(qtbot, console,
                                                               monkeypatch) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    win, controller, answers = console
+    win, _controller, _answers = console
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
     press(win, "reject")  # no reason given: cancelled, nothing changes
@@ -80,7 +80,7 @@ def test_a_cancelled_action_changes_nothing_and_warns_nothing(qtbot, console,
 
 
 def test_detail_shows_chain_and_who_should_go(qtbot, console, tiny_city) -> None:
-    win, controller, answers = console
+    win, _controller, _answers = console
     assert "Community 430103001001" in win.detail.fields["chain"].text()
     # the grid's supervisor, manager and assistant, ranked on the runner's worker
     qtbot.waitUntil(lambda: win.detail.recommended.count() == 3, timeout=10_000)
@@ -91,7 +91,7 @@ def test_detail_shows_chain_and_who_should_go(qtbot, console, tiny_city) -> None
 
 
 def test_staff_dock_shows_workload_by_community(qtbot, console) -> None:
-    win, controller, answers = console
+    win, _controller, _answers = console
     assert win.staff.load.rowCount() == 1
     assert win.staff.load.item(0, 0).text() == "430103001001"
     assert "idle" in win.staff.load_caption.text()
@@ -196,7 +196,7 @@ def test_a_case_outside_every_grid_goes_to_the_district_containing_it(console, t
 
     from models.storage.schema import AdminUnit
 
-    win, controller, answers = console
+    _win, controller, _answers = console
     with tiny_city.db.write() as s:
         district = s.scalars(select(AdminUnit).where(AdminUnit.code == "430103")).one()
         district.geometry = shapely.box(112.90, 28.10, 113.10, 28.30).wkb
@@ -249,7 +249,7 @@ def _stale_told(shown: list[str], number: str) -> bool:
 
 
 def test_an_action_passes_the_version_the_detail_shows(qtbot, console, tiny_city) -> None:
-    win, controller, answers = console
+    win, controller, _answers = console
     case_id = win.detail.case_id
     assert win.detail.shown_version == controller.cases.get(case_id).version
     press(win, "accept")
@@ -289,7 +289,7 @@ def test_a_change_made_while_the_dialog_is_open_is_refused_by_the_service(
         qtbot, console, tiny_city, monkeypatch) -> None:
     """The other dispatcher acts while this one types the reason: the version the detail
     showed reaches the loop, which refuses it."""
-    win, controller, answers = console
+    win, controller, _answers = console
     shown = _warnings(monkeypatch)
     case_id = win.detail.case_id
     press(win, "accept")
@@ -315,7 +315,7 @@ def test_a_change_made_while_the_dialog_is_open_is_refused_by_the_service(
 def test_a_merge_from_a_stale_screen_is_refused(qtbot, console, tiny_city, monkeypatch) -> None:
     """Both versions the user saw: the duplicate's (the detail) and the original's (the
     offer); the original changed while the offer was open, so nothing is merged."""
-    win, controller, answers = console
+    win, controller, _answers = console
     shown = _warnings(monkeypatch)
     original_id = win.detail.case_id
     dispatcher = controller.actor
@@ -394,7 +394,7 @@ def test_a_hotline_merge_offer_uses_the_versions_it_offered(qtbot, console, tiny
     """A new hotline case looks like an open one: the offer lists the open case as it was;
     changed while the offer is open, nothing is merged and the dispatcher is told; offered
     again and taken, the merge goes through."""
-    win, controller, answers = console
+    win, controller, _answers = console
     shown = _warnings(monkeypatch)
     original_id = win.detail.case_id
     original = controller.cases.get(original_id)

@@ -91,7 +91,7 @@ def test_layers_conflicts_and_the_crosswalk_of_a_clicked_grid(qtbot, console, tm
 
 
 def test_a_grid_click_with_the_view_closed_shows_the_grid_as_before(qtbot, console) -> None:
-    win, controller, made, fake, city = console
+    win, controller, _made, _fake, city = console
     assert not win.reconcile.isVisible()
     controller._on_map_grid_clicked(city.grid_codes[0])
     assert city.grid_codes[0] in win.staff.caption.text()

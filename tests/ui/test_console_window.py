@@ -22,7 +22,7 @@ def window(start_console, tiny_city):
 
 
 def test_window_shows_the_database(window) -> None:
-    win, controller = window
+    win, _controller = window
     assert win.overview.model.rowCount() == 1
     assert "1 districts" in win.overview.caption.text()
     assert win.status_staff.text() == "Staff on duty: 5"
@@ -41,7 +41,7 @@ def test_selecting_a_case_shows_its_detail_with_masked_phone(qtbot, window) -> N
 
 
 def test_search_finds_grid_staff_and_case(window, tiny_city) -> None:
-    win, controller = window
+    win, _controller = window
     win.search_box.setText(tiny_city.grid_codes[0])
     win.search_box.returnPressed.emit()
     assert win.staff.table.rowCount() == 3
@@ -126,7 +126,7 @@ def test_emergency_sounds_until_acknowledged(qtbot, window, tiny_city) -> None:
 
 
 def test_the_deadline_watch_runs_in_the_background(qtbot, window) -> None:
-    win, controller = window
+    _win, controller = window
     assert controller._watch_timer.isActive()
     with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
                           check_params_cb=lambda kind, result: kind == "deadline-watch") as b:
@@ -190,7 +190,7 @@ def test_a_slow_simulator_tick_is_not_lost_when_the_timer_fires_again(qtbot, win
 
     import models.scenarios.simulator
 
-    win, controller = window
+    _win, controller = window
     release = threading.Event()
     real = models.scenarios.simulator.CitySimulator
 

@@ -1,5 +1,6 @@
 """The console over a queue window: the open case of long ago is counted, older closed
-cases are counted and found by the search box (the domain side: tests/domain/test_queue_window.py)."""
+cases are counted and found by the search box (the domain side:
+tests/domain/test_queue_window.py)."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def test_reject_through_its_dialog_and_cancel_changes_nothing(qtbot, start_conso
 @pytest.fixture
 def drill(qtbot, start_console, tiny_city, tmp_path):
     _report(tiny_city)
-    win, controller = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.TRAINER))
+    _win, controller = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.TRAINER))
     injects = tmp_path / "injects.json"
     injects.write_text(json.dumps([{"at_offset_s": 0, "subcategory": "C03", "lon": 112.9815,
                                     "lat": 28.1885, "title": "垃圾堆放"}]), encoding="utf-8")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture
 def controller(start_console, tiny_city):
-    win, controller = start_console(tiny_city.db, DISPATCHER)
+    _win, controller = start_console(tiny_city.db, DISPATCHER)
     return controller
 
 
