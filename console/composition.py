@@ -45,11 +45,17 @@ class Console:
     map: CityMapWidget | None
 
 
+GIL_SWITCH_S = 0.001
+
+
 def build_console(db: Database, actor: Actor, *, with_map: bool = True,
                   base_map: BaseMap | None = None, build_demo: bool = False,
                   title: str | None = None) -> Console:
     """A console window on ``db`` for ``actor``: the window, the map page (built once) and
     the controller with its presenters. Nothing starts until ``controller.start()``."""
+    # The GUI thread gets the interpreter back within 1 ms of a worker's turn (the default
+    # 5 ms let a busy worker stretch every Qt call of a redraw by up to that much).
+    sys.setswitchinterval(GIL_SWITCH_S)
     map_widget = CityMapWidget(base_map=base_map) if with_map else None
     window = MainWindow(title or db.url, central=map_widget)
     controller = ConsoleController(db, actor, window, build_demo=build_demo,

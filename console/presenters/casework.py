@@ -7,7 +7,7 @@ lead's bulk reassignment.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QObject, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from console.application.casedesk import CONTEXT as DESK
@@ -20,6 +20,7 @@ from widgets import labels
 from widgets.messages import error_text
 
 RECOMMEND = "recommend"  # the task kind of who should go
+RECOMMEND_DELAY_MS = 120  # after the redraw of the action or the selection
 
 
 class ActionCancelled(Exception):
@@ -75,10 +76,11 @@ class CaseDetailPresenter(QObject):
         mergeable = "merge" in self._merge_roles() and case.status in TRANSITIONS["merge"].sources
         # who should go (ranked over every staff member) and whether a likely original is
         # open (merge offered): on the runner's worker, filled in when ready, for this case
-        # only (a newer selection supersedes it)
-        c.runner.submit(RECOMMEND, lambda state: (
-            case.id, actions, self._recommended_lines(case),
-            mergeable and bool(c.likely_duplicates(case))))
+        # only (a newer selection supersedes it). It starts once the window has redrawn
+        # what the user just did: a busy worker would hold the interpreter meanwhile.
+        QTimer.singleShot(RECOMMEND_DELAY_MS, c.window, lambda: c.runner.submit(
+            RECOMMEND, lambda state: (case.id, actions, self._recommended_lines(case),
+                                      mergeable and bool(c.likely_duplicates(case)))))
         if c.map is not None and path is not None:
             c.map.show_path(*path)
         if c.map is not None:

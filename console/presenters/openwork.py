@@ -5,9 +5,9 @@ dashboard and the map's case markers, from a snapshot or from a change record.
 (a refresh, a replay's moment). :meth:`OpenWorkPresenter.apply` takes the rows of the cases
 a change record names, re-read on their own, patches them into the snapshot shown and
 redraws what they touch: the queue's changed rows, the counts and alerts (vectorised over the
-open rows), the board and the markers of those cases. The dashboard follows on the next turn
-of the event loop, once for a burst of changes. Staff positions, workload and the quarantine
-are not case rows: they come with the next snapshot.
+open rows), the board and the markers of those cases. The dashboard's charts follow within a
+second, once for a burst of changes. Staff positions come on their own
+(:meth:`show_positions`); workload and the quarantine with the next snapshot.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from models.core.enums import DONE
 from models.core.workcalendar import load_calendar
 
 ALERTS_OVERDUE, ALERTS_WARNING = 200, 100  # the most of each the alert list shows
+DASHBOARD_MS = 1000  # the dashboard's charts redraw at most once a second after changes
 
 
 class OpenWorkPresenter(QObject):
@@ -166,9 +167,9 @@ class OpenWorkPresenter(QObject):
         if self.live_map is not None:
             self.live_map.show_cases(table, changed, open_mask, overdue_mask,
                                      snap.read_at.timestamp())
-        if not self._dashboard_due:  # once for a burst of changes, on the next turn
+        if not self._dashboard_due:  # the charts follow once a second, not each change
             self._dashboard_due = True
-            QTimer.singleShot(0, self.window, self._show_dashboard_due)
+            QTimer.singleShot(DASHBOARD_MS, self.window, self._show_dashboard_due)
 
     def show_positions(self, positions, on_duty: int) -> None:  # noqa: ANN001 (StaffPositions)
         """New staff positions (the feeds, the simulator): the map's staff layer and the
