@@ -206,75 +206,68 @@ class CaseDesk:
             if not value:
                 raise ValidationError(f"{name} needs {q.key}")
             answers[q.key] = value
+        step = _STEPS.get(name)
+        if step is None:
+            raise ValidationError(f"no case action {name!r}")
         case = self.check_version(case_id, shown_version)
-        loop = CaseLoop(self.db, self.actor)
-        v = shown_version
-        reason = answers.get("reason", "")
-        if name == "accept":
-            return loop.accept(case_id, expected_version=v)
-        if name == "reject":
-            return loop.reject(case_id, reason, expected_version=v)
-        if name == "dispatch":
-            decision = self.route(case)
-            ranked = rank(case, decision) if rank is not None else ()
-            if ranked and decision.level == "community":
-                # a community-level case goes to the best-placed grid worker
-                best, who = ranked[0]
-                decision = dataclasses.replace(decision, staff_id=best.staff_id, trace=(
-                    *decision.trace, f"recommended {who}: {'; '.join(best.reasons)}"))
-            return loop.dispatch(case_id, decision, expected_version=v)
-        if name == "transfer":
-            return loop.transfer(case_id, self.route(case), reason, expected_version=v)
-        if name == "override":
-            router = self._router()
-            code = answers["unit"]
-            unit = next((u.id for u in router.graph.units.values() if u.code == code), None)
-            if unit is None:
-                raise ValidationError(f"unknown unit code {code}")
-            return loop.transfer(case_id, router.override(unit, case.category, self.actor,
-                                                          reason, previous=self.current(case)),
-                                 reason, expected_version=v)
-        if name == "request_escalation":
-            return loop.request_escalation(case_id, reason, expected_version=v)
-        if name == "escalate":
-            # the subcategory keeps its rule one level up (a fire lane stays with the fire
-            # service); the trace names who escalated
-            return loop.escalate(case_id, self._router().escalate(
-                self.current(case), reason, case.category, who=self.actor,
-                subcategory=case.subcategory), reason, expected_version=v)
-        if name == "deescalate":
-            # one level down from where the case is now, the router's own de-escalation
-            return loop.deescalate(case_id, self._router().deescalate(
-                self.current(case), case.grid_id, case.category, reason, who=self.actor,
-                subcategory=case.subcategory), reason, expected_version=v)
-        if name == "suspend":
-            return loop.suspend(case_id, reason, expected_version=v)
-        if name == "resume":
-            return loop.resume(case_id, expected_version=v)
-        if name == "extend":
-            try:
-                hours = float(answers["hours"])
-            except ValueError:
-                raise ValidationError(f"hours must be a number, not {answers['hours']!r}") \
-                    from None
-            return loop.extend(case_id, hours, reason, expected_version=v)
-        if name in ("start", "feedback"):
-            worker = CaseLoop(self.db, self.grid_worker(case, ("manager", "assistant")))
-            if name == "start":
-                return worker.start(case_id, expected_version=v)
-            return worker.feedback(case_id, answers["note"], expected_version=v)
-        if name in ("verify_pass", "verify_fail"):
-            worker = CaseLoop(self.db, self.grid_worker(case, ("supervisor", "manager",
-                                                               "assistant")))
-            return worker.verify(case_id, name == "verify_pass", answers.get("note", ""),
-                                 expected_version=v)
-        if name == "assess":
-            score = int(answers["score"])
-            return loop.assess(case_id, effective=score >= 3, satisfaction=score,
-                               expected_version=v)
-        if name == "reopen":
-            return loop.reopen(case_id, reason, expected_version=v)
-        raise ValidationError(f"no case action {name!r}")
+        return step(self, _Step(CaseLoop(self.db, self.actor), case, shown_version, answers,
+                                answers.get("reason", ""), rank))
+
+    # -- one method per action: the loop's transition with what the desk decides for it ----
+    def _dispatch(self, x: _Step) -> CaseChanges:
+        decision = self.route(x.case)
+        ranked = x.rank(x.case, decision) if x.rank is not None else ()
+        if ranked and decision.level == "community":
+            # a community-level case goes to the best-placed grid worker
+            best, who = ranked[0]
+            decision = dataclasses.replace(decision, staff_id=best.staff_id, trace=(
+                *decision.trace, f"recommended {who}: {'; '.join(best.reasons)}"))
+        return x.loop.dispatch(x.case.id, decision, expected_version=x.version)
+
+    def _override(self, x: _Step) -> CaseChanges:
+        router = self._router()
+        code = x.answers["unit"]
+        unit = next((u.id for u in router.graph.units.values() if u.code == code), None)
+        if unit is None:
+            raise ValidationError(f"unknown unit code {code}")
+        decision = router.override(unit, x.case.category, self.actor, x.reason,
+                                   previous=self.current(x.case))
+        return x.loop.transfer(x.case.id, decision, x.reason, expected_version=x.version)
+
+    def _escalate(self, x: _Step) -> CaseChanges:
+        # the subcategory keeps its rule one level up (a fire lane stays with the fire
+        # service); the trace names who escalated
+        decision = self._router().escalate(self.current(x.case), x.reason, x.case.category,
+                                           who=self.actor, subcategory=x.case.subcategory)
+        return x.loop.escalate(x.case.id, decision, x.reason, expected_version=x.version)
+
+    def _deescalate(self, x: _Step) -> CaseChanges:
+        # one level down from where the case is now, the router's own de-escalation
+        decision = self._router().deescalate(self.current(x.case), x.case.grid_id,
+                                             x.case.category, x.reason, who=self.actor,
+                                             subcategory=x.case.subcategory)
+        return x.loop.deescalate(x.case.id, decision, x.reason, expected_version=x.version)
+
+    def _extend(self, x: _Step) -> CaseChanges:
+        try:
+            hours = float(x.answers["hours"])
+        except ValueError:
+            raise ValidationError(f"hours must be a number, not {x.answers['hours']!r}") \
+                from None
+        return x.loop.extend(x.case.id, hours, x.reason, expected_version=x.version)
+
+    def _handler(self, x: _Step) -> CaseLoop:
+        """The loop as the case's grid manager or assistant (the field steps)."""
+        return CaseLoop(self.db, self.grid_worker(x.case, ("manager", "assistant")))
+
+    def _verifier(self, x: _Step) -> CaseLoop:
+        return CaseLoop(self.db, self.grid_worker(x.case, ("supervisor", "manager",
+                                                           "assistant")))
+
+    def _assess(self, x: _Step) -> CaseChanges:
+        score = int(x.answers["score"])
+        return x.loop.assess(x.case.id, effective=score >= 3, satisfaction=score,
+                             expected_version=x.version)
 
     def mark_span(self, case_id: int, grid_ids: Sequence[int], note: str,
                   shown_version: int) -> CaseChanges:
@@ -318,3 +311,43 @@ class CaseDesk:
                 continue
             moved.append(case.number)
         return BulkReassignment(tuple(moved), tuple(stale))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Step:
+    """One action as the desk runs it: the loop as the user, the case as shown, the answers."""
+
+    loop: CaseLoop
+    case: CaseRecord
+    version: int
+    answers: dict[str, str]
+    reason: str
+    rank: Ranking | None
+
+
+_Action = Callable[[CaseDesk, _Step], CaseChanges]
+# every action the desk takes, by name (its questions are in QUESTIONS)
+_STEPS: dict[str, _Action] = {
+    "accept": lambda d, x: x.loop.accept(x.case.id, expected_version=x.version),
+    "reject": lambda d, x: x.loop.reject(x.case.id, x.reason, expected_version=x.version),
+    "dispatch": CaseDesk._dispatch,
+    "transfer": lambda d, x: x.loop.transfer(x.case.id, d.route(x.case), x.reason,
+                                             expected_version=x.version),
+    "override": CaseDesk._override,
+    "request_escalation": lambda d, x: x.loop.request_escalation(
+        x.case.id, x.reason, expected_version=x.version),
+    "escalate": CaseDesk._escalate,
+    "deescalate": CaseDesk._deescalate,
+    "suspend": lambda d, x: x.loop.suspend(x.case.id, x.reason, expected_version=x.version),
+    "resume": lambda d, x: x.loop.resume(x.case.id, expected_version=x.version),
+    "extend": CaseDesk._extend,
+    "start": lambda d, x: d._handler(x).start(x.case.id, expected_version=x.version),
+    "feedback": lambda d, x: d._handler(x).feedback(x.case.id, x.answers["note"],
+                                                    expected_version=x.version),
+    "verify_pass": lambda d, x: d._verifier(x).verify(
+        x.case.id, True, x.answers.get("note", ""), expected_version=x.version),
+    "verify_fail": lambda d, x: d._verifier(x).verify(
+        x.case.id, False, x.answers.get("note", ""), expected_version=x.version),
+    "assess": CaseDesk._assess,
+    "reopen": lambda d, x: x.loop.reopen(x.case.id, x.reason, expected_version=x.version),
+}
