@@ -289,13 +289,13 @@ class MqttFeeds:
         done = 0
         for item in items:
             try:
-                self._attempt(lambda: apply([item]))
+                self._attempt(lambda item=item: apply([item]))
             except _GaveUp:
                 return done, False
             except Exception as exc:
                 reason = self._reason(exc)
                 try:
-                    self._attempt(lambda: refuse(item, reason))
+                    self._attempt(lambda item=item, reason=reason: refuse(item, reason))
                 except _GaveUp:
                     return done, False
             self._taken(queue, 1)

@@ -231,15 +231,16 @@ def find_conflicts(layers: Sequence[DeptLayer], city: shapely.Geometry,
                                strict=True):
             for part in _parts(inter):
                 c = _conflict("claimed_twice", layer.name, (codes[i], codes[j]), part,
-                              lambda m2, x, y, i=i, j=j: f"{layer.name}: grids {codes[i]} and "
-                              f"{codes[j]} both claim {m2:,.0f} m² at {x:.6f},{y:.6f}")
+                              lambda m2, x, y, name=layer.name, a=codes[i], b=codes[j]:
+                              f"{name}: grids {a} and {b} both claim {m2:,.0f} m² "
+                              f"at {x:.6f},{y:.6f}")
                 if c:
                     out.append(c)
         union = shapely.union_all(geoms)
         unions.append(union)
         for part in _parts(shapely.difference(city, union)):
             c = _conflict("uncovered_by_layer", layer.name, (), part,
-                          lambda m2, x, y: f"{layer.name}: {m2:,.0f} m² of the city at "
+                          lambda m2, x, y, name=layer.name: f"{name}: {m2:,.0f} m² of the city at "
                           f"{x:.6f},{y:.6f} are in none of its grids")
             if c:
                 out.append(c)
