@@ -317,7 +317,7 @@ district -> city)
         """Raise a specific error unless escalation is a tree of the four levels rooted at
         the one city (see the class's Raises section)."""
         nodes = self.graph.nodes
-        for node, data in nodes(data=True):
+        for _node, data in nodes(data=True):
             if data.get("kind") == "unit" and data.get("level") not in LEVEL_INDEX:
                 raise LevelMismatch(f"unit {data.get('code')} has an unknown level "
                                     f"{data.get('level')!r}; the levels are "

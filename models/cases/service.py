@@ -94,7 +94,8 @@ def check_reported_at(when: dt.datetime, *, not_after: dt.datetime | None = None
     >>> check_reported_at(dt.datetime(9999, 1, 1, tzinfo=dt.UTC))
     Traceback (most recent call last):
     ...
-    models.core.errors.ValidationError: reported_at 9999-01-01T00:00:00+00:00 is outside 2000-01-01..2099-12-31
+    models.core.errors.ValidationError: reported_at 9999-01-01T00:00:00+00:00 is outside
+    2000-01-01..2099-12-31
     """
     if not isinstance(when, dt.datetime) or when.tzinfo is None:
         raise ValidationError(f"{field} must carry a time zone", field=field)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,12 +69,12 @@ class CaseTable:
         n = len(rows)
         cols = list(zip(*rows, strict=True)) if rows else [()] * 14
 
-        def obj(values) -> NDArray[np.object_]:
+        def obj(values: Iterable[object]) -> NDArray[np.object_]:
             out = np.empty(n, dtype=object)
             out[:] = list(values)
             return out
 
-        def secs(values) -> NDArray[np.float64]:
+        def secs(values: Iterable[dt.datetime | None]) -> NDArray[np.float64]:
             return np.array([v.timestamp() if v is not None else np.nan for v in values],
                             dtype=np.float64)
 

@@ -15,8 +15,8 @@ from typing import Protocol
 from sqlalchemy import select
 
 from models.core.catalogue import Catalogue, TimeLimits, limits_for, load_catalogue
-from models.core.errors import CityGridError, ValidationError
 from models.core.enums import ACTIVE
+from models.core.errors import CityGridError, ValidationError
 from models.core.records import RoutingDecision
 from models.core.workcalendar import WorkingCalendar, load_calendar
 from models.core.worktime import STEP_OF, elapsed_hours, step_deadline

@@ -320,7 +320,7 @@ def _add_defects(rng: np.random.Generator, cells: list[shapely.Polygon], spec: L
             out[i] = shrunk
     for i in pick[b:c]:
         dx, dy = rng.normal(0, _metres_to_degrees(1.5), 2)
-        out[i] = shapely.transform(out[i], lambda xy, dx=dx, dy=dy: xy + (dx, dy))
+        out[i] = shapely.transform(out[i], lambda xy, dx=dx, dy=dy: np.add(xy, (dx, dy)))
     kept = []
     for cell in out:
         rest = cell.difference(hole)

@@ -75,7 +75,8 @@ __all__ = ["EXTENT_MARGIN_DEG", "CityExtent"]
 
 
 def city_extent(db: Database) -> FeedExtent | None:
-    """The extent of the feeds' range checks (:class:`models.core.limits.CityExtent`): the extent of the stored districts and grids, or None when nothing is stored yet
+    """The extent of the feeds' range checks (:class:`models.core.limits.CityExtent`): the
+    extent of the stored districts and grids, or None when nothing is stored yet
     (an empty database refuses no position)."""
     with db.read() as s:
         box = s.execute(select(func.min(Grid.min_lon), func.min(Grid.min_lat),

@@ -80,7 +80,8 @@ def parse_fix(staff_id: object, payload: Mapping, *, now: dt.datetime,
         at = check_time(payload["time"], "time", now) if payload.get("time") not in (
             None, "") else now
     except ValidationError as exc:
-        raise ValidationError(f"staff {sid}: {exc.message}", field=exc.details.get("field"))
+        raise ValidationError(f"staff {sid}: {exc.message}",
+                              field=exc.details.get("field")) from exc
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationError(f"staff {sid}: position ({lon}, {lat}) is not a valid "
                               "longitude/latitude", field="lon")
