@@ -406,7 +406,7 @@ class Router:
         arr = np.asarray(codes)
         if arr.dtype.kind in "iu":
             out = arr.astype(np.int64, copy=False)
-            if out.size and (out.min() < 0 or out.max() >= len(self.subcategory_codes)):
+            if out.size and (np.min(out) < 0 or np.max(out) >= len(self.subcategory_codes)):
                 raise ValidationError("subcategory index out of range")
             return out
         index = self.sub_index
