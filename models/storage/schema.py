@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -237,7 +236,7 @@ class Case(Base):
     effective: Mapped[bool | None] = mapped_column()
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_case__status_grid", "status", "grid_id"),
         Index("ix_case__status_deadline", "status", "step_deadline"),

@@ -68,7 +68,7 @@ class CityExtent:
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        return tuple(self.geometry.bounds)  # type: ignore[return-value]
+        return tuple(self.geometry.bounds)
 
 
 __all__ = ["EXTENT_MARGIN_DEG", "CityExtent"]
