@@ -195,8 +195,8 @@ class CaseLoop:
     @staticmethod
     def _open_children(s: Session, case_id: int) -> int:
         """How many child tasks of a split case are not yet verified."""
-        return s.scalar(select(func.count()).select_from(Case).where(
-            Case.parent_case_id == case_id, Case.status.not_in(DONE)))
+        return s.execute(select(func.count()).select_from(Case).where(
+            Case.parent_case_id == case_id, Case.status.not_in(DONE))).scalar_one()
 
     def _limits(self, case: Case) -> TimeLimits:
         """The time limits of the catalogue version the case was classified under (the
