@@ -68,7 +68,7 @@ def _capacity_kmeans(rng: np.random.Generator, xy: NDArray, w: NDArray, k: int,
     labels = _kmeans(rng, xy, k)  # plain k-means (unweighted) gives the starting centres
     centres = np.array([xy[labels == j].mean(axis=0) if np.any(labels == j)
                         else xy[rng.integers(len(xy))] for j in range(k)])
-    target = w.sum() / k
+    target = float(w.sum()) / k
     r2 = float(np.mean(np.var(xy, axis=0))) * 2.0 / k  # squared radius of a typical cluster
     bias = np.zeros(k)
     for _ in range(outer):

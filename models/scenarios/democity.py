@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from sqlalchemy import func, insert, select, text
 
 from models.core.auth import Actor, Perm, require
@@ -246,7 +248,7 @@ def _sensor_rows(rng: np.random.Generator, grid_ids: list[tuple[int, int, GridPl
     from models.world.sensors import KINDS
 
     kinds = list(KINDS)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for gid, _, g in grid_ids:
         if rng.uniform() >= 0.1:
             continue
@@ -307,7 +309,8 @@ def _staff_rows(rng: np.random.Generator, plan: CityPlan,
         return r
 
     for (gid, cid, g), roles in zip(grid_ids, roles_per_grid, strict=True):
-        pts = _sample_points(rng, g.geometry, len(roles)) if roles else []
+        pts: NDArray[Any] | list[Any] = (_sample_points(rng, g.geometry, len(roles)) if roles
+                                         else [])
         for role, p in zip(roles, pts, strict=True):
             on = duty_draw[k] < (0.85 if role != StaffRole.VOLUNTEER else 0.4)
             rows.append(row(role, cid, gid, None, (float(p[0]), float(p[1])) if on else None,
