@@ -85,7 +85,8 @@ def main() -> None:
     reported = [int(i) for i, s in zip(table.ids, table.status, strict=True) if s == 0]
     reloads = []
     submit = controller.runner.submit
-    controller.runner.submit = lambda kind, *a, **k: (reloads.append(kind), submit(kind, *a, **k))[1]
+    controller.runner.submit = lambda kind, *a, **k: (reloads.append(kind),
+                                                      submit(kind, *a, **k))[1]
     profile = None
     if os.environ.get("CITYGRID_PROFILE"):
         import cProfile

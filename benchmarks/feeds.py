@@ -4,7 +4,8 @@
   reports through ``IntakeService.submit_many``: validation, grid lookup, duplicate check,
   case + report + history rows, audit); target 2,000 or more.
 * The surge: the console (main window, live map, controller) takes its feeds from Mosquitto
-  while a publisher (another process, as the sources are other machines) sends sensor alerts at ``--rate`` events a second (50) and the positions
+  while a publisher (another process, as the sources are other machines) sends sensor alerts
+  at ``--rate`` events a second (50) and the positions
   of ``--staff`` people (10,000) every 10 s, for ``--seconds`` (60).
   surge_backlog_max: the most items received and not yet applied, sampled every 100 ms
   (bounded: it does not grow with time); gui_stall_max_ms: the longest delay of a 20 ms
@@ -135,7 +136,7 @@ def main() -> None:
     print(f"intake: {rate:,.0f} events/s committed (bursts of 500)")
 
     # 2. the surge, through the console
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept: the console needs it alive
     with db.read() as s:
         sensors = list(s.scalars(select(Sensor.id)))
         # every staff member carries the app (grid workers, handlers, centre staff)

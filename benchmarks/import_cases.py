@@ -45,7 +45,8 @@ def write_csv(path: Path, db: Database, mb: float, seed: int = 7) -> int:
     import shapely
 
     pts = _sample_points(rng, shapely.union_all(list(city.values())), 20_000)
-    words = ["居民反映", "路面", "井盖", "垃圾", "噪音", "占道", "漏水", "停车", "绿化", "照明", "施工", "扰民", "处理", "回访"]
+    words = ["居民反映", "路面", "井盖", "垃圾", "噪音", "占道", "漏水", "停车", "绿化", "照明",
+             "施工", "扰民", "处理", "回访"]
     now = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     rows = 0
     with path.open("w", newline="", encoding="utf-8") as f:

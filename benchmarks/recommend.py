@@ -161,7 +161,8 @@ def seeded_cases(db: Database, actor: Actor, pool: StaffPool, router: Router,
           f"p90 {p90(near_d):.0f} m; ratio of means {ratio:.2f}")
     for kind, (t, n) in sorted(split.items()):
         print(f"  {kind}-level cases ({len(t)}): top mean {statistics.mean(t):.0f} m vs nearest "
-              f"suitable {statistics.mean(n):.0f} m, ratio {statistics.mean(t) / statistics.mean(n):.2f}")
+              f"suitable {statistics.mean(n):.0f} m, "
+              f"ratio {statistics.mean(t) / statistics.mean(n):.2f}")
     print(f"(nearest on-duty person of any role: mean {statistics.mean(any_d):.0f} m, "
           f"p90 {p90(any_d):.0f} m)")
     print(f"recommend_for_case: median {statistics.median(times):.1f} ms a case "

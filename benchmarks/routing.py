@@ -86,7 +86,8 @@ def demo_graph() -> tuple[EscalationGraph, float]:
 
 def main() -> None:
     print_machine()
-    synthetic = "--synthetic" in sys.argv or importlib.util.find_spec("models.scenarios.democity") is None
+    synthetic = ("--synthetic" in sys.argv
+                 or importlib.util.find_spec("models.scenarios.democity") is None)
     if synthetic:
         t0 = time.perf_counter()
         graph = synthetic_graph()

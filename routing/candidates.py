@@ -74,7 +74,7 @@ def read_staff_departments(db: Database, actor: Actor) -> dict[int, int]:
         with db.read() as s:
             rows = s.execute(select(Staff.id, Staff.department_id)
                              .where(Staff.active.is_(True), Staff.department_id.is_not(None)))
-            return {sid: dept for sid, dept in rows}
+            return {sid: dept for sid, dept in rows if dept is not None}  # none: the where
 
 
 def read_staff_pool(db: Database, actor: Actor,

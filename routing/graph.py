@@ -226,17 +226,18 @@ district -> city)
             self.graph.add_edge(unit_node(d.unit_id), dept_node(d.id), kind="dispatch")
             by_unit.setdefault(d.unit_id, []).append(d)
         for depts in by_unit.values():
-            for a in depts:
-                for b in depts:
-                    if a.id != b.id:
-                        self.graph.add_edge(dept_node(a.id), dept_node(b.id), kind="transfer")
+            for one in depts:
+                for other in depts:
+                    if one.id != other.id:
+                        self.graph.add_edge(dept_node(one.id), dept_node(other.id),
+                                            kind="transfer")
         self.depts_by_unit = by_unit
         self.validate()
         self.city_id = next(u.id for u in self.units.values() if u.level == "city")
         self._chains = {gid: self._walk(cid) for gid, cid in self.grid_community.items()}
         #: grid id -> (grid, community, street, district, city): the whole chain, one lookup
         self.chains: dict[int, tuple[int, int, int, int, int]] = {
-            gid: (gid, *chain) for gid, chain in self._chains.items()}  # type: ignore[misc]
+            gid: (gid, *chain) for gid, chain in self._chains.items()}
         self._build_arrays()
 
     # -- construction --------------------------------------------------------------------
@@ -317,7 +318,7 @@ district -> city)
         """Raise a specific error unless escalation is a tree of the four levels rooted at
         the one city (see the class's Raises section)."""
         nodes = self.graph.nodes
-        for node, data in nodes(data=True):
+        for _node, data in nodes(data=True):
             if data.get("kind") == "unit" and data.get("level") not in LEVEL_INDEX:
                 raise LevelMismatch(f"unit {data.get('code')} has an unknown level "
                                     f"{data.get('level')!r}; the levels are "
@@ -387,10 +388,10 @@ district -> city)
         self.grid_row = {gid: i for i, gid in enumerate(self.grid_ids.tolist())}
         self.chain_matrix = np.array([self._chains[g] for g in self.grid_ids.tolist()],
                                      dtype=np.int64).reshape(-1, len(LEVELS))
-        self.grid_lookup = np.full(int(self.grid_ids.max(initial=-1)) + 1, -1, dtype=np.int64)
+        self.grid_lookup = np.full(int(np.max(self.grid_ids, initial=-1)) + 1, -1, dtype=np.int64)
         self.grid_lookup[self.grid_ids] = np.arange(len(self.grid_ids))
         self.unit_ids = np.array(sorted(self.units), dtype=np.int64)
-        self.unit_lookup = np.full(int(self.unit_ids.max(initial=-1)) + 1, -1, dtype=np.int64)
+        self.unit_lookup = np.full(int(np.max(self.unit_ids, initial=-1)) + 1, -1, dtype=np.int64)
         self.unit_lookup[self.unit_ids] = np.arange(len(self.unit_ids))
         self.unit_level = np.array([LEVEL_INDEX[self.units[u].level]
                                     for u in self.unit_ids.tolist()], dtype=np.int8)

@@ -4,7 +4,8 @@ A policy (:mod:`routing.rules`) is an ordered list of rules in
 ``resources/routing/policy-*.json``; the first rule that matches a case (by subcategory, or
 by class and category, or by class alone) names the lowest level able to handle it and who
 handles it there: the department for a category (by default the case's own) or the unit's
-centre itself. The case goes to the unit at that level above its grid; a case spanning several grids goes to their lowest common unit if
+centre itself. The case goes to the unit at that level above its grid; a case spanning several
+grids goes to their lowest common unit if
 that is higher; a case outside every grid goes to the district containing the point if the
 caller knows it, else to the city centre.
 
@@ -115,7 +116,8 @@ class Router:
     >>> d.unit_code, d.level, d.department_id
     ('430103001', 'street', 5)
     >>> print("\\n".join(d.trace))
-    subcategory C05 (Damaged road surface) class B: policy default-2026 sends class B city management to level street (rule 5: class B -> street)
+    subcategory C05 (Damaged road surface) class B: policy default-2026 sends class B city
+    management to level street (rule 5: class B -> street)
     grid 430103001001003 -> street 430103001
     department 430103001-CG (城管执法中队) handles category city
     """
@@ -404,7 +406,7 @@ class Router:
         arr = np.asarray(codes)
         if arr.dtype.kind in "iu":
             out = arr.astype(np.int64, copy=False)
-            if out.size and (out.min() < 0 or out.max() >= len(self.subcategory_codes)):
+            if out.size and (np.min(out) < 0 or np.max(out) >= len(self.subcategory_codes)):
                 raise ValidationError("subcategory index out of range")
             return out
         index = self.sub_index

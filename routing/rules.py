@@ -35,7 +35,8 @@ class Rule:
     case's own category); ``centre`` means the unit's grid or command centre handles it
     itself, without a department.
 
-    >>> Rule("street", "A").matches("A", "city"), Rule("district", "A", "emergency").matches("A", "city")
+    >>> (Rule("street", "A").matches("A", "city"),
+    ...  Rule("district", "A", "emergency").matches("A", "city"))
     (True, False)
     >>> Rule("district", subcategory="S06", department="emergency").describe()
     'subcategory S06 -> district, department for emergency'
@@ -121,7 +122,8 @@ def parse_policy(doc: dict) -> Policy:
     >>> parse_policy({"policy": "bad", "rules": [{"level": "province"}]})
     Traceback (most recent call last):
     ...
-    routing.errors.PolicyError: policy bad, rule 1: unknown level 'province'; one of community, street, district, city
+    routing.errors.PolicyError: policy bad, rule 1: unknown level 'province'; one of community,
+    street, district, city
     """
     try:
         name = str(doc["policy"])

@@ -109,10 +109,11 @@ def record_simulation(db, path: Path, *, district: str | None = None, days: floa
         level = int(routed.levels[k])
         unit = unit_code.get(int(routed.unit_ids[k]), "")
 
-        def step(name: str, status: str, minutes_mean: float, **extra) -> None:
+        def step(name: str, status: str, minutes_mean: float, *, case_id: int = case,
+                 **extra: object) -> None:
             nonlocal t, order
             t += float(rng.exponential(minutes_mean)) * 60
-            events.append((t, order, {"t": round(t, 3), "k": name, "case": case, "s": status,
+            events.append((t, order, {"t": round(t, 3), "k": name, "case": case_id, "s": status,
                                       **extra}))
             order += 1
 

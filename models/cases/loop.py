@@ -33,6 +33,7 @@ for its child tasks, and refuses every transition until they are all verified.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
 
@@ -45,9 +46,9 @@ from models.cases.photos import Photo
 from models.cases.service import add_history
 from models.cases.spans import replace_span
 from models.cases.transitions import LEVEL_UP, REJECT_REASONS, TRANSITIONS
-from models.core.enums import ACTIVE, CLOSED, DONE
 from models.core.auth import Actor, SystemRole
 from models.core.catalogue import Catalogue, TimeLimits, load_catalogue
+from models.core.enums import ACTIVE, CLOSED, DONE
 from models.core.errors import (
     IllegalTransition,
     NotFoundError,
@@ -194,18 +195,16 @@ class CaseLoop:
     @staticmethod
     def _open_children(s: Session, case_id: int) -> int:
         """How many child tasks of a split case are not yet verified."""
-        return s.scalar(select(func.count()).select_from(Case).where(
-            Case.parent_case_id == case_id, Case.status.not_in(DONE)))
+        return s.execute(select(func.count()).select_from(Case).where(
+            Case.parent_case_id == case_id, Case.status.not_in(DONE))).scalar_one()
 
     def _limits(self, case: Case) -> TimeLimits:
         """The time limits of the catalogue version the case was classified under (the
         current catalogue's if that version is not shipped)."""
         catalogue = self.catalogue
         if case.catalogue_version != catalogue.version:
-            try:
+            with contextlib.suppress(ValidationError):
                 catalogue = load_catalogue(case.catalogue_version)
-            except ValidationError:
-                pass
         return catalogue.subcategory(case.subcategory).limits
 
     def _start_step(self, case: Case) -> None:

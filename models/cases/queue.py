@@ -16,10 +16,11 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models.cases.table import CaseTable
@@ -55,7 +56,7 @@ def _queue_select() -> Select:
             .outerjoin(unit, unit.id == Case.assigned_unit_id))
 
 
-def _table(rows: list, actor: Actor) -> CaseTable:
+def _table(rows: Sequence[Row[Any]], actor: Actor) -> CaseTable:
     table = CaseTable.from_rows([tuple(r) for r in rows])
     if not actor.can(Perm.CONTACT_READ):  # a phone typed into a title stays private
         table.titles[:] = [mask_personal_data(t) for t in table.titles]
@@ -145,7 +146,7 @@ class QueueReader:
                     in_window = s.execute(select(func.count()).select_from(Case).where(
                         Case.closed_at >= since)).scalar_one()
                 wanted = [i for i, v in keys if self._versions.get(i) != v]
-                fresh = []
+                fresh: list[Row[Any]] = []
                 for lo in range(0, len(wanted), 500):  # bounded IN lists (SQLite's limit)
                     fresh += conn.execute(q.where(Case.id.in_(wanted[lo:lo + 500]))).all()
                 if self._older is not None and self._older[0] < since:
@@ -163,7 +164,7 @@ class QueueReader:
             return CaseTable.concat([opened, closed],
                                     closed_beyond=self._older[1] + in_window - len(closed))
 
-    def _merge(self, fresh: list, keys: list, actor: Actor) -> CaseTable:
+    def _merge(self, fresh: list[Row[Any]], keys: list, actor: Actor) -> CaseTable:
         """The window in the order of ``keys``: cached rows still current, ``fresh`` rows
         for the new and changed ones."""
         parts = [_table(fresh, actor)]

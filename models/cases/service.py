@@ -7,13 +7,15 @@ contacts, and the append-only history. The transitions of the six-step loop buil
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import math
 import re
 import uuid
 from collections.abc import Callable, Sequence
+from typing import cast
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.cases.photos import Photo
@@ -94,7 +96,8 @@ def check_reported_at(when: dt.datetime, *, not_after: dt.datetime | None = None
     >>> check_reported_at(dt.datetime(9999, 1, 1, tzinfo=dt.UTC))
     Traceback (most recent call last):
     ...
-    models.core.errors.ValidationError: reported_at 9999-01-01T00:00:00+00:00 is outside 2000-01-01..2099-12-31
+    models.core.errors.ValidationError: reported_at 9999-01-01T00:00:00+00:00 is outside
+    2000-01-01..2099-12-31
     """
     if not isinstance(when, dt.datetime) or when.tzinfo is None:
         raise ValidationError(f"{field} must carry a time zone", field=field)
@@ -291,7 +294,7 @@ class CaseService:
                                                                      strict=True)]
         for v, n in zip(values, numbers, strict=True):
             v["number"] = n
-        table = Case.__table__
+        table = cast(Table, Case.__table__)  # a declarative class maps one Table
         s.execute(update(table).where(table.c.id == bindparam("b_id"))
                   .values(number=bindparam("b_number")),
                   [{"b_id": i, "b_number": n} for i, n in zip(ids, numbers, strict=True)])
@@ -382,7 +385,7 @@ class CaseService:
                         return tuple(data["trace"])
         return ()
 
-    def reports(self, case_id: int, *, with_contact: bool = False) -> list[ReportRecord]:
+    def reports(self, case_id: int, *, with_contact: bool = False) -> builtins.list[ReportRecord]:
         """Every report of one case, oldest first: its own and those of the duplicates
         merged into it, with each reporter. Phones are masked unless ``with_contact`` (for
         roles allowed to read contacts; such a read leaves an audit row, as
@@ -410,7 +413,7 @@ class CaseService:
                                      r.original_number)
                         for r in rows]
 
-    def attachments(self, case_id: int) -> list[AttachmentRecord]:
+    def attachments(self, case_id: int) -> builtins.list[AttachmentRecord]:
         """Every attachment of one case with its bytes, oldest first: the photos of a snap
         report and those of a handler's feedback alike.
 
@@ -433,7 +436,7 @@ class CaseService:
                                          a.sha256, len(a.data), a.added_at, bytes(a.data))
                         for a in rows]
 
-    def history(self, case_id: int) -> list[HistoryRecord]:
+    def history(self, case_id: int) -> builtins.list[HistoryRecord]:
         """The append-only history of one case, oldest first."""
         with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.history", "case", case_id):
             with self.db.read() as s:
@@ -453,7 +456,7 @@ class CaseService:
                                  .where(Case.assigned_staff_id.is_not(None),
                                         Case.status.in_(open_))
                                  .group_by(Case.assigned_staff_id))
-                return {sid: n for sid, n in rows}
+                return {sid: n for sid, n in rows if sid is not None}  # none: the where
 
     def count_by_status(self) -> dict[str, int]:
         with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.count", "case"):

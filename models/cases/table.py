@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,12 +70,12 @@ class CaseTable:
         n = len(rows)
         cols = list(zip(*rows, strict=True)) if rows else [()] * 14
 
-        def obj(values) -> NDArray[np.object_]:
+        def obj(values: Iterable[object]) -> NDArray[np.object_]:
             out = np.empty(n, dtype=object)
             out[:] = list(values)
             return out
 
-        def secs(values) -> NDArray[np.float64]:
+        def secs(values: Iterable[dt.datetime | None]) -> NDArray[np.float64]:
             return np.array([v.timestamp() if v is not None else np.nan for v in values],
                             dtype=np.float64)
 
@@ -110,8 +112,9 @@ class CaseTable:
                 parts = [t.reported_at if t.started is None else t.started for t in tables]
             return np.concatenate(parts)
 
-        return cls(**{f.name: column(f.name) for f in dataclasses.fields(cls)
-                      if f.name != "closed_beyond"}, closed_beyond=closed_beyond)
+        columns: dict[str, Any] = {f.name: column(f.name) for f in dataclasses.fields(cls)
+                                   if f.name != "closed_beyond"}
+        return cls(**columns, closed_beyond=closed_beyond)
 
     def patch(self, rows: CaseTable) -> tuple[CaseTable, NDArray[np.intp]]:
         """This table with ``rows`` (re-read cases) in place of the rows of the same ids,
@@ -134,7 +137,7 @@ class CaseTable:
         pos = np.minimum(pos, max(len(self) - 1, 0))
         known = (self.ids[order][pos] == rows.ids) if len(self) else np.zeros(len(rows), bool)
         where = order[pos[known]] if len(self) else np.zeros(0, dtype=np.intp)
-        columns = {}
+        columns: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             old, new = getattr(self, f.name), getattr(rows, f.name)
             if not isinstance(old, np.ndarray):

@@ -5,6 +5,7 @@ the catalogue version it was classified under.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from dataclasses import dataclass
@@ -124,8 +125,6 @@ def limits_for(version: str, subcategory: str, current: Catalogue) -> TimeLimits
     """
     catalogue = current
     if version != current.version:
-        try:
+        with contextlib.suppress(ValidationError):
             catalogue = load_catalogue(version)
-        except ValidationError:
-            pass
     return catalogue.subcategory(subcategory).limits

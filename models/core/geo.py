@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import math
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import shapely
@@ -187,7 +187,8 @@ def geodesic_area_m2(geom: shapely.Geometry) -> float:
     return abs(area)
 
 
-def geodesic_distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike):
+def geodesic_distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike,
+                        lat2: ArrayLike) -> Any:  # a float for scalars, an array for arrays
     """Great-circle (ellipsoidal) distance in metres; works element-wise on arrays.
 
     >>> round(float(geodesic_distance_m(112.98, 28.2, 112.99, 28.2)))

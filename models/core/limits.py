@@ -2,8 +2,8 @@
 and how a failed write is told apart from a bad item.
 
 The feeds (:mod:`models.intake.mqtt`), the IoT adapter (:mod:`models.world.sensors`), the staff
-positions (:mod:`models.world.staff`) and the quarantine retry (:mod:`models.intake.service`) share these,
-so an item refused on arrival is refused the same way when a dispatcher retries it.
+positions (:mod:`models.world.staff`) and the quarantine retry (:mod:`models.intake.service`)
+share these, so an item refused on arrival is refused the same way when a dispatcher retries it.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,7 @@ class QuarantineRecord:
     reason: str
     status: str
     source: str
-    payload: dict
+    payload: Any  # decoded JSON: an object as a rule, but kept as whatever arrived
 
 
 @dataclass(frozen=True, slots=True)

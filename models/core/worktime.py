@@ -20,7 +20,9 @@ it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from itertools import repeat
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -164,7 +166,9 @@ def step_limits(subcategories: ArrayLike, statuses: ArrayLike,
 
 def _strings(values: ArrayLike) -> list:
     # plain Python strings: iterating a numpy array would make one numpy scalar per row
-    return values.tolist() if isinstance(values, np.ndarray) else [str(v) for v in values]
+    if isinstance(values, np.ndarray):
+        return values.tolist()
+    return [str(v) for v in cast(Iterable[object], values)]  # one per row: never a scalar
 
 
 def scan_deadlines(started: NDArray[np.float64], deadline: NDArray[np.float64], now: float,
@@ -233,7 +237,7 @@ def scan_deadlines(started: NDArray[np.float64], deadline: NDArray[np.float64], 
             s_clock = np.where(working, cal.working_seconds(np.where(working, s_clock, np.nan)),
                                s_clock)
     with np.errstate(invalid="ignore"):
-        if limit is None:
+        if s_clock is not None:  # (no limit given: the step starts count)
             warn_at = s_clock + (d_clock - s_clock) * warn_fraction
         else:
             warn_at = d_clock - np.asarray(limit, dtype=np.float64) * (1.0 - warn_fraction)

@@ -15,8 +15,8 @@ from typing import Protocol
 from sqlalchemy import select
 
 from models.core.catalogue import Catalogue, TimeLimits, limits_for, load_catalogue
-from models.core.errors import CityGridError, ValidationError
 from models.core.enums import ACTIVE
+from models.core.errors import CityGridError, ValidationError
 from models.core.records import RoutingDecision
 from models.core.workcalendar import WorkingCalendar, load_calendar
 from models.core.worktime import STEP_OF, elapsed_hours, step_deadline
@@ -171,7 +171,7 @@ def _walk_history(rows: Sequence[CaseHistory], reported_at: dt.datetime, limits:
         deadline = step_deadline(at, limits.hours(name), basis, calendar) if name else None
 
     def end(at: dt.datetime, completed: bool) -> None:
-        if step is None or deadline is None:
+        if step is None or start is None or deadline is None:  # (start is set with step)
             return
         if completed:
             used = elapsed_hours(start, at, basis, calendar)
@@ -304,12 +304,12 @@ def score_drill(drill_db: Database, *, router: CaseRouter | None = None,
                 select(Case.id).where(Case.parent_case_id.is_(None))))
                 .order_by(CaseHistory.case_id, CaseHistory.id)):  # in the order written
             history.setdefault(h.case_id, []).append(h)
-        children: dict[int, list[tuple[str, str]]] = {}
-        for parent, code, level in s.execute(
+        children: dict[int | None, list[tuple[str, str]]] = {}  # by parent case
+        for parent, code, lv in s.execute(
                 select(Case.parent_case_id, AdminUnit.code, AdminUnit.level)
                 .join(AdminUnit, AdminUnit.id == Case.assigned_unit_id)
                 .where(Case.parent_case_id.is_not(None)).order_by(Case.id)):
-            children.setdefault(parent, []).append((code, level.value))
+            children.setdefault(parent, []).append((code, lv.value))
     rows: list[CaseScore] = []
     verified = reworked = 0
     policy: str | None = None

@@ -448,5 +448,6 @@ def export_cases(db: Database, actor: Actor, path: str | os.PathLike) -> int:
             raise
         with db.write() as s:
             audit.record(s, actor, "case.export", "case", str(out),
-                         detail=f"{len(requests)} cases at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}Z")
+                         detail=f"{len(requests)} cases at "
+                                f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}Z")
     return len(requests)

@@ -20,13 +20,14 @@ backoff, then left queued for the next flush.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import paho.mqtt.client as mqtt
 from sqlalchemy.exc import SQLAlchemyError
@@ -268,8 +269,8 @@ class MqttFeeds:
 
     flush_positions = flush
 
-    def _drain(self, queue: deque, apply: Callable[[list], None],
-               refuse: Callable[[object, str], None]) -> tuple[int, bool]:
+    def _drain(self, queue: deque[Any], apply: Callable[[list[Any]], None],
+               refuse: Callable[[Any, str], None]) -> tuple[int, bool]:
         """Apply the items queued now as one batch, or item by item when the batch is
         refused; returns (items applied, whether all of them were)."""
         with self._lock:
@@ -289,13 +290,13 @@ class MqttFeeds:
         done = 0
         for item in items:
             try:
-                self._attempt(lambda: apply([item]))
+                self._attempt(functools.partial(apply, [item]))
             except _GaveUp:
                 return done, False
             except Exception as exc:
                 reason = self._reason(exc)
                 try:
-                    self._attempt(lambda: refuse(item, reason))
+                    self._attempt(functools.partial(refuse, item, reason))
                 except _GaveUp:
                     return done, False
             self._taken(queue, 1)

@@ -17,8 +17,9 @@ import datetime as dt
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, insert, select, update
@@ -149,7 +150,7 @@ def suggest_subcategory(text: str) -> str | None:
 
 
 def _num(payload: Mapping, key: str) -> float:
-    value = payload.get(key)
+    value: Any = payload.get(key)  # anything a sender wrote
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -238,7 +239,7 @@ class IntakeService:
             return IntakeResult(None, qid, exc.message)
         return IntakeResult(case_id, None, duplicates=dups)
 
-    def submit_many(self, channel: str, payloads: list[Mapping], *,
+    def submit_many(self, channel: str, payloads: Sequence[Mapping], *,
                     source: str = "") -> list[IntakeResult]:
         """A burst of items from one channel, in ONE transaction: each item becomes a case
         or a quarantine entry (unlike a file import, one invalid item does not hold back

@@ -29,6 +29,7 @@ listed all the same.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -206,6 +207,20 @@ def _conflict(kind: str, layer: str, codes: tuple[str, ...], geom: shapely.Geome
                     _sliver(area, geom_m), message(area, p.x, p.y), geom)
 
 
+def _claimed_twice(layer: str, a: str, b: str, m2: float, x: float, y: float) -> str:
+    return f"{layer}: grids {a} and {b} both claim {m2:,.0f} m² at {x:.6f},{y:.6f}"
+
+
+def _uncovered(layer: str, m2: float, x: float, y: float) -> str:
+    return f"{layer}: {m2:,.0f} m² of the city at {x:.6f},{y:.6f} are in none of its grids"
+
+
+def _crosses(layer: str, code: str, home: str, others: Sequence[str], across: str, m2: float,
+             x: float, y: float) -> str:
+    return (f"{layer}: grid {code} lies mostly in community {home} but {m2:,.0f} m² of it in "
+            f"{', '.join(others)} (it crosses a community{across} boundary) at {x:.6f},{y:.6f}")
+
+
 def find_conflicts(layers: Sequence[DeptLayer], city: shapely.Geometry,
                    communities: Mapping[str, shapely.Geometry],
                    community_street: Mapping[str, str] | None = None) -> list[Conflict]:
@@ -231,16 +246,15 @@ def find_conflicts(layers: Sequence[DeptLayer], city: shapely.Geometry,
                                strict=True):
             for part in _parts(inter):
                 c = _conflict("claimed_twice", layer.name, (codes[i], codes[j]), part,
-                              lambda m2, x, y, i=i, j=j: f"{layer.name}: grids {codes[i]} and "
-                              f"{codes[j]} both claim {m2:,.0f} m² at {x:.6f},{y:.6f}")
+                              functools.partial(_claimed_twice, layer.name, codes[i],
+                                                codes[j]))
                 if c:
                     out.append(c)
         union = shapely.union_all(geoms)
         unions.append(union)
         for part in _parts(shapely.difference(city, union)):
             c = _conflict("uncovered_by_layer", layer.name, (), part,
-                          lambda m2, x, y: f"{layer.name}: {m2:,.0f} m² of the city at "
-                          f"{x:.6f},{y:.6f} are in none of its grids")
+                          functools.partial(_uncovered, layer.name))
             if c:
                 out.append(c)
         out.extend(_crossings(layer, geoms, communities, community_street or {}))
@@ -282,10 +296,7 @@ def _crossings(layer: DeptLayer, geoms: NDArray, communities: Mapping[str, shape
         streets = {community_street.get(c, c[:9]) for c in [home, *others]}
         across = " and a street boundary" if len(streets) > 1 else ""
         c = _conflict("crosses_community", layer.name, (code, home, *others), outside,
-                      lambda m2, x, y, code=code, home=home, others=others, across=across:
-                      f"{layer.name}: grid {code} lies mostly in community {home} but "
-                      f"{m2:,.0f} m² of it in {', '.join(others)} (it crosses a community"
-                      f"{across} boundary) at {x:.6f},{y:.6f}")
+                      functools.partial(_crosses, layer.name, code, home, others, across))
         if c:
             out.append(c)
     return out

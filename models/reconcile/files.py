@@ -27,9 +27,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 
 from models.core.auth import Actor
 from models.reconcile.crosswalk import Conflict, Crosswalk, build_crosswalk, find_conflicts
@@ -54,7 +56,7 @@ class UnifiedGrid:
         units = UnitService(db, actor or Actor.system("reconcile"))
         _ids, codes, polys = units.grid_geometries()
         communities = units.unit_geometries("community")
-        by_id = {u.id: u.code for u in units.units("street")}
+        by_id: dict[int | None, str] = {u.id: u.code for u in units.units("street")}
         street = {u.code: by_id.get(u.parent_id, "") for u in units.units("community")}
         return cls(list(codes), list(polys), communities, street)
 
@@ -133,7 +135,8 @@ def reconcile(layers: Sequence[DeptLayer], unified: UnifiedGrid,
 
 
 # -- the files ---------------------------------------------------------------------------
-def _write_table(path: Path, layer: str, columns: dict[str, Sequence], *,
+def _write_table(path: Path, layer: str,
+                 columns: dict[str, Sequence[Any] | NDArray[Any]], *,
                  geometry: Sequence[shapely.Geometry] | None = None,
                  geometry_type: str | None = None) -> None:
     import pyogrio.raw

@@ -320,7 +320,7 @@ def _add_defects(rng: np.random.Generator, cells: list[shapely.Polygon], spec: L
             out[i] = shrunk
     for i in pick[b:c]:
         dx, dy = rng.normal(0, _metres_to_degrees(1.5), 2)
-        out[i] = shapely.transform(out[i], lambda xy, dx=dx, dy=dy: xy + (dx, dy))
+        out[i] = shapely.transform(out[i], lambda xy, dx=dx, dy=dy: np.add(xy, (dx, dy)))
     kept = []
     for cell in out:
         rest = cell.difference(hole)
@@ -337,8 +337,9 @@ def _codes(cells: list[shapely.Polygon], districts: dict[str, shapely.Geometry],
     reps = shapely.point_on_surface(cells)
     owner = []
     for p in reps:
+        away = {code: g.distance(p) for code, g in districts.items()}
         owner.append(next((code for code, g in districts.items() if g.covers(p)),
-                          min(districts, key=lambda code, p=p: districts[code].distance(p))))
+                          min(away, key=away.__getitem__)))
     order = sorted(range(len(cells)), key=lambda i: (owner[i], -round(reps[i].y, 2),
                                                      reps[i].x))
     serial: dict[str, int] = {}

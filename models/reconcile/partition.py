@@ -68,7 +68,7 @@ def _capacity_kmeans(rng: np.random.Generator, xy: NDArray, w: NDArray, k: int,
     labels = _kmeans(rng, xy, k)  # plain k-means (unweighted) gives the starting centres
     centres = np.array([xy[labels == j].mean(axis=0) if np.any(labels == j)
                         else xy[rng.integers(len(xy))] for j in range(k)])
-    target = w.sum() / k
+    target = float(w.sum()) / k
     r2 = float(np.mean(np.var(xy, axis=0))) * 2.0 / k  # squared radius of a typical cluster
     bias = np.zeros(k)
     for _ in range(outer):
@@ -92,8 +92,8 @@ def _tile(region: shapely.Geometry, seeds: NDArray) -> list[shapely.Polygon]:
     """The Voronoi cells of ``seeds`` clipped to ``region``, each one polygon, tiling the
     region exactly.
 
-    :func:`models.scenarios.tessellate._voronoi_cells` clips on the precision grid, which moves every
-    point where a cell edge meets the outline by up to half a step (5 mm), off a slanted
+    :func:`models.scenarios.tessellate._voronoi_cells` clips on the precision grid, which moves
+    every point where a cell edge meets the outline by up to half a step (5 mm), off a slanted
     outline: gaps and overlaps with the next community. So its cells are taken clipped to
     a box around the region (their shared edges snapped alike) and then clipped to the
     region exactly, which leaves the outline where it is.
@@ -112,8 +112,8 @@ def _one_polygon_each(cells: list[shapely.Geometry], tiny: float) -> list[shapel
     and each other part joins the cell it shares the longest edge with (or stays a grid of
     its own when it shares none, e.g. a part cut off by dedicated grids).
 
-    :func:`models.scenarios.tessellate._explode_to_polygons` does the same but joins on the precision
-    grid, which would move vertices off an outline not drawn on it; here the union is
+    :func:`models.scenarios.tessellate._explode_to_polygons` does the same but joins on the
+    precision grid, which would move vertices off an outline not drawn on it; here the union is
     exact. Parts below ``tiny`` are floating-point crumbs of the clip and are dropped.
     """
     main: list[shapely.Polygon] = []

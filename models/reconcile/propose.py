@@ -418,12 +418,12 @@ def propose_grids(communities: Mapping[str, shapely.Geometry],
         k_by[code] = len(trial.polys)
         serials = (s for s in range(1, MAX_SERIAL + 1) if s not in taken)
         row_h = float(np.sqrt(np.mean(shapely.area(trial.polys))))
-        people = np.round(trial.population).astype(int)
+        people_of = np.round(trial.population).astype(int)
         for i, serial in zip(_reading_order(trial.polys, row_h), serials, strict=False):
             e = float(trial.events[i])
             grids.append(ProposedGrid(f"{code}{serial:03d}", code, GridKind.BASIC.value, None,
-                                      trial.polys[i], e, int(people[i]), float(trial.areas[i]),
-                                      staff(e, int(people[i]))))
+                                      trial.polys[i], e, int(people_of[i]), float(trial.areas[i]),
+                                      staff(e, int(people_of[i]))))
             after_ev.append(e)
             after_area.append(float(trial.areas[i]))
     # one set of vertices on every shared edge, across communities too

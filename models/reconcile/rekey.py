@@ -96,8 +96,9 @@ class RekeyResult:
 def read_records(path: str | os.PathLike, datum: Datum = Datum.WGS84
                  ) -> tuple[list[Record], list[Unplaced]]:
     """Read a records CSV (``record_id, layer, kind, dept_code, lon, lat, quantity, label``;
-    lines starting with ``#`` before the header are comments). Coordinates are in ``datum`` and come back in
-    WGS-84. A row that cannot be read is returned as unplaced with the reason (its line)."""
+    lines starting with ``#`` before the header are comments). Coordinates are in ``datum`` and
+    come back in WGS-84. A row that cannot be read is returned as unplaced with the reason (its
+    line)."""
     p = Path(path)
     if not p.is_file():
         raise ValidationError(f"{p}: no such file")

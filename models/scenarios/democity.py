@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from sqlalchemy import func, insert, select, text
 
 from models.core.auth import Actor, Perm, require
@@ -82,8 +84,11 @@ DEPARTMENT_HANDLERS: dict[Level, dict[str, int]] = {
     Level.CITY: {"CG": 4, "GA": 4, "HB": 2, "YJ": 3, "ZJ": 2, "DJ": 2},
 }
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红梅鹏飞斌辉建国志宏海波宁浩然晨阳欣怡佳琪子涵宇轩思远梓萱雨桐一诺俊杰文博嘉怡"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡"
+            "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段"
+            "雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红梅鹏飞斌辉建国志宏海波"
+         "宁浩然晨阳欣怡佳琪子涵宇轩思远梓萱雨桐一诺俊杰文博嘉怡")
 
 
 @dataclass(frozen=True)
@@ -243,7 +248,7 @@ def _sensor_rows(rng: np.random.Generator, grid_ids: list[tuple[int, int, GridPl
     from models.world.sensors import KINDS
 
     kinds = list(KINDS)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for gid, _, g in grid_ids:
         if rng.uniform() >= 0.1:
             continue
@@ -304,7 +309,8 @@ def _staff_rows(rng: np.random.Generator, plan: CityPlan,
         return r
 
     for (gid, cid, g), roles in zip(grid_ids, roles_per_grid, strict=True):
-        pts = _sample_points(rng, g.geometry, len(roles)) if roles else []
+        pts: NDArray[Any] | list[Any] = (_sample_points(rng, g.geometry, len(roles)) if roles
+                                         else [])
         for role, p in zip(roles, pts, strict=True):
             on = duty_draw[k] < (0.85 if role != StaffRole.VOLUNTEER else 0.4)
             rows.append(row(role, cid, gid, None, (float(p[0]), float(p[1])) if on else None,

@@ -247,7 +247,7 @@ def node_coverage(cells: list[shapely.Geometry]) -> list[shapely.Geometry]:
                                                          [cells[i].boundary for i in near]))
             owner[f] = near[int(np.argmax(shared))]
     parts: list[list[shapely.Geometry]] = [[] for _ in cells]
-    for f, o in enumerate(owner):
+    for fi, o in enumerate(owner):
         if o >= 0:
-            parts[o].append(faces[f])
+            parts[o].append(faces[fi])
     return [shapely.union_all(p, grid_size=GRID_SIZE) if len(p) > 1 else p[0] for p in parts]

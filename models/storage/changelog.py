@@ -13,8 +13,9 @@ False
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 
 from models.storage.db import Database
 from models.storage.schema import ChangeLog
@@ -67,7 +68,9 @@ def prune(db: Database, keep: int = 1_000_000) -> int:
         newest = s.scalar(select(func.max(ChangeLog.seq)))
         if newest is None:
             return 0
-        return s.execute(delete(ChangeLog).where(ChangeLog.seq <= newest - keep)).rowcount
+        done = cast("CursorResult[Any]",  # a DELETE's result is a cursor result
+                    s.execute(delete(ChangeLog).where(ChangeLog.seq <= newest - keep)))
+        return done.rowcount
 
 
 __all__ = ["BATCH_LIMIT", "CHANNEL", "ChangeBatch", "changes_since", "latest_seq", "prune"]

@@ -9,6 +9,7 @@ Widgets never see these classes: services hand out frozen records (:mod:`models.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from sqlalchemy import (
     JSON,

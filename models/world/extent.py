@@ -68,14 +68,15 @@ class CityExtent:
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        return tuple(self.geometry.bounds)  # type: ignore[return-value]
+        return tuple(self.geometry.bounds)
 
 
 __all__ = ["EXTENT_MARGIN_DEG", "CityExtent"]
 
 
 def city_extent(db: Database) -> FeedExtent | None:
-    """The extent of the feeds' range checks (:class:`models.core.limits.CityExtent`): the extent of the stored districts and grids, or None when nothing is stored yet
+    """The extent of the feeds' range checks (:class:`models.core.limits.CityExtent`): the
+    extent of the stored districts and grids, or None when nothing is stored yet
     (an empty database refuses no position)."""
     with db.read() as s:
         box = s.execute(select(func.min(Grid.min_lon), func.min(Grid.min_lat),

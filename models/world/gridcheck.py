@@ -173,8 +173,10 @@ def _uncovered(features: list[GridFeature], coverage: dict[str, shapely.Geometry
                 continue
             m2 = geodesic_area_m2(part)
             where = _where(part)
+            assert where is not None  # the part is not empty
             bordering = tuple(sorted(f.code for f in features
-                                     if f.geometry.distance(part) < 1e-6))[:8]
+                                     if f.geometry is not None  # (none is: good ones)
+                                     and f.geometry.distance(part) < 1e-6))[:8]
             out.append(Problem("gap", bordering, where, m2,
                                f"{m2:,.1f} m² of {name} at {where[0]:.6f},{where[1]:.6f} are "
                                "covered by no grid"))
@@ -219,7 +221,8 @@ def _gaps(features: list[GridFeature]) -> Iterable[Problem]:
             if m2 < MIN_AREA_M2:
                 continue
             bordering = tuple(sorted(f.code for f in features
-                                     if f.geometry.distance(hole) < 1e-9))[:8]
+                                     if f.geometry is not None  # (none is: good ones)
+                                     and f.geometry.distance(hole) < 1e-9))[:8]
             out.append(Problem("gap", bordering, _where(hole), m2,
                                f"a gap of {m2:,.1f} m² inside the layer's outline, between "
                                f"{', '.join(bordering) or 'grids'}"))

@@ -69,6 +69,7 @@ def import_grids(db: Database, actor: Actor, path: str | os.PathLike, *,
                                 "use --replace to replace them")
         rows = []
         for f in layer.features:
+            assert f.geometry is not None  # no problems: every grid read a geometry
             b = f.geometry.bounds
             rows.append({"code": f.code, "kind": GridKind(f.kind),
                          "dedicated_type": DedicatedType(f.dedicated_type)

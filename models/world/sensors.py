@@ -20,8 +20,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
 from models.core.auth import Actor, Perm
 from models.core.catalogue import Catalogue, load_catalogue
@@ -135,9 +136,11 @@ class SensorService:
             with self.db.write() as s:
                 n = 0
                 for k in range(0, len(ids), 500):
-                    n += s.execute(update(SensorRow).where(
-                        SensorRow.id.in_(ids[k:k + 500]), SensorRow.active.is_(True))
-                        .values(active=False)).rowcount
+                    done = cast("CursorResult[Any]", s.execute(  # an UPDATE's: a cursor result
+                        update(SensorRow).where(SensorRow.id.in_(ids[k:k + 500]),
+                                                SensorRow.active.is_(True))
+                        .values(active=False)))
+                    n += done.rowcount
                 audit.record(s, self.actor, "sensor.deactivate", "sensor", f"{n} sensors")
         return n
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.core.auth import Actor, Perm, mask_phone
@@ -80,7 +82,8 @@ def parse_fix(staff_id: object, payload: Mapping, *, now: dt.datetime,
         at = check_time(payload["time"], "time", now) if payload.get("time") not in (
             None, "") else now
     except ValidationError as exc:
-        raise ValidationError(f"staff {sid}: {exc.message}", field=exc.details.get("field"))
+        raise ValidationError(f"staff {sid}: {exc.message}",
+                              field=exc.details.get("field")) from exc
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationError(f"staff {sid}: position ({lon}, {lat}) is not a valid "
                               "longitude/latitude", field="lon")
@@ -179,7 +182,8 @@ class StaffService:
                 changed = self.apply_positions(s, fixes)
         return StaffChanges("position", tuple(changed), self.actor.name, ("lon", "lat"))
 
-    def apply_positions(self, s: Session, fixes: Sequence[PositionFix]) -> list[int]:
+    def apply_positions(self, s: Session, fixes: Sequence[PositionFix]
+                        ) -> builtins.list[int]:
         """:meth:`update_positions` inside the caller's transaction (the caller checked the
         permission); returns the ids of the staff whose position changed."""
         for f in fixes:
@@ -197,7 +201,8 @@ class StaffService:
         ids = sorted(newest)
         changed: list[int] = []
         trusted_until = self.now() + MAX_CLOCK_SKEW
-        stored, kept = {}, {}
+        stored: dict[int, Sequence[Any]] = {}  # id -> (last_seen_at, tracked_at, lon, lat)
+        kept: dict[int, tuple[float, float]] = {}
         for k in range(0, len(ids), 5000):
             chunk = ids[k:k + 5000]
             stored.update((r[0], r[1:]) for r in s.execute(
@@ -231,7 +236,7 @@ class StaffService:
                 track.append({"staff_id": i, "at": f.at, "lon": f.lon, "lat": f.lat})
             changed.append(i)
         if rows:
-            t = Staff.__table__
+            t = cast(Table, Staff.__table__)  # a declarative class maps one Table
             s.execute(update(t).where(t.c.id == bindparam("b_id")).values(
                 last_lon=bindparam("b_lon"), last_lat=bindparam("b_lat"),
                 last_seen_at=bindparam("b_at"), tracked_at=bindparam("b_tracked")),

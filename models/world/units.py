@@ -106,8 +106,8 @@ def district_summaries(db: Database, actor: Actor) -> list[DistrictSummary]:
                 .join(Grid, Grid.community_id == comm.id)
                 .join(Staff, Staff.home_grid_id == Grid.id)
                 .group_by(street.parent_id)).all())
-    grids: dict[int, int] = {}
-    dedicated: dict[int, int] = {}
+    grids: dict[int | None, int] = {}  # by district (a street's parent_id)
+    dedicated: dict[int | None, int] = {}
     for did, kind, n in grid_rows:
         grids[did] = grids.get(did, 0) + n
         if GridKind(kind) is GridKind.DEDICATED:

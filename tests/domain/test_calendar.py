@@ -244,7 +244,7 @@ def test_a_bad_file_gives_one_clear_line(tmp_path, content, message) -> None:
 
 def test_a_bad_installed_file_stops_the_load_with_its_name(data_dir) -> None:
     write(data_dir / "calendar", doc(holidays=["2026-12-31"]))
-    with pytest.raises(CalendarFileError, match="working-calendar-2027.json: 2026-12-31"):
+    with pytest.raises(CalendarFileError, match=r"working-calendar-2027\.json: 2026-12-31"):
         load_calendar()
 
 

@@ -15,7 +15,8 @@ from models.storage.schema import Case
 from tests.freshloop import FreshLoop
 
 ADMIN = Actor.system("import")
-HEADER = "channel,subcategory,lon,lat,title,description,address,reporter_name,reporter_phone,reported_at\n"
+HEADER = ("channel,subcategory,lon,lat,title,description,address,reporter_name,reporter_phone,"
+          "reported_at\n")
 ROWS = ["patrol,C01,112.981,28.189,占道经营,早市摊贩,坡子街,,,2026-11-28T08:00:00+08:00\n",
         "hotline_12345,E02,112.986,28.186,噪声扰民,夜间施工,解放西路,李先生,13800001111,2026-11-28T23:10:00+08:00\n"]
 
@@ -40,7 +41,7 @@ def test_one_bad_row_means_nothing_is_imported(tmp_path, tiny_city) -> None:
     path = tmp_path / "cases.csv"
     path.write_text(HEADER + ROWS[0] + "patrol,Z99,112.98,28.18,?,,,,,\n" +
                     "patrol,C01,east,28.18,?,,,,,\n", encoding="utf-8")
-    with pytest.raises(ValidationError, match="2 row.*nothing was imported") as info:
+    with pytest.raises(ValidationError, match=r"2 row.*nothing was imported") as info:
         import_cases(tiny_city.db, ADMIN, path)
     problems = dict(info.value.details["problems"])
     assert "unknown subcategory" in problems[3] and "lon must be a number" in problems[4]
@@ -87,7 +88,8 @@ def test_open311_round_trip(tmp_path, tiny_city) -> None:
 # -- hostile and broken files (issue 11) --------------------------------------------------
 from models.storage.schema import QuarantineItem  # noqa: E402
 
-GOOD = "patrol,C01,112.981,28.189,占道经营,早市摊贩,坡子街,李先生,13800001111,2026-11-28T08:00:00+08:00\n"
+GOOD = ("patrol,C01,112.981,28.189,占道经营,早市摊贩,坡子街,李先生,13800001111,"
+        "2026-11-28T08:00:00+08:00\n")
 
 
 def rows_with(tmp_path, *extra: str, name: str = "cases.csv"):
@@ -105,7 +107,7 @@ def quarantined(db) -> list[QuarantineItem]:
                                   "2999-01-01T00:00:00+08:00", "2099-12-31T23:00:00+00:00"])
 def test_a_date_out_of_range_is_a_problem_of_its_row(tmp_path, tiny_city, when) -> None:
     path = rows_with(tmp_path, f"patrol,C01,112.982,28.188,占道,,,,,{when}\n")
-    with pytest.raises(ValidationError, match="1 row.*nothing was imported") as info:
+    with pytest.raises(ValidationError, match=r"1 row.*nothing was imported") as info:
         import_cases(tiny_city.db, ADMIN, path)
     (row, message), = info.value.details["problems"]
     assert row == 3 and "reported_at" in message and ("outside" in message or "future" in message)
@@ -115,7 +117,7 @@ def test_a_date_out_of_range_is_a_problem_of_its_row(tmp_path, tiny_city, when) 
 def test_a_field_over_128_kib_is_a_clear_error(tmp_path, tiny_city) -> None:
     path = rows_with(tmp_path, "patrol,C01,112.982,28.188,占道," + "x" * (128 * 1024 + 10)
                      + ",,,,\n")
-    with pytest.raises(ValidationError, match="line 3.*field larger than field limit"):
+    with pytest.raises(ValidationError, match=r"line 3.*field larger than field limit"):
         import_cases(tiny_city.db, ADMIN, path)
     assert count(tiny_city.db) == 0
 

@@ -184,7 +184,7 @@ def _check_database(db: Database, summary) -> None:
                                                     StaffRole.ASSISTANT]))
                              .group_by(Staff.home_grid_id, Staff.role)).all()
         assert {n for _, _, n in per_grid} == {1}
-        layers = {l.generated: l for l in s.scalars(select(Layer))}
+        layers = {layer.generated: layer for layer in s.scalars(select(Layer))}
         assert layers[False].source_datum == "GCJ02" and layers[True].generated
         assert s.scalar(select(func.count()).select_from(Grid).where(
             Grid.generated.is_(False))) == 0

@@ -358,7 +358,7 @@ def test_score_without_a_router_leaves_routing_out(drill, tiny_city) -> None:
 
 
 def test_score_before_deadlines_and_since(drill, tiny_city) -> None:
-    router, (a, b, c) = hand_made_drill(drill, tiny_city)
+    router, (_a, _b, c) = hand_made_drill(drill, tiny_city)
     early = score_drill(drill, router=router, now=T0 + 10 * MIN)
     assert [(s.step, s.met) for s in next(r for r in early.rows if r.case_id == c).steps] == []
     assert score_drill(drill, router=router, since=T0 + MIN).cases == 0

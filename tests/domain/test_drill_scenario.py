@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from models.cases.loop import CaseLoop
 from models.core.auth import Actor
@@ -27,7 +28,7 @@ def test_injects_from_a_scenario_carry_the_recorded_decisions(tiny_city, tmp_pat
     injects = load_injects(path)
     assert 10 < len(injects) <= 60
     assert injects[0].at_offset_s == 0
-    assert all(a.at_offset_s <= b.at_offset_s for a, b in zip(injects, injects[1:]))
+    assert all(a.at_offset_s <= b.at_offset_s for a, b in itertools.pairwise(injects))
     # an hour of the scenario plays in a minute of the drill
     assert injects[-1].at_offset_s < 3 * 86400 / 60
     assert {i.recorded_level for i in injects} <= {"street", "district"}

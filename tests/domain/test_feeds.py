@@ -74,7 +74,7 @@ def test_bad_messages_go_to_the_quarantine(feeds) -> None:
 
 
 def test_staff_positions_move_staff_in_batches(feeds, tiny_city) -> None:
-    f, pub, prefix = feeds
+    _f, pub, prefix = feeds
     manager, supervisor = tiny_city.staff["manager"], tiny_city.staff["supervisor"]
     send(pub, f"{prefix}/staff/{manager}/position",
          {"lon": 112.9866, "lat": 28.1822, "time": "2026-11-28T10:00:00+00:00"})

@@ -76,7 +76,7 @@ def test_unusable_files_are_refused(tmp_path, content, message) -> None:
 def test_crs_member_is_refused_with_advice(tmp_path) -> None:
     path = write(tmp_path / "l.geojson", block(1),
                  crs={"type": "name", "properties": {"name": "EPSG:4326"}})
-    with pytest.raises(GridLayerError, match="RFC 7946.*datum"):
+    with pytest.raises(GridLayerError, match=r"RFC 7946.*datum"):
         read_grid_layer(path)
 
 
@@ -121,7 +121,7 @@ def test_gcj02_declared_as_wgs84_is_detected(tmp_path) -> None:
     raw = Path(__file__).parents[2] / "resources" / "data" / "changsha" / "430103.geojson"
     gcj = shapely.geometry.shape(json.loads(raw.read_text(encoding="utf-8"))).geoms[0]
     path = write(tmp_path / "l.geojson", [feature("430103001001001", gcj)])
-    with pytest.raises(GridLayerError, match="looks like GCJ-02.*--datum GCJ02"):
+    with pytest.raises(GridLayerError, match=r"looks like GCJ-02.*--datum GCJ02"):
         read_grid_layer(path)
     layer = read_grid_layer(path, datum=Datum.GCJ02)  # declared right: converted
     moved = shapely.hausdorff_distance(layer.features[0].geometry, gcj)

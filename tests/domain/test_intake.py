@@ -99,7 +99,8 @@ def test_quarantine_hands_out_typed_records_and_counts_pending_items(tiny_city) 
     assert isinstance(item, QuarantineRecord)
     assert (item.channel, item.status, item.source) == ("hotline_12345", "pending",
                                                          "hotline form")
-    assert "lon must be a number" in item.reason and item.payload == form(lon="east", phone="139****5678")  # a feed sees no phones
+    assert "lon must be a number" in item.reason
+    assert item.payload == form(lon="east", phone="139****5678")  # a feed sees no phones
     assert item.received_at.tzinfo is not None
     assert records[1].payload == {"lon": 1, "note": "照片"}
     assert svc.quarantine_count() == 2
@@ -120,7 +121,8 @@ def test_duplicates_across_channels_within_the_window(tiny_city) -> None:
     svc = IntakeService(tiny_city.db, FEED)
     first = svc.submit("hotline_12345", form()).case_id
     near = svc.submit("snap", {"subcategory": "C04", "lon": 112.9813, "lat": 28.1893,
-                               "title": "井盖缺失", "time": (T + dt.timedelta(hours=5)).isoformat()})
+                               "title": "井盖缺失",
+                               "time": (T + dt.timedelta(hours=5)).isoformat()})
     assert near.duplicates == (first,)
     far = svc.submit("hotline_12345", form(lon=112.99))  # ~850 m away: beyond C04's 50 m
     late = svc.submit("hotline_12345", form(reported_at=(T + dt.timedelta(days=5)).isoformat()))

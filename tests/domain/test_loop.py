@@ -228,7 +228,7 @@ def test_a_suspended_case_keeps_still(world) -> None:
 
 
 def test_extension_counts_in_the_items_basis(world) -> None:
-    tc, clock, L, report = world
+    tc, _clock, L, report = world
     cid = report()
     L["dispatcher"].accept(cid)
     before = status(tc.db, cid)
@@ -246,7 +246,7 @@ def test_extension_counts_in_the_items_basis(world) -> None:
 
 
 def test_report_deadlines_count_working_hours(world) -> None:
-    tc, clock, L, report = world
+    tc, clock, _L, report = world
     clock.t = dt.datetime(2026, 3, 6, 8, tzinfo=dt.UTC)  # Friday 16:00 in Changsha
     cid = report()
     c = status(tc.db, cid)
@@ -652,7 +652,7 @@ def test_the_deadline_watch_leaves_a_case_changed_since_it_read_it(world) -> Non
     from routing.overdue import escalate_overdue
     from routing.policy import Router
 
-    tc, clock, L, report = world
+    tc, _clock, L, report = world
     cid = report()
     L["dispatcher"].accept(cid)
     L["dispatcher"].dispatch(cid, decision(tc))  # community

@@ -28,10 +28,10 @@ from sqlalchemy import func, inspect, select
 from models.cases.loop import CaseLoop
 from models.cases.service import CaseService, NewCase
 from models.cases.transitions import LEVEL_UP, TRANSITIONS, allowed
-from models.core.enums import ACTIVE as OPEN
-from models.core.enums import CLOSED, DONE
 from models.core.auth import PERMISSIONS, Actor, SystemRole
 from models.core.catalogue import load_catalogue
+from models.core.enums import ACTIVE as OPEN
+from models.core.enums import CLOSED, DONE
 from models.core.errors import CityGridError, StaleVersionError
 from models.core.records import RoutingDecision
 from models.core.worktime import elapsed_hours, step_deadline

@@ -118,7 +118,8 @@ def test_lookup_arrays_match_the_chains(graph) -> None:
      LevelMismatch, "unknown level 'province'"),
     ([UnitRow(1, "430100", "city", None), UnitRow(2, "430200", "city", None)], {}, [],
      NoEscalationPath, r"2 city units \(430100, 430200\): escalation needs exactly one city"),
-    ([UnitRow(2, "430103", "district", 2)], {}, [], CyclicEscalation, "district 430103 is its own parent"),
+    ([UnitRow(2, "430103", "district", 2)], {}, [], CyclicEscalation,
+     "district 430103 is its own parent"),
 ])
 def test_validation_raises_the_specific_error(units, grids, depts, error, message) -> None:
     with pytest.raises(error, match=message) as info:
@@ -348,7 +349,7 @@ def test_bad_policies_are_refused() -> None:
         Router(EscalationGraph(UNITS, GRIDS, DEPTS), gap)
     ghost = parse_policy({"policy": "ghost", "rules": [{"subcategory": "Z99", "level": "city"},
                                                       {"level": "street"}]})
-    with pytest.raises(PolicyError, match="names subcategories not in catalogue 2026.1: Z99"):
+    with pytest.raises(PolicyError, match=r"names subcategories not in catalogue 2026\.1: Z99"):
         Router(EscalationGraph(UNITS, GRIDS, DEPTS), ghost)
 
 
@@ -379,7 +380,7 @@ def test_batch_routing_outside_grids_and_bad_input(router) -> None:
     assert got.unit_ids.tolist() == [d.unit_id for d in want] == [1, 8, 8, 3]
     with pytest.raises(NotInGraph, match=r"\[999\]"):
         router.route_batch([101, 999], ["C01", "C01"])
-    with pytest.raises(ValidationError, match="unknown subcategories in catalogue 2026.1: X1"):
+    with pytest.raises(ValidationError, match=r"unknown subcategories in catalogue 2026\.1: X1"):
         router.route_batch([101], ["X1"])
     with pytest.raises(ValidationError, match="out of range"):
         router.route_batch([101], [999])
@@ -494,7 +495,7 @@ def test_grid_adjacency_on_the_demo_city(demo) -> None:
 
     from routing.recommend import grid_adjacency
 
-    graph, ids, polys = demo
+    _graph, ids, polys = demo
     adjacency = grid_adjacency(ids, polys)
     degrees = [d for _, d in adjacency.degree()]
     # the grids tile each district, so nearly every grid borders another (an exclave of a

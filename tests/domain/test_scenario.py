@@ -161,7 +161,7 @@ def test_bad_scenario_files_are_refused_clearly(tmp_path, tianxin) -> None:
     cut = tmp_path / "cut.cgs"
     data = tianxin.read_bytes()
     cut.write_bytes(data[:len(data) // 2])
-    with pytest.raises(ValidationError, match="cut short|damaged"):
+    with pytest.raises(ValidationError, match=r"cut short|damaged"):
         read_scenario(cut)
     with pytest.raises(ValidationError, match="no scenario file"):
         read_scenario(tmp_path / "missing.cgs")
