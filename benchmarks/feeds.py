@@ -157,12 +157,15 @@ def main() -> None:
     # the feeds' cases reach the window as change records, their positions on their own
     patched: list[float] = []
     views = controller.views
-    for name in ("apply", "show_positions"):
-        def timed(*args, _f=getattr(views, name)) -> None:
+    def timing(f):
+        def timed(*args) -> None:
             t = time.perf_counter()
-            _f(*args)
+            f(*args)
             patched.append((time.perf_counter() - t) * 1000)
-        setattr(views, name, timed)
+        return timed
+
+    for name in ("apply", "show_positions"):
+        setattr(views, name, timing(getattr(views, name)))
     window.show()
     ready = QEventLoop()
     controller.sig_ready.connect(ready.quit)
