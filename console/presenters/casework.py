@@ -55,14 +55,12 @@ class CaseDetailPresenter(QObject):
                 c.window.docks["detail"].raise_()
             return
         try:
-            case = c.cases.get(case_id)
-            history = c.cases.history(case_id)
-            trace = c.cases.routing_trace(case_id)
-            photos = [(a.file_name, a.data) for a in c.cases.attachments(case_id)
-                      if a.kind == "photo"]
+            detail = c.cases.detail(case_id)  # one read
         except CityGridError as exc:
             c.window.statusBar().showMessage(error_text(exc), 5000)
             return
+        case, history, trace = detail.case, list(detail.history), detail.trace
+        photos = [(a.file_name, a.data) for a in detail.attachments if a.kind == "photo"]
         grid_code = ""
         if case.grid_id is not None and c.snapshot is not None:
             hits = (c.snapshot.table.ids == case.id).nonzero()[0]

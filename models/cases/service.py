@@ -27,6 +27,7 @@ from models.core.privacy import mask_personal_data
 from models.core.records import (
     AttachmentRecord,
     CaseChanges,
+    CaseDetail,
     CaseRecord,
     HistoryRecord,
     NewCase,
@@ -435,6 +436,32 @@ class CaseService:
                 return [AttachmentRecord(a.id, a.case_id, a.kind, a.file_name, a.media_type,
                                          a.sha256, len(a.data), a.added_at, bytes(a.data))
                         for a in rows]
+
+    def detail(self, case_id: int) -> CaseDetail:
+        """What the case detail shows, in one read: the case (as :meth:`get`), its history
+        (:meth:`history`), the latest routing trace (:meth:`routing_trace`) and its
+        attachments (:meth:`attachments`)."""
+        with audit.guarded(self.db, self.actor, Perm.CASE_READ, "case.read", "case", case_id):
+            with self.db.read() as s:
+                c = s.get(Case, case_id)
+                if c is None:
+                    raise NotFoundError(f"no case with id {case_id}")
+                rows = s.scalars(select(CaseHistory).where(CaseHistory.case_id == case_id)
+                                 .order_by(CaseHistory.id)).all()
+                files = s.scalars(select(CaseAttachment)
+                                  .where(CaseAttachment.case_id == case_id)
+                                  .order_by(CaseAttachment.id)).all()
+                trace = next((tuple(h.data["trace"]) for h in reversed(rows)
+                              if h.data and h.data.get("trace")), ())
+                return CaseDetail(
+                    self._record(c),
+                    tuple(HistoryRecord(h.at, h.actor_id, h.actor_role, h.action,
+                                        h.from_status, h.to_status, self.free_text(h.note))
+                          for h in rows),
+                    trace,
+                    tuple(AttachmentRecord(a.id, a.case_id, a.kind, a.file_name,
+                                           a.media_type, a.sha256, len(a.data), a.added_at,
+                                           bytes(a.data)) for a in files))
 
     def history(self, case_id: int) -> builtins.list[HistoryRecord]:
         """The append-only history of one case, oldest first."""

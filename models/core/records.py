@@ -152,6 +152,16 @@ class QuarantineRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseDetail:
+    """What the case detail shows of one case, read together."""
+
+    case: CaseRecord
+    history: tuple[HistoryRecord, ...]
+    trace: tuple[str, ...]  # the rule trace of the latest routing decision
+    attachments: tuple[AttachmentRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CaseChanges:
     """Cases created or changed by one service call."""
 
