@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import String, Table, and_, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from models.core.auth import Actor, Perm, mask_phone
@@ -146,21 +146,24 @@ class StaffService:
     def positions(self) -> StaffPositions:
         """Every active staff member with a known position (one bulk read)."""
         with audit.guarded(self.db, self.actor, Perm.STAFF_READ, "staff.positions", "staff"):
-            q = (select(Staff.id, Staff.last_lon, Staff.last_lat, Staff.role, Staff.duty_status,
+            # the role and duty as the stored strings (their values): 10,000 enum
+            # conversions cost as much as the read
+            q = (select(Staff.id, Staff.last_lon, Staff.last_lat,
+                        type_coerce(Staff.role, String), type_coerce(Staff.duty_status, String),
                         Staff.home_grid_id, Staff.unit_id)
                  .where(Staff.active.is_(True), Staff.last_lon.is_not(None))
                  .order_by(Staff.id))
             with self.db.read() as s:
-                rows = s.execute(q).all()
-        on = {DutyStatus.ON_DUTY, DutyStatus.BUSY}
+                # Core rows: the ORM's row machinery costs more than the read of 10,000
+                rows = s.connection().execute(q).all()
+        on = {DutyStatus.ON_DUTY.value, DutyStatus.BUSY.value}
+        ids, lon, lat, roles, duty, home, unit = zip(*rows, strict=True) if rows else \
+            ((),) * 7
         return StaffPositions(
-            ids=np.array([r[0] for r in rows], dtype=np.int64),
-            lon=np.array([r[1] for r in rows], dtype=float),
-            lat=np.array([r[2] for r in rows], dtype=float),
-            roles=tuple(r[3].value for r in rows),
-            on_duty=np.array([r[4] in on for r in rows], dtype=bool),
-            duty=tuple(r[4].value for r in rows), home_grid=tuple(r[5] for r in rows),
-            unit=tuple(r[6] for r in rows))
+            ids=np.array(ids, dtype=np.int64), lon=np.array(lon, dtype=float),
+            lat=np.array(lat, dtype=float), roles=tuple(roles),
+            on_duty=np.array([d in on for d in duty], dtype=bool),
+            duty=tuple(duty), home_grid=tuple(home), unit=tuple(unit))
 
     def count_on_duty(self) -> int:
         with audit.guarded(self.db, self.actor, Perm.STAFF_READ, "staff.count", "staff"):
