@@ -208,14 +208,18 @@ class CaseDetailPresenter(QObject):
         c = self.c
         v = c.window.detail.shown_version
         assert v is not None  # show_case sets it with the case id
-        case = c.desk.check_version(case_id, v)
+        questions = c.desk.questions(name)
+        if name == "merge" or questions:
+            # changed meanwhile: refused before the user is asked anything (an action that
+            # asks nothing is checked by the desk, in the write)
+            case = c.desk.check_version(case_id, v)
         if name == "merge":
             if c.offer_merge(case_id, c.likely_duplicates(case),
                              duplicate_version=v) is None:
                 raise ActionCancelled(name)
             return None  # (the merge offer shows what it changed)
         answers = {}
-        for q in c.desk.questions(name):
+        for q in questions:
             value = c.ask(QCoreApplication.translate(DESK, q.title),
                           QCoreApplication.translate(DESK, q.prompt),
                           list(q.options) or None)
