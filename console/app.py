@@ -35,6 +35,7 @@ from console.presenters.spans import SpanPresenter
 from console.tasks import TaskRunner, TaskState
 from models.cases.queue import QueueReader, read_cases
 from models.cases.service import CaseService
+from models.cases.table import CaseTable
 from models.core.auth import Actor, Perm
 from models.core.errors import CityGridError, StaleVersionError
 from models.core.records import CaseChanges, RoutingDecision
@@ -125,7 +126,7 @@ class ConsoleController(QObject):
         # the search box, a grid's staff, older history on demand
         self.search = SearchPresenter(self)
         # what other writers commit reaches the window as change records (the change log)
-        self.follower = ChangeFollower(db, self.runner, self)
+        self.follower = ChangeFollower(db, self.runner, lambda: self.actor, self)
         self.follower.sig_changes.connect(self.apply_changes)
         self.follower.sig_overflow.connect(self.refresh)
         window.destroyed.connect(self.follower.stop)
@@ -305,7 +306,8 @@ class ConsoleController(QObject):
         """The snapshot the window shows (patched by the change records since)."""
         return self.views.snapshot
 
-    def apply_changes(self, changes: CaseChanges | None) -> None:
+    def apply_changes(self, changes: CaseChanges | None, rows: CaseTable | None = None
+                      ) -> None:
         """After a change record: only the cases it names are re-read and redrawn (a whole
         snapshot when there is none to patch yet; nothing while a replay shows). None: staff
         moved (the feeds, the simulator): their positions are read again; the cases those
@@ -318,8 +320,9 @@ class ConsoleController(QObject):
         if changes is None:  # staff moved (feeds, simulator): their cases follow the log
             self.runner.submit("positions", self._read_positions, coalesce=True)
             return
-        if changes.case_ids:
-            self.views.apply(read_cases(self.db, self.actor, changes.case_ids))
+        if changes.case_ids:  # (rows read on the worker come with the change log's batch)
+            self.views.apply(rows if rows is not None else
+                             read_cases(self.db, self.actor, changes.case_ids))
 
     # -- selection and search ------------------------------------------------------------
     @Slot(list)

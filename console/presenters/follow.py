@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from console.tasks import TaskRunner
+from models.cases.queue import read_cases
+from models.cases.table import CaseTable
+from models.core.auth import Actor
 from models.core.records import CaseChanges
 from models.storage.changelog import CHANNEL, ChangeBatch, changes_since
 from models.storage.db import Database
@@ -30,18 +34,20 @@ POLL_MS = 1000
 class ChangeFollower(QObject):
     """Hands on the changes committed after the sequence number it last saw."""
 
-    sig_changes = Signal(object)
-    """A :class:`models.core.records.CaseChanges` of the cases changed (action "log")."""
+    sig_changes = Signal(object, object)
+    """A :class:`models.core.records.CaseChanges` of the cases changed (action "log") and
+    their rows as the queue reads them (:class:`models.cases.table.CaseTable`)."""
 
     sig_overflow = Signal()
     """More changed than is worth reading case by case: read the whole queue again."""
 
     _sig_notified = Signal()  # from the listener thread, queued to the GUI thread
 
-    def __init__(self, db: Database, runner: TaskRunner, parent: QObject | None = None, *,
-                 poll_ms: int = POLL_MS, listen: bool = True) -> None:
+    def __init__(self, db: Database, runner: TaskRunner, actor: Callable[[], Actor],
+                 parent: QObject | None = None, *, poll_ms: int = POLL_MS,
+                 listen: bool = True) -> None:
         super().__init__(parent)
-        self.db, self.runner = db, runner
+        self.db, self.runner, self.actor = db, runner, actor
         self.seq: int | None = None  # None until the first snapshot says where to start
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
@@ -72,19 +78,27 @@ class ChangeFollower(QObject):
         if self.seq is None:
             return
         seq = self.seq
-        self.runner.submit(KIND, lambda state: changes_since(self.db, seq), coalesce=True)
+        self.runner.submit(KIND, lambda state: self._read(seq), coalesce=True)
+
+    def _read(self, seq: int) -> tuple[ChangeBatch, CaseTable | None]:
+        """On the worker: the batch, and the queue's rows of its cases (the GUI thread only
+        patches them in)."""
+        batch = changes_since(self.db, seq)
+        rows = read_cases(self.db, self.actor(), batch.case_ids) if batch.case_ids else None
+        return batch, rows
 
     @Slot(str, object)
     def _on_runner_task_finished(self, kind: str, result: object) -> None:
-        if kind != KIND or not isinstance(result, ChangeBatch) or self.seq is None:
+        if kind != KIND or not isinstance(result, tuple) or self.seq is None:
             return
-        if result.seq <= self.seq and not result.overflow:
+        batch, rows = result
+        if batch.seq <= self.seq and not batch.overflow:
             return  # nothing new, or a read from before a rewind
-        self.seq = result.seq
-        if result.overflow:
+        self.seq = batch.seq
+        if batch.overflow:
             self.sig_overflow.emit()
-        elif result.case_ids:
-            self.sig_changes.emit(CaseChanges("log", result.case_ids, ""))
+        elif batch.case_ids:
+            self.sig_changes.emit(CaseChanges("log", batch.case_ids, ""), rows)
 
     def _listen_loop(self) -> None:
         """LISTEN on a connection of its own; each notification wakes the follower. A lost

@@ -41,6 +41,7 @@ class OpenWorkPresenter(QObject):
         self.acknowledged = acknowledged  # emergencies the user silenced (shared set)
         self.snapshot: Snapshot | None = None
         self._dashboard_due = False
+        self._markers_due: set[int] | None = None  # rows whose markers wait for the next turn
 
     # -- a whole snapshot ------------------------------------------------------------------
     def show(self, snap: Snapshot, *, first: bool) -> None:
@@ -49,6 +50,8 @@ class OpenWorkPresenter(QObject):
         of the event loop, so no single turn holds the GUI thread for the whole refresh (a
         newer snapshot supersedes the rest of an older one)."""
         self.snapshot = snap
+        if self._markers_due is not None:  # rows of the table before: this one shows all
+            self._markers_due = set()
         w = self.window
         w.overview.set_summaries(snap.districts)
         w.quarantine.set_items(snap.quarantine)
@@ -162,11 +165,13 @@ class OpenWorkPresenter(QObject):
         table, changed = snap.table.patch(rows)
         snap = self.snapshot = dataclasses.replace(snap, table=table)
         self.window.queue.update_rows(table, changed)
-        open_mask, overdue_mask = self._show_counts(snap)
-        self._show_board(table, open_mask, overdue_mask)
-        if self.live_map is not None:
-            self.live_map.show_cases(table, changed, open_mask, overdue_mask,
-                                     snap.read_at.timestamp())
+        self._show_counts(snap)
+        # the board and the map's markers on the next turn of the event loop, once for the
+        # changes applied until then (the rows keep their places in a patched table)
+        if self._markers_due is None:
+            self._markers_due = set()
+            QTimer.singleShot(0, self.window, self._show_markers_due)
+        self._markers_due.update(changed.tolist())
         if not self._dashboard_due:  # the charts follow once a second, not each change
             self._dashboard_due = True
             QTimer.singleShot(DASHBOARD_MS, self.window, self._show_dashboard_due)
@@ -181,6 +186,19 @@ class OpenWorkPresenter(QObject):
         self._show_counts(snap)
         if self.live_map is not None:
             self.live_map.show_staff(positions)
+
+    def _show_markers_due(self) -> None:
+        changed, self._markers_due = self._markers_due or set(), None
+        snap = self.snapshot
+        if snap is None or self.is_replay():
+            return
+        t = snap.table
+        changed = {i for i in changed if i < len(t)}
+        open_mask, overdue_mask = t.open_mask(), t.overdue_mask(self._now(snap))
+        self._show_board(t, open_mask, overdue_mask)
+        if self.live_map is not None:
+            self.live_map.show_cases(t, np.fromiter(changed, dtype=np.intp), open_mask,
+                                     overdue_mask, snap.read_at.timestamp())
 
     def _show_dashboard_due(self) -> None:
         self._dashboard_due = False
