@@ -154,8 +154,6 @@ class ConsoleController(QObject):
     def start(self) -> None:
         self._watch_timer.start()
         self._clock_timer.start()
-        # the indexes the GUI thread uses first, built ahead on the worker
-        self.runner.submit("indexes", self.indexes.build_ahead)
         if self._build_demo and self.db.is_empty():
             self.window.statusBar().showMessage(
                 self.tr("First start: building the demo city of Changsha…"))
@@ -300,6 +298,9 @@ class ConsoleController(QObject):
             gc.collect()
             gc.freeze()
             self.sig_ready.emit()
+            # the indexes the GUI thread uses first, built on the worker once the window
+            # shows the city (not beside the first read, which the user waits for)
+            self.runner.submit("indexes", self.indexes.build_ahead)
 
     @property
     def snapshot(self) -> Snapshot | None:
