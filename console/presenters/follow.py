@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -29,6 +30,7 @@ from models.storage.db import Database
 log = logging.getLogger(__name__)
 KIND = "changes"
 POLL_MS = 1000
+GAP_TTL_S = 30.0  # a transaction still open after this long has lost its place
 
 
 class ChangeFollower(QObject):
@@ -49,6 +51,7 @@ class ChangeFollower(QObject):
         super().__init__(parent)
         self.db, self.runner, self.actor = db, runner, actor
         self.seq: int | None = None  # None until the first snapshot says where to start
+        self._gaps: dict[int, float] = {}  # numbers below seq not seen yet -> first missed
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
         self._timer.timeout.connect(self.poll)
@@ -61,6 +64,7 @@ class ChangeFollower(QObject):
     def rewind(self, seq: int) -> None:
         """Follow from ``seq`` (the sequence a snapshot was read at); starts following."""
         self.seq = seq
+        self._gaps = {g: t for g, t in self._gaps.items() if g <= seq}
         if not self._timer.isActive():
             self._timer.start()
             if self._listen and self._listener is None:
@@ -77,13 +81,13 @@ class ChangeFollower(QObject):
         """Read what changed since the last sequence (on the worker, one read at a time)."""
         if self.seq is None:
             return
-        seq = self.seq
-        self.runner.submit(KIND, lambda state: self._read(seq), coalesce=True)
+        seq, gaps = self.seq, tuple(self._gaps)
+        self.runner.submit(KIND, lambda state: self._read(seq, gaps), coalesce=True)
 
-    def _read(self, seq: int) -> tuple[ChangeBatch, CaseTable | None]:
+    def _read(self, seq: int, gaps: tuple[int, ...]) -> tuple[ChangeBatch, CaseTable | None]:
         """On the worker: the batch, and the queue's rows of its cases (the GUI thread only
         patches them in)."""
-        batch = changes_since(self.db, seq)
+        batch = changes_since(self.db, seq, gaps=gaps)
         rows = read_cases(self.db, self.actor(), batch.case_ids) if batch.case_ids else None
         return batch, rows
 
@@ -92,9 +96,15 @@ class ChangeFollower(QObject):
         if kind != KIND or not isinstance(result, tuple) or self.seq is None:
             return
         batch, rows = result
-        if batch.seq <= self.seq and not batch.overflow:
+        if batch.seq < self.seq or (batch.seq == self.seq and not batch.case_ids
+                                    and not batch.overflow):
             return  # nothing new, or a read from before a rewind
         self.seq = batch.seq
+        # numbers taken by transactions that had not committed yet: asked for again until
+        # they come or GAP_TTL_S passes (a rolled-back transaction's number never comes)
+        now = time.monotonic()
+        self._gaps = {g: self._gaps.get(g, now) for g in batch.gaps
+                      if now - self._gaps.get(g, now) < GAP_TTL_S}
         if batch.overflow:
             self.sig_overflow.emit()
         elif batch.case_ids:
