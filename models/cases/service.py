@@ -433,9 +433,7 @@ class CaseService:
                 rows = s.scalars(select(CaseAttachment)
                                  .where(CaseAttachment.case_id == case_id)
                                  .order_by(CaseAttachment.id))
-                return [AttachmentRecord(a.id, a.case_id, a.kind, a.file_name, a.media_type,
-                                         a.sha256, len(a.data), a.added_at, bytes(a.data))
-                        for a in rows]
+                return [_attachment_record(a) for a in rows]
 
     def detail(self, case_id: int) -> CaseDetail:
         """What the case detail shows, in one read: the case (as :meth:`get`), its history
@@ -453,15 +451,9 @@ class CaseService:
                                   .order_by(CaseAttachment.id)).all()
                 trace = next((tuple(h.data["trace"]) for h in reversed(rows)
                               if h.data and h.data.get("trace")), ())
-                return CaseDetail(
-                    self._record(c),
-                    tuple(HistoryRecord(h.at, h.actor_id, h.actor_role, h.action,
-                                        h.from_status, h.to_status, self.free_text(h.note))
-                          for h in rows),
-                    trace,
-                    tuple(AttachmentRecord(a.id, a.case_id, a.kind, a.file_name,
-                                           a.media_type, a.sha256, len(a.data), a.added_at,
-                                           bytes(a.data)) for a in files))
+                return CaseDetail(self._record(c),
+                                  tuple(self._history_record(h) for h in rows), trace,
+                                  tuple(_attachment_record(a) for a in files))
 
     def history(self, case_id: int) -> builtins.list[HistoryRecord]:
         """The append-only history of one case, oldest first."""
@@ -469,8 +461,11 @@ class CaseService:
             with self.db.read() as s:
                 rows = s.scalars(select(CaseHistory).where(CaseHistory.case_id == case_id)
                                  .order_by(CaseHistory.id))
-                return [HistoryRecord(h.at, h.actor_id, h.actor_role, h.action, h.from_status,
-                                      h.to_status, self.free_text(h.note)) for h in rows]
+                return [self._history_record(h) for h in rows]
+
+    def _history_record(self, h: CaseHistory) -> HistoryRecord:
+        return HistoryRecord(h.at, h.actor_id, h.actor_role, h.action, h.from_status,
+                             h.to_status, self.free_text(h.note))
 
     def workload_by_staff(self) -> dict[int, int]:
         """Open cases assigned to each staff member."""
@@ -490,3 +485,8 @@ class CaseService:
             with self.db.read() as s:
                 rows = s.execute(select(Case.status, func.count()).group_by(Case.status))
                 return {status.value: n for status, n in rows}
+
+
+def _attachment_record(a: CaseAttachment) -> AttachmentRecord:
+    return AttachmentRecord(a.id, a.case_id, a.kind, a.file_name, a.media_type, a.sha256,
+                            len(a.data), a.added_at, bytes(a.data))
