@@ -117,5 +117,7 @@ def test_the_simulate_command_dispatches_by_the_policy_given(demo, capsys) -> No
     with demo.read() as s:
         levels = s.execute(select(Case.level).where(
             Case.routing_policy == "street-first")).scalars().all()
-    # street-first sends nothing to a community (default-2026 sends class C/D there)
-    assert len(levels) > 100 and "community" not in levels
+    # street-first sends nothing to a community (default-2026 sends class C/D there). The
+    # hour simulated starts now, so its volume follows the time of day (80 dispatched cases
+    # in a surge hour after midnight in Changsha, hundreds at noon): a floor, not a count
+    assert len(levels) >= 10 and "community" not in levels
