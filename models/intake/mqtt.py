@@ -126,6 +126,10 @@ class MqttFeeds:
         self.client.max_queued_messages_set(0)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        self.client.on_disconnect = self._on_disconnect
+        # set once the broker has acknowledged the subscriptions (SUBACK): from then on
+        # nothing published on the feeds' topics passes this client by
         self.connected = threading.Event()
         self.host, self.port = host, port
 
@@ -163,7 +167,16 @@ class MqttFeeds:
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:  # noqa: ANN001
         client.subscribe([(f"{self.prefix}/iot/+/alert", 1),
                           (f"{self.prefix}/staff/+/position", 0)])
-        self.connected.set()
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:  # noqa: ANN001
+        if all(not rc.is_failure for rc in reason_codes):
+            self.connected.set()
+        else:
+            log.warning("the broker refused the feeds' subscriptions (%s)",
+                        ", ".join(str(rc) for rc in reason_codes))
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:  # noqa: ANN001
+        self.connected.clear()
 
     def _on_message(self, client, userdata, msg) -> None:  # noqa: ANN001
         self.receive(msg.topic, bytes(msg.payload))
