@@ -335,15 +335,24 @@ class CaseDetailWidget(QWidget):
         span = (c.step_deadline - c.step_started_at).total_seconds() or 1.0
         used = (now - c.step_started_at).total_seconds() / span
         left = c.step_deadline - now
-        self.countdown.show()
-        self.countdown.setValue(int(min(max(used, 0.0), 1.0) * 1000))
         if left.total_seconds() < 0:
             colour, text = "#d9534f", self.tr("overdue by {0}").format(_span(-left))
         else:
             colour = "#e0a040" if used >= 0.8 else "#3aa35a"
             text = self.tr("{0} left").format(_span(left))
-        self.countdown.setFormat(text)
-        self.countdown.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
+        bar = self.countdown
+        # QProgressBar repaints itself at once when its text changes; with updates off
+        # the change is painted with the rest of the window on the next turn instead
+        bar.setUpdatesEnabled(False)
+        try:
+            bar.setValue(int(min(max(used, 0.0), 1.0) * 1000))
+            bar.setFormat(text)
+            if bar.property("chunk") != colour:  # a style sheet re-polishes the widget
+                bar.setProperty("chunk", colour)
+                bar.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
+        finally:
+            bar.setUpdatesEnabled(True)
+        bar.show()
 
     def clear(self) -> None:
         self.case_id = None

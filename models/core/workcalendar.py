@@ -326,16 +326,40 @@ def load_calendar_file(source: str | Path | Traversable, *, year: int | None = N
 
 def calendar_files() -> dict[int, Path | Traversable]:
     """Every year's calendar file: the shipped ones (``resources/calendar``) and those
-    installed in :func:`user_calendar_dir`, an installed file overriding a shipped one."""
-    found: dict[int, Path | Traversable] = {}
-    shipped = resources.files("resources") / "calendar"
+    installed in :func:`user_calendar_dir`, an installed file overriding a shipped one.
+
+    The shipped folder is listed once; the installed one again whenever its modification
+    time changes (a file added, removed or renamed), so a loop made for every case action
+    does not list folders each time (an edited file is noticed by its own stamp)."""
+    found: dict[int, Path | Traversable] = dict(_shipped_calendar_files())
     user = user_calendar_dir()
-    for folder in (shipped, user if user.is_dir() else None):
-        for f in sorted(folder.iterdir(), key=lambda f: f.name) if folder else ():
-            m = _FILE_NAME.fullmatch(f.name)
-            if m and f.is_file():
-                found[int(m.group(1))] = f
+    try:
+        stamp = user.stat().st_mtime_ns if user.is_dir() else None
+    except OSError:
+        stamp = None
+    if stamp is not None:
+        found.update(_installed_calendar_files(str(user), stamp))
     return found
+
+
+def _calendar_years(folder: Path | Traversable) -> tuple[tuple[int, Path | Traversable], ...]:
+    found = []
+    for f in sorted(folder.iterdir(), key=lambda f: f.name):
+        m = _FILE_NAME.fullmatch(f.name)
+        if m and f.is_file():
+            found.append((int(m.group(1)), f))
+    return tuple(found)
+
+
+@functools.cache
+def _shipped_calendar_files() -> tuple[tuple[int, Path | Traversable], ...]:
+    return _calendar_years(resources.files("resources") / "calendar")
+
+
+@functools.lru_cache(maxsize=16)
+def _installed_calendar_files(folder: str, mtime_ns: int
+                              ) -> tuple[tuple[int, Path | Traversable], ...]:
+    return _calendar_years(Path(folder))
 
 
 def load_calendar() -> WorkingCalendar:

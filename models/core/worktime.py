@@ -149,19 +149,42 @@ def step_limits(subcategories: ArrayLike, statuses: ArrayLike,
     working : ndarray of bool
         Whether the row's limits count working hours.
     """
-    catalogue = catalogue or load_catalogue()
+    sub_ix, step_ix, table, working_of = _limit_table(catalogue or load_catalogue())
+    n_subs = len(sub_ix)
+    rows = np.fromiter(map(sub_ix.get, _strings(subcategories), repeat(n_subs)), np.intp)
+    cols = np.fromiter(map(step_ix.get, _strings(statuses), repeat(len(STEPS))), np.intp)
+    if rows.shape != cols.shape:
+        raise ValidationError("one status per subcategory is needed")
+    return table[rows, cols], working_of[rows]
+
+
+# the limits table of each catalogue seen (a few at most), keyed by identity; the value
+# keeps the catalogue alive so its id is not reused
+_LIMIT_TABLES: dict[int, tuple[Catalogue, tuple]] = {}
+
+
+def _limit_table(catalogue: Catalogue) -> tuple[dict[str, int], dict[str, int],
+                                                NDArray[np.float64], NDArray[np.bool_]]:
+    """Subcategory index, status index, the (subcategory x step) limits in seconds with a
+    last row and column for none, and which subcategories count working hours: built once
+    per catalogue (the deadline scan runs on every redraw)."""
+    hit = _LIMIT_TABLES.get(id(catalogue))
+    if hit is not None and hit[0] is catalogue:
+        return hit[1]  # type: ignore[return-value]
     subs = catalogue.all_subcategories()
     sub_ix = {s.code: i for i, s in enumerate(subs)}
     step_ix = {status: STEPS.index(step) for status, step in STEP_OF.items()}
     table = np.full((len(subs) + 1, len(STEPS) + 1), np.nan)  # last row/column: none
     for i, s in enumerate(subs):
         table[i, :len(STEPS)] = [s.limits.hours(step) * 3600 for step in STEPS]
+    table.flags.writeable = False
     working_of = np.array([s.limits.basis == "working" for s in subs] + [False])
-    rows = np.fromiter(map(sub_ix.get, _strings(subcategories), repeat(len(subs))), np.intp)
-    cols = np.fromiter(map(step_ix.get, _strings(statuses), repeat(len(STEPS))), np.intp)
-    if rows.shape != cols.shape:
-        raise ValidationError("one status per subcategory is needed")
-    return table[rows, cols], working_of[rows]
+    working_of.flags.writeable = False
+    built = (sub_ix, step_ix, table, working_of)
+    if len(_LIMIT_TABLES) > 8:
+        _LIMIT_TABLES.clear()
+    _LIMIT_TABLES[id(catalogue)] = (catalogue, built)
+    return built
 
 
 def _strings(values: ArrayLike) -> list:
