@@ -28,10 +28,12 @@ from models.core.auth import Actor, Perm
 from models.core.enums import CLOSED, OPEN, CaseStatus, in_order
 from models.core.privacy import mask_personal_data
 from models.storage import audit
+from models.storage.changelog import changes_since, latest_seq
 from models.storage.db import Database
 from models.storage.schema import AdminUnit, Case, Grid
 
 OPEN_STATUSES = in_order(OPEN)
+GAP_TTL_S = 30.0  # a change-log number not seen for this long was a rolled-back write
 _CLOSED = in_order(CLOSED)
 CLOSED_DAYS = 7.0      # the queue lists the cases closed in the last week ...
 CLOSED_LIMIT = 50_000  # ... but never more than this many of them
@@ -56,7 +58,7 @@ def _queue_select() -> Select:
             .outerjoin(unit, unit.id == Case.assigned_unit_id))
 
 
-def _table(rows: Sequence[Row[Any]], actor: Actor) -> CaseTable:
+def _table(rows: Sequence[Sequence[Any]], actor: Actor) -> CaseTable:
     table = CaseTable.from_rows([tuple(r) for r in rows])
     if not actor.can(Perm.CONTACT_READ):  # a phone typed into a title stays private
         table.titles[:] = [mask_personal_data(t) for t in table.titles]
@@ -89,15 +91,17 @@ def load_case_table(db: Database, actor: Actor, *, closed_days: float = CLOSED_D
 
 
 class QueueReader:
-    """Reads the queue of one database again and again, keeping the closed window between
-    reads: each read takes every open case afresh, but of the closed window only the ids
-    and versions, and re-reads the rows that are new or changed since the last read.
+    """Reads the queue of one database again and again, following the change log between
+    reads: a read asks the log which cases changed since the last one
+    (:func:`models.storage.changelog.changes_since`) and re-reads only those rows, open or
+    closed, so a refresh costs what changed, not the open work nor the history.
 
-    The closed cases before the window are counted once (on a year of history that count
-    takes a few hundred milliseconds); when the window moves on, the cases it left behind
-    are added. Every ``recount_s`` the window is read whole and the count made afresh: a
-    change that bypassed the version, or an old closed case reopened, shows within that
-    time. Thread-safe: one read at a time.
+    A whole read (the first, after the window moved on by the hour, after a burst too big
+    for the log, or every ``recount_s``) takes every open case afresh and, of the closed
+    window, the ids and versions, re-reading the rows that are new or changed since. The
+    closed cases before the window are counted once (on years of history that count takes
+    a few hundred milliseconds); when the window moves on, the cases it left behind are
+    added. Thread-safe: one read at a time.
     """
 
     def __init__(self, db: Database, *, closed_days: float = CLOSED_DAYS,
@@ -108,10 +112,17 @@ class QueueReader:
         self.recount_s = recount_s
         self._lock = threading.Lock()
         self._closed: CaseTable | None = None   # the window as last read
+        self._closed_at = np.zeros(0)            # its rows' closing times (POSIX s)
         self._versions: dict[int, int] = {}      # case id -> version of those rows
+        self._open: CaseTable | None = None      # the open cases as last read
+        self._last: CaseTable | None = None      # the queue as last returned
         self._masked = False                     # whether the cached titles are masked
         self._older: tuple[dt.datetime, int] | None = None  # window start, count before it
         self._full_at = -np.inf                  # monotonic time of the last whole read
+        self._seq = 0                            # the change log followed up to here
+        self._gaps: dict[int, float] = {}        # numbers below it not seen yet -> since
+        self._max_id = 0                         # the newest case id at the whole read
+        self.whole_reads = 0                     # how many reads were whole (for tests)
 
     @property
     def db(self) -> Database:
@@ -126,43 +137,112 @@ class QueueReader:
         masked = not actor.can(Perm.CONTACT_READ)
         with audit.guarded(self.db, actor, Perm.CASE_READ, "case.queue", "case"), self._lock:
             if masked != self._masked or time.monotonic() - self._full_at > self.recount_s:
-                self._closed, self._versions, self._older = None, {}, None
-            q = _queue_select()
-            with self.db.read() as s:
-                conn = s.connection()  # Core rows: the ORM's row machinery costs a third
-                open_rows = conn.execute(q.where(Case.status.in_(OPEN_STATUSES))
-                                         .order_by(Case.id.desc())).all()
-                # only a closed case has a closing time (a reopened one loses it): no
-                # status test in SQL, which would lead the planner to the status index and
-                # through every closed case of the history (an open case listed above is
-                # left out all the same)
-                listed = {r[0] for r in open_rows}
-                keys = [(i, v) for i, v in conn.execute(
-                    select(Case.id, Case.version).where(Case.closed_at >= since)
-                    .order_by(Case.closed_at.desc(), Case.id.desc())
-                    .limit(self.closed_limit)) if i not in listed]
-                in_window = len(keys)
-                if in_window == self.closed_limit:  # the cap cut the window: count the rest
-                    in_window = s.execute(select(func.count()).select_from(Case).where(
-                        Case.closed_at >= since)).scalar_one()
-                wanted = [i for i, v in keys if self._versions.get(i) != v]
-                fresh: list[Row[Any]] = []
-                for lo in range(0, len(wanted), 500):  # bounded IN lists (SQLite's limit)
-                    fresh += conn.execute(q.where(Case.id.in_(wanted[lo:lo + 500]))).all()
-                if self._older is not None and self._older[0] < since:
-                    # the window moved on (by the hour): add the cases it left behind
-                    self._older = (since, self._older[1] + s.execute(
-                        select(func.count()).select_from(Case).where(
-                            Case.closed_at >= self._older[0], Case.closed_at < since)
-                    ).scalar_one())
-                elif self._older is None or self._older[0] != since:
-                    self._older = (since, _closed_before(s, since))
-                    self._full_at = time.monotonic()
-            closed = self._merge(fresh, keys, actor)
-            self._masked = masked
-            opened = _table(open_rows, actor)
-            return CaseTable.concat([opened, closed],
-                                    closed_beyond=self._older[1] + in_window - len(closed))
+                self._closed, self._versions, self._older, self._open = None, {}, None, None
+            if (self._open is not None and self._closed is not None
+                    and self._older is not None and self._older[0] == since):
+                followed = self._follow(actor, since)
+                if followed is not None:
+                    return followed
+            return self._read_whole(actor, since, masked)
+
+    def _follow(self, actor: Actor, since: dt.datetime) -> CaseTable | None:
+        """The queue from the cached one and the cases the change log names since the last
+        read; None when a whole read is needed (too many changes, the window's cap)."""
+        assert self._open is not None and self._closed is not None and self._older
+        batch = changes_since(self.db, self._seq, gaps=tuple(self._gaps))
+        if batch.overflow:
+            return None
+        now_m = time.monotonic()
+        self._gaps = {g: self._gaps.get(g, now_m) for g in batch.gaps
+                      if now_m - self._gaps.get(g, now_m) < GAP_TTL_S}
+        self._seq = batch.seq
+        if not batch.case_ids and self._last is not None:
+            return self._last  # nothing changed: the same table (a view may skip its redraw)
+        changed = sorted(batch.case_ids)
+        rows: list[tuple[Any, ...]] = []
+        with self.db.read() as s:
+            conn = s.connection()
+            q = _queue_select().add_columns(Case.closed_at, Case.version)
+            for lo in range(0, len(changed), 500):
+                rows += map(tuple, conn.execute(q.where(Case.id.in_(changed[lo:lo + 500]))))
+        opened = [r[:-2] for r in rows if r[5] in OPEN]
+        closing = [r for r in rows if r[5] not in OPEN and r[-2] is not None
+                   and r[-2] >= since]
+        gone = np.asarray(changed, dtype=np.int64)
+        old_open = self._open.take(np.flatnonzero(~np.isin(self._open.ids, gone)))
+        keep = np.flatnonzero(~np.isin(self._closed.ids, gone))
+        was_listed = set(self._open.ids.tolist()) | set(self._closed.ids.tolist())
+        open_t = CaseTable.concat([old_open, _table(opened, actor)])
+        open_t = open_t.take(np.argsort(-open_t.ids, kind="stable"))  # newest first
+        closed_t = CaseTable.concat([self._closed.take(keep),
+                                     _table([r[:-2] for r in closing], actor)])
+        closed_at = np.concatenate([self._closed_at[keep], np.array(
+            [r[-2].timestamp() for r in closing], dtype=np.float64)])
+        if len(closed_t) >= self.closed_limit:
+            return None  # the cap cuts the window: a whole read counts what it leaves out
+        order = np.lexsort((-closed_t.ids, -closed_at))  # the latest closed first
+        closed_t, closed_at = closed_t.take(order), closed_at[order]
+        # the count before the window: a listed case that closed before it joins it, an old
+        # closed case that came back (reopened, or closed again in the window) leaves it
+        listed_now = set(open_t.ids.tolist()) | set(closed_t.ids.tolist())
+        older = self._older[1]
+        for r in rows:
+            i = int(r[0])
+            if i in was_listed and i not in listed_now:
+                older += 1
+            elif i not in was_listed and i in listed_now and i <= self._max_id:
+                older -= 1
+        self._older = (since, max(older, 0))
+        for r in closing:
+            self._versions[int(r[0])] = int(r[-1])
+        self._open, self._closed, self._closed_at = open_t, closed_t, closed_at
+        self._last = CaseTable.concat([open_t, closed_t], closed_beyond=self._older[1])
+        return self._last
+
+    def _read_whole(self, actor: Actor, since: dt.datetime, masked: bool) -> CaseTable:
+        q = _queue_select()
+        # first the change log's position: what commits after it is followed from there
+        seq = latest_seq(self.db)
+        with self.db.read() as s:
+            conn = s.connection()  # Core rows: the ORM's row machinery costs a third
+            open_rows = conn.execute(q.where(Case.status.in_(OPEN_STATUSES))
+                                     .order_by(Case.id.desc())).all()
+            # only a closed case has a closing time (a reopened one loses it): no status
+            # test in SQL, which would lead the planner to the status index and through
+            # every closed case of the history (an open case listed above is left out)
+            listed = {r[0] for r in open_rows}
+            keys = [(i, v, c) for i, v, c in conn.execute(
+                select(Case.id, Case.version, Case.closed_at).where(Case.closed_at >= since)
+                .order_by(Case.closed_at.desc(), Case.id.desc())
+                .limit(self.closed_limit)).all() if i not in listed]
+            in_window = len(keys)
+            if in_window == self.closed_limit:  # the cap cut the window: count the rest
+                in_window = s.execute(select(func.count()).select_from(Case).where(
+                    Case.closed_at >= since)).scalar_one()
+            wanted = [i for i, v, _ in keys if self._versions.get(i) != v]
+            fresh: list[Row[Any]] = []
+            for lo in range(0, len(wanted), 500):  # bounded IN lists (SQLite's limit)
+                fresh += conn.execute(q.where(Case.id.in_(wanted[lo:lo + 500]))).all()
+            if self._older is not None and self._older[0] < since:
+                # the window moved on (by the hour): add the cases it left behind
+                self._older = (since, self._older[1] + s.execute(
+                    select(func.count()).select_from(Case).where(
+                        Case.closed_at >= self._older[0], Case.closed_at < since)
+                ).scalar_one())
+            elif self._older is None or self._older[0] != since:
+                self._older = (since, _closed_before(s, since))
+                self._full_at = time.monotonic()
+            self._max_id = int(s.scalar(select(func.max(Case.id))) or 0)
+        closed = self._merge(fresh, keys, actor)
+        self._masked = masked
+        self._open = _table(open_rows, actor)
+        self._seq, self._gaps = seq, {}
+        self.whole_reads += 1
+        self._last = CaseTable.concat([self._open, closed],
+                                      closed_beyond=self._older[1] + in_window - len(closed))
+        if in_window != len(closed):
+            self._open = None  # the cap cut the window: every read is whole until it no longer does
+        return self._last
 
     def _merge(self, fresh: list[Row[Any]], keys: list, actor: Actor) -> CaseTable:
         """The window in the order of ``keys``: cached rows still current, ``fresh`` rows
@@ -172,11 +252,12 @@ class QueueReader:
             parts.insert(0, self._closed)
         pool = CaseTable.concat(parts)
         # the last row of an id wins: a fresh row after the cached one it replaces
-        where = {int(i): n for n, i in enumerate(pool.ids)}
+        where = {int(i): n for n, i in enumerate(pool.ids.tolist())}
         # (a case deleted between the two reads, on PostgreSQL's read committed, is skipped)
-        keys = [(i, v) for i, v in keys if i in where]
-        closed = pool.take([where[i] for i, _ in keys])
-        self._closed, self._versions = closed, dict(keys)
+        keys = [k for k in keys if k[0] in where]
+        closed = pool.take([where[k[0]] for k in keys])
+        self._closed, self._versions = closed, {k[0]: k[1] for k in keys}
+        self._closed_at = np.array([k[2].timestamp() for k in keys], dtype=np.float64)
         return closed
 
 

@@ -160,17 +160,17 @@ def step_limits(subcategories: ArrayLike, statuses: ArrayLike,
 
 # the limits table of each catalogue seen (a few at most), keyed by identity; the value
 # keeps the catalogue alive so its id is not reused
-_LIMIT_TABLES: dict[int, tuple[Catalogue, tuple]] = {}
+_LimitTable = tuple[dict[str, int], dict[str, int], NDArray[np.float64], NDArray[np.bool_]]
+_LIMIT_TABLES: dict[int, tuple[Catalogue, _LimitTable]] = {}
 
 
-def _limit_table(catalogue: Catalogue) -> tuple[dict[str, int], dict[str, int],
-                                                NDArray[np.float64], NDArray[np.bool_]]:
+def _limit_table(catalogue: Catalogue) -> _LimitTable:
     """Subcategory index, status index, the (subcategory x step) limits in seconds with a
     last row and column for none, and which subcategories count working hours: built once
     per catalogue (the deadline scan runs on every redraw)."""
     hit = _LIMIT_TABLES.get(id(catalogue))
     if hit is not None and hit[0] is catalogue:
-        return hit[1]  # type: ignore[return-value]
+        return hit[1]
     subs = catalogue.all_subcategories()
     sub_ix = {s.code: i for i, s in enumerate(subs)}
     step_ix = {status: STEPS.index(step) for status, step in STEP_OF.items()}
@@ -180,7 +180,7 @@ def _limit_table(catalogue: Catalogue) -> tuple[dict[str, int], dict[str, int],
     table.flags.writeable = False
     working_of = np.array([s.limits.basis == "working" for s in subs] + [False])
     working_of.flags.writeable = False
-    built = (sub_ix, step_ix, table, working_of)
+    built: _LimitTable = (sub_ix, step_ix, table, working_of)
     if len(_LIMIT_TABLES) > 8:
         _LIMIT_TABLES.clear()
     _LIMIT_TABLES[id(catalogue)] = (catalogue, built)
