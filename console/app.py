@@ -157,7 +157,7 @@ class ConsoleController(QObject):
         if self._build_demo and self.db.is_empty():
             self.window.statusBar().showMessage(
                 self.tr("First start: building the demo city of Changsha…"))
-            self.runner.submit("demo", self._build_demo_task)
+            self.runner.submit("demo", self._build_demo_task, on_done=lambda _: self.reload())
         else:
             self.refresh()
 
@@ -178,7 +178,7 @@ class ConsoleController(QObject):
         with_layers = self.live_map is not None and not self.live_map.layers_sent
         self.runner.submit("snapshot", lambda state: read_snapshot(
             self.db, self.actor, state, with_layers=with_layers, queue=self.queue_reader,
-            world=self.world))
+            world=self.world), on_done=self._on_snapshot_read)
 
     @Slot()
     def reload(self) -> None:
@@ -271,12 +271,10 @@ class ConsoleController(QObject):
     @Slot(str, object)
     def _on_runner_finished(self, kind: str, result: object) -> None:
         self.window.hide_progress()
-        if kind == "positions" and isinstance(result, tuple):
-            self.views.show_positions(*result)
-        if kind == "demo":
-            self.reload()
-        elif kind == "snapshot" and isinstance(result, Snapshot) and self.replay is None:
-            self._show_snapshot(result)
+
+    def _on_snapshot_read(self, snap: Snapshot) -> None:
+        if self.replay is None:
+            self._show_snapshot(snap)
 
     @Slot(str, object)
     def _on_runner_failed(self, kind: str, exc: object) -> None:
@@ -319,7 +317,8 @@ class ConsoleController(QObject):
             self.refresh()
             return
         if changes is None:  # staff moved (feeds, simulator): their cases follow the log
-            self.runner.submit("positions", self._read_positions, coalesce=True)
+            self.runner.submit("positions", self._read_positions, coalesce=True,
+                               on_done=lambda got: self.views.show_positions(*got))
             return
         if changes.case_ids:  # (rows read on the worker come with the change log's batch)
             self.views.apply(rows if rows is not None else

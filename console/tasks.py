@@ -29,10 +29,14 @@ class TaskCancelled(Exception):
 class TaskState:
     """Handed to a task function: report progress, check for cancellation."""
 
-    def __init__(self, runner: TaskRunner, kind: str) -> None:
+    def __init__(self, runner: TaskRunner, kind: str, *,
+                 on_done: Callable[[Any], None] | None = None,
+                 on_failed: Callable[[BaseException], None] | None = None) -> None:
         self._runner = runner
         self._cancelled = threading.Event()
         self.kind = kind
+        # called on the GUI thread with the result (or the exception) unless cancelled
+        self.on_done, self.on_failed = on_done, on_failed
 
     def progress(self, step: str, fraction: float) -> None:
         self.check()
@@ -82,7 +86,14 @@ class TaskRunner(QObject):
         if self.closed or state.cancelled:  # superseded since it finished: not delivered
             log.debug("result of task %s dropped: cancelled", kind)
             return
-        (self.sig_task_failed if failed else self.sig_task_finished).emit(kind, value)
+        # the submitter's own callback first (it shows the result), then the signal for
+        # whoever watches every task (the progress bar, tests)
+        callback = state.on_failed if failed else state.on_done
+        try:
+            if callback is not None:
+                callback(value)  # type: ignore[arg-type]
+        finally:
+            (self.sig_task_failed if failed else self.sig_task_finished).emit(kind, value)
 
     def running(self, kind: str) -> bool:
         """Whether a task of ``kind`` was submitted and has not returned yet."""
@@ -90,9 +101,13 @@ class TaskRunner(QObject):
         return future is not None and not future.done()
 
     def submit(self, kind: str, fn: Callable[[TaskState], Any], *,
-               coalesce: bool = False) -> Future | None:
+               coalesce: bool = False, on_done: Callable[[Any], None] | None = None,
+               on_failed: Callable[[BaseException], None] | None = None) -> Future | None:
         """Run ``fn(state)`` off the GUI thread, cancelling a running task of ``kind``.
 
+        ``on_done(result)`` (or ``on_failed(exception)``) is called on the GUI thread when
+        the task returns, unless it was cancelled or superseded meanwhile; then
+        :attr:`sig_task_finished` (:attr:`sig_task_failed`) is emitted for every task.
         With ``coalesce`` a running task of ``kind`` is left to finish and nothing new
         starts (None): for periodic work such as a simulator tick, where the running task
         does what the new one would and two at once would do it twice.
@@ -106,7 +121,8 @@ class TaskRunner(QObject):
             return None
         if (old := self._states.get(kind)) is not None:
             old.cancel()
-        state = self._states[kind] = TaskState(self, kind)
+        state = self._states[kind] = TaskState(self, kind, on_done=on_done,
+                                                 on_failed=on_failed)
 
         lock = self._kind_locks[kind]
 

@@ -248,7 +248,6 @@ class DrillsPresenter(QObject):
         self.drills: list[DrillRun] = []  # running
         self.trainee = ""
         window.sig_drill_requested.connect(self._on_window_drill_requested)
-        runner.sig_task_finished.connect(self._on_runner_task_finished)
 
     @Slot()
     def _on_window_drill_requested(self) -> None:
@@ -271,12 +270,8 @@ class DrillsPresenter(QObject):
         self.trainee = trainee
         self.window.statusBar().showMessage(self.tr("Preparing the drill: copying the "
                                                     "world…"))
-        self.runner.submit(KIND, lambda state: prepare_drill(self.db, injects_file, root))
-
-    @Slot(str, object)
-    def _on_runner_task_finished(self, kind: str, result: object) -> None:
-        if kind == KIND and isinstance(result, tuple):
-            self._open(*result)
+        self.runner.submit(KIND, lambda state: prepare_drill(self.db, injects_file, root),
+                           on_done=lambda result: self._open(*result))
 
     def _open(self, db, path, injects) -> None:  # noqa: ANN001
         run = DrillRun(db, path, self.trainee, injects, build=self.build,

@@ -55,7 +55,6 @@ class ChangeFollower(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(poll_ms)
         self._timer.timeout.connect(self.poll)
-        runner.sig_task_finished.connect(self._on_runner_task_finished)
         self._sig_notified.connect(self.poll)
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None
@@ -82,7 +81,8 @@ class ChangeFollower(QObject):
         if self.seq is None:
             return
         seq, gaps = self.seq, tuple(self._gaps)
-        self.runner.submit(KIND, lambda state: self._read(seq, gaps), coalesce=True)
+        self.runner.submit(KIND, lambda state: self._read(seq, gaps), coalesce=True,
+                           on_done=self._on_read_done)
 
     def _read(self, seq: int, gaps: tuple[int, ...]) -> tuple[ChangeBatch, CaseTable | None]:
         """On the worker: the batch, and the queue's rows of its cases (the GUI thread only
@@ -91,9 +91,8 @@ class ChangeFollower(QObject):
         rows = read_cases(self.db, self.actor(), batch.case_ids) if batch.case_ids else None
         return batch, rows
 
-    @Slot(str, object)
-    def _on_runner_task_finished(self, kind: str, result: object) -> None:
-        if kind != KIND or not isinstance(result, tuple) or self.seq is None:
+    def _on_read_done(self, result: tuple[ChangeBatch, CaseTable | None]) -> None:
+        if self.seq is None:
             return
         batch, rows = result
         if batch.seq < self.seq or (batch.seq == self.seq and not batch.case_ids

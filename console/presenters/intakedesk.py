@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
@@ -68,13 +68,13 @@ class IntakePresenter(QObject):
         q.sig_retry_requested.connect(self._on_quarantine_retry_requested)
         q.sig_discard_requested.connect(self._on_quarantine_discard_requested)
         q.sig_reveal_requested.connect(self._on_quarantine_reveal_requested)
-        runner.sig_task_finished.connect(self._on_runner_task_finished)
 
     # -- the MQTT feeds ----------------------------------------------------------------------
     def start_feeds(self, host: str, port: int, prefix: str = "citygrid") -> None:
         """Take sensor alerts and staff positions from the broker (connecting off the GUI
         thread); the simulator then publishes through the broker like real sources."""
-        self.runner.submit(FEEDS, lambda state: self._connect(host, port, prefix))
+        self.runner.submit(FEEDS, lambda state: self._connect(host, port, prefix),
+                           on_done=self._on_feeds_connected)
 
     def _connect(self, host: str, port: int, prefix: str) -> tuple[MqttFeeds, MqttPublisher]:
         from models.intake.mqtt import MqttFeeds, MqttPublisher
@@ -128,7 +128,8 @@ class IntakePresenter(QObject):
     @Slot()
     def _on_snap_timer_timeout(self) -> None:
         # two scans of one folder at once would take the same report in twice
-        self.runner.submit(SNAPS, lambda state: self._scan_snaps(), coalesce=True)
+        self.runner.submit(SNAPS, lambda state: self._scan_snaps(), coalesce=True,
+                           on_done=self._on_snaps_scanned)
 
     def _scan_snaps(self) -> ScanResult:
         assert self.snaps is not None  # the timer runs once a folder is watched
@@ -142,7 +143,8 @@ class IntakePresenter(QObject):
 
     @Slot()
     def refresh_quarantine(self) -> None:
-        self.runner.submit(QUARANTINE, lambda state: self._intake().quarantine())
+        self.runner.submit(QUARANTINE, lambda state: self._intake().quarantine(),
+                           on_done=self._on_quarantine_read)
 
     @Slot(int, object)
     def _on_quarantine_retry_requested(self, item_id: int, payload: object) -> None:
@@ -182,21 +184,20 @@ class IntakePresenter(QObject):
         self.refresh_quarantine()
 
     # -- results -------------------------------------------------------------------------------
-    @Slot(str, object)
-    def _on_runner_task_finished(self, kind: str, result: object) -> None:
-        if kind == FEEDS and isinstance(result, tuple):
-            self.feeds, self.publisher = result
-            self.set_publisher(self.publisher)
-            self.feeds_timer.start()
-            self.window.statusBar().showMessage(self.tr("Live feeds connected"), 5000)
-        elif kind == SNAPS and result is not None:
-            scan = cast("ScanResult", result)  # what _scan_snaps returned
-            if scan.case_ids or scan.quarantine_ids:
-                self.window.statusBar().showMessage(
-                    self.tr("Snap reports: {0} new case(s), {1} kept in the quarantine")
-                    .format(len(scan.case_ids), len(scan.quarantine_ids)), 5000)
-                self.on_change(CaseChanges("report", tuple(scan.case_ids), "snaps",
-                                           created=True))
-        elif kind == QUARANTINE and isinstance(result, list):
-            self.window.quarantine.set_items(result)
-            self.window.set_quarantine_count(len(result))
+    def _on_feeds_connected(self, result: tuple[MqttFeeds, MqttPublisher]) -> None:
+        self.feeds, self.publisher = result
+        self.set_publisher(self.publisher)
+        self.feeds_timer.start()
+        self.window.statusBar().showMessage(self.tr("Live feeds connected"), 5000)
+
+    def _on_snaps_scanned(self, scan: ScanResult) -> None:
+        if scan.case_ids or scan.quarantine_ids:
+            self.window.statusBar().showMessage(
+                self.tr("Snap reports: {0} new case(s), {1} kept in the quarantine")
+                .format(len(scan.case_ids), len(scan.quarantine_ids)), 5000)
+            self.on_change(CaseChanges("report", tuple(scan.case_ids), "snaps",
+                                       created=True))
+
+    def _on_quarantine_read(self, items: list) -> None:
+        self.window.quarantine.set_items(items)
+        self.window.set_quarantine_count(len(items))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import shapely
 from PySide6.QtCore import QObject, Slot
@@ -75,8 +75,6 @@ class ReconcilePresenter(QObject):
         view.sig_export_requested.connect(self._on_view_export_requested)
         view.sig_layer_toggled.connect(self._on_view_layer_toggled)
         view.sig_conflict_activated.connect(self._on_view_conflict_activated)
-        runner.sig_task_finished.connect(self._on_runner_task_finished)
-        runner.sig_task_failed.connect(self._on_runner_task_failed)
 
     # -- opening -------------------------------------------------------------------------
     @Slot()
@@ -92,22 +90,10 @@ class ReconcilePresenter(QObject):
         self.view.set_busy(self.tr("Reading {0} layer(s) and comparing them with the unified "
                                    "grid…").format(len(paths)))
         paths = list(paths)
-        self.runner.submit(TASK, lambda state: compute(self.db, self.actor, paths, state))
+        self.runner.submit(TASK, lambda state: compute(self.db, self.actor, paths, state),
+                           on_done=self.show_result, on_failed=self._on_task_failed)
 
-    @Slot(str, object)
-    def _on_runner_task_finished(self, kind: str, result: object) -> None:
-        if kind == TASK:
-            assert isinstance(result, Reconciliation)  # what compute() returns
-            self.show_result(result)
-        elif kind == EXPORT:
-            # what export()'s task returns: write_outputs' paths and the folder
-            self._write_report(cast("tuple[dict[str, Path], str]", result))
-
-    @Slot(str, object)
-    def _on_runner_task_failed(self, kind: str, exc: object) -> None:
-        if kind not in (TASK, EXPORT):
-            return
-        assert isinstance(exc, BaseException)  # the runner hands on what the task raised
+    def _on_task_failed(self, exc: BaseException) -> None:
         self.view.set_layers(self._layer_rows(), self.tr("Not done: {0}").format(exc))
         QMessageBox.warning(self.window, self.tr("Reconciliation"), error_text(exc))
 
@@ -202,7 +188,8 @@ class ReconcilePresenter(QObject):
             return
         run = self.result
         self.view.set_busy(self.tr("Writing the reconciliation into {0}…").format(folder))
-        self.runner.submit(EXPORT, lambda state: (write_outputs(run, folder), folder))
+        self.runner.submit(EXPORT, lambda state: (write_outputs(run, folder), folder),
+                           on_done=self._write_report, on_failed=self._on_task_failed)
 
     def _write_report(self, result: tuple[dict[str, Path], str]) -> None:
         from console.reconcile_report import write_reconcile_report

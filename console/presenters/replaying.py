@@ -32,7 +32,6 @@ class ReplayPresenter(QObject):
         window.sig_live_requested.connect(self.back_to_live)
         window.timeline.sig_time_changed.connect(self._on_timeline_time_changed)
         window.timeline.sig_step_requested.connect(self._on_timeline_step_requested)
-        runner.sig_task_finished.connect(self._on_runner_task_finished)
 
     @Slot(str)
     def open(self, path: str) -> None:
@@ -40,8 +39,8 @@ class ReplayPresenter(QObject):
         from models.scenarios.files import read_scenario
         from models.scenarios.replay import Replay
 
-        self.runner.submit(OPEN, lambda state: (Path(path).name,
-                                                Replay(read_scenario(Path(path)))))
+        self.runner.submit(OPEN, lambda state: Replay(read_scenario(Path(path))),
+                           on_done=lambda replay: self._start(Path(path).name, replay))
 
     def _start(self, name: str, replay) -> None:  # noqa: ANN001
         self.replay = replay
@@ -59,7 +58,8 @@ class ReplayPresenter(QObject):
         replay = self.replay
         if replay is None:
             return
-        self.runner.submit(SEEK, lambda state: self.snapshot_at(replay, t))
+        self.runner.submit(SEEK, lambda state: self.snapshot_at(replay, t),
+                           on_done=self._on_seek_done)
 
     def snapshot_at(self, replay, t: float):  # noqa: ANN001, ANN201
         """What the window shows at ``t`` of ``replay``
@@ -73,12 +73,9 @@ class ReplayPresenter(QObject):
         return Snapshot(districts, st.table, n, positions, None,
                         dt.datetime.fromtimestamp(t, dt.UTC), [], {}, [])
 
-    @Slot(str, object)
-    def _on_runner_task_finished(self, kind: str, result: object) -> None:
-        if kind == OPEN and isinstance(result, tuple):
-            self._start(*result)
-        elif kind == SEEK and self.replay is not None and result is not None:
-            self.controller.show_snapshot(result)
+    def _on_seek_done(self, snap: Snapshot) -> None:
+        if self.replay is not None:
+            self.controller.show_snapshot(snap)
 
     @Slot(object)
     def _on_timeline_time_changed(self, when: object) -> None:

@@ -24,7 +24,6 @@ class SearchPresenter(QObject):
         super().__init__(controller.window)
         self.c = controller
         controller.window.sig_search_requested.connect(self._on_window_search_requested)
-        controller.runner.sig_task_finished.connect(self._on_runner_task_finished)
 
     def show_grid(self, code: str) -> None:
         """The grid's staff and open cases in the staff dock, the grid outlined on the map."""
@@ -88,15 +87,11 @@ class SearchPresenter(QObject):
         if c.replay is None and snap is not None and snap.table.closed_beyond:
             # older history on demand: titles and grids of every case, on a worker thread
             db, actor = c.db, c.actor
-            c.runner.submit(KIND, lambda state: (text, search_cases(
-                db, actor, text=text, limit=HISTORY_PAGE)))
+            c.runner.submit(KIND, lambda state: search_cases(
+                db, actor, text=text, limit=HISTORY_PAGE),
+                on_done=lambda page: self.show_history_page(text, page))
             return
         c.window.statusBar().showMessage(self.tr("Nothing found for “{0}”").format(text), 5000)
-
-    @Slot(str, object)
-    def _on_runner_task_finished(self, kind: str, result: object) -> None:
-        if kind == KIND and isinstance(result, tuple):
-            self.show_history_page(*result)
 
     def show_history_page(self, text: str, page: CaseTable) -> None:
         """Cases of any age found by a search: listed in the queue with the open work (until

@@ -47,7 +47,6 @@ class SimulatorPresenter(QObject):
         self.timer.timeout.connect(self._on_timer_timeout)
         window.sig_simulator_toggled.connect(self.set_running)
         window.sig_surge_toggled.connect(self._on_window_surge_toggled)
-        runner.sig_task_finished.connect(self._on_runner_task_finished)
 
     @Slot(bool)
     def set_running(self, on: bool) -> None:
@@ -74,7 +73,7 @@ class SimulatorPresenter(QObject):
 
     @Slot()
     def _on_timer_timeout(self) -> None:
-        self.runner.submit(KIND, self.tick, coalesce=True)
+        self.runner.submit(KIND, self.tick, coalesce=True, on_done=self._on_tick_done)
 
     def tick(self, state: TaskState) -> dict:
         """One step of simulated time up to now (runs on the task runner)."""
@@ -92,7 +91,5 @@ class SimulatorPresenter(QObject):
         state.check()
         return self.simulator.run_until(dt.datetime.now(dt.UTC))
 
-    @Slot(str, object)
-    def _on_runner_task_finished(self, kind: str, result: object) -> None:
-        if kind == KIND:
-            self.on_change(None)  # the simulator's cases are not listed: a refresh
+    def _on_tick_done(self, result: object) -> None:
+        self.on_change(None)  # staff moved; the simulator's cases follow the change log

@@ -45,7 +45,8 @@ def test_the_console_lists_the_window_and_finds_older_history(qtbot, tiny_city) 
         assert [model.case_id_at(r) for r in range(model.rowCount())] == [old_id]
         assert "1 case(s) of the whole history" in win.statusBar().currentMessage()
         win.search_box.setText("no such thing")
-        with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000):
+        with qtbot.waitSignal(controller.runner.sig_task_finished, timeout=10_000,
+                              check_params_cb=lambda kind, _r: kind == "history-search"):
             win.search_box.returnPressed.emit()
         assert "Nothing found" in win.statusBar().currentMessage()
     finally:

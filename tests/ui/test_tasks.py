@@ -115,3 +115,34 @@ def test_two_tasks_of_one_kind_never_run_at_once(qtbot) -> None:
     finally:
         runner.shutdown()
     assert peak[0] == 1  # two of "read" never ran at once
+
+
+def test_the_submitters_callback_gets_the_result_and_a_superseded_one_nothing(qtbot) -> None:
+    """Each submitter hears of its own task (no dispatch on a kind string): ``on_done``
+    with the result, ``on_failed`` with the exception, before the runner's signals; a task
+    superseded by a newer one of its kind calls neither."""
+    import threading
+
+    runner = TaskRunner()
+    got: list[tuple[str, object]] = []
+    release = threading.Event()
+
+    def slow(state: TaskState) -> str:
+        release.wait(5)
+        return "old"
+
+    runner.submit("read", slow, on_done=lambda r: got.append(("old", r)))
+    with qtbot.waitSignal(runner.sig_task_finished, timeout=5000) as done:
+        runner.submit("read", lambda state: "new", on_done=lambda r: got.append(("new", r)))
+        release.set()
+    assert done.args == ["read", "new"]
+    assert got == [("new", "new")]  # the superseded task's callback never ran
+
+    def broken(state: TaskState) -> None:
+        raise ValueError("bad input")
+
+    with qtbot.waitSignal(runner.sig_task_failed, timeout=5000):
+        runner.submit("broken", broken, on_done=lambda r: got.append(("done", r)),
+                      on_failed=lambda exc: got.append(("failed", type(exc).__name__)))
+    assert got[-1] == ("failed", "ValueError")
+    runner.shutdown()
