@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from console.reconcile_cli import cmd_dept_layers, cmd_reconcile
+from console.serve_cli import add_serve_parser, cmd_serve
 
 if TYPE_CHECKING:
     from models.core.auth import Actor
@@ -179,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-area-km2", type=float, default=None,
                    help="with --propose: largest grid in km²")
     _add_db(p)
+    add_serve_parser(sub, _add_db)
     return parser
 
 
@@ -493,7 +495,7 @@ COMMANDS = {"simulate": cmd_simulate, "import-cases": cmd_import_cases,
             "export-grids": cmd_export, "import-snaps": cmd_import_snaps,
             "replay": cmd_replay, "export-scenario": cmd_export_scenario,
             "register-sensors": cmd_register_sensors, "add-calendar": cmd_add_calendar,
-            "dept-layers": cmd_dept_layers, "reconcile": cmd_reconcile}
+            "dept-layers": cmd_dept_layers, "reconcile": cmd_reconcile, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

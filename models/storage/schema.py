@@ -375,6 +375,45 @@ class ChangeLog(Base):
     object_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
 
 
+class ServiceHealth(Base):
+    """One running city service (``main.py serve``): a heartbeat every few seconds with what
+    its intake has seen, so the seats show whether intake and the timers are alive and how
+    far behind they are (:mod:`models.storage.services`)."""
+
+    __tablename__ = "service_health"
+    instance: Mapped[str] = mapped_column(String(80), primary_key=True)
+    host: Mapped[str] = mapped_column(String(120), default="")
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # what it runs: intake (mqtt, snaps) on every instance; the timers and the simulator
+    # on the one holding the lease
+    mqtt: Mapped[str] = mapped_column(String(200), default="")
+    mqtt_connected: Mapped[bool] = mapped_column(default=False)
+    leader: Mapped[bool] = mapped_column(default=False)
+    simulating: Mapped[bool] = mapped_column(default=False)
+    received: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                          default=0)
+    processed: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                           default=0)
+    backlog: Mapped[int] = mapped_column(Integer, default=0)
+    last_message_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # the age of the oldest item still waiting to be applied, in seconds (0: none waits)
+    lag_s: Mapped[float] = mapped_column(Float, default=0.0)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ServiceLease(Base):
+    """Who runs a job that must run once per city (the deadline watch, the simulator): the
+    holder renews it; when it lapses another service takes it over."""
+
+    __tablename__ = "service_lease"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    until: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class Setting(Base):
     """Small key/value facts about this database (demo seed, catalogue version ...)."""
 

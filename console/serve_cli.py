@@ -1,0 +1,102 @@
+"""``python main.py serve``: the city service, headless (intake, timers, the simulator).
+
+Logs go to standard output (under systemd, the journal). SIGTERM or SIGINT stops it
+cleanly: the loops stop, what the feeds received is applied, the lease is given up and the
+service is marked stopped, then it exits 0. See docs/DEPLOYMENT.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("citygrid.serve")
+
+
+def add_serve_parser(sub: Any, add_db: Any) -> None:
+    p = sub.add_parser("serve", help="run the city service: intake, the deadline watch and "
+                                     "the simulator for every console (headless)")
+    add_db(p)
+    p.add_argument("--mqtt", metavar="HOST[:PORT]", default=None,
+                   help="take sensor alerts and staff positions from this MQTT broker "
+                        "(port 1883 by default)")
+    p.add_argument("--prefix", default="citygrid", help="the feeds' topic prefix")
+    p.add_argument("--group", default="citygrid",
+                   help="shared subscription group: services of one group split the alerts "
+                        "('' for a plain subscription)")
+    p.add_argument("--client-id", default=None,
+                   help="the broker session's client id (default: stable per host), kept "
+                        "across restarts so no alert sent meanwhile is lost")
+    p.add_argument("--snaps", metavar="DIR", default=None,
+                   help="take in the snap reports phones drop into this folder")
+    p.add_argument("--simulate", action="store_true",
+                   help="run the city simulator (invented cases: the demo or training only)")
+    p.add_argument("--surge", action="store_true", help="with --simulate: ten times the rate")
+    p.add_argument("--demo", action="store_true",
+                   help="build the demo city into an empty database first, and simulate it")
+    p.add_argument("--name", default=None,
+                   help="this instance's name in the health table (default: host-pid)")
+
+
+def parse_broker(text: str) -> tuple[str, int]:
+    """``HOST[:PORT]`` as (host, port).
+
+    >>> parse_broker("127.0.0.1"), parse_broker("broker:8883")
+    (('127.0.0.1', 1883), ('broker', 8883))
+    """
+    host, _, port = text.rpartition(":") if ":" in text else (text, "", "1883")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--mqtt wants HOST[:PORT], not {text!r}")
+    return host, int(port)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from console.application.cityservice import CityService, ServiceConfig, default_instance
+    from models.storage.db import Database
+
+    try:
+        broker = parse_broker(args.mqtt) if args.mqtt else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.surge and not (args.simulate or args.demo):
+        print("error: --surge goes with --simulate", file=sys.stderr)
+        return 2
+    db = Database.open(args.db)
+    simulate = args.simulate
+    if args.demo and db.is_empty():
+        from models.scenarios.democity import build_demo_city, seed_demo_cases
+
+        log.info("building the demo city of Changsha into the empty database")
+        build_demo_city(db)
+        seed_demo_cases(db)
+        simulate = True  # the demo city's first run comes alive
+    config = ServiceConfig(mqtt=broker, prefix=args.prefix, group=args.group or None,
+                           client_id=args.client_id,
+                           snap_folder=Path(args.snaps) if args.snaps else None,
+                           simulate=simulate, surge=args.surge,
+                           instance=args.name or default_instance())
+    service = CityService(db, config)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        log.info("signal %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    service.start()
+    print(f"city service {service.instance} running on {db.engine.url.render_as_string()}"
+          " (SIGTERM or Ctrl+C stops it)", flush=True)
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        service.stop()
+        db.dispose()
+    return 0

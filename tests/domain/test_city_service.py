@@ -1,0 +1,192 @@
+"""The city service (``main.py serve``): heartbeats the seats read, one lease holder for the
+timers and the simulator, the deadline watch, a clean stop (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from console.application.casedesk import CaseDesk
+from console.application.cityservice import (
+    CityService,
+    ServiceConfig,
+    ask_simulation,
+    simulation_wanted,
+)
+from models.cases.service import CaseService, NewCase
+from models.core.auth import Actor
+from models.storage.schema import Case, ServiceHealth, StaffRole
+from models.storage.services import (
+    TIMERS,
+    ServiceBeat,
+    beat,
+    lease_holder,
+    service_status,
+    take_lease,
+)
+from routing.graph import EscalationGraph
+from routing.policy import Router
+
+ROOT = Path(__file__).parents[2]
+FAST = {"beat_s": 0.2, "watch_s": 0.3, "tick_s": 0.3}
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_a_lease_has_one_holder_until_it_lapses(db) -> None:
+    now = dt.datetime(2026, 12, 4, 8, 0, tzinfo=dt.UTC)
+    assert take_lease(db, TIMERS, "a", now=now, seconds=30)
+    assert not take_lease(db, TIMERS, "b", now=now + dt.timedelta(seconds=10))
+    assert take_lease(db, TIMERS, "a", now=now + dt.timedelta(seconds=20))  # renewed
+    assert lease_holder(db, TIMERS, now=now + dt.timedelta(seconds=45)) == "a"
+    # a renews no more (it died): after the lease lapses b takes it
+    later = now + dt.timedelta(seconds=51)
+    assert lease_holder(db, TIMERS, now=later) is None
+    assert take_lease(db, TIMERS, "b", now=later)
+    assert not take_lease(db, TIMERS, "a", now=later)
+
+
+def test_a_seat_sees_a_service_alive_only_while_it_beats(db) -> None:
+    now = dt.datetime(2026, 12, 4, 8, 0, tzinfo=dt.UTC)
+    beat(db, ServiceBeat("svc-1", host="h", received=5, processed=4, backlog=1,
+                         leader=True), now=now)
+    status = service_status(db, now=now + dt.timedelta(seconds=3))
+    assert status.alive and status.timers_alive
+    (live,) = status.live
+    assert (live.received, live.backlog, live.host) == (5, 1, "h")
+    # silent for longer than ALIVE_S: gone, though its row is still there
+    assert not service_status(db, now=now + dt.timedelta(seconds=30)).alive
+    beat(db, ServiceBeat("svc-1", host="h", received=9), now=now + dt.timedelta(seconds=31))
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(ServiceHealth)) == 1  # one row
+
+
+def test_two_services_one_runs_the_timers_and_the_other_takes_over(db) -> None:
+    a = CityService(db, ServiceConfig(instance="a", **FAST))
+    b = CityService(db, ServiceConfig(instance="b", **FAST))
+    a.start()
+    try:
+        wait_for(lambda: a.leader)
+        b.start()
+        wait_for(lambda: service_status(db).live and len(service_status(db).live) == 2)
+        assert not b.leader  # the lease is a's
+        status = service_status(db)
+        assert [s.instance for s in status.live if s.leader] == ["a"]
+    finally:
+        a.stop()
+    try:
+        # a stopped cleanly: it gave the lease up, so b takes it on its next beat
+        wait_for(lambda: b.leader, timeout=5)
+        status = service_status(db)
+        assert [s.instance for s in status.live] == ["b"]
+        assert next(s for s in status.services if s.instance == "a").stopped_at is not None
+    finally:
+        b.stop()
+    assert not service_status(db).alive
+
+
+def test_the_lease_holder_escalates_overdue_cases(tiny_city) -> None:
+    from tests.citykit import add_second_street
+
+    add_second_street(tiny_city)
+    router = Router(EscalationGraph.from_db(tiny_city.db))
+    dispatcher = Actor("调度", StaffRole.DISPATCHER, tiny_city.staff["dispatcher"])
+    desk = CaseDesk(tiny_city.db, dispatcher, lambda: router)
+    case_id = CaseService(tiny_city.db, dispatcher,
+                          locate=lambda lon, lat: tiny_city.grids[1]).report(NewCase(
+                              channel="patrol", subcategory="O04", lon=112.986, lat=28.189,
+                              title="路面塌陷")).case_ids[0]
+    desk.act("accept", case_id, desk.cases.get(case_id).version)
+    desk.act("dispatch", case_id, desk.cases.get(case_id).version)
+    level = desk.cases.get(case_id).level
+    with tiny_city.db.write() as s:  # its step ran out an hour ago
+        s.execute(update(Case).where(Case.id == case_id).values(
+            step_deadline=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)))
+    service = CityService(tiny_city.db, ServiceConfig(instance="watch", **FAST))
+    service.start()
+    try:
+        wait_for(lambda: desk.cases.get(case_id).level != level)
+        assert service.escalated >= 1
+    finally:
+        service.stop()
+    assert desk.cases.get(case_id).level == "street" and level == "community"
+
+
+def test_the_simulator_runs_only_when_asked(tmp_path, demo_city_file) -> None:
+    from tests.factories import copy_demo_city
+
+    db = copy_demo_city(demo_city_file[0], tmp_path / "city.sqlite3")
+    try:
+        def cases() -> int:
+            with db.read() as s:
+                return int(s.scalar(select(func.count()).select_from(Case)) or 0)
+
+        service = CityService(db, ServiceConfig(instance="sim", **FAST))
+        service.start()
+        try:
+            wait_for(lambda: service.leader)
+            before = cases()
+            time.sleep(1.0)  # several ticks: nobody asked for the simulator
+            assert cases() == before and service.simulator is None
+            assert simulation_wanted(db) is None
+            ask_simulation(db, True)  # a seat's Simulator switch
+            wait_for(lambda: cases() > before, timeout=60)
+            assert service_status(db).live[0].simulating
+            ask_simulation(db, False)
+            wait_for(lambda: service.simulator is None)
+            assert simulation_wanted(db) == (False, False)
+        finally:
+            service.stop()
+    finally:
+        db.dispose()
+
+
+def test_serve_stops_cleanly_on_sigterm(tmp_path, demo_city_file) -> None:
+    from models.storage.db import Database
+    from tests.factories import copy_demo_city
+
+    copy_demo_city(demo_city_file[0], tmp_path / "city.sqlite3").dispose()
+    url = f"sqlite:///{tmp_path / 'city.sqlite3'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--db", url,
+                             "--name", "sigterm-test"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    db = Database.open(url)
+    try:
+        wait_for(lambda: service_status(db).alive, timeout=60)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, out[-2000:]
+        assert "signal SIGTERM: stopping" in out and "sigterm-test stopped" in out
+        (gone,) = service_status(db).services
+        assert gone.instance == "sigterm-test" and gone.stopped_at is not None
+        assert not service_status(db).alive
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        db.dispose()
+
+
+@pytest.mark.parametrize("text, problem", [("host:port", "HOST[:PORT]"),
+                                           ("host:70000", "HOST[:PORT]")])
+def test_serve_refuses_a_bad_broker(text, problem, sqlite_url, capsys) -> None:
+    from console.cli import main
+
+    assert main(["serve", "--db", sqlite_url, "--mqtt", text]) == 2
+    assert problem in capsys.readouterr().err
