@@ -33,7 +33,7 @@ PHONE_COLUMNS = frozenset({"phone", "reporter_phone"})
 DRILL_FILE_MODE = 0o600
 EVENT_TABLES: tuple[str, ...] = ("case_", "case_history", "case_report", "case_attachment",
                                  "case_grid", "staff_track", "quarantine", "audit",
-                                 "change_log")
+                                 "change_log", "service_health", "service_lease")
 # settings a drill database carries about itself (never copied from the source)
 DRILL_SOURCE_KEY, DRILL_CREATED_KEY = "drill_source", "drill_created_at"
 _COPY_BATCH = 2000
