@@ -30,6 +30,7 @@ from console.presenters.openwork import OpenWorkPresenter
 from console.presenters.reconcile import ReconcilePresenter
 from console.presenters.replaying import ReplayPresenter
 from console.presenters.search import SearchPresenter
+from console.presenters.service import ServicePresenter
 from console.presenters.simulation import SimulatorPresenter
 from console.presenters.spans import SpanPresenter
 from console.tasks import TaskRunner, TaskState
@@ -125,6 +126,10 @@ class ConsoleController(QObject):
                                        acknowledged=self.acknowledged)
         # the search box, a grid's staff, older history on demand
         self.search = SearchPresenter(self)
+        # the city service's health; while one is alive it runs intake, timers, simulator
+        self.service = ServicePresenter(db, self.runner, window)
+        self.service.sig_alive_changed.connect(self._on_service_alive_changed)
+        self.sim.service_alive = lambda: self.service.alive
         # what other writers commit reaches the window as change records (the change log)
         self.follower = ChangeFollower(db, self.runner, lambda: self.actor, self)
         self.follower.sig_changes.connect(self.apply_changes)
@@ -140,7 +145,14 @@ class ConsoleController(QObject):
 
     @Slot()
     def _on_watch_timer_timeout(self) -> None:
-        self.runner.submit("deadline-watch", self._deadline_watch_task, coalesce=True)
+        if not self.service.timers_alive:  # else the city service's lease holder watches
+            self.runner.submit("deadline-watch", self._deadline_watch_task, coalesce=True)
+
+    @Slot(bool)
+    def _on_service_alive_changed(self, alive: bool) -> None:
+        if alive:  # a city service came up: it takes intake and the simulator over
+            self.sim.hand_over()
+            self.intake.stop_feeds()
 
     def _deadline_watch_task(self, state: TaskState) -> list[int]:
         from routing.overdue import escalate_overdue
@@ -152,6 +164,7 @@ class ConsoleController(QObject):
         return escalated
 
     def start(self) -> None:
+        self.service.start()
         self._watch_timer.start()
         self._clock_timer.start()
         if self._build_demo and self.db.is_empty():

@@ -23,6 +23,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console.app import ConsoleController
+from console.application.servicechild import ServiceChild, serve_command
 from console.i18n import install_translators
 from console.mainwindow import MainWindow
 from console.settings import Settings, load_settings, save_settings
@@ -31,6 +32,7 @@ from models.core.auth import Actor
 from models.core.errors import CityGridError
 from models.storage.db import Database
 from models.storage.schema import StaffRole
+from models.storage.services import service_status
 from widgets.citymap import BaseMap, CityMapWidget, register_url_scheme
 
 log = logging.getLogger(__name__)
@@ -117,6 +119,19 @@ def _smoke_test(app: QApplication, window: MainWindow, map_widget: CityMapWidget
     return result
 
 
+def _service_child(db: Database, args: argparse.Namespace, settings: Settings
+                   ) -> ServiceChild:
+    """The city service of a single seat on SQLite: the broker and the snap folder of the
+    settings (or ``--mqtt``), the simulator unless switched off (or ``--no-demo``)."""
+    database = Path(db.engine.url.database or "citygrid.sqlite3")
+    command = serve_command(db.engine.url.render_as_string(hide_password=False),
+                            mqtt=_mqtt_target(getattr(args, "mqtt", None), settings),
+                            snaps=settings.feeds.snap_folder or None,
+                            simulate=settings.simulator and not args.no_demo,
+                            name=f"seat-{os.getpid()}")
+    return ServiceChild(command, database.parent / "service.log")
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Open the console window; with ``--screenshot`` save a PNG once ready and exit."""
     from console.startup import platform_problem, prepare_web_engine
@@ -195,16 +210,16 @@ def run_gui(args: argparse.Namespace) -> int:
                                       window.tr(sandbox_warning))
     window.show()
     controller.start()
-    mqtt = _mqtt_target(getattr(args, "mqtt", None), settings)
-    if settings.feeds.snap_folder and not args.screenshot:
-        controller.sig_ready.connect(
-            lambda: controller.watch_snap_folder(settings.feeds.snap_folder))
-    if mqtt is not None and not args.screenshot:
-        # the feeds need the grids: connect once the window shows the database
-        controller.sig_ready.connect(lambda: controller.start_feeds(*mqtt))
-    if settings.simulator and not args.screenshot and not args.no_demo:
-        # a living city: the simulator runs unless the user switched it off
-        controller.sig_ready.connect(lambda: controller.set_simulator_running(True))
+    child: list[ServiceChild] = []
+    if db.is_sqlite and not args.screenshot and not getattr(args, "smoke", None):
+        # one seat on SQLite: intake, the timers and the simulator run in a city service
+        # of its own, a child process (never in the GUI process), once the city is there
+        def start_child() -> None:
+            if not service_status(db).alive:
+                child.append(_service_child(db, args, settings))
+                child[0].start()
+
+        controller.sig_ready.connect(start_child)
     if args.screenshot:
         out = Path(args.screenshot)
 
@@ -225,6 +240,8 @@ def run_gui(args: argparse.Namespace) -> int:
     if not args.screenshot and not smoke:
         window.save_state(qsettings)
     map_widget.teardown()
+    for c in child:  # it applies what it received, then exits
+        c.stop()
     controller.stop_feeds()
     controller.runner.shutdown()
     for run in controller.drills:  # a drill window still open: its database closes too

@@ -1,5 +1,9 @@
 """The city simulator in a console window: it follows the wall clock in the background.
 
+While a city service is alive (:mod:`console.presenters.service`) the service runs the
+simulator for the whole control room: the Simulator switch then asks it to
+(:func:`console.application.cityservice.ask_simulation`) and nothing runs in this window.
+
 Each tick (every five seconds while it runs) is one task of kind ``simulate`` on the task
 runner, coalesced: a tick still running when the timer fires again is left to finish (two
 at once would report every planned event twice). The simulator is built on the first tick,
@@ -42,6 +46,9 @@ class SimulatorPresenter(QObject):
         self.simulator: CitySimulator | None = None  # made on the first tick
         self.publisher: MqttPublisher | None = None  # the MQTT side, when the feeds are connected
         self.surge = False
+        # whether a city service runs the simulator instead of this window (set by the
+        # controller once it follows the service's health)
+        self.service_alive: Callable[[], bool] = lambda: False
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)  # simulated time follows the wall clock
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -50,8 +57,13 @@ class SimulatorPresenter(QObject):
 
     @Slot(bool)
     def set_running(self, on: bool) -> None:
-        """Run the simulator in the background, following the wall clock, or stop it."""
-        if on:
+        """Run the simulator in the background, following the wall clock, or stop it (or
+        ask the city service to, while one is alive)."""
+        if self.service_alive():
+            self.timer.stop()
+            self.simulator = None
+            self._ask_service(on)
+        elif on:
             self.timer.start()
             self._on_timer_timeout()
         else:
@@ -65,11 +77,27 @@ class SimulatorPresenter(QObject):
         if self.simulator is not None:
             self.simulator.publisher = publisher
 
+    def _ask_service(self, on: bool) -> None:
+        from console.application.cityservice import ask_simulation
+
+        surge = self.surge
+        self.runner.submit("simulate-ask", lambda state: ask_simulation(self.db, on,
+                                                                        surge=surge))
+
+    def hand_over(self) -> None:
+        """A city service came up: a simulator running here goes on there instead."""
+        if self.timer.isActive():
+            self.timer.stop()
+            self.simulator = None
+            self._ask_service(True)
+
     @Slot(bool)
     def _on_window_surge_toggled(self, on: bool) -> None:
         self.surge = on
         if self.simulator is not None:
             self.simulator.surge = on
+        if self.service_alive() and self.window.simulator_action.isChecked():
+            self._ask_service(True)
 
     @Slot()
     def _on_timer_timeout(self) -> None:

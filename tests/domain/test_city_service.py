@@ -190,3 +190,29 @@ def test_serve_refuses_a_bad_broker(text, problem, sqlite_url, capsys) -> None:
 
     assert main(["serve", "--db", sqlite_url, "--mqtt", text]) == 2
     assert problem in capsys.readouterr().err
+
+
+def test_a_single_seat_runs_its_service_as_a_child(tmp_path, demo_city_file) -> None:
+    """A console on SQLite starts ``main.py serve`` as a child process (intake never in the
+    GUI process) and stops it with SIGTERM when it closes; the child logs beside the file."""
+    from console.application.servicechild import ServiceChild, serve_command
+    from tests.factories import copy_demo_city
+
+    db = copy_demo_city(demo_city_file[0], tmp_path / "city.sqlite3")
+    try:
+        url = db.engine.url.render_as_string(hide_password=False)
+        child = ServiceChild(serve_command(url, simulate=True, name="seat-test"),
+                             tmp_path / "service.log")
+        child.start()
+        try:
+            wait_for(lambda: service_status(db).alive, timeout=60)
+            (live,) = service_status(db).live
+            assert live.instance == "seat-test" and live.leader
+            wait_for(lambda: service_status(db).live[0].simulating, timeout=60)
+        finally:
+            code = child.stop()
+        assert code == 0 and not child.running
+        assert not service_status(db).alive
+        assert "seat-test stopped" in (tmp_path / "service.log").read_text()
+    finally:
+        db.dispose()

@@ -8,12 +8,14 @@ import pkgutil
 
 import pytest
 
+import console.application
 import models
 import routing
 
-MODULES = sorted(m.name for pkg in (models, routing)
-                 for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")
-                 if ".migrations" not in m.name)
+# the domain and the console's Qt-free application layer (the service's command line too)
+MODULES = sorted([m.name for pkg in (models, routing, console.application)
+                  for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")
+                  if ".migrations" not in m.name] + ["console.serve_cli"])
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,90 @@
+"""A seat and the city service: the seat says when no service runs, hands the simulator and
+the deadline watch to a live one, and says when the database cannot be read."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from console.application.cityservice import CityService, ServiceConfig, simulation_wanted
+from models.storage.schema import StaffRole
+from tests.factories import city_actor
+
+pytestmark = pytest.mark.gui
+
+FAST = {"beat_s": 0.2, "watch_s": 0.3, "tick_s": 0.3}
+
+
+@pytest.fixture
+def pg_city(pg_url):
+    """The tiny city on PostgreSQL only: the seat of a control room (a seat on SQLite starts
+    a service of its own, tests/ui/test_service_child.py)."""
+    from models.storage.db import Database
+    from tests.citykit import make_tiny_city
+
+    db = Database.open(pg_url)
+    try:
+        yield make_tiny_city(db)
+    finally:
+        db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_seat_shows_the_service_and_hands_it_the_simulator(qtbot, start_console,
+                                                             pg_city) -> None:
+    tiny_city = pg_city
+    win, controller = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.SHIFT_LEAD))
+    service_view = controller.service
+    service_view.timer.setInterval(100)
+    banner = service_view.banner
+    # no service: a red banner says what is not running and how to start it
+    qtbot.waitUntil(lambda: banner.isVisible() and "No city service" in banner.text(),
+                    timeout=10_000)
+    assert "main.py serve" in banner.text()
+    service = CityService(tiny_city.db, ServiceConfig(instance="hall-1", **FAST))
+    service.start()
+    try:
+        qtbot.waitUntil(lambda: service_view.alive and service_view.timers_alive,
+                        timeout=10_000)
+        qtbot.waitUntil(lambda: not banner.isVisible(), timeout=5_000)
+        assert win.status_feeds.isVisible()
+        assert "hall-1" in win.status_feeds.toolTip()
+        # the deadline watch is the service's now: the seat's own does not run
+        submitted: list[str] = []
+        submit = controller.runner.submit
+        controller.runner.submit = lambda kind, *a, **k: (submitted.append(kind),
+                                                          submit(kind, *a, **k))[1]
+        controller._on_watch_timer_timeout()
+        assert "deadline-watch" not in submitted
+        # the Simulator switch asks the service; nothing simulates in the window
+        win.simulator_action.setChecked(True)
+        qtbot.waitUntil(lambda: simulation_wanted(tiny_city.db) == (True, False),
+                        timeout=5_000)
+        assert controller.simulator is None and not controller.sim.timer.isActive()
+    finally:
+        service.stop()
+    # the service stopped: the seat says so again
+    qtbot.waitUntil(lambda: not service_view.alive and banner.isVisible(), timeout=10_000)
+
+
+def test_a_seat_says_when_the_database_cannot_be_read(qtbot, start_console, tiny_city,
+                                                      monkeypatch) -> None:
+    import console.presenters.service as presenter
+
+    win, controller = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.DISPATCHER))
+    service_view = controller.service
+    service_view.timer.setInterval(100)
+
+    def gone(db):  # noqa: ANN001, ANN202
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
+
+    monkeypatch.setattr(presenter, "service_status", gone)
+    banner = service_view.banner
+    qtbot.waitUntil(lambda: banner.isVisible() and "cannot be reached" in banner.text(),
+                    timeout=5_000)
+    assert "last state" in banner.text()
+    rows = win.queue.model.rowCount()
+    monkeypatch.undo()  # the database is back: that banner goes
+    qtbot.waitUntil(lambda: "cannot be reached" not in banner.text(), timeout=5_000)
+    assert service_view.lost_since is None
+    assert win.queue.model.rowCount() == rows  # the window kept what it showed
