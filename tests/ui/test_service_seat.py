@@ -75,7 +75,7 @@ def test_a_seat_says_when_the_database_cannot_be_read(qtbot, start_console, tiny
     service_view = controller.service
     service_view.timer.setInterval(100)
 
-    def gone(db):  # noqa: ANN001, ANN202
+    def gone(db):
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
 
     monkeypatch.setattr(presenter, "service_status", gone)
