@@ -38,7 +38,7 @@ from models.cases.queue import QueueReader, read_cases
 from models.cases.service import CaseService
 from models.cases.table import CaseTable
 from models.core.auth import Actor, Perm
-from models.core.errors import CityGridError, StaleVersionError
+from models.core.errors import CityGridError
 from models.core.records import CaseChanges, RoutingDecision
 from models.storage.changelog import prune
 from models.storage.db import Database
@@ -127,8 +127,9 @@ class ConsoleController(QObject):
         # the search box, a grid's staff, older history on demand
         self.search = SearchPresenter(self)
         # the city service's health; while one is alive it runs intake, timers, simulator
-        self.service = ServicePresenter(db, self.runner, window)
+        self.service = ServicePresenter(db, self.runner, window, actor=lambda: self.actor)
         self.service.sig_alive_changed.connect(self._on_service_alive_changed)
+        self.service.sig_quarantine_changed.connect(self.intake.refresh_quarantine)
         self.sim.service_alive = lambda: self.service.alive
         # what other writers commit reaches the window as change records (the change log)
         self.follower = ChangeFollower(db, self.runner, lambda: self.actor, self)
@@ -238,9 +239,6 @@ class ConsoleController(QObject):
         self._show_snapshot(snap)
 
     def clear_map(self) -> None:
-        self._clear_map()
-
-    def _clear_map(self) -> None:
         """Markers of another world (live or a replay) leave the map."""
         if self.live_map is not None:
             self.live_map.clear()
@@ -261,9 +259,6 @@ class ConsoleController(QObject):
 
     def refresh_quarantine(self) -> None:
         self.intake.refresh_quarantine()
-
-    def _intake(self):  # noqa: ANN202
-        return self.intake._intake()
 
     def _locator(self):  # noqa: ANN202
         return self.indexes.grid_index()
@@ -378,12 +373,6 @@ class ConsoleController(QObject):
 
     def recommend(self, case, decision: RoutingDecision | None = None) -> list:  # noqa: ANN001
         return self.casework.recommend(case, decision)
-
-    def _report_stale(self, exc: StaleVersionError) -> None:
-        self.casework._report_stale(exc)
-
-    def _on_window_bulk_reassign_requested(self) -> None:
-        self.casework._on_window_bulk_reassign_requested()
 
     # -- the loop from the console -------------------------------------------------------
     def available_actions(self, status: str) -> dict[str, bool]:

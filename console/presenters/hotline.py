@@ -70,7 +70,7 @@ class HotlinePresenter(QObject):
                 merged = self.offer_merge(result.case_id, result.duplicates,
                                           duplicate_version=c.cases.get(result.case_id).version)
             except StaleVersionError as exc:
-                c._report_stale(exc)
+                c.casework._report_stale(exc)
                 return
             if merged is not None:
                 changed.append(merged)
@@ -84,7 +84,7 @@ class HotlinePresenter(QObject):
         new = NewCase(channel=case.channel or "patrol", subcategory=case.subcategory,
                       lon=case.lon, lat=case.lat, title=case.title,
                       reported_at=case.reported_at)
-        return tuple(d for d in self.c._intake().duplicates_of(new) if d != case.id)
+        return tuple(d for d in self.c.intake._intake().duplicates_of(new) if d != case.id)
 
     def offer_merge(self, case_id: int, originals: Sequence[int], *,
                     duplicate_version: int) -> int | None:

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel
 
 from console.application.cityservice import simulation_wanted
 from console.tasks import TaskRunner
+from models.core.auth import Actor
+from models.intake.service import IntakeService
 from models.storage.db import Database
 from models.storage.services import ServiceStatus, service_status
 
@@ -45,10 +48,15 @@ class ServicePresenter(QObject):
     sig_alive_changed = Signal(bool)
     """Whether a city service runs intake for this database now."""
 
+    sig_quarantine_changed = Signal()
+    """The number of items waiting in the quarantine changed (intake kept some back)."""
+
     def __init__(self, db: Database, runner: TaskRunner, window, *,  # noqa: ANN001
-                 poll_ms: int = POLL_MS) -> None:
+                 actor: Callable[[], Actor], poll_ms: int = POLL_MS) -> None:
         super().__init__(window)
         self.db, self.runner, self.window = db, runner, window
+        self.actor = actor
+        self.quarantined: int | None = None  # items waiting, as last read
         self.status: ServiceStatus | None = None
         self.lost_since: dt.datetime | None = None  # the database could not be read since
         self.expect_service = not db.is_sqlite  # a seat on PostgreSQL needs one running
@@ -78,14 +86,20 @@ class ServicePresenter(QObject):
 
     @Slot()
     def poll(self) -> None:
-        self.runner.submit(KIND, lambda state: (service_status(self.db),
-                                                simulation_wanted(self.db)),
-                           coalesce=True, on_done=self._on_read,
-                           on_failed=self._on_read_failed)
+        actor = self.actor()
+        self.runner.submit(KIND, lambda state: (
+            service_status(self.db), simulation_wanted(self.db),
+            IntakeService(self.db, actor).quarantine_count()),
+            coalesce=True, on_done=self._on_read, on_failed=self._on_read_failed)
 
-    def _on_read(self, read: tuple[ServiceStatus, tuple[bool, bool] | None]) -> None:
-        status, wanted = read
+    def _on_read(self, read: tuple[ServiceStatus, tuple[bool, bool] | None, int]) -> None:
+        status, wanted, quarantined = read
         self.show_status(status)
+        if quarantined != self.quarantined:
+            # the service kept items back (or a seat retried some): the dock reads them
+            first, self.quarantined = self.quarantined is None, quarantined
+            if not first:
+                self.sig_quarantine_changed.emit()
         if status.alive and wanted is not None:
             # the Simulator switch shows what the control room asked the service for
             action = self.window.simulator_action

@@ -379,7 +379,7 @@ def test_a_bulk_reassignment_leaves_the_cases_changed_since_they_were_listed(
 
     answers.extend([community_code, "街道人手不足"])
     controller.ask = ask_and_meanwhile
-    controller._on_window_bulk_reassign_requested()
+    controller.casework._on_window_bulk_reassign_requested()
     controller.ask = ask
     assert len(shown) == 1 and listed["number"] in shown[0] and "3 case(s) reassigned" in \
         shown[0], shown

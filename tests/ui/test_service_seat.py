@@ -88,3 +88,18 @@ def test_a_seat_says_when_the_database_cannot_be_read(qtbot, start_console, tiny
     qtbot.waitUntil(lambda: "cannot be reached" not in banner.text(), timeout=5_000)
     assert service_view.lost_since is None
     assert win.queue.model.rowCount() == rows  # the window kept what it showed
+
+
+def test_what_the_service_keeps_back_reaches_the_quarantine_dock(qtbot, start_console,
+                                                                 tiny_city) -> None:
+    from models.core.auth import Actor, SystemRole
+    from models.intake.service import IntakeService
+
+    win, controller = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.DISPATCHER))
+    controller.service.timer.setInterval(100)
+    qtbot.waitUntil(lambda: controller.service.quarantined == 0, timeout=5_000)
+    # the city service's intake (another process) keeps an unreadable alert back
+    feeds = IntakeService(tiny_city.db, Actor.system("mqtt", SystemRole.FEED))
+    feeds.quarantine_many([("iot", {"topic": "citygrid/iot/x/alert", "excerpt": "\\xff"},
+                            "unreadable payload", "citygrid/iot")])
+    qtbot.waitUntil(lambda: win.quarantine.table.rowCount() == 1, timeout=10_000)
