@@ -14,6 +14,7 @@ import dataclasses
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -208,10 +209,13 @@ def run_gui(args: argparse.Namespace) -> int:
     if sandbox_warning:
         window.show_permanent_warning(window.tr("Root: map without sandbox"),
                                       window.tr(sandbox_warning))
+    # SIGTERM (a logout, systemd, kill) closes the window as Ctrl+Q does: the settings are
+    # saved, the service child stops (the clock's timer lets Python see the signal)
+    signal.signal(signal.SIGTERM, lambda signum, frame: app.quit())
     window.show()
     controller.start()
     child: list[ServiceChild] = []
-    if db.is_sqlite and not args.screenshot and not getattr(args, "smoke", None):
+    if db.is_sqlite and not args.screenshot:
         # one seat on SQLite: intake, the timers and the simulator run in a city service
         # of its own, a child process (never in the GUI process), once the city is there
         def start_child() -> None:

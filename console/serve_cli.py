@@ -1,6 +1,6 @@
 """``python main.py serve``: the city service, headless (intake, timers, the simulator).
 
-Logs go to standard output (under systemd, the journal). SIGTERM or SIGINT stops it
+Logs go to standard error (under systemd, the journal). SIGTERM or SIGINT stops it
 cleanly: the loops stop, what the feeds received is applied, the lease is given up and the
 service is marked stopped, then it exits 0. See docs/DEPLOYMENT.md.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -41,6 +42,8 @@ def add_serve_parser(sub: Any, add_db: Any) -> None:
                    help="build the demo city into an empty database first, and simulate it")
     p.add_argument("--name", default=None,
                    help="this instance's name in the health table (default: host-pid)")
+    # the console that started this service as its child: when it is gone, stop too
+    p.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)
 
 
 def parse_broker(text: str) -> tuple[str, int]:
@@ -95,7 +98,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
           " (SIGTERM or Ctrl+C stops it)", flush=True)
     try:
         while not stop.wait(1.0):
-            pass
+            if args.parent is not None and os.getppid() != args.parent:
+                log.info("the console that started this service is gone: stopping")
+                break
     finally:
         service.stop()
         db.dispose()

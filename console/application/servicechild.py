@@ -29,7 +29,7 @@ def serve_command(url: str, *, mqtt: tuple[str, int, str] | None = None,
                   name: str | None = None) -> list[str]:
     """The child's command line.
 
-    >>> serve_command("sqlite:///c.db", mqtt=("127.0.0.1", 1883, "citygrid"))[2:]
+    >>> serve_command("sqlite:///c.db", mqtt=("127.0.0.1", 1883, "citygrid"))[2:-2]
     ['serve', '--db', 'sqlite:///c.db', '--mqtt', '127.0.0.1:1883', '--prefix', 'citygrid']
     """
     cmd = [sys.executable, str(ROOT / "main.py"), "serve", "--db", url]
@@ -42,6 +42,8 @@ def serve_command(url: str, *, mqtt: tuple[str, int, str] | None = None,
         cmd.append("--simulate")
     if name:
         cmd += ["--name", name]
+    # the child stops when this process is gone, however it ended (a kill, a crash)
+    cmd += ["--parent", str(os.getpid())]
     return cmd
 
 

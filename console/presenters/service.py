@@ -116,7 +116,12 @@ class ServicePresenter(QObject):
             s = live[0]
             received = sum(x.received for x in live)
             backlog = sum(x.backlog for x in live)
-            self.window.set_feed_status(received, backlog, 0)
+            if any(x.mqtt for x in live):
+                self.window.set_feed_status(received, backlog, 0)
+            else:
+                self.window.status_feeds.setText(self.tr("City service: running (no MQTT "
+                                                         "broker)"))
+                self.window.status_feeds.show()
             self.window.status_feeds.setToolTip(self._describe(status))
             if s.mqtt and not any(x.mqtt_connected for x in live):
                 self._banner(self.tr("⚠ The city service has lost the MQTT broker {0}: "

@@ -216,3 +216,19 @@ def test_a_single_seat_runs_its_service_as_a_child(tmp_path, demo_city_file) -> 
         assert "seat-test stopped" in (tmp_path / "service.log").read_text()
     finally:
         db.dispose()
+
+
+def test_a_child_service_stops_when_its_console_is_gone(tmp_path, demo_city_file) -> None:
+    """``--parent PID``: the console that started the service is not its parent any more
+    (killed, crashed): the service stops cleanly on its own, never left running."""
+    from tests.factories import copy_demo_city
+
+    copy_demo_city(demo_city_file[0], tmp_path / "city.sqlite3").dispose()
+    url = f"sqlite:///{tmp_path / 'city.sqlite3'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # a parent that is not this test process: as if the console had gone
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "serve", "--db", url,
+                           "--name", "orphan", "--parent", "1"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "is gone: stopping" in proc.stderr and "orphan stopped" in proc.stderr
