@@ -225,6 +225,7 @@ def run_gui(args: argparse.Namespace) -> int:
     if not args.screenshot and not smoke:
         window.save_state(qsettings)
     map_widget.teardown()
+    controller.casework.release_claims()  # the user logs out: other seats may take them
     controller.stop_feeds()
     controller.runner.shutdown()
     for run in controller.drills:  # a drill window still open: its database closes too
