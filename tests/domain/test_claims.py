@@ -393,3 +393,37 @@ def test_the_claim_migration_goes_down_and_up(db_url) -> None:
         assert changes_since(db, seq).case_ids == (cid,)  # the triggers survived
     finally:
         db.dispose()
+
+
+def test_tables_read_without_claims_take_rows_that_carry_them() -> None:
+    """A replay's table has no claim columns; the re-read rows of a change record do: the
+    patched and joined tables carry the holders, nobody holding the other rows."""
+    import dataclasses
+
+    from models.cases.table import CaseTable
+
+    def rows(*claims: tuple) -> CaseTable:
+        return CaseTable.from_rows([
+            (i, f"C{i}", "t", "city", "C01", "reported", "normal", None, "", "", T0, None,
+             113.0, 28.0, T0, "", *claim) for i, claim in enumerate(claims, start=1)])
+
+    bare = dataclasses.replace(rows((None, None, None), (None, None, None)),
+                               claimed_by=None, claim_until=None, acknowledged=None)
+    until = T0 + dt.timedelta(minutes=15)
+    fresh = rows(("", None, None), ("调度甲", until, "调度甲"))
+    fresh = fresh.take([1])  # case 2 only
+    patched, where = bare.patch(fresh)
+    assert where.tolist() == [1]
+    assert patched.holders(T0).tolist() == ["", "调度甲"]
+    assert patched.acknowledged.tolist() == [False, True]
+    joined = CaseTable.concat([bare, fresh])
+    assert joined.claimed_by.tolist() == ["", "", "调度甲"]
+    assert np_isnan(joined.claim_until[:2]) and joined.claim_until[2] == until.timestamp()
+    assert bare.holders(T0).tolist() == ["", ""]
+    assert CaseTable.concat([bare, bare]).claimed_by is None
+
+
+def np_isnan(values) -> bool:
+    import numpy as np
+
+    return bool(np.isnan(values).all())
