@@ -335,7 +335,10 @@ class ConsoleController(QObject):
     # -- selection and search ------------------------------------------------------------
     @Slot(list)
     def _on_alerts_acknowledged(self, case_ids: list) -> None:
+        # silent here at once; written to the cases on the runner, so every seat's alarm
+        # stops (the alert list reads the cases' acknowledgement; console.presenters.casework)
         self.acknowledged.update(int(c) for c in case_ids)
+        self.casework.acknowledge(case_ids)
 
     @Slot(int)
     def _on_queue_case_selected(self, case_id: int) -> None:
@@ -395,6 +398,7 @@ class ConsoleController(QObject):
         from models.storage.schema import Staff
 
         role = StaffRole(code)
+        self.casework.release_claims()  # the user before logs out: their claims go
         with self.db.read() as s:
             row = s.execute(select(Staff.id, Staff.name).where(Staff.role == role)
                             .order_by(Staff.id).limit(1)).first()

@@ -244,6 +244,7 @@ def run_gui(args: argparse.Namespace) -> int:
     if not args.screenshot and not smoke:
         window.save_state(qsettings)
     map_widget.teardown()
+    controller.casework.release_claims()  # the user logs out: other seats may take them
     for c in child:  # it applies what it received, then exits
         c.stop()
     controller.stop_feeds()

@@ -106,6 +106,12 @@ class CaseDetailWidget(QWidget):
     sig_action_requested = Signal(str)
     """The user pressed the button of this transition for the shown case."""
 
+    sig_claim_requested = Signal(int)
+    """The user pressed Claim for the shown case (the case id): to work it alone."""
+
+    sig_release_requested = Signal(int)
+    """The user pressed Release for the shown case (the case id): others may work it."""
+
     sig_contact_reveal_requested = Signal(int)
     """The user asked for the shown case's reporter phone in full (the case id), to call
     back; the controller reveals it (an audited read) with :meth:`show_revealed_contact`."""
@@ -130,7 +136,8 @@ class CaseDetailWidget(QWidget):
                           ("channel", self.tr("Channel")), ("address", self.tr("Address")),
                           ("reporter", self.tr("Reporter")), ("grid", self.tr("Grid")),
                           ("chain", self.tr("Chain")),
-                          ("deadline", self.tr("Step deadline"))):
+                          ("deadline", self.tr("Step deadline")),
+                          ("holder", self.tr("Claim"))):
             label = QLabel(self)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
@@ -144,6 +151,19 @@ class CaseDetailWidget(QWidget):
         self.reveal.clicked.connect(self._on_reveal_clicked)
         self.reveal.hide()
         form.addRow("", self.reveal)
+        # who works the case now (a claim, shared by every seat) and the user's claim
+        self.fields["holder"].setObjectName("caseHolder")
+        self.claim = QPushButton(self.tr("Claim"), self)
+        self.claim.setObjectName("claimCase")
+        self.claim.setToolTip(self.tr("Work this case: other seats cannot act on it until "
+                                      "you release it or the claim runs out"))
+        self.claim.clicked.connect(self._on_claim_clicked)
+        self.release = QPushButton(self.tr("Release"), self)
+        self.release.setObjectName("releaseCase")
+        self.release.setToolTip(self.tr("Let other seats work this case"))
+        self.release.clicked.connect(self._on_release_clicked)
+        self._form = form
+        form.setRowVisible(self.fields["holder"], False)  # shown while a claim holds it
         self._reveal_allowed = False
         self._revealed: tuple[int, str] | None = None  # (case id, phone) revealed
         self.countdown = QProgressBar(self)
@@ -159,6 +179,10 @@ class CaseDetailWidget(QWidget):
             button.hide()
             self.buttons[name] = button
             grid.addWidget(button, n // 3, n % 3)
+        # claiming is offered beside the case's actions, in a row of its own
+        grid.addWidget(self.claim, (len(ACTIONS) + 2) // 3, 0)
+        grid.addWidget(self.release, (len(ACTIONS) + 2) // 3, 1)
+        self.set_claim_actions(claim=False, release=False)
         self.photos_label = QLabel(self.tr("Photos"), self)
         self.photos = QListWidget(self)
         self.photos.setObjectName("casePhotos")
@@ -221,6 +245,7 @@ class CaseDetailWidget(QWidget):
         f["deadline"].setText(case.step_deadline.astimezone().strftime("%Y-%m-%d %H:%M")
                               if case.step_deadline else "—")
         f["deadline"].setToolTip("")
+        self._show_holder(case)
         self.calendar_fallback: tuple[int, ...] = ()  # set_calendar_fallback says otherwise
         self.history.clear()
         for h in history:
@@ -236,6 +261,38 @@ class CaseDetailWidget(QWidget):
         self._case = case
         self._on_tick_timeout()
         self._tick.start()
+
+    def _show_holder(self, case: CaseRecord) -> None:
+        """"Held by X until HH:MM" while a claim holds the case; nothing once it runs out."""
+        until = case.claim_until
+        held = case.claimed_by and (until is None or until >= dt.datetime.now(dt.UTC))
+        label = self.fields["holder"]
+        self._form.setRowVisible(label, bool(held))
+        if not held:
+            label.clear()
+        elif until is None:
+            label.setText(self.tr("Held by {0}").format(case.claimed_by))
+        else:
+            label.setText(self.tr("Held by {0} until {1}").format(
+                case.claimed_by, until.astimezone().strftime("%H:%M")))
+
+    def set_claim_actions(self, *, claim: bool, release: bool) -> None:
+        """Offer Claim and Release for the shown case, as the controller decides (a claim
+        of the user's own offers both: claiming again renews it)."""
+        self.claim.setVisible(claim or release)
+        self.claim.setEnabled(claim)
+        self.release.setVisible(claim or release)
+        self.release.setEnabled(release)
+
+    @Slot()
+    def _on_claim_clicked(self) -> None:
+        if self.case_id is not None:
+            self.sig_claim_requested.emit(self.case_id)
+
+    @Slot()
+    def _on_release_clicked(self) -> None:
+        if self.case_id is not None:
+            self.sig_release_requested.emit(self.case_id)
 
     def set_recommended(self, lines: Sequence[str]) -> None:
         """Who should go for the shown case, ranked (filled in after :meth:`show_case`)."""
@@ -328,6 +385,8 @@ class CaseDetailWidget(QWidget):
     def _on_tick_timeout(self) -> None:
         """The countdown of the current step: green, amber from 80 %, red when overdue."""
         c = self._case
+        if c is not None and c.claimed_by:
+            self._show_holder(c)  # a claim that runs out stops showing
         if c is None or c.step_deadline is None or c.step_started_at is None:
             self.countdown.hide()
             return
@@ -370,6 +429,8 @@ class CaseDetailWidget(QWidget):
         self._tick.stop()
         self.countdown.hide()
         self.set_actions({})
+        self.set_claim_actions(claim=False, release=False)
+        self._form.setRowVisible(self.fields["holder"], False)
 
 
 def _span(delta: dt.timedelta) -> str:

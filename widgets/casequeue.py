@@ -85,6 +85,12 @@ def filter_mask(table: CaseTable, flt: QueueFilter, now: dt.datetime) -> np.ndar
     return mask
 
 
+def _key(table: CaseTable, column: str) -> np.ndarray:
+    """A column of ``table`` to sort by (the holders of a table read without them: none)."""
+    values = getattr(table, column)
+    return values if values is not None else np.full(len(table), "", dtype=object)
+
+
 class CaseQueueModel(QAbstractTableModel):
     """Rows of the case table that pass the filter, in the chosen order."""
 
@@ -98,9 +104,10 @@ class CaseQueueModel(QAbstractTableModel):
         QT_TRANSLATE_NOOP("CaseQueueModel", "District"),
         QT_TRANSLATE_NOOP("CaseQueueModel", "Reported"),
         QT_TRANSLATE_NOOP("CaseQueueModel", "Deadline"),
+        QT_TRANSLATE_NOOP("CaseQueueModel", "Held by"),
     ))
     SORT_KEYS = ("ids", "status", "category", "priority", "titles", "grid_code", "district",
-                 "reported_at", "deadline")
+                 "reported_at", "deadline", "claimed_by")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -136,7 +143,7 @@ class CaseQueueModel(QAbstractTableModel):
             was = np.isin(changed, self._rows)
             passes = filter_mask(table.take(changed), self.filter, now)
             column = self.SORT_KEYS[self._sort[0]]
-            before, after = getattr(old, column)[changed], getattr(table, column)[changed]
+            before, after = _key(old, column)[changed], _key(table, column)[changed]
             same = bool(np.array_equal(was, passes)) and all(
                 a == b or (a != a and b != b) for a, b in zip(before, after, strict=True))
         if not same:
@@ -160,7 +167,7 @@ class CaseQueueModel(QAbstractTableModel):
         self._overdue = self.table.overdue_mask(self._now)
         rows = np.flatnonzero(filter_mask(self.table, self.filter, self._now))
         column, order = self._sort
-        key = getattr(self.table, self.SORT_KEYS[column])[rows]
+        key = _key(self.table, self.SORT_KEYS[column])[rows]
         if key.dtype == object:
             key = key.astype(str)
         ordering = np.argsort(key, kind="stable")
@@ -213,11 +220,23 @@ class CaseQueueModel(QAbstractTableModel):
                 if np.isnan(secs):
                     return ""
                 return dt.datetime.fromtimestamp(secs).strftime("%m-%d %H:%M")
+            if c == 9:
+                return self._holder(i)
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 9 and self._holder(i):
+            return self.tr("Held by {0}").format(self._holder(i))
         if role == Qt.ItemDataRole.ForegroundRole and self._overdue[i]:
             return OVERDUE_BRUSH
         if role == Qt.ItemDataRole.UserRole:
             return int(t.ids[i])
         return None
+
+    def _holder(self, i: int) -> str:
+        """Who holds the case of table row ``i`` now ("" nobody, or the claim ran out)."""
+        t = self.table
+        if t.claimed_by is None or not t.claimed_by[i]:
+            return ""
+        until = t.claim_until[i] if t.claim_until is not None else np.nan
+        return "" if until < dt.datetime.now(dt.UTC).timestamp() else str(t.claimed_by[i])
 
     def case_id_at(self, row: int) -> int:
         return int(self.table.ids[self._rows[row]])

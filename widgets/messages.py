@@ -22,6 +22,7 @@ HEADLINES = cast("dict[str, str]", {
     "permission_denied": QT_TRANSLATE_NOOP("messages", "Not allowed for your role"),
     "conflict": QT_TRANSLATE_NOOP("messages", "Conflicts with what is stored"),
     "stale_version": QT_TRANSLATE_NOOP("messages", "Changed by someone else"),
+    "claimed": QT_TRANSLATE_NOOP("messages", "Held by someone else"),
     "datum": QT_TRANSLATE_NOOP("messages", "Coordinate datum"),
     "grid_layer": QT_TRANSLATE_NOOP("messages", "Grid layer"),
     "illegal_transition": QT_TRANSLATE_NOOP("messages", "Not a step of the loop from here"),

@@ -15,12 +15,17 @@ the transition at the version the user saw. The rules of the console live here, 
   de-escalation goes one level down the case's own chain from where it is now;
 - the grid worker's steps (start, feedback, verify) are entered on the grid worker's behalf,
   as the demo allows: the case's grid's worker on duty, by role preference;
-- bulk reassignment moves the cases the lead was shown, each at the version shown.
+- bulk reassignment moves the cases the lead was shown, each at the version shown;
+- a case held by someone else (a claim that has not run out, :mod:`models.cases.claims`) is
+  refused to everyone but a shift lead, before anything is asked or written; acting on a
+  case claims it for the actor (or renews the actor's claim), so two seats never work one
+  case at once; a shift lead acts through another's claim and leaves it with its holder.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,16 +33,22 @@ from typing import TYPE_CHECKING
 import shapely
 from sqlalchemy import select
 
+from models.cases.claims import ClaimService
 from models.cases.loop import CaseLoop
 from models.cases.service import CaseService
 from models.cases.spans import case_grids
 from models.cases.transitions import TRANSITIONS, allowed
-from models.core.auth import Actor
+from models.core.auth import Actor, Perm
 from models.core.enums import AT_UNIT, in_order
-from models.core.errors import CityGridError, StaleVersionError, ValidationError
+from models.core.errors import (
+    CityGridError,
+    ClaimedError,
+    StaleVersionError,
+    ValidationError,
+)
 from models.core.records import CaseChanges, CaseRecord, RoutingDecision
 from models.storage.db import Database
-from models.storage.schema import AdminUnit, Level, StaffRole
+from models.storage.schema import AdminUnit, Level, StaffRole, utcnow
 from models.world.staff import StaffService
 
 if TYPE_CHECKING:
@@ -115,12 +126,16 @@ class CaseDesk:
     db, actor
     router : callable
         Gives the :class:`routing.policy.Router` (built once, on first use, by the caller).
+    now : callable, optional
+        The clock claims run out by (tests pass their own).
     """
 
-    def __init__(self, db: Database, actor: Actor, router: Callable[[], Router]) -> None:
+    def __init__(self, db: Database, actor: Actor, router: Callable[[], Router], *,
+                 now: Callable[[], dt.datetime] = utcnow) -> None:
         self.db, self.actor = db, actor
         self._router = router
         self.cases = CaseService(db, actor)
+        self.claims = ClaimService(db, actor, now=now)
         self.staff = StaffService(db, actor)
         self._districts: list | None = None
 
@@ -188,11 +203,44 @@ class CaseDesk:
 
     def check_version(self, case_id: int, shown_version: int) -> CaseRecord:
         """The case as stored; raises :class:`StaleVersionError` when it changed since the
-        user's screen showed it (before any question is asked for nothing)."""
+        user's screen showed it, :class:`ClaimedError` when someone else holds it (a shift
+        lead excepted): before any question is asked for nothing."""
         case = self.cases.get(case_id)
         if case.version != shown_version:
             raise StaleVersionError(case.number, shown_version, case.version)
+        holder = case.held_by_other(self.claims.me, self.claims.now())
+        if holder is not None and not self.claims.overrides:
+            raise ClaimedError(case.number, holder, case.claim_until)
         return case
+
+    def _hold(self, case: CaseRecord) -> None:
+        """Claim the case for the actor before acting on it (renewing the actor's own claim):
+        refused with :class:`ClaimedError`, and nothing written, when another seat got it
+        first. A shift lead acts through another's claim and leaves it with its holder; a
+        role that does not dispatch (an auditor's assessment) claims nothing."""
+        if not self.actor.can(Perm.CASE_DISPATCH):
+            return
+        if self.claims.overrides and case.held_by_other(self.claims.me, self.claims.now()):
+            return
+        try:
+            self.claims.claim(case.id)
+        except ClaimedError:
+            if not self.claims.overrides:
+                raise
+
+    # -- claims ------------------------------------------------------------------------------
+    def claim(self, case_id: int) -> CaseChanges:
+        """Claim the case for the actor, for the room's timeout (renewing the actor's own
+        claim); :class:`ClaimedError` when someone else holds it."""
+        self.claims.claim(case_id)
+        return CaseChanges("claim", (case_id,), self.actor.name,
+                           fields=("claimed_by", "claimed_at", "claim_until"))
+
+    def release(self, case_id: int) -> CaseChanges:
+        """Release the claim on the case (the actor's own; anyone's for a shift lead)."""
+        released = self.claims.release(case_id)
+        return CaseChanges("release", (case_id,) if released else (), self.actor.name,
+                           fields=("claimed_by", "claimed_at", "claim_until"))
 
     # -- the actions -------------------------------------------------------------------------
     def act(self, name: str, case_id: int, shown_version: int,
@@ -210,6 +258,7 @@ class CaseDesk:
         if step is None:
             raise ValidationError(f"no case action {name!r}")
         case = self.check_version(case_id, shown_version)
+        self._hold(case)
         return step(self, _Step(CaseLoop(self.db, self.actor), case, shown_version, answers,
                                 answers.get("reason", ""), rank))
 
@@ -271,6 +320,7 @@ class CaseDesk:
 
     def mark_span(self, case_id: int, grid_ids: Sequence[int], note: str,
                   shown_version: int) -> CaseChanges:
+        self._hold(self.check_version(case_id, shown_version))
         return CaseLoop(self.db, self.actor).mark_span(case_id, grid_ids, note,
                                                        expected_version=shown_version)
 

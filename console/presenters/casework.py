@@ -2,24 +2,34 @@
 on the map, who should go, photos, the actions open to the user) and working it: each
 action asks its questions and runs through the case desk
 (:mod:`console.application.casedesk`) at the version the detail was showing; the shift
-lead's bulk reassignment.
+lead's bulk reassignment; claiming and releasing the shown case
+(:mod:`models.cases.claims`), and the emergency alarm's acknowledgement, written to the
+cases on the task runner so that every seat's alarm stops.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Slot
 from PySide6.QtWidgets import QMessageBox
+from sqlalchemy.exc import SQLAlchemyError
 
 from console.application.casedesk import CONTEXT as DESK
 from models.cases.transitions import TRANSITIONS
+from models.core.auth import Perm
 from models.core.enums import ASSIGNABLE
-from models.core.errors import CityGridError, StaleVersionError
+from models.core.errors import CityGridError, ClaimedError, StaleVersionError
 from models.core.records import CaseChanges, RoutingDecision
 from models.core.worktime import case_fallback_years
 from widgets import labels
 from widgets.messages import error_text
 
+log = logging.getLogger(__name__)
+
 RECOMMEND = "recommend"  # the task kind of who should go
+ACKNOWLEDGE = "acknowledge"  # the task kind of the alarm's acknowledgement
 RECOMMEND_DELAY_MS = 120  # after the redraw of the action or the selection
 
 
@@ -37,6 +47,10 @@ class CaseDetailPresenter(QObject):
         self._staff_departments: dict[int, int] | None = None
         w = controller.window
         w.detail.sig_action_requested.connect(self._on_detail_action_requested)
+        w.detail.sig_claim_requested.connect(self._on_detail_claim_requested)
+        w.detail.sig_release_requested.connect(self._on_detail_release_requested)
+        self._ack_pending: set[int] = set()  # acknowledged here, not yet in the database
+        controller.runner.sig_task_failed.connect(self._on_runner_task_failed)
         w.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
         controller.runner.sig_task_finished.connect(self._on_runner_task_finished)
 
@@ -70,7 +84,16 @@ class CaseDetailPresenter(QObject):
         c.window.detail.set_photos(photos)  # after show_case, which clears the strip
         c.window.detail.set_calendar_fallback(case_fallback_years(case))
         actions = c.available_actions(case.status)
+        claims = c.desk.claims
+        held = case.held_by_other(claims.me, claims.now())
+        if held is not None and not claims.overrides:
+            actions = dict.fromkeys(actions, False)  # another seat works it: refused anyway
         c.window.detail.set_actions(actions)
+        mine = case.claimed_by == claims.me and held is None and case.claimed_by is not None
+        may = c.actor.can(Perm.CASE_DISPATCH)
+        c.window.detail.set_claim_actions(
+            claim=may and held is None,
+            release=may and (mine or (held is not None and claims.overrides)))
         mergeable = "merge" in self._merge_roles() and case.status in TRANSITIONS["merge"].sources
         # who should go (ranked over every staff member) and whether a likely original is
         # open (merge offered): on the runner's worker, filled in when ready, for this case
@@ -91,6 +114,11 @@ class CaseDetailPresenter(QObject):
 
     @Slot(str, object)
     def _on_runner_task_finished(self, kind: str, result: object) -> None:
+        if kind == ACKNOWLEDGE and isinstance(result, tuple):
+            sent, changes = result
+            self._ack_pending -= sent
+            self.c.apply_changes(changes)  # (other seats: through the change log)
+            return
         if kind == RECOMMEND and isinstance(result, tuple):
             case_id, actions, lines, mergeable = result
             detail = self.c.window.detail
@@ -176,11 +204,85 @@ class CaseDetailPresenter(QObject):
         except StaleVersionError as exc:
             self._report_stale(exc)
             return
+        except ClaimedError as exc:
+            self._report_claimed(exc)
+            return
         except CityGridError as exc:
             QMessageBox.warning(c.window, self.tr("Not done"), error_text(exc))
             return
         self.show_case(case_id)
         c.apply_changes(changes)  # only the cases the action changed are redrawn
+
+    # -- claims ------------------------------------------------------------------------------
+    @Slot(int)
+    def _on_detail_claim_requested(self, case_id: int) -> None:
+        self._claim_or_release(case_id, claim=True)
+
+    @Slot(int)
+    def _on_detail_release_requested(self, case_id: int) -> None:
+        self._claim_or_release(case_id, claim=False)
+
+    def _claim_or_release(self, case_id: int, *, claim: bool) -> None:
+        c = self.c
+        try:
+            changes = c.desk.claim(case_id) if claim else c.desk.release(case_id)
+        except ClaimedError as exc:
+            self._report_claimed(exc)
+            return
+        except CityGridError as exc:
+            QMessageBox.warning(c.window, self.tr("Not done"), error_text(exc))
+            return
+        c.window.statusBar().showMessage(
+            self.tr("You hold this case") if claim else self.tr("Case released"), 4000)
+        self.show_case(case_id)
+        c.apply_changes(changes)
+
+    def _report_claimed(self, exc: ClaimedError) -> None:
+        """Another seat holds the case, so nothing was written: say who and until when,
+        and show the case as it is now (with its holder)."""
+        c = self.c
+        QMessageBox.warning(c.window, self.tr("Not done"), error_text(exc))
+        shown = c.window.detail.case_id
+        if shown is not None:
+            self.show_case(shown)
+            c.apply_changes(CaseChanges("reload", (shown,), c.actor.name))
+
+    def release_claims(self) -> None:
+        """Release every claim the user holds (switching role, closing the console: the
+        user logs out); a failure is logged, the claims then run out by themselves."""
+        c = self.c
+        try:
+            changes = c.desk.claims.release_all()
+        except (CityGridError, SQLAlchemyError):
+            log.exception("the claims of %s were not released; they run out by themselves",
+                          c.actor.name)
+            return
+        if changes.case_ids:
+            c.apply_changes(changes)
+
+    # -- the emergency alarm -----------------------------------------------------------------
+    def acknowledge(self, case_ids: Iterable[int]) -> None:
+        """Write the acknowledgement of these emergencies to the cases, on the runner: every
+        seat's alarm stops when the change reaches it. What this seat acknowledged and the
+        database does not have yet is sent again with it (a newer task supersedes an older
+        one; an acknowledgement is kept once)."""
+        c = self.c
+        self._ack_pending |= {int(i) for i in case_ids}
+        sent = frozenset(self._ack_pending)
+        claims = c.desk.claims
+        c.runner.submit(ACKNOWLEDGE, lambda state: (sent, claims.acknowledge(sent)))
+
+    @Slot(str, object)
+    def _on_runner_task_failed(self, kind: str, exc: object) -> None:
+        if kind != ACKNOWLEDGE:
+            return
+        # not written: the alarm rings again here, so the emergency is not left unseen
+        c = self.c
+        c.acknowledged.difference_update(self._ack_pending)
+        self._ack_pending.clear()
+        c.window.statusBar().showMessage(self.tr("The acknowledgement was not saved: {0}")
+                                         .format(exc), 10_000)
+        c.refresh()
 
     def _merge_roles(self) -> tuple[str, ...]:
         c = self.c

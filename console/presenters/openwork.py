@@ -38,7 +38,8 @@ class OpenWorkPresenter(QObject):
         super().__init__(window)
         self.window, self.live_map = window, live_map
         self.is_replay = is_replay
-        self.acknowledged = acknowledged  # emergencies the user silenced (shared set)
+        # emergencies silenced on this seat, until the cases say so for every seat
+        self.acknowledged = acknowledged
         self.snapshot: Snapshot | None = None
         self._dashboard_due = False
         self._markers_due: set[int] | None = None  # rows whose markers wait for the next turn
@@ -95,8 +96,11 @@ class OpenWorkPresenter(QObject):
         if not self.is_replay():  # a replayed emergency does not sound the alarm
             emergency = open_rows[(t.category[open_rows] == CATEGORY_CODES.index("emergency"))
                                   & (t.status[open_rows] == STATUS_CODES.index("reported"))]
+            # acknowledged on any seat (the case row says so), or here and on its way
+            seen = t.acknowledged if t.acknowledged is not None else np.zeros(len(t), bool)
             w.alerts.ring([(int(t.ids[i]), f"{t.numbers[i]} {t.titles[i]}")
-                           for i in emergency if int(t.ids[i]) not in self.acknowledged])
+                           for i in emergency
+                           if not seen[i] and int(t.ids[i]) not in self.acknowledged])
         return open_mask, overdue_mask
 
     def _show_rest(self, snap: Snapshot, open_mask: np.ndarray, overdue_mask: np.ndarray, *,

@@ -50,7 +50,10 @@ def _queue_select() -> Select:
     return (select(Case.id, Case.number, Case.title, Case.category, Case.subcategory,
                    Case.status, Case.priority, unit.level, district.code, Grid.code,
                    Case.reported_at, Case.step_deadline, Case.lon, Case.lat,
-                   Case.step_started_at, street.code)
+                   Case.step_started_at, street.code,
+                   # (appended: who holds the case, until when, whether its alarm was
+                   # acknowledged; models.cases.claims)
+                   Case.claimed_by, Case.claim_until, Case.acknowledged_by)
             .outerjoin(Grid, Grid.id == Case.grid_id)
             .outerjoin(comm, comm.id == Grid.community_id)
             .outerjoin(street, street.id == comm.parent_id)

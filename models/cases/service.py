@@ -327,7 +327,8 @@ class CaseService:
             free(c.description), free(c.address), c.lon, c.lat, c.grid_id,
             free(c.reporter_name), phone, c.assigned_unit_id,
             c.reported_at, c.step_deadline, c.version, c.step_started_at, c.level,
-            c.rework_count, c.escalation_requested)
+            c.rework_count, c.escalation_requested, c.claimed_by, c.claim_until,
+            c.acknowledged_by)
 
     def get(self, case_id: int) -> CaseRecord:
         """One case, the reporter's phone masked for every role (a contact role reads it

@@ -51,6 +51,11 @@ class CaseTable:
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
     started: NDArray[np.float64] | None = None  # when the current step started (POSIX s)
+    # who holds each case ("" nobody) and until when (POSIX s, NaN), and whether an
+    # emergency's alarm was acknowledged (models.cases.claims); None: not read (a replay)
+    claimed_by: NDArray[np.object_] | None = None
+    claim_until: NDArray[np.float64] | None = None
+    acknowledged: NDArray[np.bool_] | None = None
     # closed cases in the database that are not in this table (older than the queue's
     # window of closed cases, or past its cap): the UI offers a search for them
     closed_beyond: int = 0
@@ -62,7 +67,8 @@ class CaseTable:
     def from_rows(cls, rows: list[tuple]) -> CaseTable:
         """Build from tuples (id, number, title, category, subcategory, status, priority,
         level, district, grid_code, reported_at, deadline, lon, lat[, step_started_at
-        [, street]]); without the street column every row's street is ""."""
+        [, street[, claimed_by, claim_until, acknowledged_by]]]); without the street column
+        every row's street is "", without the claim columns nobody holds a case."""
         cat_ix = {c: i for i, c in enumerate(CATEGORY_CODES)}
         st_ix = {s: i for i, s in enumerate(STATUS_CODES)}
         pr_ix = {p: i for i, p in enumerate(PRIORITY_CODES)}
@@ -81,6 +87,7 @@ class CaseTable:
 
         started = secs(cols[14]) if len(cols) > 14 else None
         streets = cols[15] if len(cols) > 15 else [""] * n
+        claims = len(cols) > 18
 
         return cls(
             ids=np.array(cols[0], dtype=np.int64), numbers=obj(cols[1]), titles=obj(cols[2]),
@@ -94,7 +101,11 @@ class CaseTable:
             grid_code=obj(v or "" for v in cols[9]),
             reported_at=secs(cols[10]), deadline=secs(cols[11]),
             lon=np.array(cols[12], dtype=np.float64), lat=np.array(cols[13], dtype=np.float64),
-            started=started)
+            started=started,
+            claimed_by=obj(v or "" for v in cols[16]) if claims else _blank("claimed_by", n),
+            claim_until=secs(cols[17]) if claims else _blank("claim_until", n),
+            acknowledged=(np.array([v is not None for v in cols[18]], dtype=bool) if claims
+                          else _blank("acknowledged", n)))
 
     def take(self, rows: NDArray[np.intp] | list[int]) -> CaseTable:
         """The given rows, in the given order (``closed_beyond`` kept)."""
@@ -110,6 +121,11 @@ class CaseTable:
             parts = [getattr(t, name) for t in tables]
             if name == "started" and any(p is None for p in parts):
                 parts = [t.reported_at if t.started is None else t.started for t in tables]
+            if name in _BLANKS:
+                if all(p is None for p in parts):
+                    return None
+                parts = [_blank(name, len(t)) if p is None else p
+                         for t, p in zip(tables, parts, strict=True)]
             return np.concatenate(parts)
 
         columns: dict[str, Any] = {f.name: column(f.name) for f in dataclasses.fields(cls)
@@ -140,6 +156,11 @@ class CaseTable:
         columns: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             old, new = getattr(self, f.name), getattr(rows, f.name)
+            if f.name in _BLANKS:  # a table without claims gains them from re-read rows
+                if old is None and new is None:
+                    continue
+                old = _blank(f.name, len(self)) if old is None else old
+                new = _blank(f.name, len(rows)) if new is None else new
             if not isinstance(old, np.ndarray):
                 continue
             if new is None:  # a re-read always has the step start; an old table may not
@@ -152,6 +173,26 @@ class CaseTable:
         patched = dataclasses.replace(self, **columns)
         added = np.arange(len(self), len(self) + int((~known).sum()), dtype=np.intp)
         return patched, np.concatenate([where.astype(np.intp), added])
+
+    def holders(self, now: dt.datetime) -> NDArray[np.object_]:
+        """Who holds each case at ``now`` ("" nobody: never claimed, released, or the claim
+        ran out): the queue's "held by" marker.
+
+        >>> t = CaseTable.from_rows([(1, "C1", "a", "city", "C03", "reported", "normal", None,
+        ...     "", "", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), None, 113.0, 28.0, None, "",
+        ...     "张三", dt.datetime(2026, 1, 1, 8, 15, tzinfo=dt.UTC), None)])
+        >>> t.holders(dt.datetime(2026, 1, 1, 8, 0, tzinfo=dt.UTC)).tolist()
+        ['张三']
+        >>> t.holders(dt.datetime(2026, 1, 1, 8, 16, tzinfo=dt.UTC)).tolist()
+        ['']
+        """
+        if self.claimed_by is None or self.claim_until is None:
+            return _blank("claimed_by", len(self))
+        with np.errstate(invalid="ignore"):
+            ran_out = self.claim_until < now.timestamp()  # NaN (no end) never runs out
+        out = self.claimed_by.copy()
+        out[ran_out] = ""
+        return out
 
     def open_mask(self) -> NDArray[np.bool_]:
         return ~np.isin(self.status, _CLOSED_CODES)
@@ -182,3 +223,16 @@ class CaseTable:
         # a suspended case's clock stands still: its deadline moves on when it resumes
         return np.isin(self.status, _ACTIVE_CODES)
 
+
+
+# the claim columns' values for rows that carry none: nobody holds them, none acknowledged
+_BLANKS: dict[str, Any] = {"claimed_by": "", "claim_until": np.nan, "acknowledged": False}
+
+
+def _blank(name: str, n: int) -> NDArray[Any]:
+    value = _BLANKS[name]
+    out = np.empty(n, dtype=object) if isinstance(value, str) else \
+        np.full(n, value, dtype=np.float64 if isinstance(value, float) else bool)
+    if isinstance(value, str):
+        out[:] = value
+    return out

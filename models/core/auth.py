@@ -30,6 +30,7 @@ class Perm(enum.StrEnum):
     GRID_WRITE = "grid.write"  # import grid layers, build the demo city
     AUDIT_READ = "audit.read"
     DRILL_RUN = "drill.run"
+    ROOM_SETTINGS = "room.settings"  # the control room's settings (the claim timeout)
 
 
 _BASE = {Perm.CASE_READ, Perm.STAFF_READ, Perm.GRID_READ}
@@ -40,7 +41,7 @@ PERMISSIONS: dict[StaffRole, frozenset[Perm]] = {
     StaffRole.SHIFT_LEAD: frozenset(_BASE | {Perm.CASE_REPORT, Perm.CASE_DISPATCH,
                                              Perm.CASE_ESCALATE, Perm.CASE_OVERRIDE,
                                              Perm.CONTACT_READ, Perm.STAFF_WRITE,
-                                             Perm.STAFF_TRACK}),
+                                             Perm.STAFF_TRACK, Perm.ROOM_SETTINGS}),
     StaffRole.TRAINER: frozenset(_BASE | {Perm.DRILL_RUN}),
     StaffRole.AUDITOR: frozenset(_BASE | {Perm.AUDIT_READ, Perm.CONTACT_READ}),
     StaffRole.SUPERVISOR: frozenset(_BASE | {Perm.CASE_REPORT, Perm.CASE_VERIFY,

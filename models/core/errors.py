@@ -8,6 +8,8 @@ means nothing was written.
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 class CityGridError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -62,6 +64,20 @@ class StaleVersionError(ConflictError):
         super().__init__(f"case {case} was changed by someone else: {now}, not version "
                          f"{expected} as seen", case=case, expected=expected, actual=actual)
         self.case, self.expected, self.actual = case, expected, actual
+
+
+class ClaimedError(ConflictError):
+    """The case is held by someone else (a claim, :mod:`models.cases.claims`) whose claim has
+    not run out: nothing was written. ``case`` is the case's number, ``holder`` the name of
+    who holds it, ``until`` when the claim runs out (UTC)."""
+
+    code = "claimed"
+
+    def __init__(self, case: str, holder: str, until: dt.datetime | None) -> None:
+        when = f" until {until:%H:%M} UTC" if until is not None else ""
+        super().__init__(f"case {case} is held by {holder}{when}", case=case, holder=holder,
+                         until=until)
+        self.case, self.holder, self.until = case, holder, until
 
 
 class DatumError(ValidationError):

@@ -81,6 +81,29 @@ class CaseRecord:
     level: str | None = None
     rework_count: int = 0
     escalation_requested: bool = False
+    # who holds the case (models.cases.claims); a claim past claim_until holds nothing
+    claimed_by: str | None = None
+    claim_until: dt.datetime | None = None
+    acknowledged_by: str | None = None  # an emergency's alarm, acknowledged for every seat
+
+    def held_by_other(self, name: str, now: dt.datetime) -> str | None:
+        """The holder's name when someone other than ``name`` holds the case at ``now``."""
+        if self.claimed_by is None or self.claimed_by == name:
+            return None
+        if self.claim_until is not None and self.claim_until < now:
+            return None
+        return self.claimed_by
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRecord:
+    """Who holds a case, since when and until when (:mod:`models.cases.claims`)."""
+
+    case_id: int
+    number: str
+    claimed_by: str
+    claimed_at: dt.datetime
+    claim_until: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -235,6 +235,14 @@ class Case(Base):
     on_time: Mapped[bool | None] = mapped_column()
     effective: Mapped[bool | None] = mapped_column()
     satisfaction: Mapped[int | None] = mapped_column(Integer)
+    # who works the case now, on which seat's say, until when (models.cases.claims): written
+    # without moving the version (a claim is not a change of the case), and an emergency's
+    # alarm acknowledged once for every seat
+    claimed_by: Mapped[str | None] = mapped_column(String(60))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    claim_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(60))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

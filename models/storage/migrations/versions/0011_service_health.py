@@ -1,7 +1,7 @@
 """the city service: heartbeats (service_health) and leases for the once-per-city jobs
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0011'
-down_revision: Union[str, Sequence[str], None] = '0008'
+down_revision: Union[str, Sequence[str], None] = '0010'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
