@@ -50,9 +50,7 @@ class CaseDetailPresenter(QObject):
         w.detail.sig_claim_requested.connect(self._on_detail_claim_requested)
         w.detail.sig_release_requested.connect(self._on_detail_release_requested)
         self._ack_pending: set[int] = set()  # acknowledged here, not yet in the database
-        controller.runner.sig_task_failed.connect(self._on_runner_task_failed)
         w.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
-        controller.runner.sig_task_finished.connect(self._on_runner_task_finished)
 
     def show_case(self, case_id: int) -> None:
         """Show a case in the detail: its history, routing trace, chain, who should go,
@@ -101,7 +99,8 @@ class CaseDetailPresenter(QObject):
         # what the user just did: a busy worker would hold the interpreter meanwhile.
         QTimer.singleShot(RECOMMEND_DELAY_MS, c.window, lambda: c.runner.submit(
             RECOMMEND, lambda state: (case.id, actions, self._recommended_lines(case),
-                                      mergeable and bool(c.likely_duplicates(case)))))
+                                      mergeable and bool(c.likely_duplicates(case))),
+            on_done=self._on_recommended))
         if c.map is not None and path is not None:
             c.map.show_path(*path)
         if c.map is not None:
@@ -112,21 +111,19 @@ class CaseDetailPresenter(QObject):
         return [f"{name} — {x.score:.2f}: {'; '.join(x.reasons)}"
                 for x, name in self.recommend(case)]
 
-    @Slot(str, object)
-    def _on_runner_task_finished(self, kind: str, result: object) -> None:
-        if kind == ACKNOWLEDGE and isinstance(result, tuple):
-            sent, changes = result
-            self._ack_pending -= sent
-            self.c.apply_changes(changes)  # (other seats: through the change log)
+    def _on_recommended(self, result: tuple) -> None:
+        case_id, actions, lines, mergeable = result
+        detail = self.c.window.detail
+        if detail.case_id != case_id:
             return
-        if kind == RECOMMEND and isinstance(result, tuple):
-            case_id, actions, lines, mergeable = result
-            detail = self.c.window.detail
-            if detail.case_id != case_id:
-                return
-            detail.set_recommended(lines)
-            if mergeable:
-                detail.set_actions(actions | {"merge": True})  # a likely original is open
+        detail.set_recommended(lines)
+        if mergeable:
+            detail.set_actions(actions | {"merge": True})  # a likely original is open
+
+    def _on_acknowledged(self, result: tuple) -> None:
+        sent, changes = result
+        self._ack_pending -= sent
+        self.c.apply_changes(changes)  # (other seats: through the change log)
 
     def _unit_points(self) -> dict[int, tuple[float, float]]:
         """A representative point of every unit (for drawing a case's chain), cached."""
@@ -270,12 +267,10 @@ class CaseDetailPresenter(QObject):
         self._ack_pending |= {int(i) for i in case_ids}
         sent = frozenset(self._ack_pending)
         claims = c.desk.claims
-        c.runner.submit(ACKNOWLEDGE, lambda state: (sent, claims.acknowledge(sent)))
+        c.runner.submit(ACKNOWLEDGE, lambda state: (sent, claims.acknowledge(sent)),
+                        on_done=self._on_acknowledged, on_failed=self._on_ack_failed)
 
-    @Slot(str, object)
-    def _on_runner_task_failed(self, kind: str, exc: object) -> None:
-        if kind != ACKNOWLEDGE:
-            return
+    def _on_ack_failed(self, exc: BaseException) -> None:
         # not written: the alarm rings again here, so the emergency is not left unseen
         c = self.c
         c.acknowledged.difference_update(self._ack_pending)
