@@ -61,6 +61,7 @@ from models.core.workcalendar import WorkingCalendar, load_calendar
 from models.core.worktime import STEP_OF, elapsed_hours, step_deadline
 from models.storage import audit
 from models.storage.db import Database
+from models.storage.retry import retry_conflicts
 from models.storage.schema import (
     AuditOutcome,
     Case,
@@ -137,7 +138,9 @@ class CaseLoop:
                 self._deny(name, case_id, f"role {role.value!r} may not {name} a case")
             if isinstance(role, SystemRole) and role is not SystemRole.ADMIN:
                 self._deny(name, case_id, f"{role.value} may not {name} a case")
-            try:
+
+            def attempt() -> tuple[tuple[int, ...], tuple[str, ...]]:
+                nonlocal number
                 with self.db.write() as s:
                     case = s.get(Case, case_id)
                     if case is None:
@@ -180,7 +183,12 @@ class CaseLoop:
                         audit.record(s, self.actor, f"case.{name}", "case", case.number,
                                      detail=note[:500])
                     s.flush()
-                    touched = tuple(data.get("touched", ())) or (case.id,)
+                    return tuple(data.get("touched", ())) or (case.id,), fields
+
+            try:
+                # a deadlock or serialization abort (PostgreSQL) runs the transaction again:
+                # it reads and checks the case afresh, so nothing is applied twice
+                touched, fields = retry_conflicts(attempt)
             except StaleDataError:
                 # another writer committed between the check and the write (PostgreSQL): the
                 # version lock refused the write; name the version that won
