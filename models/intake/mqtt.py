@@ -11,7 +11,9 @@ Anything that does not parse or validate goes to the intake quarantine with its 
 (one transaction per batch, a few per second).
 
 Nothing received is lost: an item leaves the queue only once the transaction that made it a
-case, a position or a quarantine entry has committed; nothing is taken in twice: an alert
+case, a position or a quarantine entry has committed, and only then is a QoS 1 message
+acknowledged to the broker (manual PUBACK): what a crash or a kill leaves unapplied is
+delivered again when the feed reconnects with its session. Nothing is taken in twice: an alert
 carries an idempotency key (:mod:`models.core.intakekey`) and a redelivered one (after a
 reconnect, or also received by another console or service) is counted in ``redelivered``,
 not made a second case.
@@ -148,6 +150,9 @@ class MqttFeeds:
         self._alerts: deque[tuple[dict, str]] = deque()
         self._fixes: deque[tuple[PositionFix, dict, str]] = deque()
         self._bad: deque[tuple[str, dict, str, str]] = deque()
+        # beside each queue: each item's (mid, qos) to acknowledge once it is committed
+        self._acks: dict[int, deque[tuple[int, int] | None]] = {
+            id(q): deque() for q in (self._alerts, self._fixes, self._bad)}
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._deadline = 0.0
@@ -160,7 +165,8 @@ class MqttFeeds:
         self.cases_created: list[int] = []
         self.quarantined: list[int] = []
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                                  client_id=self.client_id, protocol=mqtt.MQTTv5)
+                                  client_id=self.client_id, protocol=mqtt.MQTTv5,
+                                  manual_ack=True)
         self.client.max_queued_messages_set(0)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -182,21 +188,26 @@ class MqttFeeds:
         self._worker.start()
         connect = Properties(PacketTypes.CONNECT)
         connect.SessionExpiryInterval = self.session_expiry
+        # unacknowledged messages the broker may send at once (they wait for a commit)
+        connect.ReceiveMaximum = 65_535
         # clean_start=False on every (re)connect: the broker resumes the session it kept
         self.client.connect(self.host, self.port, keepalive=30, clean_start=False,
                             properties=connect)
         self.client.loop_start()
 
     def stop(self) -> None:
-        """Disconnect, then apply what was received (nothing received is lost). The broker
-        keeps the session for ``session_expiry`` seconds: alerts published meanwhile are
-        delivered when a feed with this client id starts again."""
-        self.client.loop_stop()
-        self.client.disconnect()
+        """Apply and acknowledge what was received, disconnect, then apply what arrived
+        meanwhile (nothing received is lost; that last part is unacknowledged, so the
+        broker sends it again: its key makes it no second case). The broker keeps the
+        session for ``session_expiry`` seconds: alerts published meanwhile are delivered
+        when a feed with this client id starts again."""
         self._stopping.set()
         self._wake.set()
         if self._worker is not None:
             self._worker.join(30)
+        self.flush()
+        self.client.loop_stop()
+        self.client.disconnect()  # writes the acknowledgements still queued, then goes
         self.flush()
 
     def _work(self) -> None:
@@ -234,12 +245,13 @@ class MqttFeeds:
         self.connected.clear()
 
     def _on_message(self, client, userdata, msg) -> None:  # noqa: ANN001
-        self.receive(msg.topic, bytes(msg.payload))
+        self.receive(msg.topic, bytes(msg.payload), (msg.mid, msg.qos) if msg.qos else None)
 
     # -- parsing (the network thread) -----------------------------------------------------
-    def receive(self, topic: str, data: bytes) -> None:
+    def receive(self, topic: str, data: bytes, ack: tuple[int, int] | None = None) -> None:
         """Parse one message and queue it: an alert, a position fix, or a bad item with its
-        reason (never raises: the network thread must go on)."""
+        reason (never raises: the network thread must go on). ``ack``: the message's
+        (mid, qos), acknowledged to the broker once the item is committed."""
         try:
             kind, item = self._parse(topic, data)
         except Exception as exc:
@@ -248,19 +260,28 @@ class MqttFeeds:
             kind, item = "bad", (self._channel(topic) or "iot", {
                 "topic": topic[:300], **excerpt(data)},
                 f"cannot be parsed ({type(exc).__name__})", topic)
+        queues: dict[str, deque[Any]] = {"bad": self._bad, "alert": self._alerts,
+                                         "fix": self._fixes}
+        queue = queues.get(kind)
         with self._lock:
             self.received += 1
-            if kind == "bad":
-                self._bad.append(item)  # type: ignore[arg-type]
-            elif kind == "alert":
-                self._alerts.append(item)  # type: ignore[arg-type]
-            elif kind == "fix":
-                self._fixes.append(item)  # type: ignore[arg-type]
+            if queue is not None:
+                queue.append(item)
+                self._acks[id(queue)].append(ack)
             else:
                 self.processed += 1  # a topic we do not handle
             full = len(self._alerts) + len(self._fixes) >= self.batch_size
+        if queue is None:
+            self._acknowledge([ack])
         if full:
             self._wake.set()
+
+    def _acknowledge(self, acks: list[tuple[int, int] | None]) -> None:
+        """Tell the broker these messages are taken (committed): it will not send them
+        again. Unsent (disconnected), the broker sends them again; their keys tell."""
+        for ack in acks:
+            if ack is not None:
+                self.client.ack(*ack)
 
     @staticmethod
     def _channel(topic: str) -> str | None:
@@ -399,11 +420,14 @@ class MqttFeeds:
         return f"cannot be taken in ({type(exc).__name__})"
 
     def _taken(self, queue: deque, n: int) -> None:
-        """Committed: the first ``n`` items leave the queue."""
+        """Committed: the first ``n`` items leave the queue and are acknowledged."""
+        acks = self._acks[id(queue)]
         with self._lock:
             for _ in range(n):
                 queue.popleft()
+            done = [acks.popleft() for _ in range(n)]
             self.processed += n
+        self._acknowledge(done)
 
     def _apply_bad(self, items: list[tuple[str, dict, str, str]]) -> None:
         self.quarantined.extend(self.intake.quarantine_many(list(items)))

@@ -262,3 +262,47 @@ def test_the_default_client_id_is_stable_across_restarts(tiny_city) -> None:
     assert default_client_id().startswith("citygrid-intake-")
     with pytest.raises(ValueError, match="group"):
         MqttFeeds(tiny_city.db, sensors=SENSORS, group="a/b")
+
+
+@pytest.mark.mqtt
+def test_what_a_crash_left_unapplied_is_delivered_again(broker, tiny_city) -> None:
+    """A message is acknowledged only once its item is committed: a feed killed between
+    receiving and applying loses nothing (the broker sends it again to the same id)."""
+    feeds, send = broker
+    client_id = f"test-crash-{uuid.uuid4().hex[:8]}"
+    # a worker that would not apply for an hour: everything received stays unapplied
+    crashed = running(feeds(tiny_city, client_id=client_id, session_expiry=300,
+                            interval=3600, batch_size=10_000))
+    n = 50  # more than a broker's default in-flight window (20): all arrive unacknowledged
+    for k in range(n):
+        send(k)
+    wait_for(lambda: crashed.received == n)
+    crashed.client.loop_stop()
+    crashed.client.socket().close()  # killed: no DISCONNECT, nothing applied
+    assert counts(tiny_city.db) == (0, 0)
+    again = running(feeds(tiny_city, client_id=client_id, session_expiry=0))
+    wait_for(lambda: len(again.cases_created) == n)
+    assert counts(tiny_city.db) == (n, 0)
+    crashed.stop()  # its queue, applied late: all redeliveries, no second case
+    assert crashed.redelivered == n and counts(tiny_city.db) == (n, 0)
+
+
+@pytest.mark.mqtt
+def test_a_group_member_that_stops_gets_its_share_when_it_starts_again(broker,
+                                                                       tiny_city) -> None:
+    """Mosquitto deals a shared subscription's messages to the members in turn, a stopped
+    member with a kept session too: its share waits in the session, none is lost."""
+    feeds, send = broker
+    group, client_id = f"g{uuid.uuid4().hex[:8]}", f"test-member-{uuid.uuid4().hex[:8]}"
+    a = running(feeds(tiny_city, group=group))
+    b = running(feeds(tiny_city, group=group, client_id=client_id, session_expiry=300))
+    b.stop()
+    n = 20
+    for k in range(n):
+        send(k)
+    wait_for(lambda: a.processed > 0)
+    b_again = running(feeds(tiny_city, group=group, client_id=client_id, session_expiry=0))
+    wait_for(lambda: counts(tiny_city.db)[0] == n)
+    assert len(a.cases_created) + len(b_again.cases_created) == n
+    assert b_again.cases_created  # its share had waited for it (what the deployment notes say)
+    assert counts(tiny_city.db) == (n, 0)
