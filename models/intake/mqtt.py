@@ -13,21 +13,23 @@ Anything that does not parse or validate goes to the intake quarantine with its 
 Nothing received is lost: an item leaves the queue only once the transaction that made it a
 case, a position or a quarantine entry has committed, and only then is a QoS 1 message
 acknowledged to the broker (manual PUBACK): what a crash or a kill leaves unapplied is
-delivered again when the feed reconnects with its session. Nothing is taken in twice: an alert
-carries an idempotency key (:mod:`models.core.intakekey`) and a redelivered one (after a
-reconnect, or also received by another console or service) is counted in ``redelivered``,
-not made a second case.
+delivered again when the feed reconnects with its session. A batch the database refuses is
+applied item by item, and the item it refuses goes to the quarantine with the reason; while
+the database itself fails (locked, unreachable) the items are tried again with a bounded
+backoff, then left queued for the next flush.
+
+Nothing is taken in twice: an alert carries an idempotency key (:mod:`models.core.intakekey`)
+and a redelivered one (after a reconnect, or also received by another console or service)
+is counted in ``redelivered``, not made a second case.
 
 The session is MQTT 5 with a stable client id (``citygrid-intake-<hostname>`` unless
 given), ``clean_start=False`` and a session expiry (:data:`SESSION_EXPIRY_S`): the broker
 keeps the subscriptions and queues the QoS 1 alerts published while the service restarts,
 and delivers them when it reconnects with the same id. Two instances given one ``group``
 share the alerts (an MQTT 5 shared subscription ``$share/<group>/PREFIX/iot/+/alert``):
-each alert goes to one of them. Positions (QoS 0, the newest fix wins) go to every
-instance. A batch the database refuses is
-applied item by item, and the item it refuses goes to the quarantine with the reason; while
-the database itself fails (locked, unreachable) the items are tried again with a bounded
-backoff, then left queued for the next flush.
+each alert goes to one of them (Mosquitto deals them in turn, to a stopped member with a
+kept session too: its share waits for it). Positions (QoS 0, the newest fix wins) go to
+every instance.
 """
 
 from __future__ import annotations
