@@ -96,8 +96,10 @@ def publish(host: str, port: int, prefix: str, sensors: list[str], staff: list[i
         at = dt.datetime.now(dt.UTC).isoformat()
         for _ in range(max(0, int(now * rate) - alerts)):
             sid = sensors[int(rng.integers(len(sensors)))]
+            # each alert its own time: one sensor, kind and time is one alert (its key)
             client.publish(f"{prefix}/iot/{sid}/alert", json.dumps(
-                {"kind": "alarm", "value": 0.9, "time": at}), qos=1)
+                {"kind": "alarm", "value": 0.9,
+                 "time": dt.datetime.now(dt.UTC).isoformat()}), qos=1)
             alerts += 1
         for _ in range(max(0, int(now / 10.0 * n_staff) - fixes)):
             sid = staff[k % n_staff]
@@ -233,6 +235,7 @@ def main() -> None:
         "received": feeds.received,
         "cases_created": cases_after - cases_before,
         "quarantined": len(feeds.quarantined),
+        "redelivered": feeds.redelivered,
         "surge_backlog_max": max(backlog) if backlog else 0,
         "surge_backlog_p99": int(np.percentile(backlog, 99)) if backlog else 0,
         "drain_s": round(drain_s, 2),

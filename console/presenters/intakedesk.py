@@ -9,6 +9,8 @@ refreshes when something was applied.
 
 from __future__ import annotations
 
+import socket
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,8 +81,11 @@ class IntakePresenter(QObject):
     def _connect(self, host: str, port: int, prefix: str) -> tuple[MqttFeeds, MqttPublisher]:
         from models.intake.mqtt import MqttFeeds, MqttPublisher
 
+        # a console's own session, ended at its disconnect (as before): the city service
+        # keeps the durable one (models.intake.mqtt); a redelivery is no second case
+        client_id = f"citygrid-console-{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         feeds = MqttFeeds(self.db, host=host, port=port, prefix=prefix,
-                          locate=self.locate().locate)
+                          locate=self.locate().locate, client_id=client_id, session_expiry=0)
         feeds.start()
         if not feeds.connected.wait(10):
             feeds.stop()

@@ -23,6 +23,7 @@ from models.core.auth import Actor, Perm, mask_phone
 from models.core.catalogue import Catalogue, load_catalogue
 from models.core.enums import WORKLOAD, in_order
 from models.core.errors import NotFoundError, ValidationError
+from models.core.intakekey import MAX_KEY_CHARS
 from models.core.privacy import mask_personal_data
 from models.core.records import (
     AttachmentRecord,
@@ -158,6 +159,10 @@ def _validated(new: NewCase, catalogue: Catalogue,
             raise ValidationError(mask_personal_data(f"unknown priority {new.priority!r}"),
                                   field="priority") from None
     reported_at = check_reported_at(new.reported_at or utcnow())
+    if new.intake_key is not None and (not isinstance(new.intake_key, str)
+                                       or not 0 < len(new.intake_key) <= MAX_KEY_CHARS):
+        raise ValidationError(f"the intake key must be a text of 1-{MAX_KEY_CHARS} "
+                              "characters", field="intake_key")
     limits = sub.limits
     return {
         "channel": channel, "catalogue_version": catalogue.version, "category": sub.category,
@@ -168,6 +173,7 @@ def _validated(new: NewCase, catalogue: Catalogue,
         "step_deadline": step_deadline(reported_at, limits.accept, limits.basis, calendar),
         "case_deadline": step_deadline(reported_at, total_hours(limits), limits.basis,
                                        calendar),
+        "intake_key": new.intake_key,
     }
 
 
@@ -313,6 +319,17 @@ class CaseService:
         return ids
 
     # -- reads ---------------------------------------------------------------------------
+    def stored_keys(self, keys: Sequence[str]) -> dict[str, int]:
+        """The cases already holding some of these intake keys (:mod:`models.core.intakekey`):
+        key -> case id. Not audited: it reads keys, never a case's content."""
+        wanted, out = sorted(set(keys)), dict[str, int]()
+        with self.db.read() as s:
+            for k in range(0, len(wanted), 500):
+                for key, case_id in s.execute(select(Case.intake_key, Case.id).where(
+                        Case.intake_key.in_(wanted[k:k + 500]))):
+                    out[str(key)] = case_id
+        return out
+
     def free_text(self, text: str) -> str:
         """``text`` (a title, description, address or note) as the actor may see it: with
         the phone and ID numbers written in it masked unless the actor may read contacts."""

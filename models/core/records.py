@@ -253,3 +253,5 @@ class NewCase:
     reporter_phone: str = ""
     priority: str | None = None
     reported_at: dt.datetime | None = None
+    # the item's idempotency key (an IoT alert's: models.core.intakekey); None: no key
+    intake_key: str | None = None

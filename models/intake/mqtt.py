@@ -11,10 +11,25 @@ Anything that does not parse or validate goes to the intake quarantine with its 
 (one transaction per batch, a few per second).
 
 Nothing received is lost: an item leaves the queue only once the transaction that made it a
-case, a position or a quarantine entry has committed. A batch the database refuses is
+case, a position or a quarantine entry has committed, and only then is a QoS 1 message
+acknowledged to the broker (manual PUBACK): what a crash or a kill leaves unapplied is
+delivered again when the feed reconnects with its session. A batch the database refuses is
 applied item by item, and the item it refuses goes to the quarantine with the reason; while
 the database itself fails (locked, unreachable) the items are tried again with a bounded
 backoff, then left queued for the next flush.
+
+Nothing is taken in twice: an alert carries an idempotency key (:mod:`models.core.intakekey`)
+and a redelivered one (after a reconnect, or also received by another console or service)
+is counted in ``redelivered``, not made a second case.
+
+The session is MQTT 5 with a stable client id (``citygrid-intake-<hostname>`` unless
+given), ``clean_start=False`` and a session expiry (:data:`SESSION_EXPIRY_S`): the broker
+keeps the subscriptions and queues the QoS 1 alerts published while the service restarts,
+and delivers them when it reconnects with the same id. Two instances given one ``group``
+share the alerts (an MQTT 5 shared subscription ``$share/<group>/PREFIX/iot/+/alert``):
+each alert goes to one of them (Mosquitto deals them in turn, to a stopped member with a
+kept session too: its share waits for it). Positions (QoS 0, the newest fix wins) go to
+every instance.
 """
 
 from __future__ import annotations
@@ -23,6 +38,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import socket
 import threading
 import time
 from collections import deque
@@ -30,6 +46,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.core.auth import Actor, SystemRole
@@ -58,11 +76,20 @@ RETRY_DELAYS_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 RETRY_BUDGET_S = 10.0
 # how often the city's extent (for refusing positions outside it) is read again (seconds)
 EXTENT_TTL_S = 300.0
+# how long the broker keeps a stopped feed's session (its subscriptions and the QoS 1
+# alerts published meanwhile), in seconds
+SESSION_EXPIRY_S = 86_400
 
-__all__ = ["EXTENT_TTL_S", "RETRY_BUDGET_S", "RETRY_DELAYS_S", "MqttFeeds", "MqttPublisher",
-           "Sensor", "iot_adapter"]
+__all__ = ["EXTENT_TTL_S", "RETRY_BUDGET_S", "RETRY_DELAYS_S", "SESSION_EXPIRY_S", "MqttFeeds",
+           "MqttPublisher", "Sensor", "default_client_id", "iot_adapter"]
 
 T = TypeVar("T")
+
+
+def default_client_id() -> str:
+    """The feeds' client id when none is given: stable across restarts of this host's
+    service, so the broker resumes its session (``citygrid-intake-<hostname>``)."""
+    return f"citygrid-intake-{socket.gethostname()}"
 
 
 class _GaveUp(Exception):
@@ -81,6 +108,12 @@ class MqttFeeds:
     age and the retry budget) and ``sleep`` (the backoff) are injectable for tests.
     ``extent`` is the city's extent for refusing positions outside it; by default it is
     read from the stored districts and grids (and again every :data:`EXTENT_TTL_S`).
+
+    ``client_id`` names the broker session (default :func:`default_client_id`): one id per
+    running instance (two clients with one id push each other off the broker), the same
+    id after a restart. ``session_expiry`` is how long the broker keeps the session while
+    the feed is stopped (seconds; 0: it ends at the disconnect). ``group``: the instances
+    given one group share the alerts (MQTT 5 shared subscription).
     """
 
     def __init__(self, db: Database, *, host: str = "127.0.0.1", port: int = 1883,
@@ -89,8 +122,16 @@ class MqttFeeds:
                  now: Callable[[], dt.datetime] = utcnow,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
-                 extent: CityExtent | None = None) -> None:
+                 extent: CityExtent | None = None, client_id: str | None = None,
+                 group: str | None = None,
+                 session_expiry: int = SESSION_EXPIRY_S) -> None:
+        if group is not None and (not group or any(c in group for c in "/+#")):
+            raise ValueError(f"a shared subscription's group is a name without / + #, "
+                             f"got {group!r}")
         self.prefix = prefix.rstrip("/")
+        self.group = group
+        self.client_id = client_id or default_client_id()
+        self.session_expiry = session_expiry
         self.actor = Actor.system("mqtt", SystemRole.FEED)
         self._db = db
         self._now, self._clock, self._sleep = now, clock, sleep
@@ -111,6 +152,9 @@ class MqttFeeds:
         self._alerts: deque[tuple[dict, str]] = deque()
         self._fixes: deque[tuple[PositionFix, dict, str]] = deque()
         self._bad: deque[tuple[str, dict, str, str]] = deque()
+        # beside each queue: each item's (mid, qos) to acknowledge once it is committed
+        self._acks: dict[int, deque[tuple[int, int] | None]] = {
+            id(q): deque() for q in (self._alerts, self._fixes, self._bad)}
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._deadline = 0.0
@@ -119,10 +163,12 @@ class MqttFeeds:
         self._worker: threading.Thread | None = None
         self.received = 0
         self.processed = 0
+        self.redelivered = 0  # alerts whose key was stored: taken, no second case
         self.cases_created: list[int] = []
         self.quarantined: list[int] = []
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                                  client_id=f"citygrid-{id(self):x}")
+                                  client_id=self.client_id, protocol=mqtt.MQTTv5,
+                                  manual_ack=True)
         self.client.max_queued_messages_set(0)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -142,17 +188,28 @@ class MqttFeeds:
         self._stopping.clear()
         self._worker = threading.Thread(target=self._work, name="mqtt-feeds", daemon=True)
         self._worker.start()
-        self.client.connect(self.host, self.port, keepalive=30)
+        connect = Properties(PacketTypes.CONNECT)
+        connect.SessionExpiryInterval = self.session_expiry
+        # unacknowledged messages the broker may send at once (they wait for a commit)
+        connect.ReceiveMaximum = 65_535
+        # clean_start=False on every (re)connect: the broker resumes the session it kept
+        self.client.connect(self.host, self.port, keepalive=30, clean_start=False,
+                            properties=connect)
         self.client.loop_start()
 
     def stop(self) -> None:
-        """Disconnect, then apply what was received (nothing received is lost)."""
-        self.client.loop_stop()
-        self.client.disconnect()
+        """Apply and acknowledge what was received, disconnect, then apply what arrived
+        meanwhile (nothing received is lost; that last part is unacknowledged, so the
+        broker sends it again: its key makes it no second case). The broker keeps the
+        session for ``session_expiry`` seconds: alerts published meanwhile are delivered
+        when a feed with this client id starts again."""
         self._stopping.set()
         self._wake.set()
         if self._worker is not None:
             self._worker.join(30)
+        self.flush()
+        self.client.loop_stop()
+        self.client.disconnect()  # writes the acknowledgements still queued, then goes
         self.flush()
 
     def _work(self) -> None:
@@ -164,9 +221,20 @@ class MqttFeeds:
             except Exception:
                 log.exception("applying the feeds failed; will retry")
 
+    @property
+    def alert_topic(self) -> str:
+        """The alerts' subscription: shared by the group's instances when there is one."""
+        topic = f"{self.prefix}/iot/+/alert"
+        return f"$share/{self.group}/{topic}" if self.group else topic
+
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:  # noqa: ANN001
-        client.subscribe([(f"{self.prefix}/iot/+/alert", 1),
-                          (f"{self.prefix}/staff/+/position", 0)])
+        if reason_code.is_failure:
+            log.warning("the broker refused the feeds' connection (%s)", reason_code)
+            return
+        if self.group and flags.session_present:
+            # a session kept from a run without the group would deliver each alert twice
+            client.unsubscribe(f"{self.prefix}/iot/+/alert")
+        client.subscribe([(self.alert_topic, 1), (f"{self.prefix}/staff/+/position", 0)])
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:  # noqa: ANN001
         if all(not rc.is_failure for rc in reason_codes):
@@ -179,12 +247,13 @@ class MqttFeeds:
         self.connected.clear()
 
     def _on_message(self, client, userdata, msg) -> None:  # noqa: ANN001
-        self.receive(msg.topic, bytes(msg.payload))
+        self.receive(msg.topic, bytes(msg.payload), (msg.mid, msg.qos) if msg.qos else None)
 
     # -- parsing (the network thread) -----------------------------------------------------
-    def receive(self, topic: str, data: bytes) -> None:
+    def receive(self, topic: str, data: bytes, ack: tuple[int, int] | None = None) -> None:
         """Parse one message and queue it: an alert, a position fix, or a bad item with its
-        reason (never raises: the network thread must go on)."""
+        reason (never raises: the network thread must go on). ``ack``: the message's
+        (mid, qos), acknowledged to the broker once the item is committed."""
         try:
             kind, item = self._parse(topic, data)
         except Exception as exc:
@@ -193,19 +262,28 @@ class MqttFeeds:
             kind, item = "bad", (self._channel(topic) or "iot", {
                 "topic": topic[:300], **excerpt(data)},
                 f"cannot be parsed ({type(exc).__name__})", topic)
+        queues: dict[str, deque[Any]] = {"bad": self._bad, "alert": self._alerts,
+                                         "fix": self._fixes}
+        queue = queues.get(kind)
         with self._lock:
             self.received += 1
-            if kind == "bad":
-                self._bad.append(item)  # type: ignore[arg-type]
-            elif kind == "alert":
-                self._alerts.append(item)  # type: ignore[arg-type]
-            elif kind == "fix":
-                self._fixes.append(item)  # type: ignore[arg-type]
+            if queue is not None:
+                queue.append(item)
+                self._acks[id(queue)].append(ack)
             else:
                 self.processed += 1  # a topic we do not handle
             full = len(self._alerts) + len(self._fixes) >= self.batch_size
+        if queue is None:
+            self._acknowledge([ack])
         if full:
             self._wake.set()
+
+    def _acknowledge(self, acks: list[tuple[int, int] | None]) -> None:
+        """Tell the broker these messages are taken (committed): it will not send them
+        again. Unsent (disconnected), the broker sends them again; their keys tell."""
+        for ack in acks:
+            if ack is not None:
+                self.client.ack(*ack)
 
     @staticmethod
     def _channel(topic: str) -> str | None:
@@ -344,11 +422,14 @@ class MqttFeeds:
         return f"cannot be taken in ({type(exc).__name__})"
 
     def _taken(self, queue: deque, n: int) -> None:
-        """Committed: the first ``n`` items leave the queue."""
+        """Committed: the first ``n`` items leave the queue and are acknowledged."""
+        acks = self._acks[id(queue)]
         with self._lock:
             for _ in range(n):
                 queue.popleft()
+            done = [acks.popleft() for _ in range(n)]
             self.processed += n
+        self._acknowledge(done)
 
     def _apply_bad(self, items: list[tuple[str, dict, str, str]]) -> None:
         self.quarantined.extend(self.intake.quarantine_many(list(items)))
@@ -363,6 +444,8 @@ class MqttFeeds:
         for r in results:
             if r.case_id is not None:
                 self.cases_created.append(r.case_id)
+            elif r.duplicate_of is not None:
+                self.redelivered += 1
             else:
                 self.quarantined.append(r.quarantine_id)  # type: ignore[arg-type]
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from models.cases.service import CaseService, GridLocator, NewCase, _validated
 from models.core.auth import Actor, Perm, mask_phone
@@ -32,6 +32,7 @@ from models.core.enums import OPEN as OPEN_STATUSES
 from models.core.enums import in_order
 from models.core.errors import ConflictError, NotFoundError, ValidationError
 from models.core.geo import geodesic_distance_m
+from models.core.intakekey import is_key_clash
 from models.core.limits import is_transient, storage_reason
 from models.core.privacy import holds_personal_data, mask_personal_data
 from models.core.records import QuarantineRecord
@@ -74,6 +75,8 @@ class IntakeResult:
     reason: str = ""
     duplicates: tuple[int, ...] = ()
     staff_id: int | None = None  # a retried position: whose position it applied
+    # a redelivery (its intake key is stored): the case it repeats; no case, no quarantine
+    duplicate_of: int | None = None
 
 
 def payload_text(payload: object) -> str:
@@ -246,6 +249,12 @@ class IntakeService:
         the others), and either all of that is written or, if the database fails, none.
         Duplicates are looked for among the open cases and the burst's earlier items.
 
+        An item whose intake key (:mod:`models.core.intakekey`) is stored already, or came
+        earlier in the burst, is a redelivery: no case, no quarantine entry; its result
+        names the case it repeats (``duplicate_of``). When another console or service
+        stores one of the burst's keys meanwhile, the UNIQUE index refuses the burst and it
+        is taken once more (then it sees the key).
+
         Raises
         ------
         sqlalchemy.exc.SQLAlchemyError
@@ -253,7 +262,6 @@ class IntakeService:
             the caller may try again, or item by item to find the item at fault.
         """
         adapter = self.adapters.get(channel)
-        results: list[IntakeResult | None] = [None] * len(payloads)
         good: list[tuple[int, NewCase, dict]] = []
         bad: list[tuple[int, Mapping, str]] = []
         with audit.guarded(self.db, self.actor, Perm.CASE_REPORT, "intake.burst", "case"):
@@ -271,21 +279,50 @@ class IntakeService:
                     # item is at fault, not the burst
                     log.warning("%s item %d refused: %s", channel, n, type(exc).__name__)
                     bad.append((n, payload, f"cannot be taken in ({type(exc).__name__})"))
-            dups = self._duplicates_in_burst([g[1] for g in good])
             if not good and not bad:
                 return []
-            with self.db.write() as s:
-                ids = self.cases._insert(s, [g[2] for g in good])
-                if ids:
-                    audit.record(s, self.actor, "case.report", "case",
-                                 f"{len(ids)} cases from {channel}")
-                qids = self._insert_quarantine(s, [(channel, p, reason, source)
-                                                   for _, p, reason in bad]) if bad else []
-            for (n, _, _), case_id, d in zip(good, ids, dups, strict=True):
-                results[n] = IntakeResult(case_id, None, duplicates=tuple(
-                    ids[-1 - j] if j < 0 else j for j in d))
-            for (n, _, reason), qid in zip(bad, qids, strict=True):
-                results[n] = IntakeResult(None, qid, reason)
+            try:
+                return self._write_burst(channel, source, len(payloads), good, bad)
+            except IntegrityError as exc:
+                if not is_key_clash(exc):
+                    raise
+                log.info("%s: an intake key of the burst was stored meanwhile (another "
+                         "console or service); taking the burst again", channel)
+            return self._write_burst(channel, source, len(payloads), good, bad)
+
+    def _write_burst(self, channel: str, source: str, total: int,
+                     good: list[tuple[int, NewCase, dict]],
+                     bad: list[tuple[int, Mapping, str]]) -> list[IntakeResult]:
+        results: list[IntakeResult | None] = [None] * total
+        stored = self.cases.stored_keys([g[1].intake_key for g in good if g[1].intake_key])
+        fresh: list[tuple[int, NewCase, dict]] = []
+        again: list[tuple[int, str]] = []  # redeliveries: (index, key)
+        first: dict[str, int] = {}  # a key of the burst -> its item's place in fresh
+        for g in good:
+            key = g[1].intake_key
+            if key is not None and (key in stored or key in first):
+                again.append((g[0], key))
+                continue
+            if key is not None:
+                first[key] = len(fresh)
+            fresh.append(g)
+        dups = self._duplicates_in_burst([g[1] for g in fresh])
+        with self.db.write() as s:
+            ids = self.cases._insert(s, [g[2] for g in fresh])
+            if ids:
+                audit.record(s, self.actor, "case.report", "case",
+                             f"{len(ids)} cases from {channel}")
+            qids = self._insert_quarantine(s, [(channel, p, reason, source)
+                                               for _, p, reason in bad]) if bad else []
+        for (n, _, _), case_id, d in zip(fresh, ids, dups, strict=True):
+            results[n] = IntakeResult(case_id, None, duplicates=tuple(
+                ids[-1 - j] if j < 0 else j for j in d))
+        for (n, _, reason), qid in zip(bad, qids, strict=True):
+            results[n] = IntakeResult(None, qid, reason)
+        for n, key in again:
+            case_id = stored[key] if key in stored else ids[first[key]]
+            results[n] = IntakeResult(None, None, f"a redelivery of case {case_id} (intake "
+                                      f"key {key})", duplicate_of=case_id)
         return results  # type: ignore[return-value]
 
     def _duplicates_in_burst(self, news: list[NewCase]) -> list[list[int]]:
@@ -476,6 +513,9 @@ class IntakeService:
             raise ValidationError(f"no intake adapter for channel {channel!r}")
         new = adapter(payload)
         values = _validated(new, self.catalogue, self.cases.calendar)
+        if new.intake_key and (done := self.cases.stored_keys([new.intake_key])):
+            raise ValidationError(f"this alert is case {done[new.intake_key]} already (a "
+                                  "redelivery): nothing to retry, discard the item")
         dups = self.duplicates_of(new)
         with self.db.write() as s:
             (case_id,) = self.cases._insert(s, [values])

@@ -196,6 +196,9 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(24), unique=True)
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    # the idempotency key of the item it came from (models.core.intakekey): a UNIQUE index
+    # (NULL, for items without one, many times), so a redelivered alert is never a 2nd case
+    intake_key: Mapped[str | None] = mapped_column(String(200), index=True, unique=True)
     catalogue_version: Mapped[str] = mapped_column(String(20))
     category: Mapped[str] = mapped_column(String(20))
     subcategory: Mapped[str] = mapped_column(String(20))

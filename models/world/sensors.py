@@ -27,6 +27,7 @@ from sqlalchemy import CursorResult, delete, select, update
 from models.core.auth import Actor, Perm
 from models.core.catalogue import Catalogue, load_catalogue
 from models.core.errors import ValidationError
+from models.core.intakekey import alert_key
 from models.core.limits import MAX_KIND_CHARS, check_number, check_time, short
 from models.core.records import NewCase
 from models.storage import audit
@@ -190,7 +191,9 @@ def iot_adapter(registry: Mapping[str, Sensor] | Callable[[str], Sensor | None],
     ``registry`` maps sensor ids to sensors (or is a lookup function such as a
     :class:`SensorRegistry`). The alert's ``kind`` is a short text (default ``alert``), its
     ``value`` a finite number if given, its ``time`` within the range
-    :func:`models.core.limits.check_time` allows (``now`` when absent).
+    :func:`models.core.limits.check_time` allows (``now`` when absent). The case carries
+    the alert's idempotency key (:func:`models.core.intakekey.alert_key`: sensor, kind and
+    time, or the payload's hash when it has no time), so a redelivery is no second case.
     """
     lookup = registry.get if isinstance(registry, Mapping) else registry
 
@@ -214,7 +217,7 @@ def iot_adapter(registry: Mapping[str, Sensor] | Callable[[str], Sensor | None],
                        lat=sensor.lat, title=f"{sensor.name or sensor.sensor_id}: {kind}",
                        description=f"sensor {sensor.sensor_id} reports {kind} "
                                    f"(value {value})",
-                       reported_at=when)
+                       reported_at=when, intake_key=alert_key(sid, kind, when, p))
     return adapt
 
 

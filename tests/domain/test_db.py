@@ -145,3 +145,49 @@ def test_upgrade_keeps_existing_data(db_url: str) -> None:
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     db.dispose()
+
+
+def test_0009_keys_existing_cases_with_null_and_downgrades_in_place(db_url: str) -> None:
+    """Cases made before the intake key get NULL (many allowed); a key is UNIQUE; the
+    downgrade drops it in place (SQLite: the change log's triggers of 0008 survive)."""
+    from alembic import command
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import IntegrityError
+
+    from models.storage.db import _alembic_config
+
+    engine = make_engine(db_url)
+    cfg = _alembic_config(engine)
+    command.upgrade(cfg, "0001")
+    with engine.begin() as conn:
+        for k in (1, 2):
+            conn.execute(text(
+                "INSERT INTO case_ (id, number, channel, catalogue_version, category, "
+                "subcategory, event_class, priority, status, title, description, address, "
+                "lon, lat, reporter_name, reporter_phone, reported_at, step_started_at, "
+                f"rework_count, version) VALUES ({k}, 'C{k}', 'iot', '2026.1', 'city', 'M01', "
+                "'M', 'normal', 'reported', 't', '', '', 112.9, 28.1, '', '', "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00', 0, 1)"))
+    command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM case_ WHERE intake_key IS NULL")
+                            ).scalar() == 2
+    (index,) = [i for i in inspect(engine).get_indexes("case_")
+                if i["column_names"] == ["intake_key"]]
+    assert index["name"] == "ix_case__intake_key" and index["unique"]
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE case_ SET intake_key = 'iot/a/smoke/x' WHERE id = 1"))
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("UPDATE case_ SET intake_key = 'iot/a/smoke/x' WHERE id = 2"))
+    command.downgrade(cfg, "0008")
+    assert "intake_key" not in {c["name"] for c in inspect(engine).get_columns("case_")}
+    with engine.begin() as conn:
+        before = conn.execute(text("SELECT count(*) FROM change_log")).scalar()
+        conn.execute(text("UPDATE case_ SET title = 'u' WHERE id = 2"))
+        assert conn.execute(text("SELECT count(*) FROM change_log")).scalar() == before + 1
+        assert conn.execute(text("SELECT count(*) FROM case_")).scalar() == 2
+    command.upgrade(cfg, "head")
+    engine.dispose()
+    db = Database.open(db_url)
+    assert db.schema_is_current()
+    db.dispose()

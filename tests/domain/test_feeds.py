@@ -32,7 +32,8 @@ def feeds(mqtt_server, tiny_city):
     prefix = f"citygrid-test-{uuid.uuid4().hex[:8]}"
     sensors = {"smoke-01": Sensor("smoke-01", 112.9821, 28.1879, "M01", "烟感 1 号")}
     f = MqttFeeds(tiny_city.db, host=host, port=port, prefix=prefix, sensors=sensors,
-                  locate=lambda lon, lat: tiny_city.grids[0], batch_size=2)
+                  locate=lambda lon, lat: tiny_city.grids[0], batch_size=2,
+                  client_id=f"test-{uuid.uuid4().hex[:12]}", session_expiry=0)
     f.start()
     assert f.connected.wait(10)
     pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
@@ -106,9 +107,10 @@ def test_a_burst_of_alerts_is_one_transaction_and_the_backlog_drains(feeds, tiny
     from models.storage.schema import AuditEntry
 
     f, pub, prefix = feeds
-    for k in range(30):
+    for k in range(30):  # thirty alerts (thirty times: one time is one alert, its key)
         pub.publish(f"{prefix}/iot/smoke-01/alert", json.dumps(
-            {"kind": "smoke", "value": k / 30, "time": "2026-11-28T09:00:00+08:00"}), qos=1)
+            {"kind": "smoke", "value": k / 30, "time": f"2026-11-28T09:00:{k:02d}+08:00"}),
+            qos=1)
     wait_for(lambda: f.received == 30)
     f.flush()
     assert f.backlog == 0 and len(f.cases_created) == 30

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import sqlite3
 
@@ -52,8 +53,13 @@ def make_feeds(city, fake: FakeTime | None = None, **kw) -> MqttFeeds:
                      sleep=fake.sleep, **kw)
 
 
+_SECONDS = itertools.count()
+
+
 def alert(feeds: MqttFeeds, sensor: str = "smoke-01", **payload) -> None:
-    body = {"kind": "smoke", "value": 0.9, "time": "2026-11-28T17:00:00+08:00", **payload}
+    # each call a new alert: its own time (one sensor, kind and time is one alert, its key)
+    when = dt.datetime(2026, 11, 28, 9, tzinfo=dt.UTC) + dt.timedelta(seconds=next(_SECONDS))
+    body = {"kind": "smoke", "value": 0.9, "time": when.isoformat(), **payload}
     feeds.receive(f"t/iot/{sensor}/alert", json.dumps(body).encode())
 
 

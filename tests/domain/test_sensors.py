@@ -123,7 +123,8 @@ def test_with_a_broker_the_simulator_publishes_like_real_sources(tiny_city,
         Sensor(f"smoke-{k}", 112.9825, 28.1875, "M01", kind="smoke", grid_id=g)
         for k, g in enumerate(tiny_city.grids)])
     feeds = MqttFeeds(tiny_city.db, host=host, port=port, prefix=prefix,
-                      locate=lambda lon, lat: tiny_city.grids[0], batch_size=3)
+                      locate=lambda lon, lat: tiny_city.grids[0], batch_size=3,
+                      client_id=f"test-{uuid.uuid4().hex[:12]}", session_expiry=0)
     feeds.start()
     assert feeds.connected.wait(10)
     pub = MqttPublisher(host=host, port=port, prefix=prefix)
