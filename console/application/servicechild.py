@@ -9,9 +9,11 @@ stops the child with SIGTERM (it applies what it received, then exits) and waits
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -27,15 +29,20 @@ STOP_WAIT_S = 30.0
 def serve_command(url: str, *, mqtt: tuple[str, int, str] | None = None,
                   snaps: str | None = None, simulate: bool = False,
                   name: str | None = None) -> list[str]:
-    """The child's command line.
+    """The child's command line. Its broker session is its database's own (a client id
+    from the host and the file, no shared group): two single seats on one host, each on its
+    own file, never take each other's session or alerts.
 
-    >>> serve_command("sqlite:///c.db", mqtt=("127.0.0.1", 1883, "citygrid"))[2:-2]
-    ['serve', '--db', 'sqlite:///c.db', '--mqtt', '127.0.0.1:1883', '--prefix', 'citygrid']
+    >>> serve_command("sqlite:///c.db", mqtt=("127.0.0.1", 1883, "citygrid"))[2:-4]
+    ['serve', '--db', 'sqlite:///c.db', '--mqtt', '127.0.0.1:1883', '--prefix', 'citygrid',
+     '--group', '']
     """
     cmd = [sys.executable, str(ROOT / "main.py"), "serve", "--db", url]
     if mqtt is not None:
         host, port, prefix = mqtt
-        cmd += ["--mqtt", f"{host}:{port}", "--prefix", prefix]
+        session = hashlib.sha256(url.encode()).hexdigest()[:10]
+        cmd += ["--mqtt", f"{host}:{port}", "--prefix", prefix, "--group", "",
+                "--client-id", f"citygrid-seat-{socket.gethostname()}-{session}"]
     if snaps:
         cmd += ["--snaps", snaps]
     if simulate:

@@ -147,7 +147,7 @@ def test_upgrade_keeps_existing_data(db_url: str) -> None:
     db.dispose()
 
 
-def test_0009_keys_existing_cases_with_null_and_downgrades_in_place(db_url: str) -> None:
+def test_0012_keys_existing_cases_with_null_and_downgrades_in_place(db_url: str) -> None:
     """Cases made before the intake key get NULL (many allowed); a key is UNIQUE; the
     downgrade drops it in place (SQLite: the change log's triggers of 0008 survive)."""
     from alembic import command
@@ -179,7 +179,7 @@ def test_0009_keys_existing_cases_with_null_and_downgrades_in_place(db_url: str)
         conn.execute(text("UPDATE case_ SET intake_key = 'iot/a/smoke/x' WHERE id = 1"))
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(text("UPDATE case_ SET intake_key = 'iot/a/smoke/x' WHERE id = 2"))
-    command.downgrade(cfg, "0008")
+    command.downgrade(cfg, "0011")
     assert "intake_key" not in {c["name"] for c in inspect(engine).get_columns("case_")}
     with engine.begin() as conn:
         before = conn.execute(text("SELECT count(*) FROM change_log")).scalar()

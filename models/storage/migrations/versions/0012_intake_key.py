@@ -1,7 +1,7 @@
 """the cases' intake key: a UNIQUE index, so one alert delivered twice is one case
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 
 The column and the index are added in place on both backends (SQLite's ALTER TABLE ADD
 COLUMN and CREATE UNIQUE INDEX): a batch rebuild of case_ would drop the change log's
@@ -15,8 +15,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0009'
-down_revision: Union[str, Sequence[str], None] = '0008'
+revision: str = '0012'
+down_revision: Union[str, Sequence[str], None] = '0011'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
