@@ -232,3 +232,57 @@ def test_a_child_service_stops_when_its_console_is_gone(tmp_path, demo_city_file
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "is gone: stopping" in proc.stderr and "orphan stopped" in proc.stderr
+
+
+@pytest.mark.mqtt
+def test_two_services_split_the_alerts_and_make_each_case_once(tiny_city, mqtt_server) -> None:
+    """Two city services of one group on one database: every alert becomes exactly one
+    case, their heartbeats count what they took in, and a stop loses nothing."""
+    import json
+    import uuid
+
+    import paho.mqtt.client as mqtt
+
+    from models.core.auth import SystemRole
+    from models.world.sensors import Sensor, SensorService
+
+    host, port = mqtt_server
+    SensorService(tiny_city.db, Actor.system("admin", SystemRole.ADMIN)).register(
+        [Sensor("smoke-7", 112.9821, 28.1879, "M01", "烟感 7 号", "smoke",
+                tiny_city.grids[0])])
+    tag = uuid.uuid4().hex[:8]
+    prefix, group = f"citygrid-svc-{tag}", f"g{tag}"
+
+    def service(name: str) -> CityService:
+        return CityService(tiny_city.db, ServiceConfig(
+            mqtt=(host, port), prefix=prefix, group=group, client_id=f"{name}-{tag}",
+            instance=name, **FAST))
+
+    a, b = service("hall-a"), service("hall-b")
+    a.start()
+    b.start()
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    pub.connect(host, port)
+    pub.loop_start()
+    try:
+        assert a.feeds is not None and b.feeds is not None
+        assert a.feeds.connected.wait(10) and b.feeds.connected.wait(10)
+        for k in range(40):
+            pub.publish(f"{prefix}/iot/smoke-7/alert", json.dumps(
+                {"kind": "smoke", "value": 0.9,
+                 "time": f"2026-12-04T09:00:{k:02d}+08:00"}), qos=1).wait_for_publish(5)
+        wait_for(lambda: a.feeds.processed + b.feeds.processed == 40)
+        wait_for(lambda: sum(s.received for s in service_status(tiny_city.db).live) == 40,
+                 timeout=10)
+        live = service_status(tiny_city.db).live
+        assert all(s.mqtt_connected and s.last_message_at is not None for s in live)
+    finally:
+        pub.loop_stop()
+        pub.disconnect()
+        a.stop()
+        b.stop()
+    with tiny_city.db.read() as s:
+        cases = s.scalar(select(func.count()).select_from(Case).where(
+            Case.channel == "iot"))
+    assert cases == 40
+    assert a.feeds.redelivered + b.feeds.redelivered == 0
