@@ -331,6 +331,9 @@ class ConsoleController(QObject):
         if changes.case_ids:  # (rows read on the worker come with the change log's batch)
             self.views.apply(rows if rows is not None else
                              read_cases(self.db, self.actor, changes.case_ids))
+        shown = self.window.detail.case_id
+        if changes.action == "log" and shown in changes.case_ids:
+            self.show_case(shown)  # the case on screen changed elsewhere: shown as it is
 
     # -- selection and search ------------------------------------------------------------
     @Slot(list)

@@ -37,11 +37,20 @@ HEADLINES = cast("dict[str, str]", {
     "invalid_override": QT_TRANSLATE_NOOP("messages", "Override not allowed"),
     "policy": QT_TRANSLATE_NOOP("messages", "Routing policy"),
     "no_grid_worker": QT_TRANSLATE_NOOP("messages", "No grid worker"),
+    "storage": QT_TRANSLATE_NOOP("messages", "The database is unavailable"),
 })
+NOTHING_WRITTEN = QT_TRANSLATE_NOOP("messages", "not confirmed ({0}); try again once it is "
+                                                "back (nothing is applied twice)")
 
 
 def error_text(exc: BaseException) -> str:
     """The headline of ``exc``'s code in the user's language, and its message."""
+    if type(exc).__module__.startswith("sqlalchemy"):
+        # the database failed (gone, locked, refused): its kind only, never the statement
+        # or its values (they may hold a resident's phone)
+        headline = QCoreApplication.translate(CONTEXT, HEADLINES["storage"])
+        return f"{headline}: " + QCoreApplication.translate(
+            CONTEXT, cast(str, NOTHING_WRITTEN)).format(type(exc).__name__)
     code = getattr(exc, "code", "error")
     headline = QCoreApplication.translate(CONTEXT, HEADLINES.get(code, HEADLINES["error"]))
     return f"{headline}: {exc}"

@@ -204,7 +204,7 @@ class CaseDetailPresenter(QObject):
         except ClaimedError as exc:
             self._report_claimed(exc)
             return
-        except CityGridError as exc:
+        except (CityGridError, SQLAlchemyError) as exc:  # refused, or the database is gone
             QMessageBox.warning(c.window, self.tr("Not done"), error_text(exc))
             return
         self.show_case(case_id)
@@ -226,7 +226,7 @@ class CaseDetailPresenter(QObject):
         except ClaimedError as exc:
             self._report_claimed(exc)
             return
-        except CityGridError as exc:
+        except (CityGridError, SQLAlchemyError) as exc:
             QMessageBox.warning(c.window, self.tr("Not done"), error_text(exc))
             return
         c.window.statusBar().showMessage(

@@ -4,10 +4,12 @@ offer to merge a new case into an open one it likely repeats.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.core.errors import CityGridError, StaleVersionError
 from models.core.records import CaseChanges
@@ -26,6 +28,7 @@ class HotlinePresenter(QObject):
         super().__init__(controller.window)
         self.c = controller
         self.form: HotlineForm | None = None  # while a call is taken
+        self.form_key = ""
         self.last: IntakeResult | None = None  # the intake's answer to the last call registered
 
     @Slot()
@@ -37,6 +40,7 @@ class HotlinePresenter(QObject):
 
         subs = [(x.code, x.name_zh) for x in load_catalogue().all_subcategories()]
         self.form = HotlineForm(subs, suggest_subcategory, self.c.window)
+        self.form_key = uuid.uuid4().hex  # this call's: a repeated OK registers it once
         self.form.sig_submitted.connect(self._on_form_submitted)
         if self.c.map is not None:
             self.form.sig_pick_requested.connect(self.c._on_window_pick_location_requested)
@@ -52,10 +56,17 @@ class HotlinePresenter(QObject):
         from models.intake.service import IntakeService
 
         c = self.c
-        intake = IntakeService(c.db, c.actor, locate=c._locator().locate)
-        result = intake.submit("hotline_12345", payload, source="hotline form")
         form = self.form
         assert form is not None  # the open form sent it
+        payload = {**payload, "form_key": self.form_key}
+        try:
+            # registered already (an OK whose answer the database failed to give): that case
+            result = self._registered(payload) or IntakeService(
+                c.db, c.actor, locate=c._locator().locate).submit(
+                    "hotline_12345", payload, source="hotline form")
+        except SQLAlchemyError as exc:  # the form stays open: OK again once it is back
+            form.show_warning(error_text(exc))
+            return
         if result.case_id is None:
             # kept in the quarantine; the form stays open so the dispatcher can fix it
             form.show_warning(self.tr("Not registered: {0}").format(result.reason))
@@ -76,6 +87,17 @@ class HotlinePresenter(QObject):
                 changed.append(merged)
         # the new case (and the one it was merged into) on the queue and the map
         c.apply_changes(CaseChanges("report", tuple(changed), c.actor.name, created=True))
+
+    def _registered(self, payload: dict) -> IntakeResult | None:
+        from sqlalchemy import select
+
+        from models.core.intakekey import form_key
+        from models.intake.service import IntakeResult
+        from models.storage.schema import Case
+
+        with self.c.db.read() as s:
+            case_id = s.scalar(select(Case.id).where(Case.intake_key == form_key(payload)))
+        return IntakeResult(case_id, None) if case_id is not None else None
 
     def likely_duplicates(self, case: CaseRecord) -> tuple[int, ...]:
         """Open cases the given case may repeat (same subcategory, near, recent)."""

@@ -56,6 +56,17 @@ def alert_key(sensor_id: str, kind: str, when: dt.datetime | None,
     return f"{base}sha256:{digest}"
 
 
+def form_key(payload: Mapping) -> str | None:
+    """The key of one hotline call: the form's own id (``form_key``), so pressing OK again
+    after the database failed to answer never makes a second case.
+
+    >>> form_key({"form_key": "4f1c"}), form_key({})
+    ('hotline/4f1c', None)
+    """
+    key = payload.get("form_key")
+    return f"hotline/{str(key)[:60]}" if key else None
+
+
 def is_key_clash(exc: BaseException) -> bool:
     """Whether a database error is the UNIQUE index on the intake key refusing a second
     row with one key (another console or service inserted it meanwhile): SQLite says
@@ -65,4 +76,4 @@ def is_key_clash(exc: BaseException) -> bool:
     return KEY_INDEX in text or "case_.intake_key" in text
 
 
-__all__ = ["KEY_INDEX", "MAX_KEY_CHARS", "alert_key", "is_key_clash"]
+__all__ = ["KEY_INDEX", "MAX_KEY_CHARS", "alert_key", "form_key", "is_key_clash"]

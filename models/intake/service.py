@@ -32,7 +32,7 @@ from models.core.enums import OPEN as OPEN_STATUSES
 from models.core.enums import in_order
 from models.core.errors import ConflictError, NotFoundError, ValidationError
 from models.core.geo import geodesic_distance_m
-from models.core.intakekey import is_key_clash
+from models.core.intakekey import form_key, is_key_clash
 from models.core.limits import is_transient, storage_reason
 from models.core.privacy import holds_personal_data, mask_personal_data
 from models.core.records import QuarantineRecord
@@ -189,7 +189,7 @@ def hotline_case(p: Mapping) -> NewCase:
                    lat=_num(p, "lat"), title=str(p.get("title") or text[:40] or sub),
                    description=text, address=str(p.get("address", "")),
                    reporter_name=str(p.get("caller", "")), reporter_phone=str(p.get("phone", "")),
-                   reported_at=_time(p, "reported_at"))
+                   reported_at=_time(p, "reported_at"), intake_key=form_key(p))
 
 
 def snap_case(p: Mapping) -> NewCase:

