@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
     """The dispatcher takes a 12345 hotline call (Ctrl+N)."""
 
     sig_bulk_reassign_requested = Signal()
+    sig_claim_timeout_requested = Signal()
     """A shift lead wants to move every open case of one unit to another."""
 
     sig_simulator_toggled = Signal(bool)
@@ -255,6 +256,8 @@ class MainWindow(QMainWindow):
                                  self.sig_hotline_requested))
         m.addAction(self._action(self.tr("&Reassign in bulk…"), "Ctrl+Shift+R",
                                  self.sig_bulk_reassign_requested))
+        m.addAction(self._action(self.tr("Claim &timeout…"), None,
+                                 self.sig_claim_timeout_requested))
 
         m.addSeparator()
         self.simulator_action = QAction(self.tr("City &simulator running"), self)

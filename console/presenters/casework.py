@@ -51,6 +51,7 @@ class CaseDetailPresenter(QObject):
         w.detail.sig_release_requested.connect(self._on_detail_release_requested)
         self._ack_pending: set[int] = set()  # acknowledged here, not yet in the database
         w.sig_bulk_reassign_requested.connect(self._on_window_bulk_reassign_requested)
+        w.sig_claim_timeout_requested.connect(self._on_window_claim_timeout_requested)
 
     def show_case(self, case_id: int) -> None:
         """Show a case in the detail: its history, routing trace, chain, who should go,
@@ -211,6 +212,36 @@ class CaseDetailPresenter(QObject):
         c.apply_changes(changes)  # only the cases the action changed are redrawn
 
     # -- claims ------------------------------------------------------------------------------
+    @Slot()
+    def _on_window_claim_timeout_requested(self) -> None:
+        """The shift lead sets how long a claim holds a case in this room."""
+        from models.cases.claims import MAX_TIMEOUT_MINUTES, MIN_TIMEOUT_MINUTES
+
+        c = self.c
+        if not c.actor.can(Perm.ROOM_SETTINGS):
+            c.window.statusBar().showMessage(
+                self.tr("Only a shift lead sets the claim timeout"), 6000)
+            return
+        claims = c.desk.claims
+        answer = c.ask(self.tr("Claim timeout"), self.tr(
+            "Minutes a claim holds a case before another seat may take it ({0}–{1}; now "
+            "{2}):").format(MIN_TIMEOUT_MINUTES, MAX_TIMEOUT_MINUTES,
+                            claims.timeout_minutes()), None)
+        if answer is None:
+            return
+        try:
+            minutes = int(answer.strip())
+            claims.set_claim_timeout(minutes)
+        except ValueError:
+            QMessageBox.warning(c.window, self.tr("Not done"), self.tr(
+                "Not a whole number of minutes: {0}").format(answer))
+            return
+        except (CityGridError, SQLAlchemyError) as exc:
+            QMessageBox.warning(c.window, self.tr("Not done"), error_text(exc))
+            return
+        c.window.statusBar().showMessage(self.tr(
+            "Claims now hold a case for {0} minutes").format(minutes), 6000)
+
     @Slot(int)
     def _on_detail_claim_requested(self, case_id: int) -> None:
         self._claim_or_release(case_id, claim=True)
@@ -285,14 +316,23 @@ class CaseDetailPresenter(QObject):
 
     def _report_stale(self, exc: StaleVersionError) -> None:
         """Someone else changed the case since this screen showed it, so nothing was written:
-        say so, and show the case as it is now."""
+        show the case as it is now, then say so with what it is now and its last change."""
         c = self.c
-        QMessageBox.warning(c.window, self.tr("Not done"), self.tr(
-            "Case {0} was changed by someone else since you opened it, so nothing was "
-            "written. It has been reloaded: check it and try again.").format(exc.case))
         shown = c.window.detail.case_id
         if shown is not None:
             self.show_case(shown)
+        detail = c.window.detail
+        now = detail.fields["status"].text() if shown is not None else ""
+        history = detail.history
+        last = history.item(history.count() - 1).text() if history.count() else ""
+        text = self.tr("Case {0} was changed by someone else since you opened it, so nothing "
+                       "was written.").format(exc.case)
+        if now:
+            text += "\n\n" + self.tr("Now: {0}").format(now)
+        if last:
+            text += "\n" + self.tr("Last change: {0}").format(last)
+        QMessageBox.warning(c.window, self.tr("Changed by someone else"),
+                            text + "\n\n" + self.tr("Check it and try again."))
         # the case as it is now, on the queue and the map too (not a whole reload)
         c.apply_changes(CaseChanges("reload", (shown,), c.actor.name)
                         if shown is not None else None)

