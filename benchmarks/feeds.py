@@ -3,10 +3,12 @@
 * intake_events_per_s: events committed per second by the intake path (bursts of 500 snap
   reports through ``IntakeService.submit_many``: validation, grid lookup, duplicate check,
   case + report + history rows, audit); target 2,000 or more.
-* The surge: the console (main window, live map, controller) takes its feeds from Mosquitto
-  while a publisher (another process, as the sources are other machines) sends sensor alerts
-  at ``--rate`` events a second (50) and the positions
-  of ``--staff`` people (10,000) every 10 s, for ``--seconds`` (60).
+* The surge: the city service (``main.py serve``, a process of its own, as in a control
+  room; ``--embedded``: the console's own feeds instead, in the GUI process) takes the feeds
+  from Mosquitto and the console (main window, live map, controller) follows its cases
+  through the change log, while a publisher (another process, as the sources are other
+  machines) sends sensor alerts at ``--rate`` events a second (50) and the positions of
+  ``--staff`` people (10,000) every 10 s, for ``--seconds`` (60).
   surge_backlog_max: the most items received and not yet applied, sampled every 100 ms
   (bounded: it does not grow with time); gui_stall_max_ms: the longest delay of a 20 ms
   timer on the GUI thread beyond its interval (target under 100 ms).
@@ -23,6 +25,8 @@ import json
 import multiprocessing
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -115,6 +119,35 @@ def publish(host: str, port: int, prefix: str, sensors: list[str], staff: list[i
     client.disconnect()
 
 
+class _ServiceFeeds:
+    """The city service's intake as its heartbeat reports it (the figures a seat shows)."""
+
+    def __init__(self, db: Database, instance: str) -> None:
+        self.db, self.instance = db, instance
+        self.quarantined: list = []
+        self.redelivered = 0
+
+    def _beat(self):
+        from models.storage.services import service_status
+
+        return next((s for s in service_status(self.db).live if s.instance == self.instance),
+                    None)
+
+    def connected(self) -> bool:
+        beat = self._beat()
+        return beat is not None and beat.mqtt_connected
+
+    @property
+    def received(self) -> int:
+        beat = self._beat()
+        return beat.received if beat is not None else 0
+
+    @property
+    def backlog(self) -> int:
+        beat = self._beat()
+        return beat.backlog if beat is not None else 0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=60.0)
@@ -123,6 +156,8 @@ def main() -> None:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=1883)
     ap.add_argument("--db", default=None, help="database URL (default: a new SQLite file)")
+    ap.add_argument("--embedded", action="store_true",
+                    help="the console takes the feeds itself (no city service)")
     args = ap.parse_args()
     print_machine()
     tmp = Path(tempfile.mkdtemp(prefix="citygrid-feeds-"))
@@ -174,10 +209,23 @@ def main() -> None:
     controller.start()
     ready.exec()
     prefix = f"citygrid-bench-{uuid.uuid4().hex[:6]}"
-    controller.start_feeds(args.host, args.port, prefix)
-    while controller.feeds is None:
-        wait(50)
-    feeds = controller.feeds
+    service = None
+    if args.embedded:
+        controller.start_feeds(args.host, args.port, prefix)
+        while controller.feeds is None:
+            wait(50)
+        feeds = controller.feeds
+    else:
+        url = db.engine.url.render_as_string(hide_password=False)
+        service = subprocess.Popen(
+            [sys.executable, "main.py", "serve", "--db", url, "--mqtt",
+             f"{args.host}:{args.port}", "--prefix", prefix, "--group", "",
+             "--client-id", f"bench-{prefix}", "--name", f"bench-{prefix}"],
+            cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL,
+            stderr=open(tmp / "service.log", "wb"))  # noqa: SIM115
+        feeds = _ServiceFeeds(db, f"bench-{prefix}")
+        while not feeds.connected():
+            wait(100)
     ctx = multiprocessing.get_context("spawn")  # not fork: this process runs Qt threads
     counts = ctx.Array("l", 2)
     pub = ctx.Process(
@@ -204,6 +252,8 @@ def main() -> None:
     sampler = QTimer()
     sampler.setInterval(100)
     sampler.timeout.connect(lambda: backlog.append(feeds.backlog))
+    if service is not None:
+        sampler.setInterval(500)  # the service's heartbeat is every 2 s
     ticker.start()
     sampler.start()
     pub.start()
@@ -223,11 +273,15 @@ def main() -> None:
     with db.read() as s:
         cases_after = s.scalar(select(func.count()).select_from(Case))
     controller.stop_feeds()
+    if service is not None:
+        service.terminate()  # SIGTERM: it applies what it received and stops
+        service.wait(60)
     map_widget.teardown()
     controller.runner.shutdown()
     db.dispose()
     result = {
         "intake_events_per_s": round(rate),
+        "intake": "embedded" if args.embedded else "city service",
         "surge_seconds": round(sent, 1),
         "alerts_published": alerts,
         "positions_published": fixes,
