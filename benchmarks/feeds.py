@@ -272,6 +272,7 @@ def main() -> None:
     sampler.stop()
     with db.read() as s:
         cases_after = s.scalar(select(func.count()).select_from(Case))
+    received = feeds.received  # (the service's last heartbeat, before it stops)
     controller.stop_feeds()
     if service is not None:
         service.terminate()  # SIGTERM: it applies what it received and stops
@@ -286,7 +287,7 @@ def main() -> None:
         "alerts_published": alerts,
         "positions_published": fixes,
         "staff_reporting": len(staff),
-        "received": feeds.received,
+        "received": received,
         "cases_created": cases_after - cases_before,
         "quarantined": len(feeds.quarantined),
         "redelivered": feeds.redelivered,
