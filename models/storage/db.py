@@ -37,6 +37,8 @@ from models.core.paths import data_dir
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_ARGS = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 5,
+                   "keepalives_interval": 2, "keepalives_count": 2, "tcp_user_timeout": 9000}
 
 
 def default_url() -> str:
@@ -80,7 +82,12 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        # a server that is gone is noticed within seconds, not at TCP's leisure: connecting
+        # gives up after 5 s, an idle or busy connection to a dead peer is found by keepalives
+        # (the seat's banner says so; the service retries); the URL's own values win
+        given = parsed.query
+        args = {k: v for k, v in PG_CONNECT_ARGS.items() if k not in given}
+        return create_engine(parsed, pool_pre_ping=True, connect_args=args)
     raise ValidationError(f"unsupported database {parsed.get_backend_name()!r}: "
                           "use sqlite:///FILE or postgresql://USER@HOST/DB")
 
