@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QListView,
     QListWidget,
@@ -136,13 +137,28 @@ class CaseDetailWidget(QWidget):
                           ("channel", self.tr("Channel")), ("address", self.tr("Address")),
                           ("reporter", self.tr("Reporter")), ("grid", self.tr("Grid")),
                           ("chain", self.tr("Chain")),
-                          ("deadline", self.tr("Step deadline")),
-                          ("holder", self.tr("Claim"))):
+                          ("deadline", self.tr("Step deadline"))):
             label = QLabel(self)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
             self.fields[key] = label
-            form.addRow(text, label)
+            if key != "status":
+                form.addRow(text, label)
+                continue
+            # who works the case now (a claim, shared by every seat), beside its status: a
+            # claim coming or going never changes the pane's height (no relayout of the
+            # window, no repaint of the charts beside it)
+            holder = QLabel(self)
+            holder.setObjectName("caseHolder")
+            holder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            holder.hide()
+            self.fields["holder"] = holder
+            row = QHBoxLayout()
+            row.setContentsMargins(0, 0, 0, 0)
+            row.addWidget(label)
+            row.addWidget(holder)
+            row.addStretch(1)
+            form.addRow(text, row)
         # the reporter's phone is shown masked until a user with contact rights asks for it
         self.reveal = QPushButton(self.tr("Reveal contact"), self)
         self.reveal.setObjectName("revealContact")
@@ -151,8 +167,7 @@ class CaseDetailWidget(QWidget):
         self.reveal.clicked.connect(self._on_reveal_clicked)
         self.reveal.hide()
         form.addRow("", self.reveal)
-        # who works the case now (a claim, shared by every seat) and the user's claim
-        self.fields["holder"].setObjectName("caseHolder")
+        # the user's claim
         self.claim = QPushButton(self.tr("Claim"), self)
         self.claim.setObjectName("claimCase")
         self.claim.setToolTip(self.tr("Work this case: other seats cannot act on it until "
@@ -163,7 +178,6 @@ class CaseDetailWidget(QWidget):
         self.release.setToolTip(self.tr("Let other seats work this case"))
         self.release.clicked.connect(self._on_release_clicked)
         self._form = form
-        form.setRowVisible(self.fields["holder"], False)  # shown while a claim holds it
         self._reveal_allowed = False
         self._revealed: tuple[int, str] | None = None  # (case id, phone) revealed
         self.countdown = QProgressBar(self)
@@ -267,7 +281,8 @@ class CaseDetailWidget(QWidget):
         until = case.claim_until
         held = case.claimed_by and (until is None or until >= dt.datetime.now(dt.UTC))
         label = self.fields["holder"]
-        self._form.setRowVisible(label, bool(held))
+        if label.isVisibleTo(self) != bool(held):
+            label.setVisible(bool(held))
         if not held:
             label.clear()
         elif until is None:
@@ -430,7 +445,7 @@ class CaseDetailWidget(QWidget):
         self.countdown.hide()
         self.set_actions({})
         self.set_claim_actions(claim=False, release=False)
-        self._form.setRowVisible(self.fields["holder"], False)
+        self.fields["holder"].hide()
 
 
 def _span(delta: dt.timedelta) -> str:
