@@ -98,11 +98,8 @@ class WorkingCalendar:
             return True
         return day.weekday() in self.weekdays and day not in self.holidays
 
-    def _periods_of(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
-        if not self.is_working_day(day):
-            return []
-        return [(dt.datetime.combine(day, a, self.tz), dt.datetime.combine(day, b, self.tz))
-                for a, b in self.periods]
+    def _periods_of(self, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        return _day_periods(self, day)
 
     def add_working_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
         """The moment ``hours`` working hours after ``start``.
@@ -186,6 +183,17 @@ class WorkingCalendar:
 
 
 CLOCK_ORIGIN_YEAR = 2000
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_periods(cal: WorkingCalendar, day: dt.date
+                 ) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """The working periods of one day (none on a day off), made once per day: every new
+    case asks for the days its deadlines run through, mostly the same few."""
+    if not cal.is_working_day(day):
+        return ()
+    return tuple((dt.datetime.combine(day, a, cal.tz), dt.datetime.combine(day, b, cal.tz))
+                 for a, b in cal.periods)
 
 
 @functools.cache

@@ -353,11 +353,11 @@ class IntakeService:
         c_lat = np.array([r[3] for r in rows] + list(lats), dtype=float)
         c_at = np.array([r[4].timestamp() for r in rows] + [w.timestamp() for w in whens])
         n_open = len(rows)
+        of_sub = {x: np.flatnonzero(c_sub == x) for x in subs}  # the candidates by subcategory
         for k, new in enumerate(news):
             m, h = DUPLICATE_WINDOWS.get(new.subcategory, DUPLICATE_DEFAULT)
-            pick = (c_sub == new.subcategory) & (np.abs(c_at - whens[k].timestamp()) <= h * 3600)
-            pick[n_open + k:] = False  # itself and later items of the burst
-            idx = np.flatnonzero(pick)
+            idx = of_sub[new.subcategory]  # not itself nor a later item of the burst:
+            idx = idx[(idx < n_open + k) & (np.abs(c_at[idx] - whens[k].timestamp()) <= h * 3600)]
             if not len(idx):
                 continue
             # a local flat approximation: within a few hundred metres it is off by
