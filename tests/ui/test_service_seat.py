@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from console.application.cityservice import CityService, ServiceConfig, simulation_wanted
+from models.core.auth import Actor
 from models.storage.schema import StaffRole
 from tests.factories import city_actor
 
@@ -138,3 +139,83 @@ def test_a_hotline_call_is_registered_once_when_the_database_fails_to_answer(
         assert s.scalar(select(func.count()).select_from(Case).where(
             Case.channel == "hotline_12345")) == 1
     assert controller.last_hotline.case_id is not None
+
+
+@pytest.fixture
+def private_pg():
+    """A PostgreSQL cluster of this test's own, to stop and start under a seat."""
+    from tests.pgcluster import PgCluster
+
+    cluster = PgCluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.mark.postgres
+def test_a_seat_rides_out_a_postgresql_restart(qtbot, start_console, private_pg,
+                                               monkeypatch) -> None:
+    """PostgreSQL stops under a seat: the banner says so within 5 s, the window keeps its
+    last state, an action is refused clearly; back up, the banner goes, the seat catches up
+    from the change log, and every action is applied once."""
+    import time
+
+    from PySide6.QtWidgets import QMessageBox
+    from sqlalchemy import func, select
+
+    from models.cases.loop import CaseLoop
+    from models.cases.service import CaseService, NewCase
+    from models.storage.db import Database
+    from models.storage.schema import CaseHistory
+    from tests.citykit import make_tiny_city
+
+    db = Database.open(private_pg.url)
+    controller = None
+    try:
+        city = make_tiny_city(db)
+        dispatcher = city_actor(city, StaffRole.DISPATCHER)
+        case_id = CaseService(db, dispatcher, locate=lambda lon, lat: city.grids[0]).report(
+            NewCase(channel="hotline_12345", subcategory="C01", lon=112.981, lat=28.189,
+                    title="占道经营")).case_ids[0]
+        win, controller = start_console(db, dispatcher)
+        view = controller.service
+        view.timer.setInterval(500)
+        controller.show_case(case_id)
+        rows = win.queue.model.rowCount()
+        assert rows == 1
+        warned: list[str] = []
+        monkeypatch.setattr(QMessageBox, "warning", lambda *a: warned.append(a[2]))
+
+        private_pg.stop("immediate")  # the server dies
+        lost = time.monotonic()
+        qtbot.waitUntil(lambda: "cannot be reached" in view.banner.text(), timeout=5_000)
+        assert time.monotonic() - lost <= 5.0
+        assert win.queue.model.rowCount() == rows  # the last state stays readable
+        win.detail.buttons["accept"].click()  # refused, clearly
+        assert len(warned) == 1 and "The database is unavailable" in warned[0]
+
+        private_pg.start()  # back
+        qtbot.waitUntil(lambda: "cannot be reached" not in view.banner.text(),
+                        timeout=15_000)
+        # another seat accepts the case meanwhile: this one catches up from the change log
+        other = CaseLoop(db, Actor("调度乙", StaffRole.DISPATCHER))
+        other.accept(case_id, expected_version=CaseService(db, dispatcher).get(
+            case_id).version)
+
+        def status() -> str:
+            model = win.queue.model
+            return model.index(model.row_of_case(case_id), 1).data()
+
+        qtbot.waitUntil(lambda: status() == "Accepted", timeout=15_000)
+        qtbot.waitUntil(lambda: win.detail.fields["status"].text() == "Accepted",
+                        timeout=5_000)
+        with db.read() as s:  # the refused click wrote nothing, the other seat once
+            accepts = s.scalar(select(func.count()).select_from(CaseHistory).where(
+                CaseHistory.case_id == case_id, CaseHistory.action == "accept"))
+        assert accepts == 1
+    finally:
+        if controller is not None:
+            controller.runner.shutdown()  # before its database goes
+        db.dispose()
