@@ -292,8 +292,9 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.status_cases = QLabel(self)
         self.status_staff = QLabel(self)
-        self.status_db = QLabel(db_label, self)
-        self.status_db.setToolTip(self.tr("Database in use"))
+        short = db_label if len(db_label) <= 48 else f"{db_label[:28]}…{db_label[-16:]}"
+        self.status_db = QLabel(short, self)
+        self.status_db.setToolTip(self.tr("Database in use: {0}").format(db_label))
         self.status_datum = QLabel(self)
         self.status_clock = QLabel(self)
         self.status_feeds = QLabel(self)

@@ -161,7 +161,60 @@ def main() -> None:
     map_widget.teardown()
     controller.runner.shutdown()
     db.dispose()
+    seat_shots(out)
     print("screenshots in", out)
+
+
+def seat_shots(out: Path, base: str = "postgresql://postgres@127.0.0.1:5432/test") -> None:
+    """A seat of a control room on PostgreSQL (a schema of its own on ``base``): with no
+    city service (the red banner), then with one (its health in the status bar), a case
+    claimed by another seat."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from console.application.cityservice import CityService, ServiceConfig
+    from models.cases.claims import ClaimService
+
+    schema = f"citygrid_shots_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # no server: say so, make the others
+        print(f"seat screenshots skipped: no PostgreSQL at {base} ({type(exc).__name__})")
+        return
+    db = Database.open(f"{base}?options=-csearch_path%3D{schema}")
+    try:
+        build_demo_city(db)
+        seed_demo_cases(db, n=300)
+        console = build_console(db, Actor("王调度", StaffRole.DISPATCHER), with_map=False)
+        window, controller = console.window, console.controller
+        window.resize(1680, 1000)
+        window.show()
+        controller.start()
+        until(lambda: controller.ready)
+        until(lambda: controller.service.banner.isVisible(), 10_000)
+        wait(500)
+        window.grab().save(str(out / "seat-no-service.png"))
+        service = CityService(db, ServiceConfig(instance="hall-1"))
+        service.start()
+        try:
+            other = Actor("李调度", StaffRole.DISPATCHER)
+            case_id = int(controller.snapshot.table.ids[0])
+            ClaimService(db, other).claim(case_id)
+            until(lambda: controller.service.alive, 10_000)
+            controller.show_case(case_id)
+            wait(2500)
+            window.grab().save(str(out / "seat.png"))
+        finally:
+            service.stop()
+        controller.runner.shutdown()
+    finally:
+        db.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 if __name__ == "__main__":

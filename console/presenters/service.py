@@ -135,9 +135,11 @@ class ServicePresenter(QObject):
             else:
                 self._hide()
         elif self.expect_service:
-            self._banner(self.tr("⚠ No city service is running: intake, deadline escalation "
-                                 "and the simulator are stopped. Start one with: main.py "
-                                 "serve --db URL"), _RED)
+            self._banner(self.tr("⚠ No city service: intake and escalation stopped"), _RED,
+                         self.tr("No city service is running for this database: sensor "
+                                 "alerts, snap reports, deadline escalation and the "
+                                 "simulator are stopped. Start one with: main.py serve "
+                                 "--db URL (docs/DEPLOYMENT.md)"))
         else:
             self._hide()
         if self.alive != was:
@@ -159,15 +161,18 @@ class ServicePresenter(QObject):
         log.warning("the database cannot be read (%s)", type(exc).__name__)
         if self.lost_since is None:
             self.lost_since = dt.datetime.now().astimezone()
-        self._banner(self.tr("⚠ The database cannot be reached since {0}: the window shows "
-                             "its last state; actions wait until it is back").format(
-                                 self.lost_since.strftime("%H:%M:%S")), _RED)
+        since = self.lost_since.strftime("%H:%M:%S")
+        self._banner(self.tr("⚠ The database cannot be reached since {0}").format(since), _RED,
+                     self.tr("The database cannot be reached since {0}: the window shows its "
+                             "last state; actions are refused until it is back, then the "
+                             "window catches up").format(since))
 
     def _hide(self) -> None:
         self.banner.clear()
         self.banner.hide()
 
-    def _banner(self, text: str, style: str) -> None:
+    def _banner(self, text: str, style: str, detail: str = "") -> None:
         self.banner.setText(text)
+        self.banner.setToolTip(detail or text)
         self.banner.setStyleSheet(style)
         self.banner.show()

