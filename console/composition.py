@@ -120,6 +120,16 @@ def _smoke_test(app: QApplication, window: MainWindow, map_widget: CityMapWidget
     return result
 
 
+def confirm_close(window: MainWindow) -> bool:
+    """Whether the user means to close the live console (a stray Ctrl+Q in a shift)."""
+    answer = QMessageBox.question(
+        window, window.tr("Close CityGrid Console"),
+        window.tr("Close the console? The cases you hold are released for other seats."),
+        QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Close
+
+
 def _service_child(db: Database, args: argparse.Namespace, settings: Settings
                    ) -> ServiceChild:
     """The city service of a single seat on SQLite: the broker and the snap folder of the
@@ -211,7 +221,7 @@ def run_gui(args: argparse.Namespace) -> int:
                                       window.tr(sandbox_warning))
     # SIGTERM (a logout, systemd, kill) closes the window as Ctrl+Q does: the settings are
     # saved, the service child stops (the clock's timer lets Python see the signal)
-    signal.signal(signal.SIGTERM, lambda signum, frame: app.quit())
+    signal.signal(signal.SIGTERM, lambda signum, frame: app.exit(0))  # (asks nothing)
     window.show()
     controller.start()
     child: list[ServiceChild] = []
@@ -235,6 +245,9 @@ def run_gui(args: argparse.Namespace) -> int:
         controller.sig_ready.connect(
             lambda: _once_map_painted(map_widget, controller, 1500, shoot))
     smoke: dict = {}
+    if not args.screenshot and not getattr(args, "smoke", None):
+        # Ctrl+Q or the window's close button on a live console: asked first
+        window.close_guard = lambda: confirm_close(window)
     if getattr(args, "smoke", None):
         smoke = _smoke_test(app, window, map_widget, controller, Path(args.smoke))
     code = app.exec()

