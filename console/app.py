@@ -89,11 +89,10 @@ class ConsoleController(QObject):
         self._watch_timer = QTimer(self)
         self._watch_timer.setInterval(60_000)
         self._watch_timer.timeout.connect(self._on_watch_timer_timeout)
-        # what only time changes (a step going overdue, a deadline warning): the whole
-        # queue read again once a minute (the closed window only where it changed)
+        # what only time changes (a step going overdue, a deadline warning): shown again
+        # each minute without a read, the whole window read every ten (views.tick)
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(60_000)
-        self._clock_timer.timeout.connect(self.refresh)
         window.detail.sig_contact_reveal_requested.connect(
             self._on_detail_contact_reveal_requested)
         window.detail.set_contact_reveal_allowed(actor.can(Perm.CONTACT_READ))
@@ -124,6 +123,7 @@ class ConsoleController(QObject):
         self.views = OpenWorkPresenter(window, self.live_map,
                                        is_replay=lambda: self.replay is not None,
                                        acknowledged=self.acknowledged)
+        self._clock_timer.timeout.connect(lambda: self.views.tick(self.refresh))
         # the search box, a grid's staff, older history on demand
         self.search = SearchPresenter(self)
         # the city service's health; while one is alive it runs intake, timers, simulator

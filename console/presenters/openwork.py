@@ -28,6 +28,7 @@ from models.core.workcalendar import load_calendar
 
 ALERTS_OVERDUE, ALERTS_WARNING = 200, 100  # the most of each the alert list shows
 DASHBOARD_MS = 1000  # the dashboard's charts redraw at most once a second after changes
+READ_EVERY_TICKS = 10  # of the minute's ticks, every tenth reads the whole window again
 
 
 class OpenWorkPresenter(QObject):
@@ -43,6 +44,8 @@ class OpenWorkPresenter(QObject):
         self.snapshot: Snapshot | None = None
         self._dashboard_due = False
         self._markers_due: set[int] | None = None  # rows whose markers wait for the next turn
+        self._overdue = np.zeros(0, dtype=bool)  # each row overdue, as last shown
+        self._ticks = 0
 
     # -- a whole snapshot ------------------------------------------------------------------
     def show(self, snap: Snapshot, *, first: bool) -> None:
@@ -61,6 +64,7 @@ class OpenWorkPresenter(QObject):
         # live: the time of the read; in a replay: the replay clock
         w.queue.set_table(snap.table, snap.read_at if self.is_replay() else None)
         open_mask, overdue_mask = self._show_counts(snap)
+        self._overdue = overdue_mask
         # deadlines counted across a year with no calendar: say so, never silently
         w.set_calendar_warning(load_calendar().missing_years)
         w.staff.set_workload(snap.unit_loads)
@@ -169,7 +173,7 @@ class OpenWorkPresenter(QObject):
         table, changed = snap.table.patch(rows)
         snap = self.snapshot = dataclasses.replace(snap, table=table)
         self.window.queue.update_rows(table, changed)
-        self._show_counts(snap)
+        self._overdue = self._show_counts(snap)[1]
         # the board and the map's markers on the next turn of the event loop, once for the
         # changes applied until then (the rows keep their places in a patched table)
         if self._markers_due is None:
@@ -179,6 +183,37 @@ class OpenWorkPresenter(QObject):
         if not self._dashboard_due:  # the charts follow once a second, not each change
             self._dashboard_due = True
             QTimer.singleShot(DASHBOARD_MS, self.window, self._show_dashboard_due)
+
+    # -- what only time changes ----------------------------------------------------------
+    def tick(self, read: Callable[[], None]) -> None:
+        """The minute's clock: what only time changes, shown without a read (the change log
+        keeps the cases current); every :data:`READ_EVERY_TICKS` th time ``read`` (a whole
+        snapshot, the safety net)."""
+        self._ticks += 1
+        if self._ticks % READ_EVERY_TICKS == 0:
+            read()
+        else:
+            self.retick()
+
+    def retick(self) -> None:
+        """A step going overdue, a deadline warning: the counts, alerts and alarm again, and
+        the queue's colours, the board and the markers of the rows whose overdue state
+        changed since they were shown (no read, no whole redraw)."""
+        snap = self.snapshot
+        if snap is None or self.is_replay():
+            return
+        t = snap.table
+        open_mask, overdue_mask = self._show_counts(snap)
+        was = self._overdue if len(self._overdue) == len(t) else np.zeros(len(t), bool)
+        changed = np.flatnonzero(overdue_mask != was)
+        self._overdue = overdue_mask
+        if not len(changed):
+            return
+        self.window.queue.set_table(t)  # overdue rows coloured (and filtered) afresh
+        self._show_board(t, open_mask, overdue_mask)
+        if self.live_map is not None:
+            self.live_map.show_cases(t, changed, open_mask, overdue_mask,
+                                     dt.datetime.now(dt.UTC).timestamp())
 
     def show_positions(self, positions, on_duty: int) -> None:  # noqa: ANN001 (StaffPositions)
         """New staff positions (the feeds, the simulator): the map's staff layer and the

@@ -99,3 +99,38 @@ def test_a_registered_call_is_listed_at_once(qtbot, console, tiny_city) -> None:
     assert len(controller.snapshot.table) == n + 1 and len(rows) == n
     assert shown_status(win, int(new_id)) == "Reported"
     assert win.status_cases.text().startswith("Open cases: 4")
+
+
+def test_the_minute_shows_a_step_going_overdue_without_a_read(qtbot, start_console,
+                                                              tiny_city) -> None:
+    """The minute's clock: a case whose step runs out becomes overdue in the counts and
+    the queue without a snapshot read; every tenth tick reads the window whole."""
+    import datetime as dt
+
+    from models.cases.service import CaseService, NewCase
+    from models.storage.schema import StaffRole
+    from tests.factories import city_actor
+
+    dispatcher = city_actor(tiny_city, StaffRole.DISPATCHER)
+    case_id = CaseService(tiny_city.db, dispatcher, locate=lambda lon, lat: tiny_city.grids[0]
+                          ).report(NewCase(channel="patrol", subcategory="C01", lon=112.981,
+                                           lat=28.189, title="占道")).case_ids[0]
+    win, controller = start_console(tiny_city.db, dispatcher)
+    assert win.status_cases.text() == "Open cases: 1 (overdue 0)"
+    # the step ran out a second ago: no writer touched the case (as time alone does it),
+    # so the snapshot's deadline is moved in place, as a read a minute later would have it
+    snap = controller.snapshot
+    row = snap.table.ids.tolist().index(case_id)
+    snap.table.deadline[row] = dt.datetime.now(dt.UTC).timestamp() - 1
+    submitted: list[str] = []
+    submit = controller.runner.submit
+    controller.runner.submit = lambda kind, *a, **k: (submitted.append(kind),
+                                                      submit(kind, *a, **k))[1]
+    controller.views.tick(controller.refresh)
+    assert win.status_cases.text() == "Open cases: 1 (overdue 1)"
+    assert "snapshot" not in submitted
+    model = win.queue.model
+    assert model._overdue[model._rows[0]]  # painted as overdue
+    for _ in range(9):  # the tenth tick: the whole window read again
+        controller.views.tick(controller.refresh)
+    assert submitted.count("snapshot") == 1
