@@ -119,6 +119,12 @@ def publish(host: str, port: int, prefix: str, sensors: list[str], staff: list[i
     client.disconnect()
 
 
+def _spin() -> None:
+    """A CPU hog: another busy process on the machine (a report run, a backup)."""
+    while True:
+        pass
+
+
 class _ServiceFeeds:
     """The city service's intake as its heartbeat reports it (the figures a seat shows)."""
 
@@ -156,6 +162,8 @@ def main() -> None:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=1883)
     ap.add_argument("--db", default=None, help="database URL (default: a new SQLite file)")
+    ap.add_argument("--hog", action="store_true",
+                    help="a busy process spinning on one core for the whole surge")
     ap.add_argument("--embedded", action="store_true",
                     help="the console takes the feeds itself (no city service)")
     args = ap.parse_args()
@@ -256,6 +264,9 @@ def main() -> None:
         sampler.setInterval(500)  # the service's heartbeat is every 2 s
     ticker.start()
     sampler.start()
+    hog = ctx.Process(target=_spin, daemon=True) if args.hog else None
+    if hog is not None:
+        hog.start()
     pub.start()
     t0 = time.perf_counter()
     while pub.is_alive():
@@ -270,6 +281,8 @@ def main() -> None:
     drain_s = time.perf_counter() - t0 - sent
     ticker.stop()
     sampler.stop()
+    if hog is not None:
+        hog.terminate()
     with db.read() as s:
         cases_after = s.scalar(select(func.count()).select_from(Case))
     received = feeds.received  # (the service's last heartbeat, before it stops)
@@ -282,7 +295,7 @@ def main() -> None:
     db.dispose()
     result = {
         "intake_events_per_s": round(rate),
-        "intake": "embedded" if args.embedded else "city service",
+        "intake": "embedded" if args.embedded else "city service", "cpu_hog": args.hog,
         "surge_seconds": round(sent, 1),
         "alerts_published": alerts,
         "positions_published": fixes,
