@@ -364,3 +364,68 @@ def test_a_service_killed_mid_burst_loses_no_alert_and_doubles_none(tiny_city,
     with tiny_city.db.read() as s:
         keys = s.scalars(select(Case.intake_key).where(Case.channel == "iot")).all()
     assert len(set(keys)) == n
+
+
+@pytest.mark.mqtt
+def test_two_service_processes_and_two_seats_see_each_alert_once(tiny_city,
+                                                                 mqtt_server) -> None:
+    """Two ``main.py serve`` processes of one group and two seats following the change log
+    on one database: N alerts published, exactly N cases, and each seat reads every one."""
+    import json
+    import uuid
+
+    import paho.mqtt.client as mqtt
+
+    from models.core.auth import SystemRole
+    from models.storage.changelog import changes_since, latest_seq
+    from models.world.sensors import Sensor, SensorService
+
+    host, port = mqtt_server
+    SensorService(tiny_city.db, Actor.system("admin", SystemRole.ADMIN)).register(
+        [Sensor("smoke-5", 112.9821, 28.1879, "M01", "烟感 5 号", "smoke",
+                tiny_city.grids[0])])
+    tag = uuid.uuid4().hex[:8]
+    url = tiny_city.db.engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    services = [subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "serve", "--db", url, "--mqtt",
+         f"{host}:{port}", "--prefix", f"two-{tag}", "--group", f"g{tag}",
+         "--client-id", f"two-{tag}-{k}", "--name", f"two-{tag}-{k}"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for k in range(2)]
+    seen: list[set[int]] = [set(), set()]
+    start = latest_seq(tiny_city.db)
+    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    try:
+        wait_for(lambda: sum(s.mqtt_connected for s in service_status(tiny_city.db).live
+                             if s.instance.startswith(f"two-{tag}")) == 2, timeout=60)
+        pub.connect(host, port)
+        pub.loop_start()
+        n = 200
+        for k in range(n):
+            pub.publish(f"two-{tag}/iot/smoke-5/alert", json.dumps(
+                {"kind": "smoke", "value": 0.9,
+                 "time": (dt.datetime(2026, 12, 4, 2, tzinfo=dt.UTC)
+                          + dt.timedelta(seconds=k)).isoformat()}), qos=1).wait_for_publish(5)
+        seqs = [start, start]
+
+        def followed() -> bool:  # each seat reads the log from where it started
+            for k in (0, 1):
+                batch = changes_since(tiny_city.db, seqs[k])
+                seqs[k] = batch.seq
+                seen[k].update(batch.case_ids)
+            return all(len(x) >= n for x in seen)
+
+        wait_for(followed, timeout=90)
+    finally:
+        pub.loop_stop()
+        pub.disconnect()
+        for p in services:
+            p.send_signal(signal.SIGTERM)
+        codes = [p.wait(60) for p in services]
+    with tiny_city.db.read() as s:
+        made = set(s.scalars(select(Case.id).where(Case.channel == "iot")).all())
+    assert len(made) == n and seen[0] == seen[1] == made
+    assert codes == [0, 0]
+    took = [s.received for s in service_status(tiny_city.db).services
+            if s.instance.startswith(f"two-{tag}")]
+    assert len(took) == 2 and sum(took) >= n  # the group split the alerts between them
