@@ -35,6 +35,8 @@ def add_serve_parser(sub: Any, add_db: Any) -> None:
                         "across restarts so no alert sent meanwhile is lost")
     p.add_argument("--snaps", metavar="DIR", default=None,
                    help="take in the snap reports phones drop into this folder")
+    p.add_argument("--record", metavar="DIR", default=None,
+                   help="write each past hour of the event log into DIR as a scenario file")
     p.add_argument("--simulate", action="store_true",
                    help="run the city simulator (invented cases: the demo or training only)")
     p.add_argument("--surge", action="store_true", help="with --simulate: ten times the rate")
@@ -82,6 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = ServiceConfig(mqtt=broker, prefix=args.prefix, group=args.group or None,
                            client_id=args.client_id,
                            snap_folder=Path(args.snaps) if args.snaps else None,
+                           record_dir=Path(args.record) if args.record else None,
                            simulate=simulate, surge=args.surge,
                            instance=args.name or default_instance())
     service = CityService(db, config)

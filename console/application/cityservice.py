@@ -12,6 +12,9 @@ consoles (seats) then run no intake and no timers of their own. It owns:
   :data:`~models.storage.services.LEASE_S` when it dies);
 - **the simulator**, only when asked (``--simulate``, the demo city's first run, or a seat's
   Simulator switch, stored in the database), also on the lease holder only;
+- **scenario recording** (``--record DIR``): each hour of the event log, once it is over,
+  as a scenario file ``citygrid-YYYYMMDD-HH.cgs`` (UTC) a trainer can replay, on the lease
+  holder;
 - **its health**: a heartbeat every :data:`~models.storage.services.BEAT_S` with what intake
   received, applied and still holds, which the seats show.
 
@@ -74,6 +77,7 @@ class ServiceConfig:
     group: str | None = "citygrid"  # shared subscription group: instances split the alerts
     client_id: str | None = None    # stable across restarts: the broker keeps the session
     snap_folder: Path | None = None
+    record_dir: Path | None = None  # each past hour of the event log as a scenario file
     simulate: bool = False
     surge: bool = False
     instance: str = field(default_factory=default_instance)
@@ -173,6 +177,9 @@ class CityService:
             ("simulate", c.tick_s, self._simulate)]
         if self.snaps is not None:
             jobs.append(("snaps", c.snaps_s, self._scan_snaps))
+        if c.record_dir is not None:
+            c.record_dir.mkdir(parents=True, exist_ok=True)
+            jobs.append(("record", c.watch_s, self._record))
         self._loops = [_Loop(n, i, j, self._stopping) for n, i, j in jobs]
         for loop in self._loops:
             loop.start()
@@ -282,6 +289,23 @@ class CityService:
         if escalated:
             log.info("deadline watch: %d overdue case(s) escalated", len(escalated))
         prune(self.db)  # the change log keeps its newest million rows
+
+    def _record(self) -> Path | None:
+        """The last hour that is over, as a scenario file (once; on the lease holder)."""
+        if not self.leader or self.config.record_dir is None:
+            return None
+        from models.scenarios.files import export_scenario
+
+        end = utcnow().replace(minute=0, second=0, microsecond=0)
+        start = end - dt.timedelta(hours=1)
+        path = self.config.record_dir / f"citygrid-{start:%Y%m%d-%H}.cgs"
+        if path.exists():
+            return None
+        # (written to a temporary file, then renamed: never half a file under its name)
+        export_scenario(self.db, Actor.system("service"), path, start, end,
+                        name=f"{start:%Y-%m-%d %H}:00 UTC")
+        log.info("recorded %s", path.name)
+        return path
 
     def _simulate(self) -> None:
         """One step of simulated time, when the simulator is wanted and this is the

@@ -429,3 +429,29 @@ def test_two_service_processes_and_two_seats_see_each_alert_once(tiny_city,
     took = [s.received for s in service_status(tiny_city.db).services
             if s.instance.startswith(f"two-{tag}")]
     assert len(took) == 2 and sum(took) >= n  # the group split the alerts between them
+
+
+def test_the_service_records_each_past_hour_as_a_scenario(tiny_city, tmp_path) -> None:
+    """``serve --record DIR``: the hour that is over, as a scenario file a trainer can
+    replay, once (the lease holder writes it)."""
+    from models.scenarios.files import read_scenario
+
+    hour = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    CaseService(tiny_city.db, Actor("调度", StaffRole.DISPATCHER),
+                locate=lambda lon, lat: tiny_city.grids[0]).report(NewCase(
+                    channel="patrol", subcategory="C01", lon=112.981, lat=28.189,
+                    title="占道", reported_at=hour - dt.timedelta(minutes=30)))
+    folder = tmp_path / "scenarios"
+    service = CityService(tiny_city.db, ServiceConfig(instance="rec", record_dir=folder,
+                                                      **FAST))
+    service.start()
+    path = folder / f"citygrid-{hour - dt.timedelta(hours=1):%Y%m%d-%H}.cgs"
+    try:
+        wait_for(path.exists)
+        time.sleep(0.5)  # more turns of the loop: written once
+    finally:
+        service.stop()
+    assert [p.name for p in folder.iterdir()] == [path.name]
+    scenario = read_scenario(path)
+    assert scenario.header.name.endswith(":00 UTC")
+    assert sum(1 for e in scenario.events if e.get("k") == "report") == 1
