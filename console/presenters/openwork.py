@@ -45,6 +45,7 @@ class OpenWorkPresenter(QObject):
         self._dashboard_due = False
         self._markers_due: set[int] | None = None  # rows whose markers wait for the next turn
         self._overdue = np.zeros(0, dtype=bool)  # each row overdue, as last shown
+        self._counts = (0, 0)  # open and overdue cases, as last counted
         self._ticks = 0
 
     # -- a whole snapshot ------------------------------------------------------------------
@@ -86,7 +87,8 @@ class OpenWorkPresenter(QObject):
         open_mask = t.open_mask()
         overdue_mask = t.overdue_mask(now)
         n_overdue = int(overdue_mask.sum())
-        w.set_counts(int(open_mask.sum()), n_overdue, snap.on_duty)
+        self._counts = (int(open_mask.sum()), n_overdue)
+        w.set_counts(*self._counts, snap.on_duty)
         open_rows = np.flatnonzero(open_mask)
         by_cat = np.bincount(t.category[open_rows], minlength=len(CATEGORY_CODES))
         w.stats.set_open_by_category({c: int(by_cat[i]) for i, c in enumerate(CATEGORY_CODES)},
@@ -221,8 +223,10 @@ class OpenWorkPresenter(QObject):
         snap = self.snapshot
         if snap is None or self.is_replay():
             return
-        snap = self.snapshot = dataclasses.replace(snap, positions=positions, on_duty=on_duty)
-        self._show_counts(snap)
+        self.snapshot = dataclasses.replace(snap, positions=positions, on_duty=on_duty)
+        # the staff on duty only: the cases did not move (their counts, alerts and alarm
+        # stay as the last change record left them)
+        self.window.set_counts(*self._counts, on_duty)
         if self.live_map is not None:
             self.live_map.show_staff(positions)
 
