@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from types import SimpleNamespace
@@ -50,3 +52,14 @@ CITY_ACTOR_NAMES = {StaffRole.DISPATCHER: "调度", StaffRole.SHIFT_LEAD: "值�
 def city_actor(city: SimpleNamespace, role: StaffRole) -> Actor:
     """The tiny city's staff member in ``role`` as an actor (no staff id if it has none)."""
     return Actor(CITY_ACTOR_NAMES[role], role, city.staff.get(role.value))
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 20.0) -> None:
+    """Wait until ``condition()`` is true (asked every 50 ms), for a thread, a process or a
+    broker that takes its time; fail after ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")

@@ -34,18 +34,10 @@ from models.storage.services import (
 )
 from routing.graph import EscalationGraph
 from routing.policy import Router
+from tests.factories import wait_for
 
 ROOT = Path(__file__).parents[2]
 FAST = {"beat_s": 0.2, "watch_s": 0.3, "tick_s": 0.3}
-
-
-def wait_for(condition, timeout: float = 20.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_a_lease_has_one_holder_until_it_lapses(db) -> None:

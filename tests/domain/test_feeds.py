@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import paho.mqtt.client as mqtt
@@ -13,17 +12,9 @@ from models.core.auth import Actor
 from models.intake.mqtt import MqttFeeds, Sensor
 from models.storage.schema import StaffRole
 from models.world.staff import StaffService
+from tests.factories import wait_for
 
 pytestmark = pytest.mark.mqtt
-
-
-def wait_for(condition, timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture

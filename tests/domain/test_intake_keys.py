@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import uuid
 
 import paho.mqtt.client as mqtt
@@ -19,19 +18,11 @@ from models.intake.mqtt import MqttFeeds, Sensor, default_client_id
 from models.intake.service import IntakeService
 from models.storage.schema import Case, QuarantineItem
 from models.world.sensors import iot_adapter
+from tests.factories import wait_for
 
 SMOKE = Sensor("smoke-01", 112.9821, 28.1879, "M01", "烟感 1 号")
 SENSORS = {SMOKE.sensor_id: SMOKE}
 FEED = Actor.system("mqtt-test", SystemRole.FEED)
-
-
-def wait_for(condition, timeout: float = 15.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def counts(db) -> tuple[int, int]:
