@@ -85,6 +85,9 @@ class ServiceConfig:
     watch_s: float = WATCH_S
     snaps_s: float = SNAPS_S
     tick_s: float = TICK_S
+    # the simulator's time (the wall clock; a test runs it fast from a busy hour)
+    sim_clock: Callable[[], dt.datetime] = field(
+        default=lambda: dt.datetime.now(dt.UTC), compare=False, repr=False)
 
 
 def _broker(c: ServiceConfig) -> str:
@@ -326,12 +329,12 @@ class CityService:
                 host, port = self.config.mqtt
                 self.publisher = MqttPublisher(host=host, port=port,
                                                prefix=self.config.prefix)
-            self.simulator = CitySimulator(self.db, start=dt.datetime.now(dt.UTC),
+            self.simulator = CitySimulator(self.db, start=self.config.sim_clock(),
                                            surge=surge, publisher=self.publisher,
                                            router=self._router_once())
             log.info("simulator started%s", " (surge)" if surge else "")
         self.simulator.surge = surge
-        self.simulator.run_until(dt.datetime.now(dt.UTC))
+        self.simulator.run_until(self.config.sim_clock())
 
 
 __all__ = ["SIMULATE_KEY", "CityService", "ServiceConfig", "ask_simulation",

@@ -295,23 +295,29 @@ class CaseService:
             v["status"] = CaseStatus.REPORTED
             v["number"] = uuid.uuid4().hex[:24]
             v["version"] = 1
-        ids = list(s.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True),
-                             values))
+        # each row's provisional number is unique: it maps the RETURNING rows back to the
+        # values (RETURNING in parameter order makes SQLite insert one row per statement)
+        # Core statements on the tables: the ORM's bulk machinery cost as much as the rows
+        conn = s.connection()
+        case_t, history_t, report_t = (cast(Table, m.__table__)
+                                       for m in (Case, CaseHistory, CaseReport))
+        made = {n: i for n, i in conn.execute(
+            insert(case_t).returning(case_t.c.number, case_t.c.id), values)}
+        ids = [made[v["number"]] for v in values]
         numbers = [f"C{v['reported_at']:%Y%m%d}{i:08d}" for v, i in zip(values, ids,
                                                                      strict=True)]
         for v, n in zip(values, numbers, strict=True):
             v["number"] = n
-        table = cast(Table, Case.__table__)  # a declarative class maps one Table
-        s.execute(update(table).where(table.c.id == bindparam("b_id"))
-                  .values(number=bindparam("b_number")),
-                  [{"b_id": i, "b_number": n} for i, n in zip(ids, numbers, strict=True)])
+        conn.execute(update(case_t).where(case_t.c.id == bindparam("b_id"))
+                     .values(number=bindparam("b_number")),
+                     [{"b_id": i, "b_number": n} for i, n in zip(ids, numbers, strict=True)])
         now = utcnow()
-        s.execute(insert(CaseHistory), [{
+        conn.execute(insert(history_t), [{
             "case_id": i, "at": now, "actor_id": self.actor.staff_id,
             "actor_role": self.actor.role.value, "action": "report", "from_status": None,
             "to_status": CaseStatus.REPORTED.value, "note": "",
             "data": {"channel": v["channel"].value}} for v, i in zip(values, ids, strict=True)])
-        s.execute(insert(CaseReport), [{
+        conn.execute(insert(report_t), [{
             "case_id": i, "channel": v["channel"].value, "reporter_name": v["reporter_name"],
             "reporter_phone": v["reporter_phone"], "reported_at": v["reported_at"],
             "description": v["description"], "original_number": n}

@@ -60,6 +60,9 @@ class WorkingCalendar:
     years: frozenset[int] = frozenset()
     # the years computations so far counted on the fallback (not part of the value)
     _missing: set[int] = field(default_factory=set, init=False, compare=False, repr=False)
+    # a day's ordinal -> its working periods in microseconds since the epoch, and their sum
+    _days_us: dict[int, tuple[tuple[tuple[int, int], ...], int]] = field(
+        default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def missing_years(self) -> frozenset[int]:
@@ -98,6 +101,14 @@ class WorkingCalendar:
             return True
         return day.weekday() in self.weekdays and day not in self.holidays
 
+    def _day_us(self, ordinal: int) -> tuple[tuple[tuple[int, int], ...], int]:
+        got = self._days_us.get(ordinal)
+        if got is None:  # a dict on the calendar: a cache keyed by the calendar hashed it
+            periods = tuple(((a - _EPOCH) // _MICROSECOND, (b - _EPOCH) // _MICROSECOND)
+                            for a, b in _day_periods(self, dt.date.fromordinal(ordinal)))
+            got = self._days_us[ordinal] = (periods, sum(b - a for a, b in periods))
+        return got
+
     def _periods_of(self, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
         return _day_periods(self, day)
 
@@ -113,19 +124,26 @@ class WorkingCalendar:
             raise ValidationError("start must carry a time zone")
         if hours < 0:
             raise ValidationError("hours must not be negative")
-        left = dt.timedelta(hours=hours)
-        day = start.astimezone(self.tz).date()
+        # in whole microseconds since the epoch: exact as timedelta arithmetic, and without
+        # comparing datetimes across zones (the cost of every case's two deadlines)
+        left = dt.timedelta(hours=hours) // _MICROSECOND
+        at = (start - _EPOCH) // _MICROSECOND
+        day = start.astimezone(self.tz).toordinal()
         for _ in range(3660):  # ten years of days: a limit longer than that is a data error
-            for a, b in self._periods_of(day):
-                a = max(a, start)
-                if b <= a:
-                    continue
-                if b - a >= left:
-                    due = (a + left).astimezone(dt.UTC)
-                    self._record_fallback(self.fallback_years(start, due))
-                    return due
-                left -= b - a
-            day += dt.timedelta(days=1)
+            periods, total = self._day_us(day)
+            if total < left and (not periods or periods[0][0] >= at):
+                left -= total  # a whole day after the start: skip it in one step
+            else:
+                for a, b in periods:
+                    a = max(a, at)
+                    if b <= a:
+                        continue
+                    if b - a >= left:
+                        due = _EPOCH + dt.timedelta(microseconds=a + left)
+                        self._record_fallback(self.fallback_years(start, due))
+                        return due
+                    left -= b - a
+            day += 1
         raise ValidationError(f"{hours} working hours do not fit in ten years")
 
     def working_hours_between(self, start: dt.datetime, end: dt.datetime) -> float:
@@ -194,6 +212,10 @@ def _day_periods(cal: WorkingCalendar, day: dt.date
         return ()
     return tuple((dt.datetime.combine(day, a, cal.tz), dt.datetime.combine(day, b, cal.tz))
                  for a, b in cal.periods)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 @functools.cache

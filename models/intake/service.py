@@ -28,14 +28,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from models.cases.service import CaseService, GridLocator, NewCase, _validated
 from models.core.auth import Actor, Perm, mask_phone
 from models.core.catalogue import Catalogue, load_catalogue
-from models.core.enums import OPEN as OPEN_STATUSES
-from models.core.enums import in_order
 from models.core.errors import ConflictError, NotFoundError, ValidationError
 from models.core.geo import geodesic_distance_m
 from models.core.intakekey import form_key, is_key_clash
 from models.core.limits import is_transient, storage_reason
 from models.core.privacy import holds_personal_data, mask_personal_data
 from models.core.records import QuarantineRecord
+from models.intake.duplicates import DUPLICATE_DEFAULT, DUPLICATE_WINDOWS, OPEN, OpenCases
 from models.storage import audit
 from models.storage.db import Database
 from models.storage.schema import Case, QuarantineItem, utcnow
@@ -46,15 +45,6 @@ from models.world.staff import StaffService, parse_fix
 log = logging.getLogger(__name__)
 
 PHONE_KEYS = frozenset({"phone", "reporter_phone"})  # residents' phones in payloads
-OPEN = list(in_order(OPEN_STATUSES))  # a duplicate is looked for among these
-DUPLICATE_DEFAULT = (200.0, 24.0)  # metres, hours
-DUPLICATE_WINDOWS: dict[str, tuple[float, float]] = {
-    # a fire or a gas leak: many calls about one incident, close in time and space
-    "M01": (500.0, 6.0), "M02": (300.0, 6.0), "M03": (800.0, 12.0),
-    # a street light or a manhole: the same object, reported for days
-    "C04": (50.0, 72.0), "C08": (50.0, 72.0),
-}
-
 # words that suggest a subcategory on the hotline form (the dispatcher confirms)
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "C01": ("摆摊", "占道", "小贩", "vendor", "stall"), "C03": ("垃圾", "rubbish", "garbage"),
@@ -227,6 +217,7 @@ class IntakeService:
             # the IoT channel too, so a quarantined alert can be retried from anywhere
             adapters = {**ADAPTERS, "iot": iot_adapter(SensorRegistry(db, actor), now=now)}
         self.adapters = dict(adapters)
+        self.open_cases = OpenCases(db)  # duplicate candidates, kept between bursts
 
     def submit(self, channel: str, payload: Mapping, *, source: str = "") -> IntakeResult:
         """One item from ``channel``: a case, or a quarantine entry saying why not."""
@@ -306,7 +297,8 @@ class IntakeService:
             if key is not None:
                 first[key] = len(fresh)
             fresh.append(g)
-        dups = self._duplicates_in_burst([g[1] for g in fresh])
+        dups = self.open_cases.duplicates([(g[1].subcategory, g[1].lon, g[1].lat,
+                                            g[1].reported_at) for g in fresh])
         with self.db.write() as s:
             ids = self.cases._insert(s, [g[2] for g in fresh])
             if ids:
@@ -324,50 +316,6 @@ class IntakeService:
             results[n] = IntakeResult(None, None, f"a redelivery of case {case_id} (intake "
                                       f"key {key})", duplicate_of=case_id)
         return results  # type: ignore[return-value]
-
-    def _duplicates_in_burst(self, news: list[NewCase]) -> list[list[int]]:
-        """For each new case: the open cases it may duplicate (case ids), and the earlier
-        items of the burst (as ``-1 - index``, resolved to case ids once inserted)."""
-        out: list[list[int]] = [[] for _ in news]
-        if not news:
-            return out
-        subs = sorted({n.subcategory for n in news})
-        hours = max(DUPLICATE_WINDOWS.get(x, DUPLICATE_DEFAULT)[1] for x in subs)
-        metres = max(DUPLICATE_WINDOWS.get(x, DUPLICATE_DEFAULT)[0] for x in subs)
-        whens = [n.reported_at or utcnow() for n in news]
-        box = metres / 100_000
-        lons = np.array([n.lon for n in news], dtype=float)
-        lats = np.array([n.lat for n in news], dtype=float)
-        with self.db.read() as s:
-            # Core rows: the ORM's row machinery doubled the cost of a burst in a surge
-            rows = s.connection().execute(select(
-                Case.id, Case.subcategory, Case.lon, Case.lat, Case.reported_at).where(
-                Case.subcategory.in_(subs), Case.status.in_(OPEN),
-                Case.reported_at >= min(whens) - dt.timedelta(hours=hours),
-                Case.reported_at <= max(whens) + dt.timedelta(hours=hours),
-                Case.lon.between(lons.min() - box * 1.2, lons.max() + box * 1.2),
-                Case.lat.between(lats.min() - box, lats.max() + box))).all()
-        # candidates: the open cases, then the burst itself (an item may repeat an earlier one)
-        c_id = [r[0] for r in rows] + [-1 - k for k in range(len(news))]
-        c_sub = np.array([r[1] for r in rows] + [n.subcategory for n in news])
-        c_lon = np.array([r[2] for r in rows] + list(lons), dtype=float)
-        c_lat = np.array([r[3] for r in rows] + list(lats), dtype=float)
-        c_at = np.array([r[4].timestamp() for r in rows] + [w.timestamp() for w in whens])
-        n_open = len(rows)
-        of_sub = {x: np.flatnonzero(c_sub == x) for x in subs}  # the candidates by subcategory
-        for k, new in enumerate(news):
-            m, h = DUPLICATE_WINDOWS.get(new.subcategory, DUPLICATE_DEFAULT)
-            idx = of_sub[new.subcategory]  # not itself nor a later item of the burst:
-            idx = idx[(idx < n_open + k) & (np.abs(c_at[idx] - whens[k].timestamp()) <= h * 3600)]
-            if not len(idx):
-                continue
-            # a local flat approximation: within a few hundred metres it is off by
-            # centimetres, and one vectorised expression instead of a geodesic call per item
-            d = np.hypot((c_lon[idx] - new.lon) * 111_320.0 * math.cos(math.radians(new.lat)),
-                         (c_lat[idx] - new.lat) * 110_574.0)
-            near = idx[d <= m][np.argsort(d[d <= m], kind="stable")]
-            out[k] = [c_id[i] for i in near]
-        return out
 
     def _insert_quarantine(self, s,  # noqa: ANN001
                            items: list[tuple[str, Mapping, str, str]]) -> list[int]:

@@ -128,7 +128,14 @@ def test_the_simulator_runs_only_when_asked(tmp_path, demo_city_file) -> None:
             with db.read() as s:
                 return int(s.scalar(select(func.count()).select_from(Case)) or 0)
 
-        service = CityService(db, ServiceConfig(instance="sim", **FAST))
+        # simulated time from a weekday morning, a minute a second: the wall clock at
+        # night (the demo city's quiet hours) may make no case within the wait
+        t0, m0 = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC), time.monotonic()
+
+        def sim_clock() -> dt.datetime:
+            return t0 + dt.timedelta(minutes=time.monotonic() - m0)
+
+        service = CityService(db, ServiceConfig(instance="sim", sim_clock=sim_clock, **FAST))
         service.start()
         try:
             wait_for(lambda: service.leader)
@@ -138,7 +145,7 @@ def test_the_simulator_runs_only_when_asked(tmp_path, demo_city_file) -> None:
             assert simulation_wanted(db) is None
             ask_simulation(db, True)  # a seat's Simulator switch
             wait_for(lambda: cases() > before, timeout=60)
-            assert service_status(db).live[0].simulating
+            wait_for(lambda: service_status(db).live[0].simulating)  # the next heartbeat
             ask_simulation(db, False)
             wait_for(lambda: service.simulator is None)
             assert simulation_wanted(db) == (False, False)

@@ -115,3 +115,30 @@ def test_the_quarantine_masks_phones_for_roles_that_may_not_read_them(tiny_city)
         IntakeService(tiny_city.db, auditor).retry(bad.quarantine_id, item())
     assert IntakeService(tiny_city.db, dispatcher).retry(bad.quarantine_id,
                                                           item()).case_id is not None
+
+
+def test_kept_candidates_follow_other_writers_and_what_changed_since(tiny_city) -> None:
+    """The open cases kept between bursts (models.intake.duplicates): a case another writer
+    stores is offered at the next burst; one closed or reclassified since is not; a burst
+    from further back in time reads its own window."""
+    from sqlalchemy import update
+
+    svc = IntakeService(tiny_city.db, FEED)
+    other = IntakeService(tiny_city.db, Actor.system("hotline-feed", SystemRole.FEED))
+    (a,) = svc.submit_many("snap", [item()])
+    (b,) = other.submit_many("snap", [item(lon=112.9900)])  # another writer, meanwhile
+    (c,) = svc.submit_many("snap", [item(lon=112.9901)])
+    assert c.duplicates == (b.case_id,)
+    with tiny_city.db.write() as s:  # a dispatcher closes b and reclassifies a
+        s.execute(update(Case).where(Case.id == b.case_id).values(status="archived"))
+        s.execute(update(Case).where(Case.id == a.case_id).values(subcategory="C05"))
+    d, e = svc.submit_many("snap", [item(lon=112.9901), item()])
+    assert d.duplicates == (c.case_id,) and e.duplicates == ()
+    # ... and once read again, the reclassified case is a candidate of its new subcategory
+    (f,) = svc.submit_many("snap", [item(subcategory="C05")])
+    assert f.duplicates == (a.case_id,)
+    # a report from two days before: its own window, read afresh
+    early = (T - dt.timedelta(hours=48)).isoformat()
+    (g,) = svc.submit_many("snap", [item(time=early)])
+    (h,) = svc.submit_many("snap", [item(time=early, lon=112.9813)])
+    assert g.duplicates == () and h.duplicates == (g.case_id,)
