@@ -44,6 +44,10 @@ def add_serve_parser(sub: Any, add_db: Any) -> None:
                    help="build the demo city into an empty database first, and simulate it")
     p.add_argument("--name", default=None,
                    help="this instance's name in the health table (default: host-pid)")
+    p.add_argument("--nice", type=int, default=0, metavar="N",
+                   help="run at a lower CPU priority (os.nice N, 0-19); a single seat's "
+                        "console starts its service at 5, so the window keeps the CPU in a "
+                        "surge")
     # the console that started this service as its child: when it is gone, stop too
     p.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)
 
@@ -72,6 +76,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.surge and not (args.simulate or args.demo):
         print("error: --surge goes with --simulate", file=sys.stderr)
         return 2
+    if not 0 <= args.nice <= 19:
+        print(f"error: --nice wants 0 to 19, not {args.nice}", file=sys.stderr)
+        return 2
+    if args.nice:
+        os.nice(args.nice)
     db = Database.open(args.db)
     simulate = args.simulate
     if args.demo and db.is_empty():

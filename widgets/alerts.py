@@ -75,8 +75,9 @@ class AlertList(QWidget):
     def ring(self, emergencies: Sequence[tuple[int, str]]) -> None:
         """Sound the alarm for new emergency cases until they are acknowledged; a tray
         notification too where the desktop has a tray."""
-        new = [cid for cid, _ in emergencies if cid not in self._ringing]
+        before = set(self._ringing)  # (a surge rings thousands: no list look-ups)
         self._ringing = [cid for cid, _ in emergencies]
+        new = [cid for cid in self._ringing if cid not in before]
         if not self._ringing:
             self._silence()
             return
