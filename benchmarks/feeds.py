@@ -8,8 +8,9 @@
   ``--service-nice 0`` for the same priority as the window; ``--embedded``: the console's
   own feeds instead, in the GUI process) takes the feeds from Mosquitto and the console
   (main window, live map, controller) follows its cases through the change log, while a
-  publisher (another process, as the sources are other machines) sends sensor alerts at ``--rate`` events a second (50) and the positions of
-  ``--staff`` people (10,000) every 10 s, for ``--seconds`` (60).
+  publisher (another process, as the sources are other machines) sends sensor alerts at
+  ``--rate`` events a second (50) and the positions of ``--staff`` people (10,000) every
+  10 s, for ``--seconds`` (60).
   surge_backlog_max: the most items received and not yet applied, sampled every 100 ms
   (bounded: it does not grow with time); gui_stall_max_ms: the longest delay of a 20 ms
   timer on the GUI thread beyond its interval (target 50 ms, with ``--hog``: a busy
