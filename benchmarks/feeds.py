@@ -87,6 +87,29 @@ def intake_throughput(db: Database, n: int = 20_000, burst: int = 500) -> float:
     return n / took
 
 
+def _intake_on(url: str) -> float:
+    """The intake path on a new demo city at ``url`` (PostgreSQL: a scratch schema)."""
+    schema = None
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        schema = f"citygrid_intake_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{url}?options=-csearch_path%3D{schema}"
+    scratch = Database.open(url)
+    try:
+        build_demo_city(scratch)
+        return intake_throughput(scratch)
+    finally:
+        scratch.dispose()
+        if schema is not None:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
 def publish(host: str, port: int, prefix: str, sensors: list[str], staff: list[int],
             rate: float, seconds: float, counts) -> None:
     """The sources, in their own process (sensors and phones are other machines): alerts at
@@ -167,6 +190,9 @@ def main() -> None:
     ap.add_argument("--db", default=None, help="database URL (default: a new SQLite file)")
     ap.add_argument("--hog", action="store_true",
                     help="a busy process spinning on one core for the whole surge")
+    ap.add_argument("--intake-db", default=None, metavar="URL",
+                    help="measure the intake path on this database (PostgreSQL: in a scratch "
+                         "schema, dropped after) instead of a new SQLite file")
     ap.add_argument("--service-nice", type=int, default=None, metavar="N",
                     help="the service's CPU priority (default: a single seat's child's, "
                          "console.application.servicechild.CHILD_NICE)")
@@ -180,10 +206,7 @@ def main() -> None:
         build_demo_city(db)
         seed_demo_cases(db)
     # 1. the intake path, on its own database so the surge starts from a normal day
-    scratch = Database.open(f"sqlite:///{tmp / 'intake.sqlite3'}")
-    build_demo_city(scratch)
-    rate = intake_throughput(scratch)
-    scratch.dispose()
+    rate = _intake_on(args.intake_db or f"sqlite:///{tmp / 'intake.sqlite3'}")
     print(f"intake: {rate:,.0f} events/s committed (bursts of 500)")
 
     # 2. the surge, through the console
@@ -305,6 +328,8 @@ def main() -> None:
     db.dispose()
     result = {
         "intake_events_per_s": round(rate),
+        "intake_db": "postgresql" if (args.intake_db or "").startswith("postgresql")
+        else "sqlite",
         "intake": "embedded" if args.embedded else "city service", "cpu_hog": args.hog,
         "service_nice": None if args.embedded else nice,
         "surge_seconds": round(sent, 1),

@@ -130,6 +130,8 @@ class ConsoleController(QObject):
         self.service = ServicePresenter(db, self.runner, window, actor=lambda: self.actor)
         self.service.sig_alive_changed.connect(self._on_service_alive_changed)
         self.service.sig_quarantine_changed.connect(self.intake.refresh_quarantine)
+        # the service's position fixes: the staff layer and the count on duty follow
+        self.service.sig_staff_moved.connect(lambda: self.apply_changes(None))
         self.sim.service_alive = lambda: self.service.alive
         # what other writers commit reaches the window as change records (the change log)
         self.follower = ChangeFollower(db, self.runner, lambda: self.actor, self)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -29,11 +30,13 @@ from models.core.auth import Actor
 from models.intake.service import IntakeService
 from models.storage.db import Database
 from models.storage.services import ServiceStatus, service_status
+from models.world.staff import last_fix_at
 
 log = logging.getLogger(__name__)
 
 KIND = "service-status"
 POLL_MS = 2000
+STAFF_EVERY_S = 4.0  # the staff layer follows the service's position fixes at most this often
 LAG_WARN_S = 30.0  # intake this far behind gets a banner
 
 _RED = ("QLabel#service_banner { background: #b91c1c; color: white; font-weight: bold; "
@@ -49,6 +52,9 @@ class ServicePresenter(QObject):
     """Whether a city service runs intake for this database now."""
 
     sig_quarantine_changed = Signal()
+    sig_staff_moved = Signal()
+    """Positions newer than the last read came in (the service's feeds, its simulator, a
+    phone): the staff layer reads them again."""
     """The number of items waiting in the quarantine changed (intake kept some back)."""
 
     def __init__(self, db: Database, runner: TaskRunner, window, *,  # noqa: ANN001
@@ -65,6 +71,9 @@ class ServicePresenter(QObject):
         self.banner.setWordWrap(False)
         self.banner.hide()
         window.statusBar().insertPermanentWidget(0, self.banner)
+        self._fix_read = False
+        self._fix_at: dt.datetime | None = None  # the newest position fix seen
+        self._staff_at = -STAFF_EVERY_S  # (monotonic) when the staff layer was last asked for
         self.timer = QTimer(self)
         self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.poll)
@@ -89,12 +98,20 @@ class ServicePresenter(QObject):
         actor = self.actor()
         self.runner.submit(KIND, lambda state: (
             service_status(self.db), simulation_wanted(self.db),
-            IntakeService(self.db, actor).quarantine_count()),
+            IntakeService(self.db, actor).quarantine_count(), last_fix_at(self.db)),
             coalesce=True, on_done=self._on_read, on_failed=self._on_read_failed)
 
-    def _on_read(self, read: tuple[ServiceStatus, tuple[bool, bool] | None, int]) -> None:
-        status, wanted, quarantined = read
+    def _on_read(self, read: tuple[ServiceStatus, tuple[bool, bool] | None, int,
+                                   dt.datetime | None]) -> None:
+        status, wanted, quarantined, fix_at = read
         self.show_status(status)
+        now = time.monotonic()
+        if not self._fix_read:  # the snapshot read the positions as they are now
+            self._fix_read, self._fix_at = True, fix_at
+        elif fix_at != self._fix_at and status.alive and now - self._staff_at >= STAFF_EVERY_S:
+            # (with no service, the seat's own feeds or simulator redraw the staff)
+            self._fix_at, self._staff_at = fix_at, now
+            self.sig_staff_moved.emit()
         if quarantined != self.quarantined:
             # the service kept items back (or a seat retried some): the dock reads them
             first, self.quarantined = self.quarantined is None, quarantined

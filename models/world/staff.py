@@ -264,3 +264,11 @@ class StaffService:
                 st.duty_status = duty
                 audit.record(s, self.actor, "staff.duty", "staff", st.code, detail=duty.value)
         return StaffChanges("duty", (staff_id,), self.actor.name, ("duty_status",))
+
+
+def last_fix_at(db: Database) -> dt.datetime | None:
+    """When the newest stored position was taken (any staff member): a seat asks this every
+    few seconds and reads the positions again only when it moved on. Names nobody, so
+    it is not audited (the positions themselves are, :meth:`StaffService.positions`)."""
+    with db.read() as s:
+        return s.scalar(select(func.max(Staff.tracked_at)))

@@ -238,3 +238,44 @@ def test_closing_the_live_console_is_asked_first(qtbot, start_console, tiny_city
     assert asked and "cases you hold are released" in asked[0]
     answer[0] = QMessageBox.StandardButton.Close
     assert win.close() and not win.isVisible()
+
+
+@pytest.mark.postgres
+def test_a_seat_follows_the_staff_positions_the_service_takes_in(qtbot, start_console,
+                                                                 pg_city) -> None:
+    """Positions come in through the service (its feeds, its simulator): the seat's staff
+    layer and its snapshot follow them, without a refresh of the cases."""
+    import datetime as dt
+
+    import numpy as np
+    from sqlalchemy import select
+
+    from models.core.auth import SystemRole
+    from models.storage.schema import Staff
+    from models.world.staff import PositionFix, StaffService
+
+    tiny_city = pg_city
+    _, controller = start_console(tiny_city.db, city_actor(tiny_city, StaffRole.DISPATCHER))
+    controller.service.timer.setInterval(100)
+    service = CityService(tiny_city.db, ServiceConfig(instance="hall-2", **FAST))
+    service.start()
+    try:
+        qtbot.waitUntil(lambda: controller.service.alive, timeout=10_000)
+        with tiny_city.db.read() as s:
+            sid = s.scalars(select(Staff.id).where(Staff.active.is_(True))
+                            .order_by(Staff.id)).first()
+        moved = []
+        controller.service.sig_staff_moved.connect(lambda: moved.append(1))
+        feed = StaffService(tiny_city.db, Actor.system("feed", SystemRole.FEED))
+        feed.update_positions([PositionFix(sid, 112.9871, 28.1911,
+                                           dt.datetime.now(dt.UTC))])
+
+        def shown() -> bool:
+            p = controller.snapshot.positions
+            k = np.flatnonzero(p.ids == sid)
+            return len(k) == 1 and abs(float(p.lon[k[0]]) - 112.9871) < 1e-9
+
+        qtbot.waitUntil(shown, timeout=15_000)
+        assert moved  # through the service's health poll, not a full read
+    finally:
+        service.stop()
