@@ -44,6 +44,14 @@ from widgets.timeline import TimelineBar
 STATE_VERSION = 3  # bump when docks are added or renamed, so an old layout is not applied
 
 
+def _steady_status(w: MainWindow, cases: str, staff: str) -> None:
+    """The labels that change every second or with every change record keep one size, so a
+    new text repaints the label and does not lay the whole window out again."""
+    _steady(w.status_clock, "0000-00-00 00:00:00")
+    _steady(w.status_cases, cases.format("000,000", "000,000"))
+    _steady(w.status_staff, staff.format("000,000"))
+
+
 def _steady(label: QLabel, widest: str) -> None:
     """Fix ``label``'s size to fit ``widest`` (a sample of its longest text): with a fixed
     size, a new text does not ask its parents for a new layout."""
@@ -313,12 +321,8 @@ class MainWindow(QMainWindow):
                   self.status_datum,
                   self.status_db, self.status_clock):
             bar.addPermanentWidget(w)
-        # the labels that change every second or with every change record keep one size, so
-        # a new text repaints the label and does not lay the whole window out again
-        _steady(self.status_clock, "0000-00-00 00:00:00")
-        _steady(self.status_cases, self.tr("Open cases: {0} (overdue {1})").format(
-            "000,000", "000,000"))
-        _steady(self.status_staff, self.tr("Staff on duty: {0}").format("000,000"))
+        _steady_status(self, self.tr("Open cases: {0} (overdue {1})"),
+                       self.tr("Staff on duty: {0}"))
 
     @Slot()
     def _on_clock_timeout(self) -> None:

@@ -131,23 +131,22 @@ class OpenCases:
         all of it when the window moved back or ``RELOAD_S`` passed."""
         now = self.clock()
         full = self._cells is None or lo < self._lo or now - self._read_at > RELOAD_S
-        where = [Case.status.in_(OPEN)]
-        if full:
+        if full or self._cells is None:
             self._cells = _Cells(math.cos(math.radians(lat)))
             self._by_id, self._max_id, self._read_at = {}, 0, now
             self._lo = lo
-        where.append(Case.id > self._max_id)
-        where.append(Case.reported_at >= dt.datetime.fromtimestamp(self._lo, dt.UTC))
+        cells = self._cells
         with self.db.read() as s:
             # Core rows: the ORM's row machinery doubled the cost of a burst in a surge
             rows = s.connection().execute(select(
                 Case.id, Case.subcategory, Case.lon, Case.lat, Case.reported_at
-            ).where(*where)).all()
+            ).where(Case.status.in_(OPEN), Case.id > self._max_id,
+                    Case.reported_at >= dt.datetime.fromtimestamp(self._lo, dt.UTC))).all()
         # the burst's own cases come in with the next read (ids above every id seen)
         for r in rows:
             c = Candidate(r[0], r[1], r[2], r[3], r[4].timestamp())
             self._by_id[c.id] = c
-            self._cells.add(c)
+            cells.add(c)
             self._max_id = max(self._max_id, c.id)
         # what is no longer open is found when offered (_changed); the window's old end is
         # dropped at the next full read
