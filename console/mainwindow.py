@@ -37,6 +37,7 @@ from widgets.escalation import EscalationBoard
 from widgets.overview import OverviewWidget
 from widgets.quarantine import QuarantineWidget
 from widgets.reconcile import ReconcileView
+from widgets.shortcuts import open_shortcuts
 from widgets.staffpanel import StaffPanel
 from widgets.stats import StatsPanel
 from widgets.timeline import TimelineBar
@@ -300,6 +301,8 @@ class MainWindow(QMainWindow):
                                      lambda _=False, c=code: self.sig_role_requested.emit(c)))
 
         m = self.menuBar().addMenu(self.tr("&Help"))
+        m.addAction(self._action(self.tr("&Keyboard shortcuts…"), "F1",
+                                 lambda: open_shortcuts(self)))
         m.addAction(self._action(self.tr("&About"), None, self._on_about_triggered))
 
     def _build_status_bar(self, db_label: str) -> None:

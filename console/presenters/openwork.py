@@ -27,7 +27,14 @@ from models.core.enums import DONE
 from models.core.workcalendar import load_calendar
 
 ALERTS_OVERDUE, ALERTS_WARNING = 200, 100  # the most of each the alert list shows
-DASHBOARD_MS = 1000  # the dashboard's charts redraw at most once a second after changes
+# What a change record redraws besides the queue and the counts, spread over the second
+# that the change log is followed in (console.presenters.follow polls each second on
+# SQLite): the map's markers a moment later, the dashboard's charts a second and a half
+# later (at most every 1.5-2 s, half-way between two polls). Drawn back to back, the three
+# held the GUI thread 50-60 ms in a surge; apart, the longest is the longest of them
+# (benchmarks/feeds.py).
+MARKERS_MS = 250
+DASHBOARD_MS = 1500
 READ_EVERY_TICKS = 10  # of the minute's ticks, every tenth reads the whole window again
 
 
@@ -176,13 +183,13 @@ class OpenWorkPresenter(QObject):
         snap = self.snapshot = dataclasses.replace(snap, table=table)
         self.window.queue.update_rows(table, changed)
         self._overdue = self._show_counts(snap)[1]
-        # the board and the map's markers on the next turn of the event loop, once for the
-        # changes applied until then (the rows keep their places in a patched table)
+        # the board and the map's markers a moment later, once for the changes applied until
+        # then (the rows keep their places in a patched table)
         if self._markers_due is None:
             self._markers_due = set()
-            QTimer.singleShot(0, self.window, self._show_markers_due)
+            QTimer.singleShot(MARKERS_MS, self.window, self._show_markers_due)
         self._markers_due.update(changed.tolist())
-        if not self._dashboard_due:  # the charts follow once a second, not each change
+        if not self._dashboard_due:  # the charts follow every second or two, not each change
             self._dashboard_due = True
             QTimer.singleShot(DASHBOARD_MS, self.window, self._show_dashboard_due)
 

