@@ -35,16 +35,18 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
 
     def walk(menu: QMenu, path: str) -> None:
         for a in menu.actions():
-            if a.menu() is not None:
-                walk(a.menu(), f"{path} › {_plain(a.text())}")
+            sub = a.menu()
+            if isinstance(sub, QMenu):
+                walk(sub, f"{path} › {_plain(a.text())}")
             elif not a.isSeparator() and not a.shortcut().isEmpty() and id(a) not in seen:
                 seen.add(id(a))
                 rows.append((path, _plain(a.text()), a.shortcut().toString(
                     QKeySequence.SequenceFormat.NativeText)))
 
     for top in window.menuBar().actions():
-        if top.menu() is not None:
-            walk(top.menu(), _plain(top.text()))
+        sub = top.menu()
+        if isinstance(sub, QMenu):
+            walk(sub, _plain(top.text()))
     for a in window.findChildren(QAction):
         if id(a) not in seen and not a.shortcut().isEmpty() and a.text():
             seen.add(id(a))
@@ -85,15 +87,20 @@ class ShortcutsDialog(QDialog):
         self.filter.textChanged.connect(self._on_filter_text_changed)
         self.resize(620, 560)
 
+    def _row(self, r: int) -> tuple[str, str, str]:
+        menu, action, keys = (self.table.item(r, c) for c in range(3))
+        return tuple(x.text() if x is not None else ""  # type: ignore[return-value]
+                     for x in (menu, action, keys))
+
     def _on_filter_text_changed(self, text: str) -> None:
         needle = text.casefold().strip()
         for r in range(self.table.rowCount()):
-            hay = " ".join(self.table.item(r, c).text() for c in range(3)).casefold()
+            hay = " ".join(self._row(r)).casefold()
             self.table.setRowHidden(r, bool(needle) and needle not in hay)
 
     def visible_rows(self) -> list[tuple[str, str, str]]:
-        return [tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
-                for r in range(self.table.rowCount()) if not self.table.isRowHidden(r)]
+        return [self._row(r) for r in range(self.table.rowCount())
+                if not self.table.isRowHidden(r)]
 
 
 
