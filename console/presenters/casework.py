@@ -371,7 +371,7 @@ class CaseDetailPresenter(QObject):
         try:
             from_code = c.ask(self.tr("Reassign in bulk"), self.tr("From unit code"), None)
             if not from_code:
-                raise CityGridError(self.tr("cancelled"))
+                raise ActionCancelled("reassign")
             cases = c.bulk_candidates(from_code.strip())
             if not cases:
                 raise CityGridError(self.tr("unit {0} has no dispatched or handling case")
@@ -381,8 +381,11 @@ class CaseDetailPresenter(QObject):
                 "Move {0} case(s) ({1}) to unit code").format(len(cases), listed), None)
             reason = c.ask(self.tr("Reassign in bulk"), self.tr("Reason"), None)
             if not (to_code and reason):
-                raise CityGridError(self.tr("cancelled"))
+                raise ActionCancelled("reassign")
             done = c.reassign_bulk(cases, to_code.strip(), reason.strip())
+        except ActionCancelled:  # the user said no: nothing to warn about
+            c.window.statusBar().showMessage(self.tr("Cancelled: nothing changed"), 4000)
+            return
         except CityGridError as exc:
             QMessageBox.warning(c.window, self.tr("Not done"), error_text(exc))
             return

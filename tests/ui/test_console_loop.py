@@ -79,6 +79,17 @@ def test_a_cancelled_action_changes_nothing_and_warns_nothing(qtbot, console,
     assert win.detail.fields["status"].text() == "Reported"
 
 
+def test_cancelling_a_bulk_reassignment_warns_nothing(qtbot, console, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    win, controller, _answers = console
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    controller.ask = lambda kind, prompt, options: None  # the first question cancelled
+    win.sig_bulk_reassign_requested.emit()
+    assert shown == [] and "Cancelled" in win.statusBar().currentMessage()
+
+
 def test_detail_shows_chain_and_who_should_go(qtbot, console, tiny_city) -> None:
     win, _controller, _answers = console
     assert "Community 430103001001" in win.detail.fields["chain"].text()
