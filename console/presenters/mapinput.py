@@ -88,5 +88,12 @@ class MapInputPresenter(QObject):
 
     @Slot(float)
     def _on_map_distance_measured(self, metres: float) -> None:
-        self.c.window.statusBar().showMessage(
-            self.tr("Distance: {0} m (double-click to finish)").format(f"{metres:,.0f}"))
+        self.c.window.statusBar().showMessage(self.distance_text(metres))
+
+    def distance_text(self, metres: float) -> str:
+        """A measured distance as a map reads it: metres below a kilometre, else km."""
+        if metres < 1000:
+            return self.tr("Distance: {0} m (double-click to finish)").format(f"{metres:,.0f}")
+        km = metres / 1000
+        return self.tr("Distance: {0} km (double-click to finish)").format(
+            f"{km:,.2f}" if km < 10 else f"{km:,.1f}")

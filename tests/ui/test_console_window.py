@@ -237,3 +237,11 @@ def test_help_lists_every_shortcut_and_no_key_does_two_things(qtbot, window) -> 
     dialog.filter.setText("")
     assert len(dialog.visible_rows()) == len(rows)
     dialog.close()
+
+
+def test_a_measured_distance_reads_in_metres_or_kilometres(window) -> None:
+    _, controller = window
+    text = controller.map_input.distance_text
+    assert text(850.4).startswith("Distance: 850 m")
+    assert text(5432.0).startswith("Distance: 5.43 km")
+    assert text(54_280.0).startswith("Distance: 54.3 km")
