@@ -1,5 +1,6 @@
 """The window's search box and a grid's staff: a grid code, a case number (in the queue,
-else of the whole history), a community, a staff member, else the titles of every case
+else of the whole history), a district (the queue filtered to it), a community, a staff
+member, else the titles of every case
 (older history on demand, read on a worker thread and listed with the open work).
 """
 
@@ -48,6 +49,18 @@ class SearchPresenter(QObject):
         if c.map is not None:
             c.map.highlight_grid(grid.code)
 
+    def show_district(self, code: str, name: str) -> None:
+        """The queue filtered to the district's cases (its district filter set)."""
+        c = self.c
+        queue = c.window.queue
+        k = queue.district.findData(code)
+        if k >= 0:
+            queue.district.setCurrentIndex(k)  # (filters the queue at once)
+        c.window.docks["queue"].show()
+        c.window.docks["queue"].raise_()
+        c.window.statusBar().showMessage(self.tr("{0} ({1}): {2} case(s) in the queue").format(
+            name, code, queue.model.rowCount()), 8000)
+
     @Slot(str)
     def _on_window_search_requested(self, text: str) -> None:
         """A grid code, a case number, a staff name or a community name or code."""
@@ -72,6 +85,11 @@ class SearchPresenter(QObject):
                         self.tr("{0} is an older closed case (not in the queue)").format(
                             older.numbers[0]), 8000)
                     return
+        district = next((u for u in c.units.units("district")
+                         if text in (u.code, u.name, u.name_en)), None)
+        if district is not None:
+            self.show_district(district.code, district.name)
+            return
         units = [u for u in c.units.units("community") if text in (u.code, u.name)]
         if units:
             grids = [g for g in c.units.grids() if g.community_id == units[0].id]

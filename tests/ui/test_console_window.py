@@ -245,3 +245,13 @@ def test_a_measured_distance_reads_in_metres_or_kilometres(window) -> None:
     assert text(850.4).startswith("Distance: 850 m")
     assert text(5432.0).startswith("Distance: 5.43 km")
     assert text(54_280.0).startswith("Distance: 54.3 km")
+
+
+def test_a_district_code_or_name_filters_the_queue_to_it(window) -> None:
+    win, _ = window
+    for text in ("430103", "天心区", "Tianxin"):
+        win.queue.district.setCurrentIndex(0)
+        win.search_box.setText(text)
+        win.search_box.returnPressed.emit()
+        assert win.queue.district.currentData() == "430103"
+        assert "天心区 (430103): 1 case(s)" in win.statusBar().currentMessage()
