@@ -46,6 +46,8 @@ class StaffPanel(QWidget):
         self.load.verticalHeader().hide()
         self.load.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.load.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.load.setSortingEnabled(True)
+        self.load.sortByColumn(3, Qt.SortOrder.DescendingOrder)  # the busiest first
         layout = QVBoxLayout(self)
         layout.addWidget(self.caption)
         layout.addWidget(self.table, 2)
@@ -62,14 +64,18 @@ class StaffPanel(QWidget):
         self.load_caption.setText(self.tr("Workload by community: {0} overloaded, {1} idle")
                                   .format(over, idle))
         top = list(rows[:shown])
+        self.load.setSortingEnabled(False)  # (filled unsorted, then sorted as the user chose)
         self.load.setRowCount(len(top))
         colours = {"overloaded": Qt.GlobalColor.red, "idle": Qt.GlobalColor.gray}
         for r, (code, staff, cases, per, state) in enumerate(top):
-            for c, text in enumerate((code, str(staff), str(cases), f"{per:.2f}")):
-                item = QTableWidgetItem(text)
+            for c, value in enumerate((code, staff, cases, round(per, 2))):
+                item = QTableWidgetItem()
+                # numbers as numbers: a click on the header sorts 10 after 9
+                item.setData(Qt.ItemDataRole.DisplayRole, value)
                 if state in colours:
                     item.setForeground(colours[state])
                 self.load.setItem(r, c, item)
+        self.load.setSortingEnabled(True)
 
     def show_staff(self, caption: str, staff: Sequence[StaffRecord],
                    open_cases: Sequence[tuple[int, str]] = ()) -> None:

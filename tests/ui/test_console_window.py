@@ -255,3 +255,18 @@ def test_a_district_code_or_name_filters_the_queue_to_it(window) -> None:
         win.search_box.returnPressed.emit()
         assert win.queue.district.currentData() == "430103"
         assert "天心区 (430103): 1 case(s)" in win.statusBar().currentMessage()
+
+
+def test_the_workload_table_sorts_by_number(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from widgets.staffpanel import StaffPanel
+
+    panel = StaffPanel()
+    qtbot.addWidget(panel)
+    panel.set_workload([("c1", 9, 27, 3.0, "overloaded"), ("c2", 10, 10, 1.0, "normal"),
+                        ("c3", 2, 0, 0.0, "idle")])
+    column = [panel.load.item(r, 3).data(Qt.ItemDataRole.DisplayRole) for r in range(3)]
+    assert column == [3.0, 1.0, 0.0]  # the busiest first
+    panel.load.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # a click on "Staff"
+    assert [panel.load.item(r, 1).text() for r in range(3)] == ["2", "9", "10"]
