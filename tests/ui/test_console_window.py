@@ -270,3 +270,12 @@ def test_the_workload_table_sorts_by_number(qtbot) -> None:
     assert column == [3.0, 1.0, 0.0]  # the busiest first
     panel.load.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # a click on "Staff"
     assert [panel.load.item(r, 1).text() for r in range(3)] == ["2", "9", "10"]
+
+
+def test_who_works_the_seat_is_shown_at_all_times(window) -> None:
+    win, controller = window
+    label = controller.identity
+    assert label.isVisible() and label.text() == f"Dispatcher · {controller.actor.name}"
+    controller.set_role("shift_lead")
+    assert label.text() == f"Shift lead · {controller.actor.name}"
+    assert "Working as" in win.statusBar().currentMessage()
