@@ -37,13 +37,20 @@ class AlertList(QWidget):
         self.alarm.setWordWrap(True)  # a long case title must not widen the dock
         self.alarm.setStyleSheet("background:#b52b27; color:white; font-weight:bold; "
                                  "padding:4px;")
+        # one emergency at a time, the oldest first, and opened as it is acknowledged; all
+        # of them only when asked for explicitly (and confirmed)
         self.ack = QPushButton(self.tr("Acknowledge"), self)
         self.ack.clicked.connect(self._on_ack_clicked)
+        self.ack_all = QPushButton(self)
+        self.ack_all.setObjectName("ack_all")
+        self.ack_all.clicked.connect(self._on_ack_all_clicked)
         bar = QHBoxLayout()
         bar.addWidget(self.alarm, 1)
         bar.addWidget(self.ack)
+        bar.addWidget(self.ack_all)
         self.alarm.hide()
         self.ack.hide()
+        self.ack_all.hide()
         self._ringing: list[int] = []
         self.sound = AlarmSound(parent=self)
         self.sound.sig_fallback_used.connect(self._on_sound_fallback_used)
@@ -84,7 +91,11 @@ class AlertList(QWidget):
         self.alarm.setText(self.tr("EMERGENCY: {0} case(s) not acknowledged — {1}").format(
             len(self._ringing), emergencies[0][1]))
         self.alarm.show()
+        self.ack.setToolTip(self.tr("Acknowledge and open {0}; the alarm goes on for the "
+                                    "others").format(emergencies[0][1]))
         self.ack.show()
+        self.ack_all.setText(self.tr("Acknowledge all ({0})…").format(len(self._ringing)))
+        self.ack_all.setVisible(len(self._ringing) > 1)
         self.sound.play()  # loops until acknowledged; ringing already: no change
         if new and QSystemTrayIcon.isSystemTrayAvailable():
             if self.tray is None:
@@ -110,12 +121,39 @@ class AlertList(QWidget):
         self.sound.stop()
         self.alarm.hide()
         self.ack.hide()
+        self.ack_all.hide()
 
     @Slot()
     def _on_ack_clicked(self) -> None:
-        acknowledged, self._ringing = self._ringing, []
-        self._silence()
-        self.sig_emergencies_acknowledged.emit(acknowledged)
+        """The oldest emergency: acknowledged and opened; the alarm rings on for the rest
+        (until the next change record, which names them again)."""
+        if not self._ringing:
+            return
+        first, self._ringing = self._ringing[0], self._ringing[1:]
+        if not self._ringing:
+            self._silence()
+        else:
+            self.alarm.setText(self.tr("EMERGENCY: {0} case(s) not acknowledged").format(
+                len(self._ringing)))
+            self.ack_all.setText(self.tr("Acknowledge all ({0})…").format(len(self._ringing)))
+            self.ack_all.setVisible(len(self._ringing) > 1)
+        self.sig_emergencies_acknowledged.emit([first])
+        self.sig_case_selected.emit(first)
+
+    @Slot()
+    def _on_ack_all_clicked(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        n = len(self._ringing)
+        if n and QMessageBox.question(
+                self, self.tr("Acknowledge all"),
+                self.tr("Acknowledge all {0} emergencies without opening them? Each stays "
+                        "in the queue, and comes to the alerts when its time to accept runs "
+                        "out.").format(n)) \
+                == QMessageBox.StandardButton.Yes:
+            acknowledged, self._ringing = self._ringing, []
+            self._silence()
+            self.sig_emergencies_acknowledged.emit(acknowledged)
 
     @Slot(str)
     def _on_sound_fallback_used(self, reason: str) -> None:

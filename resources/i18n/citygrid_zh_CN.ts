@@ -37,22 +37,48 @@
 <context>
     <name>AlertList</name>
     <message>
-        <location filename="../../widgets/alerts.py" line="40" />
+        <location filename="../../widgets/alerts.py" line="42" />
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="84" />
+        <location filename="../../widgets/alerts.py" line="90" />
         <source>EMERGENCY: {0} case(s) not acknowledged — {1}</source>
         <translation>紧急：{0} 件未确认 — {1}</translation>
     </message>
     <message>
         <location filename="../../widgets/alerts.py" line="93" />
+        <source>Acknowledge and open {0}; the alarm goes on for the others</source>
+        <translation>确认并打开 {0}；其余的警报继续</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alerts.py" line="96" />
+        <location filename="../../widgets/alerts.py" line="137" />
+        <source>Acknowledge all ({0})…</source>
+        <translation>全部确认（{0}）…</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alerts.py" line="103" />
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="122" />
+        <location filename="../../widgets/alerts.py" line="135" />
+        <source>EMERGENCY: {0} case(s) not acknowledged</source>
+        <translation>紧急：{0} 件未确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alerts.py" line="148" />
+        <source>Acknowledge all</source>
+        <translation>全部确认</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alerts.py" line="149" />
+        <source>Acknowledge all {0} emergencies without opening them? Each stays in the queue, and comes to the alerts when its time to accept runs out.</source>
+        <translation>不打开而确认全部 {0} 件紧急事件？每件仍留在队列中，受理时限到期时进入预警。</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/alerts.py" line="159" />
         <source>No alarm sound here, the system beep instead: {0}</source>
         <translation>此处没有警报声，改用系统蜂鸣：{0}</translation>
     </message>

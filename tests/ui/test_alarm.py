@@ -354,3 +354,28 @@ def test_system_deps_names_libpulse0_for_the_console(tmp_path) -> None:
     assert run.returncode == 0
     [line] = [li for li in run.stderr.splitlines() if li.startswith("missing system packages")]
     assert "libpulse0" in line.split("(install them:")[0].split()
+
+
+@NO_DEVICE
+def test_acknowledge_takes_one_emergency_at_a_time_and_all_only_when_confirmed(
+        qtbot, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    alerts = AlertList()
+    qtbot.addWidget(alerts)
+    alerts.show()
+    acknowledged, opened = [], []
+    alerts.sig_emergencies_acknowledged.connect(acknowledged.append)
+    alerts.sig_case_selected.connect(opened.append)
+    alerts.ring([(7, "C-7 燃气泄漏"), (8, "C-8 火情"), (9, "C-9 火情")])
+    assert alerts.ack_all.isVisible() and "(3)" in alerts.ack_all.text()
+    alerts.ack.click()  # the oldest, opened; the alarm goes on for the others
+    assert acknowledged == [[7]] and opened == [7] and alerts.ringing
+    assert "2 case(s)" in alerts.alarm.text()
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: answers.pop(0))
+    alerts.ack_all.click()  # asked, and declined: nothing acknowledged
+    assert acknowledged == [[7]] and alerts.ringing
+    alerts.ack_all.click()
+    assert acknowledged == [[7], [8, 9]] and not alerts.ringing
+    assert opened == [7]  # "all" opens none
