@@ -85,8 +85,16 @@ def filter_mask(table: CaseTable, flt: QueueFilter, now: dt.datetime) -> np.ndar
     return mask
 
 
-def _key(table: CaseTable, column: str) -> np.ndarray:
-    """A column of ``table`` to sort by (the holders of a table read without them: none)."""
+def _key(table: CaseTable, column: str, overdue: np.ndarray | None = None) -> np.ndarray:
+    """A column of ``table`` to sort by (the holders of a table read without them: none).
+
+    The deadline column sorts by urgency: overdue first (``overdue``, a mask), then by
+    priority (urgent first), then by the deadline (the soonest first; none last)."""
+    if column == "deadline":
+        late = np.zeros(len(table), bool) if overdue is None else overdue
+        # one float: 1e13 per overdue step, 1e11 per priority step, the deadline's seconds
+        return ((~late) * 1e13 + (len(PRIORITY_CODES) - 1 - table.priority) * 1e11
+                + table.deadline)
     values = getattr(table, column)
     return values if values is not None else np.full(len(table), "", dtype=object)
 
@@ -114,7 +122,9 @@ class CaseQueueModel(QAbstractTableModel):
         self.table = CaseTable.from_rows([])
         self.filter = QueueFilter()
         self._rows = np.zeros(0, dtype=np.int64)  # indices into self.table
-        self._sort: tuple[int, Qt.SortOrder] = (7, Qt.SortOrder.DescendingOrder)
+        # the most urgent first (the deadline column: overdue, priority, deadline), so new
+        # cases do not push the one being worked on down the list every few seconds
+        self._sort: tuple[int, Qt.SortOrder] = (8, Qt.SortOrder.AscendingOrder)
         self._now = dt.datetime.now(dt.UTC)
         self._clock: dt.datetime | None = None  # the time the table shows (None: now)
         self._overdue = np.zeros(0, dtype=bool)
@@ -143,7 +153,9 @@ class CaseQueueModel(QAbstractTableModel):
             was = np.isin(changed, self._rows)
             passes = filter_mask(table.take(changed), self.filter, now)
             column = self.SORT_KEYS[self._sort[0]]
-            before, after = _key(old, column)[changed], _key(table, column)[changed]
+            late = table.take(changed).overdue_mask(now)
+            before = _key(old, column, self._overdue)[changed]
+            after = _key(table.take(changed), column, late)
             same = bool(np.array_equal(was, passes)) and all(
                 a == b or (a != a and b != b) for a, b in zip(before, after, strict=True))
         if not same:
@@ -167,7 +179,7 @@ class CaseQueueModel(QAbstractTableModel):
         self._overdue = self.table.overdue_mask(self._now)
         rows = np.flatnonzero(filter_mask(self.table, self.filter, self._now))
         column, order = self._sort
-        key = _key(self.table, self.SORT_KEYS[column])[rows]
+        key = _key(self.table, self.SORT_KEYS[column], self._overdue)[rows]
         if key.dtype == object:
             key = key.astype(str)
         ordering = np.argsort(key, kind="stable")
@@ -259,7 +271,7 @@ class CaseQueueWidget(QWidget):
         self.view = QTableView(self)
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
-        self.view.sortByColumn(7, Qt.SortOrder.DescendingOrder)  # newest first
+        self.view.sortByColumn(8, Qt.SortOrder.AscendingOrder)  # the most urgent first
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().hide()

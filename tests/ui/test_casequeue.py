@@ -109,3 +109,28 @@ def test_deadline_states_from_the_database(tiny_city) -> None:
     table = load_case_table(db, Actor("d", StaffRole.DISPATCHER))
     states = dict(zip(table.titles, table.deadline_states(now).tolist(), strict=True))
     assert states == {"1 min": 0, "13 min": 1, "30 min": 2}
+
+
+def test_the_queue_opens_on_the_most_urgent_and_a_new_case_keeps_the_selection(qtbot) -> None:
+    """Default order: overdue first, then by priority (urgent first), then the soonest
+    deadline; a case reported since does not move the selected one (issue 17)."""
+    now = dt.datetime.now(dt.UTC)
+
+    def row(i: int, priority: str, due_h: float) -> tuple:
+        return (i, f"C{i:08d}", f"case {i}", "city", "C01", "dispatched", priority, None,
+                "430103", "430103001001001", now - dt.timedelta(hours=1),
+                now + dt.timedelta(hours=due_h), 112.98, 28.19)
+
+    rows = [row(1, "normal", 5.0), row(2, "urgent", 8.0), row(3, "normal", -1.0),
+            row(4, "high", 2.0), row(5, "urgent", 1.0)]
+    widget = CaseQueueWidget()
+    qtbot.addWidget(widget)
+    widget.set_table(CaseTable.from_rows(rows))
+    order = [widget.model.case_id_at(r) for r in range(widget.model.rowCount())]
+    assert order == [3, 5, 2, 4, 1]  # overdue; urgent by deadline; high; normal
+    widget.select_case(4)
+    widget.view.verticalScrollBar().setValue(0)
+    # a new, less urgent case arrives: the selected case keeps its row
+    widget.update_rows(CaseTable.from_rows([*rows, row(6, "low", 30.0)]), np.array([5]))
+    assert widget.selected_case_id() == 4
+    assert [widget.model.case_id_at(r) for r in range(6)] == [3, 5, 2, 4, 1, 6]
