@@ -356,10 +356,13 @@ class CaseDetailPresenter(QObject):
                 raise ActionCancelled(name)
             return None  # (the merge offer shows what it changed)
         answers = {}
+        number = c.window.detail.fields["number"].text()
         for q in questions:
-            value = c.ask(QCoreApplication.translate(DESK, q.title),
-                          QCoreApplication.translate(DESK, q.prompt),
-                          list(q.options) or None)
+            title = QCoreApplication.translate(DESK, q.title)
+            # the question says for which action and which case it is asked
+            value = c.ask(title, self.tr("{0} ({1}, case {2})").format(
+                QCoreApplication.translate(DESK, q.prompt), title, number),
+                list(q.options) or None)
             if value is None or not str(value).strip():
                 raise ActionCancelled(name)
             answers[q.key] = str(value).strip()

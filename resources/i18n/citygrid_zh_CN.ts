@@ -187,7 +187,7 @@
     </message>
     <message>
         <location filename="../../console/presenters/casework.py" line="200" />
-        <location filename="../../console/presenters/casework.py" line="387" />
+        <location filename="../../console/presenters/casework.py" line="390" />
         <source>Cancelled: nothing changed</source>
         <translation>已取消：未做任何更改</translation>
     </message>
@@ -197,7 +197,7 @@
         <location filename="../../console/presenters/casework.py" line="240" />
         <location filename="../../console/presenters/casework.py" line="261" />
         <location filename="../../console/presenters/casework.py" line="272" />
-        <location filename="../../console/presenters/casework.py" line="390" />
+        <location filename="../../console/presenters/casework.py" line="393" />
         <source>Not done</source>
         <translation>未完成</translation>
     </message>
@@ -267,44 +267,49 @@
         <translation>请核对后重试。</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="372" />
-        <location filename="../../console/presenters/casework.py" line="380" />
-        <location filename="../../console/presenters/casework.py" line="382" />
+        <location filename="../../console/presenters/casework.py" line="363" />
+        <source>{0} ({1}, case {2})</source>
+        <translation>{0}（{1}，案件 {2}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/presenters/casework.py" line="375" />
+        <location filename="../../console/presenters/casework.py" line="383" />
+        <location filename="../../console/presenters/casework.py" line="385" />
         <source>Reassign in bulk</source>
         <translation>批量改派</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="372" />
+        <location filename="../../console/presenters/casework.py" line="375" />
         <source>From unit code</source>
         <translation>原单位编码</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="377" />
+        <location filename="../../console/presenters/casework.py" line="380" />
         <source>unit {0} has no dispatched or handling case</source>
         <translation>单位 {0} 没有已派遣或处置中的案件</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="381" />
+        <location filename="../../console/presenters/casework.py" line="384" />
         <source>Move {0} case(s) ({1}) to unit code</source>
         <translation>将 {0} 件案件（{1}）移交至单位代码</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="382" />
+        <location filename="../../console/presenters/casework.py" line="385" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="393" />
+        <location filename="../../console/presenters/casework.py" line="396" />
         <source>Not all done</source>
         <translation>未全部完成</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="394" />
+        <location filename="../../console/presenters/casework.py" line="397" />
         <source>{0} case(s) reassigned. {1} changed by someone else since they were listed and were left as they are: {2}</source>
         <translation>已改派 {0} 件案件。{1} 件在列出后已被他人修改，保持原样：{2}</translation>
     </message>
     <message>
-        <location filename="../../console/presenters/casework.py" line="398" />
+        <location filename="../../console/presenters/casework.py" line="401" />
         <source>{0} case(s) reassigned</source>
         <translation>已改派 {0} 件案件</translation>
     </message>
@@ -556,57 +561,57 @@
 <context>
     <name>CaseQueueModel</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="98" />
+        <location filename="../../widgets/casequeue.py" line="106" />
         <source>Number</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="99" />
+        <location filename="../../widgets/casequeue.py" line="107" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="100" />
+        <location filename="../../widgets/casequeue.py" line="108" />
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="101" />
+        <location filename="../../widgets/casequeue.py" line="109" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="102" />
+        <location filename="../../widgets/casequeue.py" line="110" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="103" />
+        <location filename="../../widgets/casequeue.py" line="111" />
         <source>Grid</source>
         <translation>网格</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="104" />
+        <location filename="../../widgets/casequeue.py" line="112" />
         <source>District</source>
         <translation>区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="105" />
+        <location filename="../../widgets/casequeue.py" line="113" />
         <source>Reported</source>
         <translation>已上报</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="106" />
+        <location filename="../../widgets/casequeue.py" line="114" />
         <source>Deadline</source>
         <translation>时限</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="107" />
+        <location filename="../../widgets/casequeue.py" line="115" />
         <source>Held by</source>
         <translation>处理人</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="226" />
+        <location filename="../../widgets/casequeue.py" line="238" />
         <source>Held by {0}</source>
         <translation>由 {0} 处理中</translation>
     </message>
@@ -614,42 +619,42 @@
 <context>
     <name>CaseQueueWidget</name>
     <message>
-        <location filename="../../widgets/casequeue.py" line="271" />
+        <location filename="../../widgets/casequeue.py" line="283" />
         <source>Filter by number, title or grid</source>
         <translation>按编号、标题或网格筛选</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="273" />
+        <location filename="../../widgets/casequeue.py" line="285" />
         <source>All categories</source>
         <translation>全部类别</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="275" />
+        <location filename="../../widgets/casequeue.py" line="287" />
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="277" />
+        <location filename="../../widgets/casequeue.py" line="289" />
         <source>All levels</source>
         <translation>全部层级</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="279" />
+        <location filename="../../widgets/casequeue.py" line="291" />
         <source>All districts</source>
         <translation>全部区县</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="280" />
+        <location filename="../../widgets/casequeue.py" line="292" />
         <source>Open</source>
         <translation>未结</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="282" />
+        <location filename="../../widgets/casequeue.py" line="294" />
         <source>Overdue</source>
         <translation>超期</translation>
     </message>
     <message>
-        <location filename="../../widgets/casequeue.py" line="332" />
+        <location filename="../../widgets/casequeue.py" line="344" />
         <source>Older closed cases: {0} (not listed: the search box, Ctrl+F, finds them by number, title or grid)</source>
         <translation>较早的已结案件：{0} 件（未列出：可用搜索框 Ctrl+F 按编号、标题或网格查找）</translation>
     </message>

@@ -438,3 +438,12 @@ def test_a_hotline_merge_offer_uses_the_versions_it_offered(qtbot, console, tiny
     again = call()
     assert controller.cases.get(again).status == "merged"
     assert _written(tiny_city.db, again)[0][4] == original_id  # merged into the original
+
+
+def test_a_question_says_for_which_action_and_case_it_is_asked(qtbot, console) -> None:
+    win, controller, _answers = console
+    asked = []
+    controller.ask = lambda title, prompt, options: asked.append((title, prompt)) or None
+    press(win, "reject")
+    number = win.detail.fields["number"].text()
+    assert asked == [("Reject", f"Reason (Reject, case {number})")]
