@@ -218,3 +218,35 @@ def test_the_queue_warns_in_working_hours_and_skips_suspended_cases() -> None:
     assert table.overdue_mask(sunday).tolist() == [False, False, True, False]
     monday = at(2026, 3, 9, 8, 50)  # 1h50 of 2 working hours gone
     assert table.deadline_states(monday).tolist()[0] == DEADLINE_WARNING
+
+
+def test_add_working_hours_agrees_with_a_day_by_day_walk() -> None:
+    """The binary search over each year's working time gives, to the microsecond, what
+    walking the working periods day by day gives (starts on period edges included)."""
+    import random
+
+    from models.core.workcalendar import load_calendar
+
+    cal = load_calendar()
+
+    def walk(start: dt.datetime, hours: float) -> dt.datetime:
+        left = dt.timedelta(hours=hours)
+        day = start.astimezone(cal.tz).date()
+        while True:
+            for a, b in cal._periods_of(day):
+                a = max(a, start)
+                if b <= a:
+                    continue
+                if b - a >= left:
+                    return (a + left).astimezone(dt.UTC)
+                left -= b - a
+            day += dt.timedelta(days=1)
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        start = dt.datetime(2025, 12, 1, tzinfo=dt.UTC) + dt.timedelta(
+            seconds=rng.randrange(0, 400 * 86400), microseconds=rng.randrange(10**6))
+        if rng.random() < 0.2:  # on the hour: often a period's edge
+            start = start.replace(minute=0, second=0, microsecond=0)
+        hours = rng.choice([0, 0.001, 1 / 3, 0.5, 1, 2, 3.5, 8, 24, 72, 100, 500])
+        assert cal.add_working_hours(start, hours) == walk(start, hours), (start, hours)
