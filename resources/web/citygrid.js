@@ -422,12 +422,23 @@
   legend.onAdd = function () {
     const div = L.DomUtil.create("div", "cg-legend");
     const sw = (c) => '<i style="background:' + c + '"></i>';
+    const ln = (c, style, w, fill) => '<i style="background:' + (fill || "transparent") +
+      "; border:" + w + "px " + style + " " + c + '; box-sizing:border-box"></i>';
     const rgb = (c) => "rgb(" + c.join(",") + ")";
     div.innerHTML =
       "<b>事件 Events</b><br>" + vocab.legend.category
         .map(([code, t]) => sw(vocab.category_colours[code]) + t).join("<br>") +
       "<br><b>人员 Staff</b><br>" + vocab.legend.role
-        .map(([code, t]) => sw(rgb(vocab.role_colours[code])) + t).join("<br>") + "<br><small>暗色 = 离岗 dim = off duty</small>";
+        .map(([code, t]) => sw(rgb(vocab.role_colours[code])) + t).join("<br>") + "<br><small>暗色 = 离岗 dim = off duty</small>" +
+      // the map's lines and outlines (their styles as drawn: GRID_STYLE, BOUNDARY_STYLE below)
+      "<br><b>网格与边界 Grids and boundaries</b><br>" +
+      ln("#3d5366", "solid", 4, "#1c2833") + "基础网格 basic grid<br>" +
+      ln("#c79a3a", "solid", 4, "#5a4a22") + "专属网格 dedicated grid<br>" +
+      ln("#e0e6ee", "solid", 3) + "区 district<br>" +
+      ln("#9fb3c8", "dashed", 2) + "街道 street<br>" +
+      ln("#6f8499", "dotted", 2) + "社区 community<br>" +
+      '<i class="cg-ring"></i>超期 overdue case<br>' +
+      ln("#ffe600", "dashed", 2) + "升级链 escalation chain";
     return div;
   };
   const badge = L.control({ position: "bottomleft" });
@@ -454,7 +465,9 @@
     // points above the polygons (overlayPane 400), below tooltips and popups
     map.createPane("cgPoints").style.zIndex = 450;
     map.getPane("cgPoints").style.pointerEvents = "none";
-    state.control = L.control.layers(null, null, { collapsed: true, position: "topright" }).addTo(map);
+    // always open: a collapsed list opened on hover, so a first click meant for it unticked
+    // whatever layer lay under the pointer
+    state.control = L.control.layers(null, null, { collapsed: false, position: "topright" }).addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
     badge.addTo(map);
     badge.update({ kind: "none", datum: "WGS84" });

@@ -246,3 +246,22 @@ def test_base_map_and_its_settings_follow_one_rule(tmp_path) -> None:
         with pytest.raises(ValueError, match=message):
             BaseMapSettings(**fields).validated()
     BaseMapSettings("mbtiles", path=str(tmp_path / "none.mbtiles")).validated()  # not there yet
+
+
+def test_the_legend_names_every_layer_and_the_layer_list_stays_open(qtbot, map_widget
+                                                                     ) -> None:
+    """The legend shows grids (basic, dedicated), boundaries, the overdue ring and the chain
+    line; the layer list is open (a list opened on hover unticked what a first click met)."""
+    got: list = []
+    map_widget.page.runJavaScript(
+        "JSON.stringify([document.querySelector('.cg-legend').textContent,"
+        " document.querySelectorAll('.leaflet-control-layers-expanded').length])",
+        0, got.append)
+    qtbot.waitUntil(lambda: bool(got), timeout=10_000)
+    import json
+
+    text, expanded = json.loads(got[0])
+    for words in ("dedicated grid", "basic grid", "district", "street", "community",
+                  "overdue case", "escalation chain", "专属网格"):
+        assert words in text, words
+    assert expanded == 1
