@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
+    QEvent,
     QItemSelection,
     QModelIndex,
     QObject,
@@ -128,6 +129,7 @@ class CaseQueueModel(QAbstractTableModel):
         self._now = dt.datetime.now(dt.UTC)
         self._clock: dt.datetime | None = None  # the time the table shows (None: now)
         self._overdue = np.zeros(0, dtype=bool)
+        self.district_names: dict[str, str] = {}  # code -> name, for the district column
 
     # -- data in -------------------------------------------------------------------------
     def set_table(self, table: CaseTable, now: dt.datetime | None = None) -> None:
@@ -226,7 +228,7 @@ class CaseQueueModel(QAbstractTableModel):
             if c == 5:
                 return t.grid_code[i]
             if c == 6:
-                return t.district[i]
+                return self.district_names.get(t.district[i], t.district[i])
             if c in (7, 8):
                 secs = t.reported_at[i] if c == 7 else t.deadline[i]
                 if np.isnan(secs):
@@ -236,6 +238,8 @@ class CaseQueueModel(QAbstractTableModel):
                 return self._holder(i)
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 9 and self._holder(i):
             return self.tr("Held by {0}").format(self._holder(i))
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 6:
+            return t.district[i]  # the code beside the name
         if role == Qt.ItemDataRole.ForegroundRole and self._overdue[i]:
             return OVERDUE_BRUSH
         if role == Qt.ItemDataRole.UserRole:
@@ -278,6 +282,7 @@ class CaseQueueWidget(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.fit_columns()
 
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(self.tr("Filter by number, title or grid"))
@@ -319,7 +324,22 @@ class CaseQueueWidget(QWidget):
             combo.addItem(text, code)
         return combo
 
+    def fit_columns(self) -> None:
+        """The columns whose texts have one length (numbers, codes, times) as wide as that
+        text in the current font: a case number is never cut short."""
+        m = self.view.fontMetrics()
+        pad = m.averageCharWidth() * 3
+        for column, widest in ((0, "C2026120400000000"), (5, "430102001001001"),
+                               (7, "00-00 00:00"), (8, "00-00 00:00")):
+            self.view.setColumnWidth(column, m.horizontalAdvance(widest) + pad)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:  # View → Text size
+            self.fit_columns()
+        super().changeEvent(event)
+
     def set_districts(self, districts: list[tuple[str, str]]) -> None:
+        self.model.district_names = dict(districts)  # the district column shows names
         self.district.blockSignals(True)
         while self.district.count() > 1:
             self.district.removeItem(1)

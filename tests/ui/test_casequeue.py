@@ -134,3 +134,21 @@ def test_the_queue_opens_on_the_most_urgent_and_a_new_case_keeps_the_selection(q
     widget.update_rows(CaseTable.from_rows([*rows, row(6, "low", 30.0)]), np.array([5]))
     assert widget.selected_case_id() == 4
     assert [widget.model.case_id_at(r) for r in range(6)] == [3, 5, 2, 4, 1, 6]
+
+
+def test_numbers_are_shown_whole_and_districts_by_name(qtbot) -> None:
+    widget = CaseQueueWidget()
+    qtbot.addWidget(widget)
+    widget.resize(900, 300)
+    widget.show()
+    widget.set_districts([("430103", "天心区")])
+    now = dt.datetime.now(dt.UTC)
+    widget.set_table(CaseTable.from_rows([(1, "C2026120400000584", "井盖缺损", "city", "C04",
+                                           "reported", "normal", None, "430103",
+                                           "430103001001001", now, now, 112.98, 28.19)]))
+    model = widget.model
+    assert model.data(model.index(0, 6)) == "天心区"
+    assert model.data(model.index(0, 6), Qt.ItemDataRole.ToolTipRole) == "430103"
+    m = widget.view.fontMetrics()
+    assert widget.view.columnWidth(0) > m.horizontalAdvance("C2026120400000584")
+    assert widget.view.columnWidth(5) > m.horizontalAdvance("430103001001001")
