@@ -155,12 +155,15 @@ class CaseDetailPresenter(QObject):
             return "", None
         units = [router.graph.units[u] for u in chain]
         current = next((i for i, u in enumerate(units) if u.level == case.level), None)
-        text = " → ".join((f"[{labels.level(u.level)} {u.code}]" if i == current else
-                           f"{labels.level(u.level)} {u.code}") for i, u in enumerate(units))
+        # names, as the control room says them (the code where a unit has no name)
+        text = " → ".join((f"[{labels.level(u.level)} {u.name or u.code}]" if i == current
+                           else f"{labels.level(u.level)} {u.name or u.code}")
+                          for i, u in enumerate(units))
         points = self._unit_points()
         path_points = [(case.lon, case.lat)] + [points.get(u.id, (case.lon, case.lat))
                                                 for u in units]
-        path_labels = [case.number] + [f"{labels.level(u.level)} {u.code}" for u in units]
+        path_labels = [case.number] + [f"{labels.level(u.level)} {u.name or u.code}"
+                                       for u in units]
         return text, (path_points, path_labels, 0 if current is None else current + 1)
 
     def recommend(self, case, decision: RoutingDecision | None = None) -> list:  # noqa: ANN001

@@ -92,13 +92,13 @@ def test_cancelling_a_bulk_reassignment_warns_nothing(qtbot, console, monkeypatc
 
 def test_detail_shows_chain_and_who_should_go(qtbot, console, tiny_city) -> None:
     win, _controller, _answers = console
-    assert "Community 430103001001" in win.detail.fields["chain"].text()
+    assert "Community 社区01" in win.detail.fields["chain"].text()  # names, not codes
     # the grid's supervisor, manager and assistant, ranked on the runner's worker
     qtbot.waitUntil(lambda: win.detail.recommended.count() == 3, timeout=10_000)
     assert "home grid is the case's grid" in win.detail.recommended.item(0).text()
     press(win, "accept")
     press(win, "dispatch")  # class C city management: the street, no single worker
-    assert "[Street 430103001]" in win.detail.fields["chain"].text()
+    assert "[Street 街道01]" in win.detail.fields["chain"].text()
 
 
 def test_staff_dock_shows_workload_by_community(qtbot, console) -> None:
