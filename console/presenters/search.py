@@ -61,6 +61,19 @@ class SearchPresenter(QObject):
         c.window.statusBar().showMessage(self.tr("{0} ({1}): {2} case(s) in the queue").format(
             name, code, queue.model.rowCount()), 8000)
 
+    def show_person_on_map(self, person) -> None:  # noqa: ANN001 (a StaffRecord)
+        """The person's last position ringed on the map and their home grid outlined."""
+        c = self.c
+        if c.map is None:
+            return
+        if person.home_grid_id is not None:
+            code = next((g.code for g in c.units.grids() if g.id == person.home_grid_id), None)
+            if code is not None:
+                c.map.highlight_grid(code)
+        if person.lon is not None and person.lat is not None:
+            c.map.highlight_event(person.lon, person.lat)
+            c.map.fly_to(person.lon, person.lat)
+
     @Slot(str)
     def _on_window_search_requested(self, text: str) -> None:
         """A grid code, a case number, a staff name or a community name or code."""
@@ -100,6 +113,7 @@ class SearchPresenter(QObject):
         if staff:
             c.window.staff.show_staff(self.tr("Staff matching “{0}”").format(text), staff)
             c.window.docks["staff"].raise_()
+            self.show_person_on_map(staff[0])
             return
         snap = c.snapshot
         if c.replay is None and snap is not None and snap.table.closed_beyond:

@@ -279,3 +279,23 @@ def test_who_works_the_seat_is_shown_at_all_times(window) -> None:
     controller.set_role("shift_lead")
     assert label.text() == f"Shift lead · {controller.actor.name}"
     assert "Working as" in win.statusBar().currentMessage()
+
+
+def test_a_staff_search_shows_the_person_and_their_grid_on_the_map(window, monkeypatch
+                                                                   ) -> None:
+    win, controller = window
+    calls: list[tuple] = []
+
+    class Recorder:  # the map's calls, as the page would get them
+        def __getattr__(self, name):  # noqa: ANN204
+            return lambda *args: calls.append((name, *args))
+
+    monkeypatch.setattr(controller, "map", Recorder())
+    person = next(s for s in controller.staff.list()
+                  if s.home_grid_id is not None and s.lon is not None)
+    win.search_box.setText(person.name)
+    win.search_box.returnPressed.emit()
+    grid = next(g.code for g in controller.units.grids() if g.id == person.home_grid_id)
+    assert ("highlight_grid", grid) in calls
+    assert ("highlight_event", person.lon, person.lat) in calls
+    assert win.staff.table.rowCount() >= 1
