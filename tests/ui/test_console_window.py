@@ -287,7 +287,7 @@ def test_a_staff_search_shows_the_person_and_their_grid_on_the_map(window, monke
     calls: list[tuple] = []
 
     class Recorder:  # the map's calls, as the page would get them
-        def __getattr__(self, name):  # noqa: ANN204
+        def __getattr__(self, name):
             return lambda *args: calls.append((name, *args))
 
     monkeypatch.setattr(controller, "map", Recorder())
