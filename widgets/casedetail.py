@@ -183,10 +183,6 @@ class CaseDetailWidget(QWidget):
         self.countdown = QProgressBar(self)
         self.countdown.setRange(0, 1000)
         self.countdown.setTextVisible(True)
-        # its place kept while hidden: the action buttons below never jump
-        policy = self.countdown.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.countdown.setSizePolicy(policy)
         self.countdown.hide()
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()

@@ -299,23 +299,3 @@ def test_a_staff_search_shows_the_person_and_their_grid_on_the_map(window, monke
     assert ("highlight_grid", grid) in calls
     assert ("highlight_event", person.lon, person.lat) in calls
     assert win.staff.table.rowCount() >= 1
-
-
-def test_the_action_buttons_keep_their_place_when_the_countdown_hides(qtbot) -> None:
-    from widgets.casedetail import CaseDetailWidget
-
-    detail = CaseDetailWidget()
-    qtbot.addWidget(detail)
-    detail.resize(420, 900)
-    detail.show()
-    detail.countdown.show()
-    qtbot.waitUntil(lambda: detail.countdown.isVisible())
-    layout = detail.layout()
-    buttons = next(layout.itemAt(k) for k in range(layout.count())
-                   if layout.itemAt(k).layout() is not None
-                   and layout.itemAt(k - 1).widget() is detail.countdown)
-    layout.activate()
-    before = buttons.geometry().top()
-    detail.countdown.hide()
-    layout.activate()
-    assert buttons.geometry().top() == before
