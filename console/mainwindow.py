@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.settings import MAX_TEXT_PT, MIN_TEXT_PT
 from widgets.alarm import AlarmVolumeDialog
 from widgets.alerts import AlertList
 from widgets.casedetail import CaseDetailWidget
@@ -269,7 +270,7 @@ class MainWindow(QMainWindow):
         self.dark_action.toggled.connect(self.sig_theme_toggled)
         self.addAction(self.dark_action)
         m.addAction(self.dark_action)
-        self.text_size = TextSizeMenu(self)  # (applied by the composition root)
+        self.text_size = TextSizeMenu(self, MIN_TEXT_PT, MAX_TEXT_PT)  # (applied by the root)
         m.addMenu(self.text_size)
         lang = m.addMenu(self.tr("&Language"))
         for code, text in (("system", self.tr("Follow the system")), ("zh_CN", "中文"),

@@ -17,11 +17,10 @@ from pathlib import Path
 
 from models.storage.db import data_dir
 from widgets.basemap import check_base_map
-from widgets.textsize import MAX_PT as MAX_TEXT_PT
-from widgets.textsize import MIN_PT as MIN_TEXT_PT
 
 log = logging.getLogger(__name__)
 SETTINGS_VERSION = 2
+MIN_TEXT_PT, MAX_TEXT_PT = 8, 28  # View → Text size steps within these (point sizes)
 
 
 @dataclass(frozen=True)

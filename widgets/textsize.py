@@ -12,7 +12,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
-MIN_PT, MAX_PT = 8, 28  # the sizes the menu steps through (console.settings checks them)
 _DEFAULT_PT: list[float] = []  # the desktop's size, read before the first change
 
 
@@ -28,13 +27,15 @@ def apply_text_size(app: QApplication, points: int) -> int:
 
 
 class TextSizeMenu(QMenu):
-    """Larger (Ctrl+=), smaller (Ctrl+-) and the desktop's size (Ctrl+0)."""
+    """Larger (Ctrl+=), smaller (Ctrl+-) and the desktop's size (Ctrl+0), stepping within
+    ``low`` to ``high`` points (the settings' bounds, given by the window)."""
 
     sig_text_size_changed = Signal(int)
     """The user chose this point size (0: the desktop's own)."""
 
-    def __init__(self, window: QWidget) -> None:
+    def __init__(self, window: QWidget, low: int, high: int) -> None:
         super().__init__(self.tr("&Text size"), window)
+        self.low, self.high = low, high
         self.points = 0  # 0: the desktop's
         for text, keys, step in ((self.tr("&Larger"), ("Ctrl+=", "Ctrl++"), 1),
                                  (self.tr("&Smaller"), ("Ctrl+-",), -1),
@@ -54,7 +55,7 @@ class TextSizeMenu(QMenu):
             points = 0
         else:
             now = self.points or round(QApplication.font().pointSizeF())
-            points = max(MIN_PT, min(MAX_PT, now + step))
+            points = max(self.low, min(self.high, now + step))
         if points != self.points:
             self.points = points
             self.sig_text_size_changed.emit(points)

@@ -44,13 +44,15 @@ def test_a_disabled_button_looks_unlike_an_enabled_one(qtbot) -> None:
 def test_text_size_steps_within_bounds_and_back_to_the_desktops(qtbot) -> None:
     from PySide6.QtWidgets import QMainWindow
 
-    from widgets.textsize import MAX_PT, TextSizeMenu, apply_text_size
+    from console.settings import MAX_TEXT_PT as MAX_PT
+    from console.settings import MIN_TEXT_PT
+    from widgets.textsize import TextSizeMenu, apply_text_size
 
     app = QApplication.instance()
     before = app.font()
     window = QMainWindow()
     qtbot.addWidget(window)
-    menu = TextSizeMenu(window)
+    menu = TextSizeMenu(window, MIN_TEXT_PT, MAX_PT)
     chosen: list[int] = []
     menu.sig_text_size_changed.connect(chosen.append)
     menu.sig_text_size_changed.connect(lambda pt: apply_text_size(app, pt))
