@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import (
     QByteArray,
     QCoreApplication,
+    QEvent,
+    QObject,
     QSettings,
     Qt,
     QTimer,
@@ -63,12 +65,32 @@ def _steady_status(w: MainWindow, cases: str, staff: str) -> None:
 
 def _steady(label: QLabel, widest: str) -> None:
     """Fix ``label``'s size to fit ``widest`` (a sample of its longest text): with a fixed
-    size, a new text does not ask its parents for a new layout."""
-    m = label.fontMetrics()
-    margins = label.contentsMargins()
-    label.setFixedSize(m.horizontalAdvance(widest) + m.averageCharWidth() * 2
-                       + margins.left() + margins.right(),
-                       max(label.sizeHint().height(), m.height()))
+    size, a new text does not ask its parents for a new layout. Fitted again when its font
+    changes (View → Text size)."""
+    fit = _Fit(label, widest)
+    label.installEventFilter(fit)
+    fit.apply()
+
+
+class _Fit(QObject):
+    """Keeps a label the size of its widest text, in whatever font it has."""
+
+    def __init__(self, label: QLabel, widest: str) -> None:
+        super().__init__(label)
+        self.label, self.widest = label, widest
+
+    def apply(self) -> None:
+        label = self.label
+        m = label.fontMetrics()
+        margins = label.contentsMargins()
+        label.setFixedSize(m.horizontalAdvance(self.widest) + m.averageCharWidth() * 2
+                           + margins.left() + margins.right(),
+                           max(label.sizeHint().height(), m.height()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.label and event.type() == QEvent.Type.FontChange:
+            self.apply()
+        return False
 
 
 class MainWindow(QMainWindow):

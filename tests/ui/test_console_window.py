@@ -299,3 +299,26 @@ def test_a_staff_search_shows_the_person_and_their_grid_on_the_map(window, monke
     assert ("highlight_grid", grid) in calls
     assert ("highlight_event", person.lon, person.lat) in calls
     assert win.staff.table.rowCount() >= 1
+
+
+def test_the_steady_status_labels_follow_a_new_text_size(qtbot) -> None:
+    """The counters keep one size (no relayout per count), refitted when the text size
+    changes, so a larger font never cuts them."""
+    from PySide6.QtWidgets import QApplication
+
+    win = MainWindow("x")
+    qtbot.addWidget(win)
+    win.show()
+    label = win.status_cases
+    before = label.width()
+    app = QApplication.instance()
+    font = app.font()
+    try:
+        bigger = app.font()
+        bigger.setPointSizeF(font.pointSizeF() * 1.6)
+        app.setFont(bigger)
+        qtbot.waitUntil(lambda: label.width() > before * 1.3, timeout=5_000)
+        label.setText("Open cases: 123,456 (overdue 12,345)")
+        assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+    finally:
+        app.setFont(font)
